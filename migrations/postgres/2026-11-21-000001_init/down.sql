@@ -1,0 +1,9 @@
+DROP TABLE search_changes;
+DROP TABLE availability;
+DROP TABLE shift_slots;
+DROP TABLE shifts;
+DROP TABLE categories;
+DROP TABLE workers;
+DROP TABLE employers;
+DROP TABLE auth_tokens;
+DROP TABLE users;

@@ -1,0 +1,159 @@
+//! Wiring: shared state, the HTTP server, and the middleware every request passes through.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::ACCEPT_LANGUAGE;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use futures_util::FutureExt;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{ApiError, Lang};
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use crate::routes;
+
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub redis: Option<redis::aio::ConnectionManager>,
+    pub limiter: RateLimiter,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    /// Connects to the database (and Redis when configured) and applies pending migrations.
+    pub async fn build(config: Config) -> anyhow::Result<AppState> {
+        let db = Db::connect(&config.database.url, config.database.pool_size, Duration::from_secs(config.database.connect_timeout_secs))?;
+        let migrate_db = db.clone();
+        let applied = tokio::task::spawn_blocking(move || migrate_db.migrate())
+            .await?
+            .with_context(|| format!("cannot prepare the database at {}", redact(&config.database.url)))?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), "applied migrations");
+        }
+        let redis = match config.redis_url() {
+            Some(url) => {
+                let client = redis::Client::open(url).with_context(|| format!("invalid redis.url {}", redact(url)))?;
+                let manager = client
+                    .get_connection_manager()
+                    .await
+                    .with_context(|| format!("cannot reach Redis at {}", redact(url)))?;
+                Some(manager)
+            }
+            None => None,
+        };
+        let limiter = match (&redis, config.rate_limit.enabled) {
+            (_, false) => RateLimiter::Disabled,
+            (Some(conn), true) => RateLimiter::Redis { conn: conn.clone(), prefix: config.redis.key_prefix.clone() },
+            (None, true) => RateLimiter::memory(),
+        };
+        Ok(AppState { config: Arc::new(config), db, redis, limiter, metrics: Metrics::new() })
+    }
+}
+
+/// Hides a password inside a URL before it reaches a log or an error message.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds the configured address (port 0 picks a free one, as tests do) and builds the server.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&config.server.bind).with_context(|| format!("cannot bind {}", config.server.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState::build(config).await?);
+        let server = run(listener, state)?;
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+pub fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let cfg = state.config.clone();
+    let limit = cfg.server.body_limit_bytes;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(limit))
+            .app_data(routes::extract::query_config())
+            .app_data(routes::extract::path_config())
+            .wrap_fn(language_and_metrics)
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .configure(routes::configure)
+            .default_service(web::to(routes::not_found))
+    })
+    .shutdown_timeout(cfg.server.shutdown_timeout_secs)
+    .listen(listener)?;
+    if cfg.server.workers > 0 {
+        server = server.workers(cfg.server.workers);
+    }
+    Ok(server.run())
+}
+
+/// Renders errors in the client's language and records request metrics by route pattern.
+fn language_and_metrics<S, B>(
+    req: ServiceRequest,
+    srv: &S,
+) -> impl std::future::Future<Output = Result<ServiceResponse, actix_web::Error>> + use<S, B>
+where
+    S: actix_web::dev::Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody + 'static,
+{
+    let lang = Lang::from_accept_language(req.headers().get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let started = Instant::now();
+    srv.call(req).map(move |res| {
+        let res = res?.map_into_boxed_body();
+        let err = res.response().extensions().get::<ApiError>().cloned();
+        let res = match err {
+            Some(err) if lang == Lang::En => {
+                let (req, _) = res.into_parts();
+                ServiceResponse::new(req, err.to_response(Lang::En))
+            }
+            _ => res,
+        };
+        if let Some(state) = state {
+            let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_string());
+            state.metrics.observe(&route, res.request().method().as_str(), res.status().as_u16(), started.elapsed().as_secs_f64());
+        }
+        Ok(res)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

@@ -1,0 +1,234 @@
+//! Configuration: built-in defaults (`config/default.toml`, compiled in), then an optional file,
+//! then `LINGONG_*` environment variables, then command-line flags. Later layers win.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::db::BackendUrl;
+
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub redis: RedisConfig,
+    pub auth: AuthConfig,
+    pub rate_limit: RateLimitConfig,
+    pub mail: MailConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ServerConfig {
+    pub bind: String,
+    pub workers: usize,
+    pub body_limit_bytes: usize,
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct RedisConfig {
+    pub url: String,
+    pub key_prefix: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct AuthConfig {
+    pub token_ttl_hours: i64,
+    pub pii_hash_key: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct RateLimitConfig {
+    pub enabled: bool,
+    pub auth_requests: u32,
+    pub auth_window_secs: u64,
+    pub shift_creates: u32,
+    pub shift_create_window_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    File,
+    Smtp,
+    Memory,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct MailConfig {
+    pub transport: MailTransportKind,
+    pub dir: PathBuf,
+    pub from: String,
+    pub smtp_url: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+/// Values given on the command line; `None` leaves the lower layers alone.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub redis_url: Option<String>,
+    pub bind: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Loads the layered configuration and checks every value, naming the key of the first bad one.
+    pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
+        Self::load_with_env(overrides, Env::prefixed("LINGONG_").split("__"))
+    }
+
+    fn load_with_env(overrides: &Overrides, env: Env) -> Result<Config, ConfigError> {
+        let mut fig = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(path) = &overrides.config_file {
+            if !path.is_file() {
+                return Err(ConfigError(format!("config file {} does not exist", path.display())));
+            }
+            fig = fig.merge(Toml::file(path));
+        }
+        fig = fig.merge(env);
+        if let Some(url) = &overrides.database_url {
+            fig = fig.merge(Serialized::default("database.url", url));
+        }
+        if let Some(url) = &overrides.redis_url {
+            fig = fig.merge(Serialized::default("redis.url", url));
+        }
+        if let Some(bind) = &overrides.bind {
+            fig = fig.merge(Serialized::default("server.bind", bind));
+        }
+        let config: Config = fig.extract().map_err(|e| {
+            // figment names the key ("for key `database.pool_size`"); keep its wording.
+            ConfigError(e.to_string())
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Builds a configuration from the defaults alone plus explicit overrides (used by tests).
+    pub fn defaults() -> Config {
+        Figment::from(Toml::string(DEFAULT_TOML)).extract().expect("built-in defaults are valid")
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, why: String| Err(ConfigError(format!("invalid value for key `{key}`: {why}")));
+        if self.server.bind.parse::<SocketAddr>().is_err() {
+            return bad("server.bind", format!("{:?} is not an address like 127.0.0.1:8080", self.server.bind));
+        }
+        if self.server.body_limit_bytes < 1024 {
+            return bad("server.body_limit_bytes", "must be at least 1024".into());
+        }
+        if let Err(e) = BackendUrl::parse(&self.database.url) {
+            return bad("database.url", e.to_string());
+        }
+        if self.database.pool_size == 0 {
+            return bad("database.pool_size", "must be at least 1".into());
+        }
+        if self.database.connect_timeout_secs == 0 {
+            return bad("database.connect_timeout_secs", "must be at least 1".into());
+        }
+        if !self.redis.url.is_empty() && !self.redis.url.starts_with("redis://") && !self.redis.url.starts_with("rediss://") {
+            return bad("redis.url", format!("{:?} must start with redis:// or rediss://, or be empty", self.redis.url));
+        }
+        if self.auth.token_ttl_hours <= 0 {
+            return bad("auth.token_ttl_hours", "must be positive".into());
+        }
+        if self.auth.pii_hash_key.len() < 8 {
+            return bad("auth.pii_hash_key", "must be at least 8 characters".into());
+        }
+        let rl = &self.rate_limit;
+        if rl.auth_requests == 0 || rl.auth_window_secs == 0 || rl.shift_creates == 0 || rl.shift_create_window_secs == 0 {
+            return bad("rate_limit", "budgets and windows must be at least 1".into());
+        }
+        if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp_url.is_empty() {
+            return bad("mail.smtp_url", "required when mail.transport = \"smtp\"".into());
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return bad("log.level", format!("{:?} is not a tracing filter", self.log.level));
+        }
+        Ok(())
+    }
+
+    pub fn redis_url(&self) -> Option<&str> {
+        (!self.redis.url.is_empty()).then_some(self.redis.url.as_str())
+    }
+
+    pub fn mail_dir(&self) -> &Path {
+        &self.mail.dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_with(vars: &[(&str, &str)]) -> Overrides {
+        for (k, v) in vars {
+            // SAFETY: tests in this module run single-threaded over distinct variable names.
+            unsafe { std::env::set_var(k, v) };
+        }
+        Overrides::default()
+    }
+
+    #[test]
+    fn defaults_are_valid_and_embedded() {
+        let c = Config::defaults();
+        c.validate().unwrap();
+        assert_eq!(c.server.bind, "127.0.0.1:8080");
+        assert!(c.database.url.starts_with("sqlite://"));
+        assert!(c.redis_url().is_none());
+        assert_eq!(c.mail.transport, MailTransportKind::File);
+    }
+
+    #[test]
+    fn flags_beat_env_and_env_beats_defaults() {
+        let o = env_with(&[("LGCFGT1_DATABASE__POOL_SIZE", "3"), ("LGCFGT1_SERVER__BIND", "127.0.0.1:9")]);
+        let o = Overrides { bind: Some("127.0.0.1:7".into()), ..o };
+        let c = Config::load_with_env(&o, Env::prefixed("LGCFGT1_").split("__")).unwrap();
+        assert_eq!(c.database.pool_size, 3);
+        assert_eq!(c.server.bind, "127.0.0.1:7");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let o = env_with(&[("LGCFGT2_DATABASE__POOL_SIZE", "many")]);
+        let e = Config::load_with_env(&o, Env::prefixed("LGCFGT2_").split("__")).unwrap_err();
+        assert!(e.to_string().to_lowercase().contains("database.pool_size"), "{e}");
+
+        let o = env_with(&[("LGCFGT3_DATABASE__URL", "mysql://x")]);
+        let e = Config::load_with_env(&o, Env::prefixed("LGCFGT3_").split("__")).unwrap_err();
+        assert!(e.to_string().contains("database.url"), "{e}");
+
+        let o = Overrides { bind: Some("nowhere".into()), ..Default::default() };
+        let e = Config::load_with_env(&o, Env::prefixed("LGCFGT4_").split("__")).unwrap_err();
+        assert!(e.to_string().contains("server.bind"), "{e}");
+    }
+}

@@ -1,0 +1,155 @@
+// One schema for both backends; the per-backend migrations create matching tables.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        role -> Text,
+        phone -> Text,
+        password_hash -> Text,
+        display_name -> Text,
+        email -> Nullable<Text>,
+        disabled -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    auth_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    employers (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        credit_code -> Nullable<Text>,
+        contact_name -> Text,
+        contact_phone -> Text,
+        address -> Text,
+        lat -> Double,
+        lng -> Double,
+        adcode -> Nullable<Text>,
+        description -> Text,
+        verified -> Bool,
+        verified_at -> Nullable<Timestamp>,
+        verified_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workers (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        display_name -> Text,
+        skills -> Text,
+        lat -> Nullable<Double>,
+        lng -> Nullable<Double>,
+        radius_km -> Double,
+        expected_pay_fen -> Nullable<BigInt>,
+        expected_pay_unit -> Nullable<Text>,
+        id_number_masked -> Nullable<Text>,
+        id_number_hash -> Nullable<Text>,
+        key_groups -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> BigInt,
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        group_zh -> Text,
+        keywords -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shifts (id) {
+        id -> BigInt,
+        employer_id -> BigInt,
+        title -> Text,
+        description -> Text,
+        requirements -> Text,
+        category_code -> Text,
+        headcount -> Integer,
+        address -> Text,
+        lat -> Double,
+        lng -> Double,
+        adcode -> Nullable<Text>,
+        pay_amount_fen -> BigInt,
+        pay_unit -> Text,
+        settlement -> Text,
+        employment_type -> Text,
+        take_mode -> Text,
+        valid_through -> Timestamp,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    shift_slots (id) {
+        id -> BigInt,
+        shift_id -> BigInt,
+        start_at -> Timestamp,
+        end_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    availability (id) {
+        id -> BigInt,
+        worker_id -> BigInt,
+        lat -> Double,
+        lng -> Double,
+        radius_km -> Double,
+        adcode -> Nullable<Text>,
+        categories -> Text,
+        min_pay_fen -> Nullable<BigInt>,
+        min_pay_unit -> Nullable<Text>,
+        note -> Text,
+        dated_windows -> Text,
+        weekly_windows -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    search_changes (id) {
+        id -> BigInt,
+        entity -> Text,
+        entity_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(auth_tokens -> users (user_id));
+diesel::joinable!(employers -> users (user_id));
+diesel::joinable!(workers -> users (user_id));
+diesel::joinable!(shifts -> employers (employer_id));
+diesel::joinable!(shift_slots -> shifts (shift_id));
+diesel::joinable!(availability -> workers (worker_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users, auth_tokens, employers, workers, categories, shifts, shift_slots, availability, search_changes,
+);

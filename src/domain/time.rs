@@ -1,0 +1,172 @@
+//! Times: stored as UTC, spoken as RFC 3339 with an offset. China keeps one zone without daylight
+//! saving (UTC+8 since 1991), so Asia/Shanghai is a fixed +08:00 for every date the service handles.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::Invalid;
+
+pub fn shanghai() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+/// RFC 3339 in the display zone, e.g. `2026-11-22T08:00:00+08:00`.
+pub fn to_display(utc: NaiveDateTime) -> DateTime<FixedOffset> {
+    DateTime::<Utc>::from_naive_utc_and_offset(utc, Utc).with_timezone(&shanghai())
+}
+
+/// Parses RFC 3339 (any offset) to naive UTC, truncated to whole seconds.
+pub fn parse_instant(s: &str) -> Result<NaiveDateTime, Invalid> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| {
+            let utc = t.with_timezone(&Utc).naive_utc();
+            utc - Duration::nanoseconds(utc.and_utc().timestamp_subsec_nanos() as i64)
+        })
+        .map_err(|_| {
+            Invalid::new(
+                "invalid_datetime",
+                "时间格式应为带时区的 RFC 3339，例如 2026-11-22T08:00:00+08:00",
+                "expected an RFC 3339 time with offset, e.g. 2026-11-22T08:00:00+08:00",
+            )
+        })
+}
+
+pub fn now_utc() -> NaiveDateTime {
+    let now = Utc::now().naive_utc();
+    now - Duration::nanoseconds(now.and_utc().timestamp_subsec_nanos() as i64)
+}
+
+/// Longest single shift slot: a 24-hour shift is the most any real posting needs.
+pub const MAX_SLOT_HOURS: i64 = 24;
+
+/// One working period of a shift, start before end, at most 24 hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeSlot {
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+}
+
+impl TimeSlot {
+    pub fn new(start: NaiveDateTime, end: NaiveDateTime) -> Result<TimeSlot, Invalid> {
+        if end <= start {
+            return Err(Invalid::new("end_before_start", "结束时间必须晚于开始时间", "end must be after start"));
+        }
+        if end - start > Duration::hours(MAX_SLOT_HOURS) {
+            return Err(Invalid::new("slot_too_long", "单个时段不能超过 24 小时", "one slot may last at most 24 hours"));
+        }
+        Ok(TimeSlot { start, end })
+    }
+
+    pub fn hours(&self) -> f64 {
+        (self.end - self.start).num_seconds() as f64 / 3600.0
+    }
+}
+
+/// A dated window in which a worker can work (at most 31 days long).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatedWindow {
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+}
+
+impl DatedWindow {
+    pub fn new(start: NaiveDateTime, end: NaiveDateTime) -> Result<DatedWindow, Invalid> {
+        if end <= start {
+            return Err(Invalid::new("end_before_start", "结束时间必须晚于开始时间", "end must be after start"));
+        }
+        if end - start > Duration::days(31) {
+            return Err(Invalid::new("window_too_long", "单个可工作时段不能超过 31 天，长期安排请用每周时段", "a dated window may last at most 31 days; use weekly windows for a routine"));
+        }
+        Ok(DatedWindow { start, end })
+    }
+}
+
+/// A weekly window in Asia/Shanghai local time: weekday 1 (Monday) to 7 (Sunday), `HH:MM` to
+/// `HH:MM`. An end at or before the start runs past midnight into the next day (a night shift).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WeeklyWindow {
+    pub weekday: u8,
+    #[schema(value_type = String, example = "08:00")]
+    #[serde(with = "hhmm")]
+    pub start: NaiveTime,
+    #[schema(value_type = String, example = "12:00")]
+    #[serde(with = "hhmm")]
+    pub end: NaiveTime,
+}
+
+impl WeeklyWindow {
+    pub fn weekday(v: i64) -> Result<u8, Invalid> {
+        if (1..=7).contains(&v) {
+            Ok(v as u8)
+        } else {
+            Err(Invalid::new("out_of_range", "星期应为 1（周一）到 7（周日）", "weekday must be 1 (Monday) to 7 (Sunday)"))
+        }
+    }
+
+    pub fn clock(s: &str) -> Result<NaiveTime, Invalid> {
+        let t = s.trim();
+        let shape_ok = t.len() == 5 && t.as_bytes()[2] == b':';
+        match NaiveTime::parse_from_str(t, "%H:%M") {
+            Ok(v) if shape_ok => Ok(v),
+            _ if t == "24:00" => Ok(NaiveTime::MIN),
+            _ => Err(Invalid::new("invalid_time", "时间格式应为 HH:MM，例如 08:00", "expected a time like 08:00")),
+        }
+    }
+
+    pub fn new(weekday: u8, start: NaiveTime, end: NaiveTime) -> Result<WeeklyWindow, Invalid> {
+        if start == end {
+            return Err(Invalid::new("empty_window", "开始与结束时间不能相同", "start and end must differ"));
+        }
+        Ok(WeeklyWindow { weekday, start, end })
+    }
+}
+
+mod hhmm {
+    use chrono::NaiveTime;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.format("%H:%M").to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
+        let s = String::deserialize(d)?;
+        super::WeeklyWindow::clock(&s).map_err(|e| serde::de::Error::custom(e.msg.en))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_need_an_offset_and_become_utc() {
+        let t = parse_instant("2026-11-22T08:00:00+08:00").unwrap();
+        assert_eq!(t.to_string(), "2026-11-22 00:00:00");
+        assert!(parse_instant("2026-11-22T08:00:00").is_err());
+        assert!(parse_instant("tomorrow").is_err());
+        assert_eq!(to_display(t).to_rfc3339(), "2026-11-22T08:00:00+08:00");
+    }
+
+    #[test]
+    fn slots_end_after_start_within_a_day() {
+        let a = parse_instant("2026-11-22T08:00:00+08:00").unwrap();
+        let b = parse_instant("2026-11-22T12:00:00+08:00").unwrap();
+        assert!(TimeSlot::new(b, a).is_err());
+        assert!(TimeSlot::new(a, a).is_err());
+        assert_eq!(TimeSlot::new(a, b).unwrap().hours(), 4.0);
+        assert!(TimeSlot::new(a, a + Duration::hours(25)).is_err());
+    }
+
+    #[test]
+    fn weekly_clock_times() {
+        assert!(WeeklyWindow::clock("08:00").is_ok());
+        assert!(WeeklyWindow::clock("8:00").is_err());
+        assert!(WeeklyWindow::clock("25:00").is_err());
+        assert!(WeeklyWindow::weekday(0).is_err());
+        assert!(WeeklyWindow::weekday(7).is_ok());
+        let t = WeeklyWindow::clock("22:00").unwrap();
+        assert!(WeeklyWindow::new(1, t, t).is_err());
+    }
+}

@@ -1,0 +1,15 @@
+//! lingong (零工): the backend of a public gig-labour market.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod metrics;
+pub mod ratelimit;
+pub mod routes;
+pub mod seed;
+pub mod services;
+pub mod telemetry;

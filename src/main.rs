@@ -1,0 +1,77 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use lingong::app::{AppState, Application};
+use lingong::cli::{AdminCommand, Cli, Command};
+use lingong::config::Config;
+use lingong::db::write_transaction;
+use lingong::domain::Role;
+use lingong::services::accounts::{self, NewUser};
+use lingong::{auth, seed, telemetry};
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(&cli.overrides()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("lingong: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&config.log);
+    match run(cli.command, config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lingong: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { demo, .. } => {
+            if demo {
+                let state = AppState::build(config.clone()).await?;
+                let db = state.db.clone();
+                tokio::task::spawn_blocking(move || seed::demo_if_empty(&db)).await??;
+            }
+            let app = Application::build(config.clone()).await?;
+            tracing::info!(bind = %config.server.bind, port = app.port(), "lingong is serving; docs at /docs/");
+            app.run_until_stopped().await?;
+            tracing::info!("stopped");
+        }
+        Command::Migrate => {
+            let state = AppState::build(config).await?;
+            // build() migrates; say what the database now holds.
+            let db = state.db.clone();
+            let applied = tokio::task::spawn_blocking(move || db.migrate()).await??;
+            println!("migrations up to date{}", if applied.is_empty() { String::new() } else { format!(" ({} applied)", applied.len()) });
+        }
+        Command::Seed { .. } => {
+            let state = AppState::build(config).await?;
+            let db = state.db.clone();
+            let report = tokio::task::spawn_blocking(move || seed::demo(&db)).await??;
+            println!("{report}");
+        }
+        Command::Admin { command: AdminCommand::CreateUser { role, phone, password, name, email } } => {
+            let user = NewUser::parse(Some(&role), Some(&phone), Some(&password), Some(&name), email.as_deref(), &[Role::Moderator, Role::StationStaff, Role::Admin])
+                .map_err(|e| {
+                    let fields: Vec<String> = e.fields.iter().map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.msg.en)).collect();
+                    anyhow::anyhow!("{}", fields.join("; "))
+                })?;
+            let state = AppState::build(config).await?;
+            let db = state.db.clone();
+            let view = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let hash = auth::password::hash(&user.password);
+                let mut conn = db.get().map_err(|e| anyhow::anyhow!(e.msg.en))?;
+                write_transaction(&mut conn, |c| accounts::create_user(c, &user, &hash, None)).map_err(|e| anyhow::anyhow!(e.msg.en))
+            })
+            .await??;
+            println!("created {} account {} (id {})", view.role, view.display_name, view.id);
+        }
+    }
+    Ok(())
+}

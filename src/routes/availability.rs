@@ -1,0 +1,83 @@
+use actix_web::{HttpResponse, web};
+
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::domain::Role;
+use crate::domain::time::now_utc;
+use crate::error::{ApiError, ErrorBody};
+use crate::routes::extract::{PageQuery, ValidJson, page};
+use crate::routes::{Page, created, resource};
+use crate::services::availability::{self, AvailabilityRequest, AvailabilityView};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/availability").route(web::post().to(create)))
+        .service(resource("/availability/{id}").route(web::get().to(get_one)).route(web::patch().to(update)).route(web::delete().to(delete)))
+        .service(resource("/workers/me/availability").route(web::get().to(list_mine)));
+}
+
+/// Post when and where the signed-in worker can work.
+#[utoipa::path(post, path = "/api/v1/availability", tag = "availability", security(("bearer" = [])), request_body = AvailabilityRequest,
+    responses((status = 201, body = AvailabilityView), (status = 403, body = ErrorBody), (status = 409, description = "no worker profile yet", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<AvailabilityRequest>) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Worker])?;
+    let view = state
+        .db
+        .tx(move |conn| {
+            let worker = availability::require_worker(conn, user.id)?;
+            let valid = availability::validate(conn, &body.value, now_utc())?;
+            Ok(availability::create(conn, worker.id, &valid)?.view())
+        })
+        .await?;
+    Ok(created(view))
+}
+
+/// One availability record (its worker, or staff).
+#[utoipa::path(get, path = "/api/v1/availability/{id}", tag = "availability", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = AvailabilityView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let view = state
+        .db
+        .run(move |conn| {
+            let row = if user.role.is_staff() { availability::by_id(conn, id)? } else { availability::owned(conn, user.id, id)?.1 };
+            Ok(row.view())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Change availability (its worker only); `windows` replaces all windows.
+#[utoipa::path(patch, path = "/api/v1/availability/{id}", tag = "availability", security(("bearer" = [])), params(("id" = i64, Path)), request_body = AvailabilityRequest,
+    responses((status = 200, body = AvailabilityView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<AvailabilityRequest>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let view = state.db.tx(move |conn| Ok(availability::update(conn, user.id, id, &body.value)?.view())).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Remove availability (its worker only).
+#[utoipa::path(delete, path = "/api/v1/availability/{id}", tag = "availability", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 204, description = "removed"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    state.db.tx(move |conn| availability::delete(conn, user.id, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The signed-in worker's availability, newest first.
+#[utoipa::path(get, path = "/api/v1/workers/me/availability", tag = "availability", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<AvailabilityView>), (status = 403, body = ErrorBody)))]
+pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Worker])?;
+    let (limit, cursor) = pq.parse()?;
+    let body = state
+        .db
+        .run(move |conn| {
+            let worker = availability::require_worker(conn, user.id)?;
+            let rows = availability::list_for_worker(conn, worker.id, limit, cursor)?;
+            let (rows, next_cursor) = page(rows, limit, |r| r.id);
+            Ok(Page { items: rows.into_iter().map(|r| r.view()).collect(), next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}

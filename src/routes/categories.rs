@@ -1,0 +1,48 @@
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ErrorBody};
+use crate::routes::extract::ValidJson;
+use crate::routes::{created, resource};
+use crate::services::categories::{self, Category, NewCategory};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/categories").route(web::get().to(list)).route(web::post().to(create)));
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct CategoryList {
+    pub items: Vec<Category>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryRequest {
+    /// 2–40 lowercase letters, digits or underscores, e.g. `pet_care`.
+    pub code: Option<String>,
+    pub name_zh: Option<String>,
+    pub name_en: Option<String>,
+    pub group_zh: Option<String>,
+    pub keywords: Option<String>,
+}
+
+/// The occupation taxonomy (职业分类).
+#[utoipa::path(get, path = "/api/v1/categories", tag = "categories", responses((status = 200, body = CategoryList)))]
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let items = state.db.run(categories::list).await?;
+    Ok(HttpResponse::Ok().json(CategoryList { items }))
+}
+
+/// Add an occupation (moderator or admin), e.g. a newly published 新职业.
+#[utoipa::path(post, path = "/api/v1/categories", tag = "categories", security(("bearer" = [])), request_body = CategoryRequest,
+    responses((status = 201, body = Category), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<CategoryRequest>) -> Result<HttpResponse, ApiError> {
+    user.require_moderator()?;
+    let b = body.value;
+    let c = NewCategory::parse(b.code.as_deref(), b.name_zh.as_deref(), b.name_en.as_deref(), b.group_zh.as_deref(), b.keywords.as_deref())?;
+    let cat = state.db.tx(move |conn| categories::create(conn, c, user.id)).await?;
+    Ok(created(cat))
+}

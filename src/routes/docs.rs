@@ -1,0 +1,49 @@
+//! The OpenAPI 3.1 document, generated from the handlers and types, and a Swagger UI whose assets
+//! are compiled into the binary (no CDN).
+
+use actix_web::web;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::routes::{auth, availability, categories, districts, employers, ops, shifts, workers};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "lingong 零工市场 API", description = "Public gig-labour market: shifts, worker availability, matching and moderation. Posting is always free."),
+    paths(
+        auth::register, auth::login, auth::logout, auth::me,
+        employers::put_me, employers::get_me, employers::get_one, employers::verify,
+        workers::put_me, workers::get_me, workers::get_one,
+        shifts::create, shifts::get_one, shifts::update, shifts::close, shifts::list_mine,
+        availability::create, availability::get_one, availability::update, availability::delete, availability::list_mine,
+        categories::list, categories::create,
+        districts::search,
+        ops::healthz, ops::readyz, ops::metrics,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts and sessions"),
+        (name = "employers", description = "Employer profiles and verification"),
+        (name = "workers", description = "Worker profiles"),
+        (name = "shifts", description = "Shift postings"),
+        (name = "availability", description = "When and where workers can work"),
+        (name = "categories", description = "Occupation taxonomy"),
+        (name = "districts", description = "Administrative divisions"),
+        (name = "ops", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()));
+}

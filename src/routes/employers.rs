@@ -1,0 +1,55 @@
+use actix_web::{HttpResponse, web};
+
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::domain::Role;
+use crate::error::{ApiError, ErrorBody};
+use crate::routes::extract::ValidJson;
+use crate::routes::resource;
+use crate::services::employers::{self, EmployerRequest, EmployerView};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/employers/me").route(web::get().to(get_me)).route(web::put().to(put_me)))
+        .service(resource("/employers/{id}").route(web::get().to(get_one)))
+        .service(resource("/employers/{id}/verify").route(web::post().to(verify)));
+}
+
+/// Create or replace the signed-in employer's profile.
+#[utoipa::path(put, path = "/api/v1/employers/me", tag = "employers", security(("bearer" = [])), request_body = EmployerRequest,
+    responses((status = 200, body = EmployerView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_me(state: web::Data<AppState>, user: AuthUser, body: ValidJson<EmployerRequest>) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Employer])?;
+    let valid = employers::validate(&body.value)?;
+    let row = state.db.tx(move |conn| employers::upsert(conn, user.id, valid)).await?;
+    Ok(HttpResponse::Ok().json(row.view(true)))
+}
+
+/// The signed-in employer's profile.
+#[utoipa::path(get, path = "/api/v1/employers/me", tag = "employers", security(("bearer" = [])),
+    responses((status = 200, body = EmployerView), (status = 404, description = "no profile yet", body = ErrorBody)))]
+pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Employer])?;
+    let row = state.db.run(move |conn| employers::by_user(conn, user.id)).await?;
+    let row = row.ok_or_else(|| ApiError::not_found("用人单位信息", "employer profile"))?;
+    Ok(HttpResponse::Ok().json(row.view(true)))
+}
+
+/// An employer's public profile. Contact details are shown to the owner and staff only.
+#[utoipa::path(get, path = "/api/v1/employers/{id}", tag = "employers", params(("id" = i64, Path)),
+    responses((status = 200, body = EmployerView), (status = 404, body = ErrorBody)))]
+pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let row = state.db.run(move |conn| employers::by_id(conn, id)).await?;
+    let with_contact = user.is_some_and(|u| u.role.is_staff() || u.id == row.user_id);
+    Ok(HttpResponse::Ok().json(row.view(with_contact)))
+}
+
+/// Mark an employer as real-name verified (moderator or admin).
+#[utoipa::path(post, path = "/api/v1/employers/{id}/verify", tag = "employers", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = EmployerView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn verify(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    user.require_moderator()?;
+    let id = id.into_inner();
+    let row = state.db.tx(move |conn| employers::verify(conn, id, user.id)).await?;
+    Ok(HttpResponse::Ok().json(row.view(true)))
+}

@@ -1,0 +1,164 @@
+//! Users and sessions.
+
+use chrono::Duration;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::{password, token};
+use crate::db::DbConn;
+use crate::db::schema::{auth_tokens, users};
+use crate::domain::time::now_utc;
+use crate::domain::{BoundedText, Phone, Role};
+use crate::error::{ApiError, FieldErrors, Invalid};
+
+/// A new account, validated.
+pub struct NewUser {
+    pub role: Role,
+    pub phone: Phone,
+    pub password: String,
+    pub display_name: String,
+    pub email: Option<String>,
+}
+
+impl NewUser {
+    /// Validates every field at once. `allowed_roles` is what this path may create: self-registration
+    /// allows worker and employer only; staff accounts come from an admin.
+    pub fn parse(
+        role: Option<&str>,
+        phone: Option<&str>,
+        pass: Option<&str>,
+        display_name: Option<&str>,
+        email: Option<&str>,
+        allowed_roles: &[Role],
+    ) -> Result<NewUser, ApiError> {
+        let mut errs = FieldErrors::new();
+        let role = match role {
+            None => {
+                errs.add("role", Invalid::required());
+                None
+            }
+            Some(r) => match Role::parse(r) {
+                Ok(r) if allowed_roles.contains(&r) => Some(r),
+                _ => {
+                    let allowed: Vec<&str> = allowed_roles.iter().map(|r| r.as_str()).collect();
+                    errs.add(
+                        "role",
+                        Invalid::new("invalid_choice", format!("此处只能注册：{}", allowed.join("、")), format!("role must be one of: {}", allowed.join(", "))),
+                    );
+                    None
+                }
+            },
+        };
+        let phone = errs.check("phone", phone.ok_or_else(Invalid::required).and_then(Phone::parse));
+        if let Some(p) = pass {
+            errs.check("password", password::validate(p));
+        } else {
+            errs.add("password", Invalid::required());
+        }
+        let display_name = errs.check("display_name", BoundedText::parse(display_name.unwrap_or(""), 1, 40));
+        let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
+            None => None,
+            Some(e) => errs.check("email", parse_email(e)),
+        };
+        errs.into_result()?;
+        Ok(NewUser {
+            role: role.expect("checked"),
+            phone: phone.expect("checked"),
+            password: pass.expect("checked").to_string(),
+            display_name: display_name.expect("checked").into_string(),
+            email,
+        })
+    }
+}
+
+pub fn parse_email(e: &str) -> Result<String, Invalid> {
+    let ok = e.len() <= 254
+        && e.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && !e.chars().any(|c| c.is_whitespace() || c == ',' || c == ';' || c == '<' || c == '>');
+    if ok {
+        Ok(e.to_string())
+    } else {
+        Err(Invalid::new("invalid_email", "邮箱地址格式不正确", "not an email address"))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub role: Role,
+    pub display_name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Session {
+    /// Bearer token for the `Authorization` header.
+    pub token: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: chrono::DateTime<chrono::FixedOffset>,
+    pub user: UserView,
+}
+
+/// Creates the user; the password hash is computed by the caller off the async executor.
+pub fn create_user(conn: &mut DbConn, u: &NewUser, password_hash: &str, created_by: Option<i64>) -> Result<UserView, ApiError> {
+    let taken: i64 = users::table.filter(users::phone.eq(u.phone.as_str())).count().get_result(conn)?;
+    if taken > 0 {
+        return Err(phone_taken());
+    }
+    let id: i64 = diesel::insert_into(users::table)
+        .values((
+            users::role.eq(u.role.as_str()),
+            users::phone.eq(u.phone.as_str()),
+            users::password_hash.eq(password_hash),
+            users::display_name.eq(&u.display_name),
+            users::email.eq(&u.email),
+            users::created_by.eq(created_by),
+            users::created_at.eq(now_utc()),
+        ))
+        .returning(users::id)
+        .get_result(conn)
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => phone_taken(),
+            e => e.into(),
+        })?;
+    Ok(UserView { id, role: u.role, display_name: u.display_name.clone() })
+}
+
+fn phone_taken() -> ApiError {
+    ApiError::conflict("phone_taken", "该手机号已注册", "this phone number is already registered")
+}
+
+pub fn issue_token(conn: &mut DbConn, user: UserView, ttl_hours: i64) -> Result<Session, ApiError> {
+    let token = token::generate();
+    let now = now_utc();
+    let expires = now + Duration::hours(ttl_hours);
+    diesel::insert_into(auth_tokens::table)
+        .values((
+            auth_tokens::user_id.eq(user.id),
+            auth_tokens::token_hash.eq(token::hash(&token)),
+            auth_tokens::created_at.eq(now),
+            auth_tokens::expires_at.eq(expires),
+        ))
+        .execute(conn)?;
+    // Expired tokens of this user are of no use to anyone; drop them while we are here.
+    diesel::delete(auth_tokens::table.filter(auth_tokens::user_id.eq(user.id)).filter(auth_tokens::expires_at.le(now))).execute(conn)?;
+    Ok(Session { token, expires_at: crate::domain::time::to_display(expires), user })
+}
+
+/// The stored credentials for a phone, if registered and not disabled.
+pub fn credentials(conn: &mut DbConn, phone: &Phone) -> Result<Option<(UserView, String)>, ApiError> {
+    let row = users::table
+        .filter(users::phone.eq(phone.as_str()))
+        .filter(users::disabled.eq(false))
+        .select((users::id, users::role, users::display_name, users::password_hash))
+        .first::<(i64, String, String, String)>(conn)
+        .optional()?;
+    Ok(row.map(|(id, role, display_name, hash)| {
+        (UserView { id, role: Role::parse(&role).unwrap_or(Role::Worker), display_name }, hash)
+    }))
+}
+
+pub fn revoke(conn: &mut DbConn, token_hash: &str) -> Result<(), ApiError> {
+    diesel::delete(auth_tokens::table.filter(auth_tokens::token_hash.eq(token_hash))).execute(conn)?;
+    Ok(())
+}

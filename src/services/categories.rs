@@ -1,0 +1,102 @@
+//! The curated taxonomy of 零工 occupations (seeded by migration; staff may add new ones).
+
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbConn;
+use crate::db::schema::categories;
+use crate::domain::BoundedText;
+use crate::error::{ApiError, FieldErrors, Invalid};
+
+#[derive(Debug, Clone, Serialize, Queryable, ToSchema)]
+pub struct Category {
+    #[serde(skip)]
+    pub id: i64,
+    /// Stable code used in postings and profiles, e.g. `cleaning`.
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Group the occupation belongs to, e.g. 家庭服务.
+    pub group_zh: String,
+    /// Search words that mean this occupation (space separated).
+    pub keywords: String,
+}
+
+pub fn list(conn: &mut DbConn) -> Result<Vec<Category>, ApiError> {
+    Ok(categories::table
+        .select((categories::id, categories::code, categories::name_zh, categories::name_en, categories::group_zh, categories::keywords))
+        .order(categories::id.asc())
+        .load(conn)?)
+}
+
+pub fn get(conn: &mut DbConn, code: &str) -> Result<Option<Category>, ApiError> {
+    Ok(categories::table
+        .filter(categories::code.eq(code))
+        .select((categories::id, categories::code, categories::name_zh, categories::name_en, categories::group_zh, categories::keywords))
+        .first(conn)
+        .optional()?)
+}
+
+/// Codes in `codes` that are not categories.
+pub fn unknown_codes(conn: &mut DbConn, codes: &[String]) -> Result<Vec<String>, ApiError> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let known: Vec<String> = categories::table.filter(categories::code.eq_any(codes)).select(categories::code).load(conn)?;
+    Ok(codes.iter().filter(|c| !known.contains(c)).cloned().collect())
+}
+
+pub fn code(s: &str) -> Result<String, Invalid> {
+    let ok = (2..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') && s.as_bytes()[0].is_ascii_lowercase();
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(Invalid::new("invalid_code", "代码应为 2–40 位小写字母、数字或下划线，以字母开头", "code must be 2–40 lowercase letters, digits or underscores, starting with a letter"))
+    }
+}
+
+pub struct NewCategory {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub group_zh: String,
+    pub keywords: String,
+}
+
+impl NewCategory {
+    pub fn parse(code_in: Option<&str>, name_zh: Option<&str>, name_en: Option<&str>, group_zh: Option<&str>, keywords: Option<&str>) -> Result<NewCategory, ApiError> {
+        let mut errs = FieldErrors::new();
+        let c = errs.check("code", code_in.ok_or_else(Invalid::required).and_then(code));
+        let zh = errs.check("name_zh", BoundedText::parse(name_zh.unwrap_or(""), 1, 30));
+        let en = errs.check("name_en", BoundedText::parse(name_en.unwrap_or(""), 1, 60));
+        let group = errs.check("group_zh", BoundedText::parse(group_zh.unwrap_or("其他"), 1, 30));
+        let kw = errs.check("keywords", BoundedText::parse(keywords.unwrap_or(""), 0, 200));
+        errs.into_result()?;
+        Ok(NewCategory {
+            code: c.expect("checked"),
+            name_zh: zh.expect("checked").into_string(),
+            name_en: en.expect("checked").into_string(),
+            group_zh: group.expect("checked").into_string(),
+            keywords: kw.expect("checked").into_string(),
+        })
+    }
+}
+
+pub fn create(conn: &mut DbConn, c: NewCategory, by: i64) -> Result<Category, ApiError> {
+    if get(conn, &c.code)?.is_some() {
+        return Err(ApiError::conflict("category_exists", "该职业代码已存在", "a category with this code exists"));
+    }
+    diesel::insert_into(categories::table)
+        .values((
+            categories::code.eq(&c.code),
+            categories::name_zh.eq(&c.name_zh),
+            categories::name_en.eq(&c.name_en),
+            categories::group_zh.eq(&c.group_zh),
+            categories::keywords.eq(&c.keywords),
+            categories::created_by.eq(by),
+            categories::created_at.eq(crate::domain::time::now_utc()),
+        ))
+        .execute(conn)?;
+    get(conn, &c.code)?.ok_or_else(|| ApiError::internal("category vanished after insert"))
+}

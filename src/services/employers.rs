@@ -1,0 +1,237 @@
+//! Employer profiles (用人单位 / 个人雇主 / 家庭).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::DbConn;
+use crate::db::schema::employers;
+use crate::domain::time::{now_utc, to_display};
+use crate::domain::{BoundedText, CreditCode, EmployerKind, GeoPoint, Phone};
+use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::services::districts::Districts;
+use crate::services::search_log::{self, Entity};
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmployerRequest {
+    /// Registered name (must match the business licence for enterprises).
+    pub name: Option<String>,
+    #[schema(value_type = Option<EmployerKind>)]
+    pub kind: Option<String>,
+    /// 统一社会信用代码, required for enterprises.
+    pub credit_code: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    /// 12- or 6-digit district code; inferred from the point when omitted.
+    pub adcode: Option<String>,
+    /// 单位情况: what the employer does.
+    pub description: Option<String>,
+}
+
+pub struct ValidEmployer {
+    name: String,
+    kind: EmployerKind,
+    credit_code: Option<CreditCode>,
+    contact_name: String,
+    contact_phone: Phone,
+    address: String,
+    point: GeoPoint,
+    adcode: Option<String>,
+    description: String,
+}
+
+/// Checks a posted profile, naming every bad field.
+pub fn validate(r: &EmployerRequest) -> Result<ValidEmployer, ApiError> {
+    let mut errs = FieldErrors::new();
+    let name = errs.check("name", BoundedText::parse(r.name.as_deref().unwrap_or(""), 2, 100));
+    let kind = errs.check("kind", r.kind.as_deref().ok_or_else(Invalid::required).and_then(EmployerKind::parse));
+    let credit_code = match r.credit_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(c) => errs.check("credit_code", CreditCode::parse(c)).map(Some),
+        None if kind == Some(EmployerKind::Enterprise) => {
+            errs.add("credit_code", Invalid::new("required", "企业必须填写统一社会信用代码", "enterprises must give their unified social credit code"));
+            None
+        }
+        None => Some(None),
+    };
+    let contact_name = errs.check("contact_name", BoundedText::parse(r.contact_name.as_deref().unwrap_or(""), 1, 40));
+    let contact_phone = errs.check("contact_phone", r.contact_phone.as_deref().ok_or_else(Invalid::required).and_then(Phone::parse));
+    let address = errs.check("address", BoundedText::parse(r.address.as_deref().unwrap_or(""), 2, 200));
+    let point = GeoPoint::check(&mut errs, "", r.lat, r.lng);
+    let adcode = resolve_adcode(&mut errs, "adcode", r.adcode.as_deref(), point);
+    let description = errs.check("description", BoundedText::parse(r.description.as_deref().unwrap_or(""), 0, 2000));
+    errs.into_result()?;
+    Ok(ValidEmployer {
+        name: name.expect("checked").into_string(),
+        kind: kind.expect("checked"),
+        credit_code: credit_code.expect("checked"),
+        contact_name: contact_name.expect("checked").into_string(),
+        contact_phone: contact_phone.expect("checked"),
+        address: address.expect("checked").into_string(),
+        point: point.expect("checked"),
+        adcode: adcode.expect("checked"),
+        description: description.expect("checked").into_string(),
+    })
+}
+
+/// A given adcode must be a real district; without one, the nearest county to the point is used.
+pub fn resolve_adcode(errs: &mut FieldErrors, field: &str, given: Option<&str>, point: Option<GeoPoint>) -> Option<Option<String>> {
+    match given.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(code) => match Districts::get().normalize(code) {
+            Some(d) => Some(Some(d.adcode.clone())),
+            None => {
+                errs.add(field, Invalid::new("unknown_adcode", "未知的行政区划代码", "unknown district code (adcode)"));
+                None
+            }
+        },
+        None => Some(point.and_then(|p| Districts::get().nearest_county(p)).map(|d| d.adcode.clone())),
+    }
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct EmployerRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub credit_code: Option<String>,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub address: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub adcode: Option<String>,
+    pub description: String,
+    pub verified: bool,
+    pub verified_at: Option<NaiveDateTime>,
+    pub verified_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// An employer profile. Contact fields are present only for the owner and staff.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EmployerView {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub credit_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_phone: Option<String>,
+    pub address: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub adcode: Option<String>,
+    pub description: String,
+    /// 实名认证: set only by bureau staff.
+    pub verified: bool,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub verified_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: chrono::DateTime<chrono::FixedOffset>,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: chrono::DateTime<chrono::FixedOffset>,
+}
+
+impl EmployerRow {
+    pub fn view(self, with_contact: bool) -> EmployerView {
+        EmployerView {
+            id: self.id,
+            name: self.name,
+            kind: self.kind,
+            credit_code: self.credit_code,
+            contact_name: with_contact.then_some(self.contact_name),
+            contact_phone: with_contact.then_some(self.contact_phone),
+            address: self.address,
+            lat: self.lat,
+            lng: self.lng,
+            adcode: self.adcode,
+            description: self.description,
+            verified: self.verified,
+            verified_at: self.verified_at.map(to_display),
+            created_at: to_display(self.created_at),
+            updated_at: to_display(self.updated_at),
+        }
+    }
+}
+
+pub fn by_user(conn: &mut DbConn, user_id: i64) -> Result<Option<EmployerRow>, ApiError> {
+    Ok(employers::table.filter(employers::user_id.eq(user_id)).first(conn).optional()?)
+}
+
+pub fn by_id(conn: &mut DbConn, id: i64) -> Result<EmployerRow, ApiError> {
+    employers::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("用人单位", "employer"))
+}
+
+/// Creates or replaces the user's profile. Changing the name or credit code of a verified
+/// profile withdraws the verification: staff verified the old identity, not the new one.
+pub fn upsert(conn: &mut DbConn, user_id: i64, v: ValidEmployer) -> Result<EmployerRow, ApiError> {
+    let now = now_utc();
+    let code = v.credit_code.as_ref().map(|c| c.as_str().to_string());
+    let id = match by_user(conn, user_id)? {
+        Some(old) => {
+            let identity_changed = old.name != v.name || old.credit_code != code || old.kind != v.kind.as_str();
+            let keep_verified = old.verified && !identity_changed;
+            diesel::update(employers::table.find(old.id))
+                .set((
+                    employers::name.eq(&v.name),
+                    employers::kind.eq(v.kind.as_str()),
+                    employers::credit_code.eq(&code),
+                    employers::contact_name.eq(&v.contact_name),
+                    employers::contact_phone.eq(v.contact_phone.as_str()),
+                    employers::address.eq(&v.address),
+                    employers::lat.eq(v.point.lat),
+                    employers::lng.eq(v.point.lng),
+                    employers::adcode.eq(&v.adcode),
+                    employers::description.eq(&v.description),
+                    employers::verified.eq(keep_verified),
+                    employers::verified_at.eq(if keep_verified { old.verified_at } else { None }),
+                    employers::verified_by.eq(if keep_verified { old.verified_by } else { None }),
+                    employers::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            old.id
+        }
+        None => diesel::insert_into(employers::table)
+            .values((
+                employers::user_id.eq(user_id),
+                employers::name.eq(&v.name),
+                employers::kind.eq(v.kind.as_str()),
+                employers::credit_code.eq(&code),
+                employers::contact_name.eq(&v.contact_name),
+                employers::contact_phone.eq(v.contact_phone.as_str()),
+                employers::address.eq(&v.address),
+                employers::lat.eq(v.point.lat),
+                employers::lng.eq(v.point.lng),
+                employers::adcode.eq(&v.adcode),
+                employers::description.eq(&v.description),
+                employers::verified.eq(false),
+                employers::created_at.eq(now),
+                employers::updated_at.eq(now),
+            ))
+            .returning(employers::id)
+            .get_result(conn)?,
+    };
+    // The employer's name is searchable on its shifts.
+    search_log::record(conn, Entity::Employer, id)?;
+    by_id(conn, id)
+}
+
+pub fn verify(conn: &mut DbConn, id: i64, staff_id: i64) -> Result<EmployerRow, ApiError> {
+    let row = by_id(conn, id)?;
+    if row.kind == EmployerKind::Enterprise.as_str() && row.credit_code.is_none() {
+        return Err(ApiError::conflict("credit_code_missing", "企业未提供统一社会信用代码，无法认证", "the enterprise has no credit code to verify"));
+    }
+    let now = now_utc();
+    diesel::update(employers::table.find(id))
+        .set((employers::verified.eq(true), employers::verified_at.eq(now), employers::verified_by.eq(staff_id), employers::updated_at.eq(now)))
+        .execute(conn)?;
+    search_log::record(conn, Entity::Employer, id)?;
+    by_id(conn, id)
+}

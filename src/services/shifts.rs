@@ -1,0 +1,633 @@
+//! Shifts (岗位): what an employer posts. Every path that creates or changes one goes through
+//! `validate`, so the API, imports and staff edits apply the same rules.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::DbConn;
+use crate::db::schema::{categories, employers, shift_slots, shifts};
+use crate::domain::time::{parse_instant, to_display};
+use crate::domain::{BoundedText, EmploymentType, GeoPoint, Pay, PayUnit, Settlement, ShiftStatus, TakeMode, TimeSlot};
+use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::services::employers::{self as employers_svc, EmployerRow, resolve_adcode};
+use crate::services::search_log::{self, Entity};
+use crate::services::workers::PayBody;
+
+/// Longest a posting may stay open without being refreshed (有效期).
+pub const MAX_VALIDITY_DAYS: i64 = 180;
+pub const MAX_SLOTS: usize = 60;
+pub const MAX_HEADCOUNT: i64 = 500;
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlotBody {
+    /// RFC 3339 with offset, e.g. `2026-11-28T08:00:00+08:00`.
+    pub start: String,
+    pub end: String,
+}
+
+/// The body of `POST /api/v1/shifts`, `PATCH /api/v1/shifts/{id}` (every field optional there) and
+/// `POST /api/v1/shifts/check`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftRequest {
+    pub title: Option<String>,
+    /// 工作内容.
+    pub description: Option<String>,
+    /// 招聘条件.
+    pub requirements: Option<String>,
+    /// Category code.
+    pub category: Option<String>,
+    /// 招聘人数.
+    pub headcount: Option<i64>,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub adcode: Option<String>,
+    pub slots: Option<Vec<SlotBody>>,
+    pub pay: Option<PayBody>,
+    #[schema(value_type = Option<Settlement>)]
+    pub settlement: Option<String>,
+    #[schema(value_type = Option<EmploymentType>)]
+    pub employment_type: Option<String>,
+    #[schema(value_type = Option<TakeMode>)]
+    pub take_mode: Option<String>,
+    /// 有效期: RFC 3339 with offset, within 180 days.
+    pub valid_through: Option<String>,
+}
+
+/// Keys that would attach a price to a listing. Posting is free for everyone (国办发〔2020〕27号,
+/// 人社部发〔2022〕38号), so such a request is refused outright rather than ignored.
+const CHARGE_KEYS: &[&str] = &["fee", "fees", "price", "deposit", "listing_fee", "charge", "cost", "payment", "promotion_fee", "top_fee", "service_fee"];
+
+pub fn refuse_listing_charges(raw: &serde_json::Value) -> Result<(), ApiError> {
+    let Some(obj) = raw.as_object() else { return Ok(()) };
+    let found: Vec<&str> = CHARGE_KEYS.iter().copied().filter(|k| obj.contains_key(*k)).collect();
+    if found.is_empty() {
+        return Ok(());
+    }
+    let mut err = ApiError::new(
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "posting_is_free",
+        "发布、修改、刷新和推广岗位信息一律免费，不能附加任何费用",
+        "posting, editing, refreshing and promoting a listing is always free; no charge can be attached",
+    );
+    for k in found {
+        err.fields.push(crate::error::FieldError {
+            field: k.to_string(),
+            code: "posting_is_free",
+            msg: crate::error::Msg::new("岗位信息免费发布，不接受收费字段", "listings are free; charge fields are not accepted"),
+        });
+    }
+    Err(err)
+}
+
+/// A shift that passed every field rule.
+#[derive(Debug, Clone)]
+pub struct ValidShift {
+    pub title: String,
+    pub description: String,
+    pub requirements: String,
+    pub category: String,
+    pub headcount: i32,
+    pub address: String,
+    pub point: GeoPoint,
+    pub adcode: Option<String>,
+    pub slots: Vec<TimeSlot>,
+    pub pay: Pay,
+    pub settlement: Settlement,
+    pub employment_type: EmploymentType,
+    pub take_mode: TakeMode,
+    pub valid_through: NaiveDateTime,
+}
+
+fn text(errs: &mut FieldErrors, field: &str, v: &Option<String>, min: usize, max: usize) -> Option<String> {
+    errs.check(field, BoundedText::parse(v.as_deref().unwrap_or(""), min, max)).map(BoundedText::into_string)
+}
+
+fn code<T>(errs: &mut FieldErrors, field: &str, v: &Option<String>, default: Option<T>, parse: fn(&str) -> Result<T, Invalid>) -> Option<T> {
+    match (v.as_deref(), default) {
+        (Some(s), _) => errs.check(field, parse(s)),
+        (None, Some(d)) => Some(d),
+        (None, None) => {
+            errs.add(field, Invalid::required());
+            None
+        }
+    }
+}
+
+/// Checks every field of a posting at once. `now` is passed in so rules are testable.
+pub fn validate(conn: &mut DbConn, r: &ShiftRequest, now: NaiveDateTime) -> Result<ValidShift, ApiError> {
+    let mut errs = FieldErrors::new();
+    let title = text(&mut errs, "title", &r.title, 2, 60);
+    let description = text(&mut errs, "description", &r.description, 5, 5000);
+    let requirements = text(&mut errs, "requirements", &r.requirements, 1, 2000);
+    let category = match r.category.as_deref() {
+        None => {
+            errs.add("category", Invalid::required());
+            None
+        }
+        Some(c) => {
+            let known: i64 = categories::table.filter(categories::code.eq(c)).count().get_result(conn)?;
+            if known == 0 {
+                errs.add("category", Invalid::new("unknown_category", "未知的职业代码（见 /api/v1/categories）", "unknown category code (see /api/v1/categories)"));
+                None
+            } else {
+                Some(c.to_string())
+            }
+        }
+    };
+    let headcount = match r.headcount {
+        None => {
+            errs.add("headcount", Invalid::required());
+            None
+        }
+        Some(n) if (1..=MAX_HEADCOUNT).contains(&n) => Some(n as i32),
+        Some(_) => {
+            errs.add("headcount", Invalid::new("out_of_range", format!("招聘人数应在 1 到 {MAX_HEADCOUNT} 之间"), format!("headcount must be 1 to {MAX_HEADCOUNT}")));
+            None
+        }
+    };
+    let address = text(&mut errs, "address", &r.address, 2, 200);
+    let point = GeoPoint::check(&mut errs, "", r.lat, r.lng);
+    let adcode = resolve_adcode(&mut errs, "adcode", r.adcode.as_deref(), point);
+    let slots = validate_slots(&mut errs, r.slots.as_deref(), now);
+    let pay = match r.pay {
+        None => {
+            errs.add("pay", Invalid::required());
+            None
+        }
+        Some(p) => p.validate(&mut errs, "pay"),
+    };
+    let settlement = code(&mut errs, "settlement", &r.settlement, None, Settlement::parse);
+    let employment_type = code(&mut errs, "employment_type", &r.employment_type, None, EmploymentType::parse);
+    let take_mode = code(&mut errs, "take_mode", &r.take_mode, Some(TakeMode::Apply), TakeMode::parse);
+    let valid_through = match r.valid_through.as_deref() {
+        None => {
+            errs.add("valid_through", Invalid::required());
+            None
+        }
+        Some(s) => match parse_instant(s) {
+            Err(e) => {
+                errs.add("valid_through", e);
+                None
+            }
+            Ok(t) if t <= now => {
+                errs.add("valid_through", Invalid::new("in_the_past", "有效期必须晚于当前时间", "valid_through must be in the future"));
+                None
+            }
+            Ok(t) if t > now + Duration::days(MAX_VALIDITY_DAYS) => {
+                errs.add(
+                    "valid_through",
+                    Invalid::new("too_far", format!("有效期不能超过 {MAX_VALIDITY_DAYS} 天，到期后可刷新"), format!("valid_through may be at most {MAX_VALIDITY_DAYS} days ahead; refresh the posting later")),
+                );
+                None
+            }
+            Ok(t) => Some(t),
+        },
+    };
+    errs.into_result()?;
+    Ok(ValidShift {
+        title: title.expect("checked"),
+        description: description.expect("checked"),
+        requirements: requirements.expect("checked"),
+        category: category.expect("checked"),
+        headcount: headcount.expect("checked"),
+        address: address.expect("checked"),
+        point: point.expect("checked"),
+        adcode: adcode.expect("checked"),
+        slots: slots.expect("checked"),
+        pay: pay.expect("checked"),
+        settlement: settlement.expect("checked"),
+        employment_type: employment_type.expect("checked"),
+        take_mode: take_mode.expect("checked"),
+        valid_through: valid_through.expect("checked"),
+    })
+}
+
+/// One to 60 slots, each valid, none already over, none starting more than a year out, no two
+/// overlapping.
+pub fn validate_slots(errs: &mut FieldErrors, slots: Option<&[SlotBody]>, now: NaiveDateTime) -> Option<Vec<TimeSlot>> {
+    let Some(slots) = slots else {
+        errs.add("slots", Invalid::required());
+        return None;
+    };
+    if slots.is_empty() {
+        errs.add("slots", Invalid::new("required", "至少需要一个工作时段", "at least one slot is required"));
+        return None;
+    }
+    if slots.len() > MAX_SLOTS {
+        errs.add("slots", Invalid::new("too_many", format!("最多 {MAX_SLOTS} 个时段"), format!("at most {MAX_SLOTS} slots")));
+        return None;
+    }
+    let before = errs.len();
+    let mut out = Vec::with_capacity(slots.len());
+    for (i, s) in slots.iter().enumerate() {
+        let start = errs.check(format!("slots[{i}].start"), parse_instant(&s.start));
+        let end = errs.check(format!("slots[{i}].end"), parse_instant(&s.end));
+        let (Some(start), Some(end)) = (start, end) else { continue };
+        let Some(slot) = errs.check(format!("slots[{i}].end"), TimeSlot::new(start, end)) else { continue };
+        if slot.end <= now {
+            errs.add(format!("slots[{i}].end"), Invalid::new("in_the_past", "该时段已经结束", "this slot is already over"));
+            continue;
+        }
+        if slot.start > now + Duration::days(365) {
+            errs.add(format!("slots[{i}].start"), Invalid::new("too_far", "时段不能在一年以后", "a slot may start at most one year ahead"));
+            continue;
+        }
+        if let Some(j) = out.iter().position(|o: &(usize, TimeSlot)| o.1.start < slot.end && slot.start < o.1.end) {
+            errs.add(format!("slots[{i}]"), Invalid::new("overlapping_slots", format!("与第 {} 个时段重叠", out[j].0 + 1), format!("overlaps slots[{}]", out[j].0)));
+            continue;
+        }
+        out.push((i, slot));
+    }
+    if errs.len() > before {
+        return None;
+    }
+    let mut slots: Vec<TimeSlot> = out.into_iter().map(|(_, s)| s).collect();
+    slots.sort_by_key(|s| s.start);
+    Some(slots)
+}
+
+/// A new posting from a verified employer is published at once; any other waits for review.
+pub fn initial_status(employer: &EmployerRow) -> ShiftStatus {
+    if employer.verified { ShiftStatus::Published } else { ShiftStatus::PendingReview }
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ShiftRow {
+    pub id: i64,
+    pub employer_id: i64,
+    pub title: String,
+    pub description: String,
+    pub requirements: String,
+    pub category_code: String,
+    pub headcount: i32,
+    pub address: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub adcode: Option<String>,
+    pub pay_amount_fen: i64,
+    pub pay_unit: String,
+    pub settlement: String,
+    pub employment_type: String,
+    pub take_mode: String,
+    pub valid_through: NaiveDateTime,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub published_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+impl ShiftRow {
+    pub fn status(&self) -> ShiftStatus {
+        ShiftStatus::parse(&self.status).unwrap_or(ShiftStatus::Closed)
+    }
+
+    /// The stored posting as a request, so a PATCH can be merged over it and validated whole.
+    fn as_request(&self, slots: &[SlotRow]) -> ShiftRequest {
+        ShiftRequest {
+            title: Some(self.title.clone()),
+            description: Some(self.description.clone()),
+            requirements: Some(self.requirements.clone()),
+            category: Some(self.category_code.clone()),
+            headcount: Some(self.headcount as i64),
+            address: Some(self.address.clone()),
+            lat: Some(self.lat),
+            lng: Some(self.lng),
+            adcode: self.adcode.clone(),
+            slots: Some(slots.iter().map(|s| SlotBody { start: to_display(s.start_at).to_rfc3339(), end: to_display(s.end_at).to_rfc3339() }).collect()),
+            pay: PayUnit::parse(&self.pay_unit).ok().map(|unit| PayBody { amount_fen: self.pay_amount_fen, unit }),
+            settlement: Some(self.settlement.clone()),
+            employment_type: Some(self.employment_type.clone()),
+            take_mode: Some(self.take_mode.clone()),
+            valid_through: Some(to_display(self.valid_through).to_rfc3339()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct SlotRow {
+    pub id: i64,
+    pub shift_id: i64,
+    pub start_at: NaiveDateTime,
+    pub end_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SlotView {
+    pub id: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub start: chrono::DateTime<chrono::FixedOffset>,
+    #[schema(value_type = String, format = DateTime)]
+    pub end: chrono::DateTime<chrono::FixedOffset>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EmployerSummary {
+    pub id: i64,
+    pub name: String,
+    pub verified: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ShiftView {
+    pub id: i64,
+    pub status: ShiftStatus,
+    pub employer: EmployerSummary,
+    pub title: String,
+    pub description: String,
+    pub requirements: String,
+    pub category: String,
+    pub category_name: String,
+    pub headcount: i32,
+    pub address: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub adcode: Option<String>,
+    pub slots: Vec<SlotView>,
+    pub pay: PayBody,
+    pub settlement: String,
+    pub employment_type: String,
+    pub take_mode: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub valid_through: chrono::DateTime<chrono::FixedOffset>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: chrono::DateTime<chrono::FixedOffset>,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: chrono::DateTime<chrono::FixedOffset>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub published_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+/// Loads full views (slots, employer summary, category name) for the given rows, in their order.
+pub fn views(conn: &mut DbConn, rows: Vec<ShiftRow>) -> Result<Vec<ShiftView>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut slots: HashMap<i64, Vec<SlotRow>> = HashMap::new();
+    for s in shift_slots::table.filter(shift_slots::shift_id.eq_any(&ids)).order(shift_slots::start_at.asc()).load::<SlotRow>(conn)? {
+        slots.entry(s.shift_id).or_default().push(s);
+    }
+    let employer_ids: Vec<i64> = rows.iter().map(|r| r.employer_id).collect();
+    let emps: HashMap<i64, EmployerSummary> = employers::table
+        .filter(employers::id.eq_any(&employer_ids))
+        .select((employers::id, employers::name, employers::verified))
+        .load::<(i64, String, bool)>(conn)?
+        .into_iter()
+        .map(|(id, name, verified)| (id, EmployerSummary { id, name, verified }))
+        .collect();
+    let cats: HashMap<String, String> = categories::table.select((categories::code, categories::name_zh)).load::<(String, String)>(conn)?.into_iter().collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| ShiftView {
+            id: r.id,
+            status: r.status(),
+            employer: emps.get(&r.employer_id).cloned().unwrap_or(EmployerSummary { id: r.employer_id, name: String::new(), verified: false }),
+            category_name: cats.get(&r.category_code).cloned().unwrap_or_default(),
+            slots: slots
+                .remove(&r.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| SlotView { id: s.id, start: to_display(s.start_at), end: to_display(s.end_at) })
+                .collect(),
+            pay: PayBody { amount_fen: r.pay_amount_fen, unit: PayUnit::parse(&r.pay_unit).unwrap_or(PayUnit::Hour) },
+            valid_through: to_display(r.valid_through),
+            created_at: to_display(r.created_at),
+            updated_at: to_display(r.updated_at),
+            published_at: r.published_at.map(to_display),
+            title: r.title,
+            description: r.description,
+            requirements: r.requirements,
+            category: r.category_code,
+            headcount: r.headcount,
+            address: r.address,
+            lat: r.lat,
+            lng: r.lng,
+            adcode: r.adcode,
+            settlement: r.settlement,
+            employment_type: r.employment_type,
+            take_mode: r.take_mode,
+        })
+        .collect())
+}
+
+pub fn view(conn: &mut DbConn, row: ShiftRow) -> Result<ShiftView, ApiError> {
+    Ok(views(conn, vec![row])?.remove(0))
+}
+
+pub fn by_id(conn: &mut DbConn, id: i64) -> Result<ShiftRow, ApiError> {
+    shifts::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("岗位", "shift"))
+}
+
+fn slots_of(conn: &mut DbConn, shift_id: i64) -> Result<Vec<SlotRow>, ApiError> {
+    Ok(shift_slots::table.filter(shift_slots::shift_id.eq(shift_id)).order(shift_slots::start_at.asc()).load(conn)?)
+}
+
+fn insert_slots(conn: &mut DbConn, shift_id: i64, slots: &[TimeSlot]) -> Result<(), ApiError> {
+    // Row by row: the two-backend connection has no common multi-row INSERT syntax.
+    for s in slots {
+        diesel::insert_into(shift_slots::table)
+            .values((shift_slots::shift_id.eq(shift_id), shift_slots::start_at.eq(s.start), shift_slots::end_at.eq(s.end)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The caller's employer profile, which must exist before posting.
+pub fn require_employer(conn: &mut DbConn, user_id: i64) -> Result<EmployerRow, ApiError> {
+    employers_svc::by_user(conn, user_id)?.ok_or_else(|| {
+        ApiError::conflict("employer_profile_required", "请先完善用人单位信息（PUT /api/v1/employers/me）", "create your employer profile first (PUT /api/v1/employers/me)")
+    })
+}
+
+pub fn create(conn: &mut DbConn, employer: &EmployerRow, v: &ValidShift, now: NaiveDateTime) -> Result<ShiftRow, ApiError> {
+    let status = initial_status(employer);
+    let id: i64 = diesel::insert_into(shifts::table)
+        .values((
+            shifts::employer_id.eq(employer.id),
+            shifts::title.eq(&v.title),
+            shifts::description.eq(&v.description),
+            shifts::requirements.eq(&v.requirements),
+            shifts::category_code.eq(&v.category),
+            shifts::headcount.eq(v.headcount),
+            shifts::address.eq(&v.address),
+            shifts::lat.eq(v.point.lat),
+            shifts::lng.eq(v.point.lng),
+            shifts::adcode.eq(&v.adcode),
+            shifts::pay_amount_fen.eq(v.pay.amount_fen),
+            shifts::pay_unit.eq(v.pay.unit.as_str()),
+            shifts::settlement.eq(v.settlement.as_str()),
+            shifts::employment_type.eq(v.employment_type.as_str()),
+            shifts::take_mode.eq(v.take_mode.as_str()),
+            shifts::valid_through.eq(v.valid_through),
+            shifts::status.eq(status.as_str()),
+            shifts::created_at.eq(now),
+            shifts::updated_at.eq(now),
+            shifts::published_at.eq((status == ShiftStatus::Published).then_some(now)),
+        ))
+        .returning(shifts::id)
+        .get_result(conn)?;
+    insert_slots(conn, id, &v.slots)?;
+    search_log::record(conn, Entity::Shift, id)?;
+    by_id(conn, id)
+}
+
+/// The owning employer's shift, or 403 for someone else's, 404 for none.
+pub fn owned(conn: &mut DbConn, user_id: i64, shift_id: i64) -> Result<(EmployerRow, ShiftRow), ApiError> {
+    let shift = by_id(conn, shift_id)?;
+    let employer = employers_svc::by_user(conn, user_id)?;
+    match employer {
+        Some(e) if e.id == shift.employer_id => Ok((e, shift)),
+        _ => Err(ApiError::forbidden()),
+    }
+}
+
+/// Merges `patch` over the stored posting, validates the whole, and stores it.
+pub fn update(conn: &mut DbConn, user_id: i64, shift_id: i64, patch: &ShiftRequest, now: NaiveDateTime) -> Result<ShiftRow, ApiError> {
+    let (employer, shift) = owned(conn, user_id, shift_id)?;
+    let status = shift.status();
+    if !status.is_editable() {
+        return Err(ApiError::conflict("not_editable", format!("岗位当前状态为 {status}，不能修改"), format!("the shift is {status} and can no longer be edited")));
+    }
+    let old_slots = slots_of(conn, shift_id)?;
+    let mut merged = shift.as_request(&old_slots);
+    macro_rules! take {
+        ($($f:ident),+) => { $(if patch.$f.is_some() { merged.$f = patch.$f.clone(); })+ };
+    }
+    take!(title, description, requirements, category, headcount, address, lat, lng, adcode, slots, pay, settlement, employment_type, take_mode, valid_through);
+    if patch.slots.is_none() {
+        // Slots already over stay on record but are not re-validated as new ones.
+        merged.slots = Some(
+            old_slots
+                .iter()
+                .filter(|s| s.end_at > now)
+                .map(|s| SlotBody { start: to_display(s.start_at).to_rfc3339(), end: to_display(s.end_at).to_rfc3339() })
+                .collect(),
+        );
+    }
+    if (patch.lat.is_some() || patch.lng.is_some()) && patch.adcode.is_none() {
+        merged.adcode = None; // re-infer the district for the new point
+    }
+    let v = validate(conn, &merged, now)?;
+    let new_status = if status == ShiftStatus::Draft { status } else { initial_status(&employer) };
+    diesel::update(shifts::table.find(shift_id))
+        .set((
+            shifts::title.eq(&v.title),
+            shifts::description.eq(&v.description),
+            shifts::requirements.eq(&v.requirements),
+            shifts::category_code.eq(&v.category),
+            shifts::headcount.eq(v.headcount),
+            shifts::address.eq(&v.address),
+            shifts::lat.eq(v.point.lat),
+            shifts::lng.eq(v.point.lng),
+            shifts::adcode.eq(&v.adcode),
+            shifts::pay_amount_fen.eq(v.pay.amount_fen),
+            shifts::pay_unit.eq(v.pay.unit.as_str()),
+            shifts::settlement.eq(v.settlement.as_str()),
+            shifts::employment_type.eq(v.employment_type.as_str()),
+            shifts::take_mode.eq(v.take_mode.as_str()),
+            shifts::valid_through.eq(v.valid_through),
+            shifts::status.eq(new_status.as_str()),
+            shifts::updated_at.eq(now),
+            shifts::published_at.eq(match (new_status, shift.published_at) {
+                (ShiftStatus::Published, Some(t)) => Some(t),
+                (ShiftStatus::Published, None) => Some(now),
+                _ => None,
+            }),
+        ))
+        .execute(conn)?;
+    if patch.slots.is_some() {
+        diesel::delete(shift_slots::table.filter(shift_slots::shift_id.eq(shift_id))).execute(conn)?;
+        insert_slots(conn, shift_id, &v.slots)?;
+    }
+    search_log::record(conn, Entity::Shift, shift_id)?;
+    by_id(conn, shift_id)
+}
+
+pub fn close(conn: &mut DbConn, shift: &ShiftRow, now: NaiveDateTime) -> Result<ShiftRow, ApiError> {
+    let status = shift.status();
+    if matches!(status, ShiftStatus::Closed | ShiftStatus::Expired | ShiftStatus::TakenDown) {
+        return Err(ApiError::conflict("already_closed", format!("岗位已是 {status} 状态"), format!("the shift is already {status}")));
+    }
+    diesel::update(shifts::table.find(shift.id))
+        .set((shifts::status.eq(ShiftStatus::Closed.as_str()), shifts::closed_at.eq(now), shifts::updated_at.eq(now)))
+        .execute(conn)?;
+    search_log::record(conn, Entity::Shift, shift.id)?;
+    by_id(conn, shift.id)
+}
+
+/// An employer's shifts, newest first, keyset-paginated by id.
+pub fn list_for_employer(conn: &mut DbConn, employer_id: i64, status: Option<ShiftStatus>, limit: i64, cursor: Option<i64>) -> Result<Vec<ShiftRow>, ApiError> {
+    let mut q = shifts::table.filter(shifts::employer_id.eq(employer_id)).into_boxed();
+    if let Some(s) = status {
+        q = q.filter(shifts::status.eq(s.as_str()));
+    }
+    if let Some(c) = cursor {
+        q = q.filter(shifts::id.lt(c));
+    }
+    Ok(q.order(shifts::id.desc()).limit(limit + 1).load(conn)?)
+}
+
+/// Whether someone who is not the owner or staff may see a shift in this status.
+pub fn publicly_visible(status: ShiftStatus) -> bool {
+    matches!(status, ShiftStatus::Published | ShiftStatus::Filled | ShiftStatus::Closed | ShiftStatus::Expired)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(a: &str, b: &str) -> SlotBody {
+        SlotBody { start: a.into(), end: b.into() }
+    }
+
+    fn now() -> NaiveDateTime {
+        parse_instant("2026-11-21T12:00:00+08:00").unwrap()
+    }
+
+    #[test]
+    fn slots_are_checked_one_by_one_and_sorted() {
+        let mut errs = FieldErrors::new();
+        let s = validate_slots(
+            &mut errs,
+            Some(&[slot("2026-11-23T08:00:00+08:00", "2026-11-23T12:00:00+08:00"), slot("2026-11-22T08:00:00+08:00", "2026-11-22T12:00:00+08:00")]),
+            now(),
+        )
+        .unwrap();
+        assert!(errs.is_empty());
+        assert!(s[0].start < s[1].start);
+    }
+
+    #[test]
+    fn bad_slots_are_named() {
+        let mut errs = FieldErrors::new();
+        let r = validate_slots(
+            &mut errs,
+            Some(&[
+                slot("2026-11-22T12:00:00+08:00", "2026-11-22T08:00:00+08:00"),
+                slot("2026-11-20T08:00:00+08:00", "2026-11-20T12:00:00+08:00"),
+                slot("2026-11-24T08:00:00+08:00", "2026-11-24T12:00:00+08:00"),
+                slot("2026-11-24T10:00:00+08:00", "2026-11-24T14:00:00+08:00"),
+                slot("soon", "2026-11-24T14:00:00+08:00"),
+            ]),
+            now(),
+        );
+        assert!(r.is_none());
+        let e = errs.into_result().unwrap_err();
+        let fields: Vec<&str> = e.fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["slots[0].end", "slots[1].end", "slots[3]", "slots[4].start"]);
+        assert_eq!(e.fields[0].code, "end_before_start");
+    }
+
+    #[test]
+    fn listing_charges_are_refused() {
+        let e = refuse_listing_charges(&serde_json::json!({"title": "保洁", "listing_fee": 100})).unwrap_err();
+        assert_eq!(e.code, "posting_is_free");
+        assert_eq!(e.status.as_u16(), 422);
+        assert!(refuse_listing_charges(&serde_json::json!({"title": "保洁"})).is_ok());
+    }
+}

@@ -1,0 +1,234 @@
+//! Worker profiles. Key-group flags and the ID number are private: the worker and staff see them
+//! (the ID number only masked), employers never.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::DbConn;
+use crate::db::schema::{users, workers};
+use crate::domain::geo::radius_km;
+use crate::domain::time::{now_utc, to_display};
+use crate::domain::{BoundedText, GeoPoint, IdNumber, KeyGroup, Pay, PayUnit};
+use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::services::search_log::{self, Entity};
+use crate::services::{categories, json_list, to_json};
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayBody {
+    /// Amount in 分 (fen): 2500 is 25.00 元.
+    pub amount_fen: i64,
+    pub unit: PayUnit,
+}
+
+impl PayBody {
+    pub fn validate(self, errs: &mut FieldErrors, field: &str) -> Option<Pay> {
+        errs.check(format!("{field}.amount_fen"), Pay::amount(self.amount_fen)).map(|amount_fen| Pay { amount_fen, unit: self.unit })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerRequest {
+    pub display_name: Option<String>,
+    /// Category codes (see `GET /api/v1/categories`).
+    pub skills: Option<Vec<String>>,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    /// How far the worker will travel, km (default 5).
+    pub radius_km: Option<f64>,
+    pub expected_pay: Option<PayBody>,
+    /// 身份证号 (optional). Stored masked; never returned in full.
+    pub id_number: Option<String>,
+    #[schema(value_type = Option<Vec<KeyGroup>>)]
+    pub key_groups: Option<Vec<String>>,
+}
+
+pub struct ValidWorker {
+    display_name: String,
+    skills: Vec<String>,
+    point: Option<GeoPoint>,
+    radius_km: f64,
+    expected_pay: Option<Pay>,
+    id_number: Option<IdNumber>,
+    key_groups: Vec<KeyGroup>,
+}
+
+pub fn validate(conn: &mut DbConn, r: &WorkerRequest) -> Result<ValidWorker, ApiError> {
+    let mut errs = FieldErrors::new();
+    let display_name = errs.check("display_name", BoundedText::parse(r.display_name.as_deref().unwrap_or(""), 1, 40));
+    let skills = check_categories(conn, &mut errs, "skills", r.skills.clone().unwrap_or_default())?;
+    let point = match (r.lat, r.lng) {
+        (None, None) => Some(None),
+        (lat, lng) => GeoPoint::check(&mut errs, "", lat, lng).map(Some),
+    };
+    let radius = errs.check("radius_km", radius_km(r.radius_km.unwrap_or(5.0)));
+    let expected_pay = match r.expected_pay {
+        None => Some(None),
+        Some(p) => p.validate(&mut errs, "expected_pay").map(Some),
+    };
+    let id_number = match r.id_number.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(None),
+        Some(s) => errs.check("id_number", IdNumber::parse(s)).map(Some),
+    };
+    let mut key_groups = Vec::new();
+    for (i, g) in r.key_groups.iter().flatten().enumerate() {
+        if let Some(g) = errs.check(format!("key_groups[{i}]"), KeyGroup::parse(g)) {
+            if !key_groups.contains(&g) {
+                key_groups.push(g);
+            }
+        }
+    }
+    errs.into_result()?;
+    Ok(ValidWorker {
+        display_name: display_name.expect("checked").into_string(),
+        skills,
+        point: point.expect("checked"),
+        radius_km: radius.expect("checked"),
+        expected_pay: expected_pay.expect("checked"),
+        id_number: id_number.expect("checked"),
+        key_groups,
+    })
+}
+
+/// Category codes must exist; duplicates are dropped; at most 20.
+pub fn check_categories(conn: &mut DbConn, errs: &mut FieldErrors, field: &str, mut codes: Vec<String>) -> Result<Vec<String>, ApiError> {
+    codes.dedup();
+    if codes.len() > 20 {
+        errs.add(field, Invalid::new("too_many", "最多选择 20 个职业", "at most 20 categories"));
+        return Ok(Vec::new());
+    }
+    for bad in categories::unknown_codes(conn, &codes)? {
+        let i = codes.iter().position(|c| *c == bad).unwrap_or(0);
+        errs.add(format!("{field}[{i}]"), Invalid::new("unknown_category", "未知的职业代码", "unknown category code"));
+    }
+    Ok(codes)
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct WorkerRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub display_name: String,
+    pub skills: String,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub radius_km: f64,
+    pub expected_pay_fen: Option<i64>,
+    pub expected_pay_unit: Option<String>,
+    pub id_number_masked: Option<String>,
+    pub id_number_hash: Option<String>,
+    pub key_groups: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The worker's own (or staff's) view of a profile.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WorkerView {
+    pub id: i64,
+    pub user_id: i64,
+    pub display_name: String,
+    pub phone: String,
+    pub skills: Vec<String>,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub radius_km: f64,
+    pub expected_pay: Option<PayBody>,
+    /// Masked, e.g. `110105********002X`.
+    pub id_number_masked: Option<String>,
+    pub key_groups: Vec<KeyGroup>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: chrono::DateTime<chrono::FixedOffset>,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: chrono::DateTime<chrono::FixedOffset>,
+}
+
+impl WorkerRow {
+    pub fn expected_pay(&self) -> Option<PayBody> {
+        match (self.expected_pay_fen, self.expected_pay_unit.as_deref().and_then(|u| PayUnit::parse(u).ok())) {
+            (Some(amount_fen), Some(unit)) => Some(PayBody { amount_fen, unit }),
+            _ => None,
+        }
+    }
+
+    pub fn private_view(self, phone: String) -> WorkerView {
+        WorkerView {
+            expected_pay: self.expected_pay(),
+            id: self.id,
+            user_id: self.user_id,
+            display_name: self.display_name,
+            phone,
+            skills: json_list(&self.skills),
+            lat: self.lat,
+            lng: self.lng,
+            radius_km: self.radius_km,
+            id_number_masked: self.id_number_masked,
+            key_groups: json_list(&self.key_groups),
+            created_at: to_display(self.created_at),
+            updated_at: to_display(self.updated_at),
+        }
+    }
+}
+
+pub fn by_user(conn: &mut DbConn, user_id: i64) -> Result<Option<WorkerRow>, ApiError> {
+    Ok(workers::table.filter(workers::user_id.eq(user_id)).first(conn).optional()?)
+}
+
+/// The private view with the account's phone.
+pub fn private_view(conn: &mut DbConn, row: WorkerRow) -> Result<WorkerView, ApiError> {
+    let phone: String = users::table.find(row.user_id).select(users::phone).first(conn)?;
+    Ok(row.private_view(phone))
+}
+
+pub fn by_id(conn: &mut DbConn, id: i64) -> Result<WorkerRow, ApiError> {
+    workers::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("求职者", "worker"))
+}
+
+pub fn upsert(conn: &mut DbConn, user_id: i64, v: ValidWorker, pii_key: &str) -> Result<WorkerRow, ApiError> {
+    let now = now_utc();
+    let existing = by_user(conn, user_id)?;
+    // An omitted ID number keeps the one on file: the client never had the full number to resend.
+    let (masked, hash) = match (&v.id_number, &existing) {
+        (Some(id), _) => (Some(id.masked()), Some(id.keyed_hash(pii_key))),
+        (None, Some(old)) => (old.id_number_masked.clone(), old.id_number_hash.clone()),
+        (None, None) => (None, None),
+    };
+    if let Some(h) = &hash {
+        let clash: i64 = workers::table
+            .filter(workers::id_number_hash.eq(h))
+            .filter(workers::user_id.ne(user_id))
+            .count()
+            .get_result(conn)?;
+        if clash > 0 {
+            return Err(ApiError::conflict("id_number_taken", "该身份证号已被其他账号使用，请到社区就业服务站核实", "this ID number belongs to another account; please visit a community service station"));
+        }
+    }
+    let values = (
+        workers::display_name.eq(&v.display_name),
+        workers::skills.eq(to_json(&v.skills)),
+        workers::lat.eq(v.point.map(|p| p.lat)),
+        workers::lng.eq(v.point.map(|p| p.lng)),
+        workers::radius_km.eq(v.radius_km),
+        workers::expected_pay_fen.eq(v.expected_pay.map(|p| p.amount_fen)),
+        workers::expected_pay_unit.eq(v.expected_pay.map(|p| p.unit.as_str())),
+        workers::id_number_masked.eq(masked),
+        workers::id_number_hash.eq(hash),
+        workers::key_groups.eq(to_json(&v.key_groups)),
+        workers::updated_at.eq(now),
+    );
+    let id = match existing {
+        Some(old) => {
+            diesel::update(workers::table.find(old.id)).set(values).execute(conn)?;
+            old.id
+        }
+        None => diesel::insert_into(workers::table)
+            .values((values, workers::user_id.eq(user_id), workers::created_at.eq(now)))
+            .returning(workers::id)
+            .get_result(conn)?,
+    };
+    search_log::record(conn, Entity::Worker, id)?;
+    by_id(conn, id)
+}
