@@ -30,12 +30,14 @@ impl AppState {
     /// Connects to the database (and Redis when configured) and applies pending migrations.
     pub async fn build(config: Config) -> anyhow::Result<AppState> {
         let db = Db::connect(&config.database.url, config.database.pool_size, Duration::from_secs(config.database.connect_timeout_secs))?;
-        let migrate_db = db.clone();
-        let applied = tokio::task::spawn_blocking(move || migrate_db.migrate())
-            .await?
-            .with_context(|| format!("cannot prepare the database at {}", redact(&config.database.url)))?;
-        if !applied.is_empty() {
-            tracing::info!(count = applied.len(), "applied migrations");
+        if config.database.migrate_on_start {
+            let migrate_db = db.clone();
+            let applied = tokio::task::spawn_blocking(move || migrate_db.migrate())
+                .await?
+                .with_context(|| format!("cannot prepare the database at {}", redact(&config.database.url)))?;
+            if !applied.is_empty() {
+                tracing::info!(count = applied.len(), "applied migrations");
+            }
         }
         let redis = match config.redis_url() {
             Some(url) => {
@@ -79,10 +81,15 @@ pub struct Application {
 impl Application {
     /// Binds the configured address (port 0 picks a free one, as tests do) and builds the server.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let listener = TcpListener::bind(&config.server.bind).with_context(|| format!("cannot bind {}", config.server.bind))?;
+        Application::from_state(AppState::build(config).await?)
+    }
+
+    /// Serves an already connected state (e.g. after `serve --demo` loaded the demo market).
+    pub fn from_state(state: AppState) -> anyhow::Result<Application> {
+        let bind = state.config.server.bind.clone();
+        let listener = TcpListener::bind(&bind).with_context(|| format!("cannot bind {bind}"))?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState::build(config).await?);
-        let server = run(listener, state)?;
+        let server = run(listener, web::Data::new(state))?;
         Ok(Application { port, server })
     }
 

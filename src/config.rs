@@ -36,6 +36,7 @@ pub struct DatabaseConfig {
     pub url: String,
     pub pool_size: u32,
     pub connect_timeout_secs: u64,
+    pub migrate_on_start: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

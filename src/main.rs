@@ -30,22 +30,28 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
+    // Only `serve` may skip migrating (when a deploy step runs `lingong migrate`); `migrate`
+    // migrates itself below so it can report what it applied.
+    match command {
+        Command::Serve { .. } => {}
+        Command::Migrate => config.database.migrate_on_start = false,
+        _ => config.database.migrate_on_start = true,
+    }
     match command {
         Command::Serve { demo, .. } => {
+            let state = AppState::build(config.clone()).await?;
             if demo {
-                let state = AppState::build(config.clone()).await?;
                 let db = state.db.clone();
                 tokio::task::spawn_blocking(move || seed::demo_if_empty(&db)).await??;
             }
-            let app = Application::build(config.clone()).await?;
+            let app = Application::from_state(state)?;
             tracing::info!(bind = %config.server.bind, port = app.port(), "lingong is serving; docs at /docs/");
             app.run_until_stopped().await?;
             tracing::info!("stopped");
         }
         Command::Migrate => {
             let state = AppState::build(config).await?;
-            // build() migrates; say what the database now holds.
             let db = state.db.clone();
             let applied = tokio::task::spawn_blocking(move || db.migrate()).await??;
             println!("migrations up to date{}", if applied.is_empty() { String::new() } else { format!(" ({} applied)", applied.len()) });

@@ -248,7 +248,7 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
     summary.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.fields.iter().map(|f| format!("{} {}", f.field, f.msg.en)).collect::<Vec<_>>().join("; ")))
 }
 
-/// `serve --demo`: seed when the database holds no shifts yet.
+/// `serve --demo`: load the demo market unless its accounts are already there.
 pub fn demo_if_empty(db: &Db) -> anyhow::Result<()> {
     let report = demo(db)?;
     tracing::info!("{report}");

@@ -62,7 +62,10 @@ impl BackendUrl {
 
     pub fn establish(&self) -> Result<DbConn, diesel::ConnectionError> {
         match self {
-            BackendUrl::Postgres(url) => Ok(DbConn::Pg(PgConnection::establish(url)?)),
+            BackendUrl::Postgres(url) => {
+                init_tls();
+                Ok(DbConn::Pg(PgConnection::establish(url)?))
+            }
             BackendUrl::Sqlite(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     std::fs::create_dir_all(parent).map_err(|e| {
@@ -81,6 +84,13 @@ impl BackendUrl {
             }
         }
     }
+}
+
+/// Initialises OpenSSL before libpq does, without its exit-time cleanup: libpq would otherwise
+/// register that cleanup, and it frees TLS state under threads whose pooled connections are still
+/// open while the process exits (a crash at exit seen with PostgreSQL over TLS).
+pub fn init_tls() {
+    openssl_sys::init();
 }
 
 pub struct Manager {

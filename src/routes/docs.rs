@@ -45,5 +45,6 @@ impl Modify for BearerAuth {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/docs", web::get().to(|| async { actix_web::HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish() }));
     cfg.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()));
 }

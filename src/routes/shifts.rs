@@ -10,7 +10,7 @@ use crate::domain::time::now_utc;
 use crate::domain::{Role, ShiftStatus};
 use crate::error::{ApiError, ErrorBody};
 use crate::ratelimit::Budget;
-use crate::routes::extract::{PageQuery, ValidJson, page};
+use crate::routes::extract::{JsonBody, PageQuery, page};
 use crate::routes::{Page, created, resource};
 use crate::services::shifts::{self, ShiftRequest, ShiftView};
 
@@ -25,9 +25,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(post, path = "/api/v1/shifts", tag = "shifts", security(("bearer" = [])), request_body = ShiftRequest,
     responses((status = 201, body = ShiftView), (status = 403, body = ErrorBody), (status = 409, description = "no employer profile yet", body = ErrorBody),
               (status = 422, description = "invalid fields, or a listing charge (`posting_is_free`)", body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<ShiftRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: web::Data<AppState>, user: AuthUser, body: JsonBody) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
-    shifts::refuse_listing_charges(&body.raw)?;
+    // Before the typed parse, which would call a fee key merely "unknown".
+    shifts::refuse_listing_charges(&body.0)?;
+    let request: ShiftRequest = body.parse()?;
     let rl = &state.config.rate_limit;
     let budget = Budget { name: "shift_create", limit: rl.shift_creates, window: Duration::from_secs(rl.shift_create_window_secs) };
     state.limiter.hit(budget, &format!("user:{}", user.id)).await?;
@@ -36,7 +38,7 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
         .tx(move |conn| {
             let now = now_utc();
             let employer = shifts::require_employer(conn, user.id)?;
-            let valid = shifts::validate(conn, &body.value, now)?;
+            let valid = shifts::validate(conn, &request, now)?;
             let row = shifts::create(conn, &employer, &valid, now)?;
             shifts::view(conn, row)
         })
@@ -72,14 +74,15 @@ pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web
 /// Change a shift (owner only). Send only the fields to change; `slots` replaces all slots.
 #[utoipa::path(patch, path = "/api/v1/shifts/{id}", tag = "shifts", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ShiftRequest,
     responses((status = 200, body = ShiftView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "closed, expired or taken down", body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<ShiftRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: JsonBody) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
-    shifts::refuse_listing_charges(&body.raw)?;
+    shifts::refuse_listing_charges(&body.0)?;
+    let patch: ShiftRequest = body.parse()?;
     let id = id.into_inner();
     let view = state
         .db
         .tx(move |conn| {
-            let row = shifts::update(conn, user.id, id, &body.value, now_utc())?;
+            let row = shifts::update(conn, user.id, id, &patch, now_utc())?;
             shifts::view(conn, row)
         })
         .await?;

@@ -30,8 +30,7 @@ pub struct SlotBody {
     pub end: String,
 }
 
-/// The body of `POST /api/v1/shifts`, `PATCH /api/v1/shifts/{id}` (every field optional there) and
-/// `POST /api/v1/shifts/check`.
+/// The body of `POST /api/v1/shifts` and `PATCH /api/v1/shifts/{id}` (every field optional there).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShiftRequest {

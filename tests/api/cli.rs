@@ -1,0 +1,101 @@
+//! The `lingong` binary as an operator runs it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::helpers::*;
+
+fn lingong(db: &TestDb) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lingong"));
+    c.env("LINGONG_DATABASE__URL", &db.url).env("LINGONG_LOG__LEVEL", "info").env_remove("LINGONG_REDIS__URL");
+    c
+}
+
+#[test]
+fn migrate_seed_and_create_staff() {
+    let db = TestDb::new();
+    let out = lingong(&db).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("applied"));
+    let again = lingong(&db).arg("migrate").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), "migrations up to date");
+
+    let out = lingong(&db).args(["seed", "--demo"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("demo market loaded"));
+    let again = lingong(&db).args(["seed", "--demo"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already loaded"));
+
+    let out = lingong(&db)
+        .args(["admin", "create-user", "--role", "moderator", "--phone", "13912340000", "--password", "moderator-pass", "--name", "审核员"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = lingong(&db).args(["admin", "create-user", "--role", "worker", "--phone", "139", "--password", "x", "--name", "n"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--role") && err.contains("--phone") && err.contains("--password"), "{err}");
+}
+
+#[test]
+fn bad_configuration_names_the_key() {
+    let db = TestDb::new();
+    let out = lingong(&db).env("LINGONG_DATABASE__POOL_SIZE", "lots").arg("migrate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).to_lowercase().contains("database.pool_size"));
+    let out = lingong(&db).args(["--database-url", "mysql://x/y", "migrate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("database.url"));
+    let out = lingong(&db).args(["serve", "--bind", "not-an-address"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("server.bind"));
+}
+
+#[test]
+fn serve_runs_the_demo_and_stops_cleanly_on_sigterm() {
+    let db = TestDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = lingong(&db)
+        .current_dir(dir.path())
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("port=").nth(1) {
+                let _ = tx.send(rest.split(|c: char| !c.is_ascii_digit()).next().and_then(|p| p.parse::<u16>().ok()));
+            }
+        }
+    });
+    let port = match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(Some(p)) => p,
+        other => {
+            let _ = child.kill();
+            panic!("serve did not log its port: {other:?}");
+        }
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    let body: serde_json::Value = reqwest::blocking_get(&format!("{url}/api/v1/categories"));
+    assert!(body["items"].as_array().unwrap().len() > 20);
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+mod reqwest {
+    /// A tiny blocking GET over a throwaway runtime (the test itself is synchronous).
+    pub fn blocking_get(url: &str) -> serde_json::Value {
+        tokio::runtime::Runtime::new().unwrap().block_on(async { ::reqwest::get(url).await.unwrap().json().await.unwrap() })
+    }
+}

@@ -1,0 +1,94 @@
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn malformed_json_is_400() {
+    let app = spawn_app().await;
+    let r = app.client.post(format!("{}/api/v1/auth/register", app.addr)).header("content-type", "application/json").body("{\"role\": ").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "malformed_json");
+    let r = app.client.post(format!("{}/api/v1/auth/login", app.addr)).body("[1,2]").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413() {
+    let app = spawn_app().await;
+    let (token, _) = app.employer(true).await;
+    let mut body = shift_body();
+    body["description"] = json!("保".repeat(30_000)); // ~90 KiB of UTF-8
+    let r = app.post("/api/v1/shifts", Some(&token), body).await;
+    r.assert_error(413, "payload_too_large");
+    assert_eq!(app.get("/api/v1/employers/me/shifts", Some(&token)).await.body["items"], json!([]));
+}
+
+#[tokio::test]
+async fn messages_are_chinese_by_default_english_on_request() {
+    let app = spawn_app().await;
+    let zh = app.post("/api/v1/auth/register", None, json!({"role": "worker", "phone": "1", "password": "a-good-passphrase", "display_name": "x"})).await;
+    assert_eq!(zh.body["error"]["message"], "请求内容有误，请检查标出的字段");
+    assert_eq!(zh.body["error"]["fields"][0]["message"], "手机号格式不正确（应为 11 位，以 13–19 开头）");
+    let en = app
+        .client
+        .post(format!("{}/api/v1/auth/register", app.addr))
+        .header("Accept-Language", "en-US,en;q=0.9")
+        .json(&json!({"role": "worker", "phone": "1", "password": "a-good-passphrase", "display_name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(en.status(), 422);
+    let body: serde_json::Value = en.json().await.unwrap();
+    assert_eq!(body["error"]["message"], "the request has invalid fields");
+    assert_eq!(body["error"]["fields"][0]["field"], "phone");
+    assert_eq!(body["error"]["fields"][0]["message"], "not a mainland mobile number (11 digits starting 13–19)");
+    // Every error goes through the same path, 401 included.
+    let r = app.client.get(format!("{}/api/v1/auth/me", app.addr)).header("Accept-Language", "en").send().await.unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("sign in first"));
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_use_the_error_shape() {
+    let app = spawn_app().await;
+    app.get("/api/v1/nothing-here", None).await.assert_error(404, "route_not_found");
+    app.get("/elsewhere", None).await.assert_error(404, "route_not_found");
+    app.delete("/api/v1/categories", None).await.assert_error(405, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn database_down_is_503() {
+    // A replica whose database cannot be reached (nothing listens on port 1) still starts, reports
+    // not ready, and answers 503 rather than hanging or crashing.
+    let app = spawn_with(|c| {
+        c.database.url = "postgres://postgres@127.0.0.1:1/none".into();
+        c.database.migrate_on_start = false;
+        c.database.connect_timeout_secs = 1;
+    })
+    .await;
+    app.get("/api/v1/categories", None).await.assert_error(503, "database_unavailable");
+    let r = app.get("/readyz", None).await;
+    r.assert(503);
+    assert_eq!(r.body["status"], "not_ready");
+    app.get("/healthz", None).await.assert(200);
+}
+
+#[tokio::test]
+async fn failed_transactions_leave_nothing_behind() {
+    use diesel::prelude::*;
+    use lingong::db::schema::users;
+    let app = spawn_app().await;
+    let db = lingong::db::Db::connect(&app.db.url, 1, std::time::Duration::from_secs(5)).unwrap();
+    let count = db
+        .tx(|conn| {
+            let u = lingong::services::accounts::NewUser::parse(Some("worker"), Some("13512345678"), Some("a-good-passphrase"), Some("半截"), None, &[lingong::domain::Role::Worker])?;
+            lingong::services::accounts::create_user(conn, &u, "hash", None)?;
+            // A later step fails: the user written above must not survive.
+            Err::<(), _>(lingong::error::ApiError::conflict("boom", "失败", "failed"))
+        })
+        .await;
+    assert!(count.is_err());
+    let n: i64 = db.run(|c| Ok(users::table.filter(users::phone.eq("13512345678")).count().get_result(c)?)).await.unwrap();
+    assert_eq!(n, 0);
+}

@@ -1,0 +1,287 @@
+//! Starts the real application on port 0 with a fresh database per test: a temporary SQLite file,
+//! or — when `LINGONG_TEST_DATABASE_URL` is set — a new PostgreSQL database created for the test
+//! (and a fresh Redis key prefix when `LINGONG_TEST_REDIS_URL` is set).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{Duration, Utc};
+use diesel::{Connection, RunQueryDsl};
+use lingong::app::Application;
+use lingong::config::Config;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+pub fn unique() -> u64 {
+    // Unique across the test threads of this process and across runs sharing one Redis/PostgreSQL.
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    (std::process::id() as u64 % 100_000) * 1000 + n
+}
+
+pub fn pg_admin_url() -> Option<String> {
+    std::env::var("LINGONG_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
+}
+
+pub fn redis_url() -> Option<String> {
+    std::env::var("LINGONG_TEST_REDIS_URL").ok().filter(|s| !s.is_empty())
+}
+
+/// A database of the test's own, dropped with it.
+pub struct TestDb {
+    pub url: String,
+    pg: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match pg_admin_url() {
+            Some(admin) => {
+                let name = format!("lingong_t_{}_{}", unique(), rand_suffix());
+                lingong::db::init_tls();
+                let mut conn = diesel::PgConnection::establish(&admin).expect("LINGONG_TEST_DATABASE_URL must be reachable");
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).expect("postgres URL has a database path");
+                TestDb { url: format!("{base}/{name}"), pg: Some((admin, name)), _dir: dir }
+            }
+            None => TestDb { url: format!("sqlite://{}", dir.path().join("test.db").display()), pg: None, _dir: dir },
+        }
+    }
+}
+
+fn rand_suffix() -> u32 {
+    (Utc::now().timestamp_subsec_nanos() ^ std::process::id()) % 1_000_000
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg.take() {
+            if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub addr: String,
+    pub client: reqwest::Client,
+    pub config: Config,
+    pub db: TestDb,
+}
+
+/// The configuration a test app runs with; `tweak` adjusts it before start.
+pub fn test_config(db: &TestDb, tweak: impl FnOnce(&mut Config)) -> Config {
+    let mut c = Config::defaults();
+    c.server.bind = "127.0.0.1:0".into();
+    c.server.workers = 2;
+    c.database.url = db.url.clone();
+    c.database.pool_size = 4;
+    if let Some(url) = redis_url() {
+        c.redis.url = url;
+        c.redis.key_prefix = format!("lingong-test:{}:{}:", unique(), rand_suffix());
+    }
+    // Generous budgets so ordinary tests never hit them; the rate-limit tests set their own.
+    c.rate_limit.auth_requests = 10_000;
+    c.rate_limit.shift_creates = 10_000;
+    c.mail.transport = lingong::config::MailTransportKind::Memory;
+    tweak(&mut c);
+    c
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let db = TestDb::new();
+    let config = test_config(&db, tweak);
+    let app = Application::build(config.clone()).await.expect("app starts");
+    let addr = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp { addr, client: reqwest::Client::new(), config, db }
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Resp {
+    /// The `field` names of a validation error, in order.
+    pub fn fields(&self) -> Vec<String> {
+        self.body["error"]["fields"].as_array().map(|a| a.iter().map(|f| f["field"].as_str().unwrap().to_string()).collect()).unwrap_or_default()
+    }
+
+    pub fn field_code(&self, field: &str) -> Option<String> {
+        self.body["error"]["fields"].as_array()?.iter().find(|f| f["field"] == field).map(|f| f["code"].as_str().unwrap().to_string())
+    }
+
+    #[track_caller]
+    pub fn assert(&self, status: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
+        self
+    }
+
+    /// Asserts the one error shape every failure uses.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) -> &Self {
+        self.assert(status);
+        let e = &self.body["error"];
+        assert_eq!(e["code"], code, "body: {}", self.text);
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "error has a message: {}", self.text);
+        assert!(e["fields"].is_array(), "error has fields: {}", self.text);
+        self
+    }
+}
+
+impl TestApp {
+    pub async fn req(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+        let mut r = self.client.request(method, format!("{}{}", self.addr, path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let res = r.send().await.expect("request sent");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp { status, headers, body, text }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.req(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.req(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.req(Method::PUT, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.req(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Resp {
+        self.req(Method::DELETE, path, token, None).await
+    }
+
+    /// Registers an account; returns (token, user id, phone).
+    pub async fn register(&self, role: &str) -> (String, i64, String) {
+        let phone = format!("139{:08}", unique() % 100_000_000);
+        let r = self
+            .post("/api/v1/auth/register", None, json!({"role": role, "phone": phone, "password": "a-good-passphrase", "display_name": "测试用户"}))
+            .await;
+        r.assert(201);
+        (r.body["token"].as_str().unwrap().to_string(), r.body["user"]["id"].as_i64().unwrap(), phone)
+    }
+
+    /// A staff account made the way an admin makes one, then signed in through the API.
+    pub async fn staff(&self, role: &str) -> String {
+        let phone = format!("136{:08}", unique() % 100_000_000);
+        let user = lingong::services::accounts::NewUser::parse(
+            Some(role),
+            Some(&phone),
+            Some("staff-passphrase"),
+            Some("工作人员"),
+            None,
+            &[lingong::domain::Role::Moderator, lingong::domain::Role::StationStaff, lingong::domain::Role::Admin],
+        )
+        .expect("valid staff");
+        let db = lingong::db::Db::connect(&self.db.url, 1, std::time::Duration::from_secs(5)).unwrap();
+        tokio::task::spawn_blocking(move || {
+            let hash = lingong::auth::password::hash("staff-passphrase");
+            let mut conn = db.get().unwrap();
+            lingong::db::write_transaction(&mut conn, |c| lingong::services::accounts::create_user(c, &user, &hash, None)).unwrap();
+        })
+        .await
+        .unwrap();
+        let r = self.post("/api/v1/auth/login", None, json!({"phone": phone, "password": "staff-passphrase"})).await;
+        r.assert(200);
+        r.body["token"].as_str().unwrap().to_string()
+    }
+
+    /// An employer with a profile; verified by a moderator when asked. Returns (token, employer id).
+    pub async fn employer(&self, verified: bool) -> (String, i64) {
+        let (token, _, _) = self.register("employer").await;
+        let r = self.put("/api/v1/employers/me", Some(&token), employer_body()).await;
+        r.assert(200);
+        let id = r.body["id"].as_i64().unwrap();
+        if verified {
+            let m = self.staff("moderator").await;
+            self.post(&format!("/api/v1/employers/{id}/verify"), Some(&m), json!({})).await.assert(200);
+        }
+        (token, id)
+    }
+
+    /// A worker with a profile. Returns (token, worker id).
+    pub async fn worker(&self) -> (String, i64) {
+        let (token, _, _) = self.register("worker").await;
+        let r = self.put("/api/v1/workers/me", Some(&token), json!({"display_name": "李秀英", "skills": ["cleaning"], "lat": 39.92, "lng": 116.46, "radius_km": 5})).await;
+        r.assert(200);
+        (token, r.body["id"].as_i64().unwrap())
+    }
+}
+
+/// RFC 3339 in +08:00, `days` and `hours` from now, on the hour.
+pub fn at(days: i64, hour: u32) -> String {
+    let local = (Utc::now() + Duration::hours(8)).date_naive() + Duration::days(days);
+    format!("{}T{:02}:00:00+08:00", local.format("%Y-%m-%d"), hour)
+}
+
+pub fn employer_body() -> Value {
+    json!({
+        "name": "朝阳安居家政服务有限公司",
+        "kind": "enterprise",
+        "credit_code": "91350100M000100Y43",
+        "contact_name": "王经理",
+        "contact_phone": "13812345678",
+        "address": "北京市朝阳区建国路88号",
+        "lat": 39.9087,
+        "lng": 116.4605,
+        "description": "社区家政与保洁服务"
+    })
+}
+
+pub fn shift_body() -> Value {
+    json!({
+        "title": "家庭保洁员（日结）",
+        "description": "负责住户家庭日常保洁，厨房和卫生间清洁，工具由公司提供。",
+        "requirements": "身体健康，做事细心",
+        "category": "cleaning",
+        "headcount": 3,
+        "address": "北京市朝阳区建国路88号",
+        "lat": 39.9087,
+        "lng": 116.4605,
+        "slots": [{"start": at(2, 8), "end": at(2, 12)}],
+        "pay": {"amount_fen": 3500, "unit": "hour"},
+        "settlement": "daily",
+        "employment_type": "gig",
+        "valid_through": at(2, 0)
+    })
+}
+
+pub fn availability_body() -> Value {
+    json!({
+        "lat": 39.92,
+        "lng": 116.46,
+        "radius_km": 5,
+        "categories": ["cleaning", "housekeeping"],
+        "min_pay": {"amount_fen": 2500, "unit": "hour"},
+        "note": "周末有空，可接日结",
+        "windows": {
+            "dated": [{"start": at(3, 8), "end": at(3, 18)}],
+            "weekly": [{"weekday": 6, "start": "08:00", "end": "18:00"}, {"weekday": 5, "start": "22:00", "end": "06:00"}]
+        }
+    })
+}

@@ -1,0 +1,14 @@
+//! Black-box API tests: the real application over HTTP, one fresh database per test.
+//! SQLite by default; PostgreSQL + Redis with LINGONG_TEST_DATABASE_URL / LINGONG_TEST_REDIS_URL.
+
+mod helpers;
+
+mod accounts;
+mod availability;
+mod cli;
+mod employers;
+mod errors;
+mod ops;
+mod reference;
+mod shifts;
+mod workers;
