@@ -47,6 +47,8 @@ pub enum Command {
         #[arg(long, required = true)]
         demo: bool,
     },
+    /// Print the OpenAPI 3.1 document (the same one served at /api/v1/openapi.json).
+    Openapi,
     /// Administration.
     Admin {
         #[command(subcommand)]

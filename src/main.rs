@@ -34,6 +34,11 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
     // Only `serve` may skip migrating (when a deploy step runs `lingong migrate`); `migrate`
     // migrates itself below so it can report what it applied.
     match command {
+        Command::Openapi => {
+            use utoipa::OpenApi;
+            println!("{}", lingong::routes::docs::ApiDoc::openapi().to_pretty_json()?);
+            return Ok(());
+        }
         Command::Serve { .. } => {}
         Command::Migrate => config.database.migrate_on_start = false,
         _ => config.database.migrate_on_start = true,
@@ -56,6 +61,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             let applied = tokio::task::spawn_blocking(move || db.migrate()).await??;
             println!("migrations up to date{}", if applied.is_empty() { String::new() } else { format!(" ({} applied)", applied.len()) });
         }
+        Command::Openapi => unreachable!("handled above"),
         Command::Seed { .. } => {
             let state = AppState::build(config).await?;
             let db = state.db.clone();

@@ -10,9 +10,13 @@ use crate::error::Invalid;
 macro_rules! code_enum {
     ($(#[$m:meta])* $name:ident, $zh:literal, { $($variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$m])*
+        // serde and the OpenAPI schema both derive the codes from the variant names; a unit test
+        // checks they equal the `as_str` codes.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        #[allow(non_camel_case_types)]
         pub enum $name {
-            $(#[serde(rename = $code)] $variant),+
+            $($variant),+
         }
 
         impl $name {
@@ -122,7 +126,7 @@ code_enum!(
     Graduate => "graduate",
     MigrantWorker => "migrant_worker",
     HardToEmploy => "hard_to_employ",
-    Age4050 => "age_40_50",
+    Age_40_50 => "age_40_50",
     LiftedFromPoverty => "lifted_from_poverty",
     ZeroEmploymentFamily => "zero_employment_family",
     LowIncomeFamily => "low_income_family",
@@ -135,12 +139,24 @@ mod tests {
 
     #[test]
     fn codes_round_trip_and_unknowns_list_choices() {
+        fn same<T: serde::Serialize + Copy>(all: &[T], code: fn(T) -> &'static str) {
+            for v in all {
+                assert_eq!(serde_json::to_value(v).unwrap(), code(*v));
+            }
+        }
+        same(Role::ALL, Role::as_str);
+        same(EmployerKind::ALL, EmployerKind::as_str);
+        same(Settlement::ALL, Settlement::as_str);
+        same(EmploymentType::ALL, EmploymentType::as_str);
+        same(ShiftStatus::ALL, ShiftStatus::as_str);
+        same(TakeMode::ALL, TakeMode::as_str);
+        same(KeyGroup::ALL, KeyGroup::as_str);
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()).unwrap(), *r);
         }
         let e = Settlement::parse("monthly").unwrap_err();
         assert!(e.msg.en.contains("daily, weekly, biweekly, on_completion"));
-        assert_eq!(serde_json::to_string(&KeyGroup::Age4050).unwrap(), "\"age_40_50\"");
+        assert_eq!(serde_json::to_string(&KeyGroup::Age_40_50).unwrap(), "\"age_40_50\"");
         assert!(Role::Moderator.can_moderate() && !Role::StationStaff.can_moderate());
     }
 }

@@ -52,7 +52,7 @@ async fn hash_off_thread(pw: String) -> Result<String, ApiError> {
 }
 
 /// Register a worker or employer account.
-#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+#[utoipa::path(operation_id = "auth_register", post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 201, body = Session), (status = 409, description = "phone already registered", body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: ValidJson<RegisterRequest>) -> Result<HttpResponse, ApiError> {
@@ -72,7 +72,7 @@ pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: ValidJ
 }
 
 /// Sign in with phone and password.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(operation_id = "auth_login", post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = Session), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: ValidJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
     auth_budget(&state, &req).await?;
@@ -93,7 +93,7 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: ValidJson
 }
 
 /// Revoke the token used for this request.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(operation_id = "auth_logout", post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204, description = "signed out"), (status = 401, body = ErrorBody)))]
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     state.db.run(move |conn| accounts::revoke(conn, &user.token_hash)).await?;
@@ -101,7 +101,7 @@ pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
 }
 
 /// The signed-in user.
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(operation_id = "auth_me", get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 401, body = ErrorBody)))]
 pub async fn me(user: AuthUser) -> HttpResponse {
     HttpResponse::Ok().json(UserView { id: user.id, role: user.role, display_name: user.display_name })

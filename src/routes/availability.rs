@@ -16,7 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Post when and where the signed-in worker can work.
-#[utoipa::path(post, path = "/api/v1/availability", tag = "availability", security(("bearer" = [])), request_body = AvailabilityRequest,
+#[utoipa::path(operation_id = "availability_create", post, path = "/api/v1/availability", tag = "availability", security(("bearer" = [])), request_body = AvailabilityRequest,
     responses((status = 201, body = AvailabilityView), (status = 403, body = ErrorBody), (status = 409, description = "no worker profile yet", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<AvailabilityRequest>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
@@ -32,7 +32,7 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
 }
 
 /// One availability record (its worker, or staff).
-#[utoipa::path(get, path = "/api/v1/availability/{id}", tag = "availability", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(operation_id = "availability_get_one", get, path = "/api/v1/availability/{id}", tag = "availability", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = AvailabilityView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -47,7 +47,7 @@ pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i
 }
 
 /// Change availability (its worker only); `windows` replaces all windows.
-#[utoipa::path(patch, path = "/api/v1/availability/{id}", tag = "availability", security(("bearer" = [])), params(("id" = i64, Path)), request_body = AvailabilityRequest,
+#[utoipa::path(operation_id = "availability_update", patch, path = "/api/v1/availability/{id}", tag = "availability", security(("bearer" = [])), params(("id" = i64, Path)), request_body = AvailabilityRequest,
     responses((status = 200, body = AvailabilityView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<AvailabilityRequest>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -56,7 +56,7 @@ pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
 }
 
 /// Remove availability (its worker only).
-#[utoipa::path(delete, path = "/api/v1/availability/{id}", tag = "availability", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(operation_id = "availability_delete", delete, path = "/api/v1/availability/{id}", tag = "availability", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 204, description = "removed"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -65,7 +65,7 @@ pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
 }
 
 /// The signed-in worker's availability, newest first.
-#[utoipa::path(get, path = "/api/v1/workers/me/availability", tag = "availability", security(("bearer" = [])), params(PageQuery),
+#[utoipa::path(operation_id = "availability_list_mine", get, path = "/api/v1/workers/me/availability", tag = "availability", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Page<AvailabilityView>), (status = 403, body = ErrorBody)))]
 pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;

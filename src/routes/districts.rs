@@ -24,7 +24,7 @@ pub struct DistrictList {
 }
 
 /// Look up districts: name to adcode and point (data: Vonng/adcode, CC BY 4.0).
-#[utoipa::path(get, path = "/api/v1/districts", tag = "districts", params(DistrictQuery),
+#[utoipa::path(operation_id = "districts_search", get, path = "/api/v1/districts", tag = "districts", params(DistrictQuery),
     responses((status = 200, body = DistrictList), (status = 422, body = ErrorBody)))]
 pub async fn search(q: web::Query<DistrictQuery>) -> Result<HttpResponse, ApiError> {
     let limit = q.limit.unwrap_or(20);

@@ -10,7 +10,7 @@ use crate::routes::{auth, availability, categories, districts, employers, ops, s
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "lingong 零工市场 API", description = "Public gig-labour market: shifts, worker availability, matching and moderation. Posting is always free."),
+    info(title = "lingong API", description = "lingong 零工市场: public gig-labour market: shifts, worker availability, matching and moderation. Posting is always free."),
     paths(
         auth::register, auth::login, auth::logout, auth::me,
         employers::put_me, employers::get_me, employers::get_one, employers::verify,

@@ -15,7 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Create or replace the signed-in employer's profile.
-#[utoipa::path(put, path = "/api/v1/employers/me", tag = "employers", security(("bearer" = [])), request_body = EmployerRequest,
+#[utoipa::path(operation_id = "employers_put_me", put, path = "/api/v1/employers/me", tag = "employers", security(("bearer" = [])), request_body = EmployerRequest,
     responses((status = 200, body = EmployerView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_me(state: web::Data<AppState>, user: AuthUser, body: ValidJson<EmployerRequest>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
@@ -25,7 +25,7 @@ pub async fn put_me(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
 }
 
 /// The signed-in employer's profile.
-#[utoipa::path(get, path = "/api/v1/employers/me", tag = "employers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "employers_get_me", get, path = "/api/v1/employers/me", tag = "employers", security(("bearer" = [])),
     responses((status = 200, body = EmployerView), (status = 404, description = "no profile yet", body = ErrorBody)))]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
@@ -35,7 +35,7 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
 }
 
 /// An employer's public profile. Contact details are shown to the owner and staff only.
-#[utoipa::path(get, path = "/api/v1/employers/{id}", tag = "employers", params(("id" = i64, Path)),
+#[utoipa::path(operation_id = "employers_get_one", get, path = "/api/v1/employers/{id}", tag = "employers", params(("id" = i64, Path)),
     responses((status = 200, body = EmployerView), (status = 404, body = ErrorBody)))]
 pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -45,7 +45,7 @@ pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web
 }
 
 /// Mark an employer as real-name verified (moderator or admin).
-#[utoipa::path(post, path = "/api/v1/employers/{id}/verify", tag = "employers", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(operation_id = "employers_verify", post, path = "/api/v1/employers/{id}/verify", tag = "employers", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = EmployerView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn verify(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     user.require_moderator()?;

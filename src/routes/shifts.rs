@@ -22,7 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Post a shift. A verified employer's shift is published at once; others wait for review.
-#[utoipa::path(post, path = "/api/v1/shifts", tag = "shifts", security(("bearer" = [])), request_body = ShiftRequest,
+#[utoipa::path(operation_id = "shifts_create", post, path = "/api/v1/shifts", tag = "shifts", security(("bearer" = [])), request_body = ShiftRequest,
     responses((status = 201, body = ShiftView), (status = 403, body = ErrorBody), (status = 409, description = "no employer profile yet", body = ErrorBody),
               (status = 422, description = "invalid fields, or a listing charge (`posting_is_free`)", body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn create(state: web::Data<AppState>, user: AuthUser, body: JsonBody) -> Result<HttpResponse, ApiError> {
@@ -47,7 +47,7 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: JsonBody) 
 }
 
 /// One shift. Unpublished shifts are visible to their owner and staff only.
-#[utoipa::path(get, path = "/api/v1/shifts/{id}", tag = "shifts", params(("id" = i64, Path)),
+#[utoipa::path(operation_id = "shifts_get_one", get, path = "/api/v1/shifts/{id}", tag = "shifts", params(("id" = i64, Path)),
     responses((status = 200, body = ShiftView), (status = 404, body = ErrorBody)))]
 pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -72,7 +72,7 @@ pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web
 }
 
 /// Change a shift (owner only). Send only the fields to change; `slots` replaces all slots.
-#[utoipa::path(patch, path = "/api/v1/shifts/{id}", tag = "shifts", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ShiftRequest,
+#[utoipa::path(operation_id = "shifts_update", patch, path = "/api/v1/shifts/{id}", tag = "shifts", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ShiftRequest,
     responses((status = 200, body = ShiftView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "closed, expired or taken down", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: JsonBody) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
@@ -90,7 +90,7 @@ pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
 }
 
 /// Stop recruiting for a shift (owner, moderator or admin).
-#[utoipa::path(post, path = "/api/v1/shifts/{id}/close", tag = "shifts", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(operation_id = "shifts_close", post, path = "/api/v1/shifts/{id}/close", tag = "shifts", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = ShiftView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn close(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -112,7 +112,7 @@ pub struct MyShiftsQuery {
 }
 
 /// The signed-in employer's shifts, newest first.
-#[utoipa::path(get, path = "/api/v1/employers/me/shifts", tag = "shifts", security(("bearer" = [])), params(PageQuery, MyShiftsQuery),
+#[utoipa::path(operation_id = "shifts_list_mine", get, path = "/api/v1/employers/me/shifts", tag = "shifts", security(("bearer" = [])), params(PageQuery, MyShiftsQuery),
     responses((status = 200, body = Page<ShiftView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>, q: web::Query<MyShiftsQuery>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;

@@ -14,7 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Create or replace the signed-in worker's profile.
-#[utoipa::path(put, path = "/api/v1/workers/me", tag = "workers", security(("bearer" = [])), request_body = WorkerRequest,
+#[utoipa::path(operation_id = "workers_put_me", put, path = "/api/v1/workers/me", tag = "workers", security(("bearer" = [])), request_body = WorkerRequest,
     responses((status = 200, body = WorkerView), (status = 403, body = ErrorBody), (status = 409, description = "ID number used by another account", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_me(state: web::Data<AppState>, user: AuthUser, body: ValidJson<WorkerRequest>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
@@ -31,7 +31,7 @@ pub async fn put_me(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
 }
 
 /// The signed-in worker's profile, private fields included.
-#[utoipa::path(get, path = "/api/v1/workers/me", tag = "workers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "workers_get_me", get, path = "/api/v1/workers/me", tag = "workers", security(("bearer" = [])),
     responses((status = 200, body = WorkerView), (status = 404, description = "no profile yet", body = ErrorBody)))]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
@@ -46,7 +46,7 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
 }
 
 /// A worker's profile, for staff (community station staff, moderators, admins) only.
-#[utoipa::path(get, path = "/api/v1/workers/{id}", tag = "workers", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(operation_id = "workers_get_one", get, path = "/api/v1/workers/{id}", tag = "workers", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = WorkerView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::StationStaff, Role::Moderator, Role::Admin])?;
