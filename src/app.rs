@@ -17,6 +17,7 @@ use crate::error::{ApiError, Lang};
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::routes;
+use crate::search::{self, engine::Engine, sync::ChangeBus};
 
 pub struct AppState {
     pub config: Arc<Config>,
@@ -24,6 +25,8 @@ pub struct AppState {
     pub redis: Option<redis::aio::ConnectionManager>,
     pub limiter: RateLimiter,
     pub metrics: Metrics,
+    pub engine: Arc<Engine>,
+    pub bus: ChangeBus,
 }
 
 impl AppState {
@@ -55,8 +58,36 @@ impl AppState {
             (Some(conn), true) => RateLimiter::Redis { conn: conn.clone(), prefix: config.redis.key_prefix.clone() },
             (None, true) => RateLimiter::memory(),
         };
-        Ok(AppState { config: Arc::new(config), db, redis, limiter, metrics: Metrics::new() })
+        let bus = ChangeBus::new(redis.clone().map(|c| (c, changes_channel(&config))));
+        let announcer = bus.clone();
+        db.on_change(move || announcer.announce());
+        let engine = Arc::new(Engine::new(config.search.weights())?);
+        Ok(AppState { config: Arc::new(config), db, redis, limiter, metrics: Metrics::new(), engine, bus })
     }
+
+    /// Loads the search engine from the database and starts keeping it in step: the change-log
+    /// follower, the Redis wake-up listener (with Redis), and the expiry timer.
+    pub async fn start_search(&self) -> anyhow::Result<()> {
+        let (engine, db) = (self.engine.clone(), self.db.clone());
+        let started = Instant::now();
+        match tokio::task::spawn_blocking(move || search::sync::rebuild(&engine, &db, None)).await? {
+            Ok(n) => tracing::info!(shifts = n, availability = self.engine.availability_count(), ms = started.elapsed().as_millis() as u64, "search index built"),
+            // A database that is down at start must not stop the service: the follower retries.
+            Err(e) => tracing::warn!(error = %e, "search index not built yet; will catch up when the database answers"),
+        }
+        let poll = Duration::from_millis(self.config.search.poll_interval_ms);
+        tokio::spawn(search::sync::follow(self.engine.clone(), self.db.clone(), self.bus.notify.clone(), poll));
+        if let Some(url) = self.config.redis_url() {
+            tokio::spawn(search::sync::listen_redis(url.to_string(), changes_channel(&self.config), self.bus.notify.clone()));
+        }
+        let every = Duration::from_secs(self.config.search.expiry_interval_secs);
+        tokio::spawn(search::sync::expire_periodically(self.db.clone(), self.bus.clone(), every));
+        Ok(())
+    }
+}
+
+fn changes_channel(config: &Config) -> String {
+    format!("{}search-changes", config.redis.key_prefix)
 }
 
 /// Hides a password inside a URL before it reaches a log or an error message.
@@ -81,7 +112,9 @@ pub struct Application {
 impl Application {
     /// Binds the configured address (port 0 picks a free one, as tests do) and builds the server.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        Application::from_state(AppState::build(config).await?)
+        let state = AppState::build(config).await?;
+        state.start_search().await?;
+        Application::from_state(state)
     }
 
     /// Serves an already connected state (e.g. after `serve --demo` loaded the demo market).

@@ -17,6 +17,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub redis: RedisConfig,
+    pub search: SearchConfig,
     pub auth: AuthConfig,
     pub rate_limit: RateLimitConfig,
     pub mail: MailConfig,
@@ -43,6 +44,33 @@ pub struct DatabaseConfig {
 pub struct RedisConfig {
     pub url: String,
     pub key_prefix: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SearchConfig {
+    pub poll_interval_ms: u64,
+    pub expiry_interval_secs: u64,
+    pub weight_text: f64,
+    pub weight_distance: f64,
+    pub weight_time: f64,
+    pub weight_pay: f64,
+    pub weight_category: f64,
+    pub weight_freshness: f64,
+    pub priority_group_boost: f64,
+}
+
+impl SearchConfig {
+    pub fn weights(&self) -> crate::search::score::Weights {
+        crate::search::score::Weights {
+            text: self.weight_text,
+            distance: self.weight_distance,
+            time: self.weight_time,
+            pay: self.weight_pay,
+            category: self.weight_category,
+            freshness: self.weight_freshness,
+            priority_group_boost: self.priority_group_boost,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -158,6 +186,9 @@ impl Config {
         }
         if !self.redis.url.is_empty() && !self.redis.url.starts_with("redis://") && !self.redis.url.starts_with("rediss://") {
             return bad("redis.url", format!("{:?} must start with redis:// or rediss://, or be empty", self.redis.url));
+        }
+        if self.search.poll_interval_ms == 0 || self.search.expiry_interval_secs == 0 {
+            return bad("search", "poll_interval_ms and expiry_interval_secs must be at least 1".into());
         }
         if self.auth.token_ttl_hours <= 0 {
             return bad("auth.token_ttl_hours", "must be positive".into());

@@ -10,6 +10,7 @@ pub mod error;
 pub mod metrics;
 pub mod ratelimit;
 pub mod routes;
+pub mod search;
 pub mod seed;
 pub mod services;
 pub mod telemetry;

@@ -121,6 +121,7 @@ pub type Pool = r2d2::Pool<Manager>;
 pub struct Db {
     pool: Pool,
     url: BackendUrl,
+    on_change: std::sync::Arc<std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>>,
 }
 
 impl Db {
@@ -134,7 +135,7 @@ impl Db {
             .connection_timeout(timeout)
             .test_on_check_out(true)
             .build_unchecked(Manager { url: url.clone() });
-        Ok(Db { pool, url })
+        Ok(Db { pool, url, on_change: Default::default() })
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -164,13 +165,30 @@ impl Db {
         .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
     }
 
-    /// Runs `f` in one write transaction: all of it lands, or none of it.
+    /// Runs `f` in one write transaction: all of it lands, or none of it. When it recorded a
+    /// search change, the change hook runs after the commit.
     pub async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     {
-        self.run(move |conn| write_transaction(conn, f)).await
+        let hook = self.on_change.clone();
+        self.run(move |conn| {
+            crate::services::search_log::take_recorded();
+            let out = write_transaction(conn, f);
+            if crate::services::search_log::take_recorded() && out.is_ok() {
+                if let Some(h) = hook.get() {
+                    h();
+                }
+            }
+            out
+        })
+        .await
+    }
+
+    /// Sets what runs after a transaction that recorded a search change commits (once).
+    pub fn on_change(&self, hook: impl Fn() + Send + Sync + 'static) {
+        let _ = self.on_change.set(Box::new(hook));
     }
 
     /// Applies pending migrations for this backend.

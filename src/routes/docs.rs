@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::routes::{auth, availability, categories, districts, employers, ops, shifts, workers};
+use crate::routes::{auth, availability, categories, districts, employers, ops, search, shifts, workers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,6 +19,7 @@ use crate::routes::{auth, availability, categories, districts, employers, ops, s
         availability::create, availability::get_one, availability::update, availability::delete, availability::list_mine,
         categories::list, categories::create,
         districts::search,
+        search::search_shifts, search::my_matches, search::shift_matches, search::search_availability,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     modifiers(&BearerAuth),
@@ -30,6 +31,7 @@ use crate::routes::{auth, availability, categories, districts, employers, ops, s
         (name = "availability", description = "When and where workers can work"),
         (name = "categories", description = "Occupation taxonomy"),
         (name = "districts", description = "Administrative divisions"),
+        (name = "search", description = "Search and matching, with scores and reasons"),
         (name = "ops", description = "Health and metrics"),
     )
 )]

@@ -9,6 +9,7 @@ pub mod docs;
 pub mod employers;
 pub mod extract;
 pub mod ops;
+pub mod search;
 pub mod shifts;
 pub mod workers;
 
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .configure(auth::configure)
+            .configure(search::configure)
             .configure(employers::configure)
             .configure(workers::configure)
             .configure(shifts::configure)

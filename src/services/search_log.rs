@@ -26,7 +26,23 @@ impl Entity {
     }
 }
 
+thread_local! {
+    static RECORDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread recorded a change since the last call (read after a transaction commits,
+/// to wake the index followers).
+pub fn take_recorded() -> bool {
+    RECORDED.with(|r| r.replace(false))
+}
+
 pub fn record(conn: &mut DbConn, entity: Entity, entity_id: i64) -> Result<(), ApiError> {
+    if let DbConn::Pg(_) = conn {
+        // Serialises change-log writers until commit, so ids become visible in id order and a
+        // follower that has read up to id N can never later see a smaller id appear.
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7302)").execute(conn)?;
+    }
+    RECORDED.with(|r| r.set(true));
     diesel::insert_into(search_changes::table)
         .values((
             search_changes::entity.eq(entity.as_str()),

@@ -17,7 +17,7 @@ async fn employer_profile_round_trip_and_privacy() {
 
     let me = app.get("/api/v1/employers/me", Some(&token)).await;
     me.assert(200);
-    assert_eq!(me.body["name"], "朝阳安居家政服务有限公司");
+    assert_eq!(me.body["name"], "北京城市综合服务有限公司");
 
     // The public sees the profile without contact details; the owner sees them.
     let public = app.get(&format!("/api/v1/employers/{id}"), None).await;

@@ -241,7 +241,7 @@ pub fn at(days: i64, hour: u32) -> String {
 
 pub fn employer_body() -> Value {
     json!({
-        "name": "朝阳安居家政服务有限公司",
+        "name": "北京城市综合服务有限公司",
         "kind": "enterprise",
         "credit_code": "91350100M000100Y43",
         "contact_name": "王经理",

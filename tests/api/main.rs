@@ -10,5 +10,6 @@ mod employers;
 mod errors;
 mod ops;
 mod reference;
+mod search;
 mod shifts;
 mod workers;

@@ -1,0 +1,161 @@
+//! Reads what the engine indexes from the database: published shifts and active availability,
+//! with the words each is found by.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{availability, categories, employers, shift_slots, shifts, workers};
+use crate::domain::{GeoPoint, KeyGroup, PayUnit, ShiftStatus};
+use crate::error::ApiError;
+use crate::search::analyze::{DocTokens, doc_tokens};
+use crate::search::engine::{AvailDoc, ShiftDoc};
+use crate::search::timefit::Interval;
+use crate::services::availability::AvailabilityRow;
+use crate::services::districts::Districts;
+use crate::services::json_list;
+use crate::services::shifts::{ShiftRow, SlotRow};
+
+/// Category code → (name, keywords), read once per batch.
+pub fn category_words(conn: &mut DbConn) -> Result<HashMap<String, String>, ApiError> {
+    Ok(categories::table
+        .select((categories::code, categories::name_zh, categories::keywords))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(c, n, k)| (c, format!("{n} {k}")))
+        .collect())
+}
+
+fn district_name(adcode: Option<&str>) -> String {
+    adcode.and_then(|a| Districts::get().by_code(a)).map(|d| d.full_name.clone()).unwrap_or_default()
+}
+
+/// Builds engine documents for shift rows (which must be published).
+pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String, String>) -> Result<Vec<(ShiftDoc, DocTokens)>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut slots: HashMap<i64, Vec<Interval>> = HashMap::new();
+    for s in shift_slots::table.filter(shift_slots::shift_id.eq_any(&ids)).load::<SlotRow>(conn)? {
+        slots.entry(s.shift_id).or_default().push(Interval { start: s.start_at, end: s.end_at });
+    }
+    let emp_ids: Vec<i64> = rows.iter().map(|r| r.employer_id).collect();
+    let names: HashMap<i64, String> = employers::table
+        .filter(employers::id.eq_any(&emp_ids))
+        .select((employers::id, employers::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let tokens = doc_tokens(&[
+                &r.title,
+                &r.description,
+                &r.requirements,
+                cats.get(&r.category_code).map(String::as_str).unwrap_or(""),
+                names.get(&r.employer_id).map(String::as_str).unwrap_or(""),
+                &r.address,
+                &district_name(r.adcode.as_deref()),
+            ]);
+            let doc = ShiftDoc {
+                id: r.id,
+                employer_id: r.employer_id,
+                category: r.category_code,
+                adcode: r.adcode,
+                point: GeoPoint { lat: r.lat, lng: r.lng },
+                pay_fen: r.pay_amount_fen,
+                pay_unit: PayUnit::parse(&r.pay_unit).unwrap_or(PayUnit::Hour),
+                settlement: r.settlement,
+                employment_type: r.employment_type,
+                slots: slots.remove(&r.id).unwrap_or_default(),
+                valid_through: r.valid_through,
+                published_at: r.published_at.unwrap_or(r.created_at),
+            };
+            (doc, tokens)
+        })
+        .collect())
+}
+
+/// Published shifts with ids in `ids`; the ones missing or not published are returned apart.
+pub fn shifts_by_id(conn: &mut DbConn, ids: &[i64]) -> Result<(Vec<(ShiftDoc, DocTokens)>, Vec<i64>), ApiError> {
+    let rows: Vec<ShiftRow> = shifts::table.filter(shifts::id.eq_any(ids)).filter(shifts::status.eq(ShiftStatus::Published.as_str())).load(conn)?;
+    let found: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let gone = ids.iter().copied().filter(|id| !found.contains(id)).collect();
+    let cats = category_words(conn)?;
+    Ok((shift_docs(conn, rows, &cats)?, gone))
+}
+
+/// One batch of published, unexpired shifts after `after_id`, for a rebuild.
+pub fn shift_batch(conn: &mut DbConn, after_id: i64, limit: i64, now: NaiveDateTime, cats: &HashMap<String, String>) -> Result<(Vec<(ShiftDoc, DocTokens)>, Option<i64>), ApiError> {
+    let rows: Vec<ShiftRow> = shifts::table
+        .filter(shifts::id.gt(after_id))
+        .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
+        .filter(shifts::valid_through.gt(now))
+        .order(shifts::id.asc())
+        .limit(limit)
+        .load(conn)?;
+    let last = rows.last().map(|r| r.id);
+    Ok((shift_docs(conn, rows, cats)?, last))
+}
+
+pub fn published_shift_count(conn: &mut DbConn, now: NaiveDateTime) -> Result<i64, ApiError> {
+    Ok(shifts::table.filter(shifts::status.eq(ShiftStatus::Published.as_str())).filter(shifts::valid_through.gt(now)).count().get_result(conn)?)
+}
+
+pub fn shift_ids_of_employer(conn: &mut DbConn, employer_id: i64) -> Result<Vec<i64>, ApiError> {
+    Ok(shifts::table.filter(shifts::employer_id.eq(employer_id)).filter(shifts::status.eq(ShiftStatus::Published.as_str())).select(shifts::id).load(conn)?)
+}
+
+/// Converts an availability row and its worker's facts into an engine document.
+pub fn avail_doc(row: &AvailabilityRow, key_groups: &[KeyGroup]) -> AvailDoc {
+    AvailDoc {
+        id: row.id,
+        worker_id: row.worker_id,
+        point: GeoPoint { lat: row.lat, lng: row.lng },
+        radius_km: row.radius_km,
+        categories: json_list(&row.categories),
+        min_pay: row.min_pay().map(|p| (p.amount_fen, p.unit)),
+        dated: row.dated().into_iter().map(|d| Interval { start: d.start, end: d.end }).collect(),
+        weekly: row.weekly(),
+        priority_group: !key_groups.is_empty(),
+        updated_at: row.updated_at,
+    }
+}
+
+/// Active availability (all, or with the given ids), with tokens; plus the ids not found active.
+pub fn availability_docs(conn: &mut DbConn, ids: Option<&[i64]>) -> Result<(Vec<(AvailDoc, DocTokens)>, Vec<i64>), ApiError> {
+    let mut q = availability::table.filter(availability::active.eq(true)).into_boxed();
+    if let Some(ids) = ids {
+        q = q.filter(availability::id.eq_any(ids));
+    }
+    let rows: Vec<AvailabilityRow> = q.load(conn)?;
+    let gone = ids.map(|ids| ids.iter().copied().filter(|id| !rows.iter().any(|r| r.id == *id)).collect()).unwrap_or_default();
+    let worker_ids: Vec<i64> = rows.iter().map(|r| r.worker_id).collect();
+    let facts: HashMap<i64, (String, String)> = workers::table
+        .filter(workers::id.eq_any(&worker_ids))
+        .select((workers::id, workers::skills, workers::key_groups))
+        .load::<(i64, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, s, k)| (id, (s, k)))
+        .collect();
+    let cats = category_words(conn)?;
+    let docs = rows
+        .iter()
+        .map(|r| {
+            let (skills, groups) = facts.get(&r.worker_id).cloned().unwrap_or_default();
+            let skills: Vec<String> = json_list(&skills);
+            let groups: Vec<KeyGroup> = json_list(&groups);
+            let mut words: Vec<String> = json_list::<String>(&r.categories).iter().chain(skills.iter()).filter_map(|c| cats.get(c).cloned()).collect();
+            words.push(r.note.clone());
+            words.push(district_name(r.adcode.as_deref()));
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            (avail_doc(r, &groups), doc_tokens(&refs))
+        })
+        .collect();
+    Ok((docs, gone))
+}
+
+pub fn availability_ids_of_worker(conn: &mut DbConn, worker_id: i64) -> Result<Vec<i64>, ApiError> {
+    Ok(availability::table.filter(availability::worker_id.eq(worker_id)).select(availability::id).load(conn)?)
+}

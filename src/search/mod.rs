@@ -1,0 +1,11 @@
+//! Matching: Chinese full-text (tantivy + jieba + pinyin), an R-tree of points, time fit against
+//! workers' windows, and one explained scoring function; kept in step with the database through
+//! the change log on every replica.
+
+pub mod analyze;
+pub mod engine;
+pub mod load;
+pub mod score;
+pub mod sync;
+pub mod text;
+pub mod timefit;

@@ -1,0 +1,155 @@
+//! The one scoring function for both directions of matching, with the reasons behind each score.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::search::timefit::Fit;
+
+/// Weights of the signals; configurable as `[search]` keys.
+#[derive(Debug, Clone, Copy, serde::Deserialize, serde::Serialize)]
+pub struct Weights {
+    pub text: f64,
+    pub distance: f64,
+    pub time: f64,
+    pub pay: f64,
+    pub category: f64,
+    pub freshness: f64,
+    /// Added when ranking workers for a shift and the worker belongs to a key group (domain §8).
+    pub priority_group_boost: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights { text: 1.0, distance: 1.0, time: 1.0, pay: 0.5, category: 0.5, freshness: 0.2, priority_group_boost: 0.3 }
+    }
+}
+
+/// What is known about one candidate; `None` means the signal does not apply to this query.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Signals {
+    /// BM25 relevance from the text index.
+    pub text: Option<f32>,
+    pub distance_km: Option<f64>,
+    /// The radius the distance is judged against (the query's or the worker's).
+    pub radius_km: Option<f64>,
+    pub time_fit: Option<Fit>,
+    pub pay_ok: Option<bool>,
+    pub category_match: Option<bool>,
+    pub age_hours: Option<f64>,
+    pub priority_group: Option<bool>,
+}
+
+/// Why a result scored what it did. Absent signals are omitted.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Reasons {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_fit: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pay_ok: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category_match: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fresh_hours: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority_group: Option<bool>,
+}
+
+fn round(v: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (v * f).round() / f
+}
+
+/// Combines the signals into one score in a fixed range: text relevance saturates (BM25 / (BM25 + 2)),
+/// distance decays exponentially on the scale of the radius, a full time fit counts fully and a
+/// partial one by its share, pay and category count when they hold, and newer postings get a
+/// small edge that halves about every five days.
+pub fn score(s: &Signals, w: &Weights) -> (f64, Reasons) {
+    let mut total = 0.0;
+    let mut r = Reasons::default();
+    if let Some(t) = s.text {
+        let t = t as f64;
+        total += w.text * t / (t + 2.0);
+        r.text = Some(round(t, 2));
+    }
+    if let Some(d) = s.distance_km {
+        let scale = s.radius_km.map(|r| (r / 2.0).max(1.0)).unwrap_or(5.0);
+        total += w.distance * (-d / scale).exp();
+        r.distance_km = Some(round(d, 2));
+    }
+    if let Some(fit) = s.time_fit {
+        total += w.time * fit.value();
+        r.time_fit = Some(fit.label());
+    }
+    if let Some(ok) = s.pay_ok {
+        total += if ok { w.pay } else { 0.0 };
+        r.pay_ok = Some(ok);
+    }
+    if let Some(m) = s.category_match {
+        total += if m { w.category } else { 0.0 };
+        r.category_match = Some(m);
+    }
+    if let Some(age) = s.age_hours {
+        total += w.freshness * (-age.max(0.0) / 168.0).exp();
+        r.fresh_hours = Some(round(age, 1));
+    }
+    if let Some(p) = s.priority_group {
+        total += if p { w.priority_group_boost } else { 0.0 };
+        r.priority_group = Some(p);
+    }
+    (round(total, 4), r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Signals {
+        Signals { distance_km: Some(2.0), radius_km: Some(10.0), time_fit: Some(Fit::Full), pay_ok: Some(true), category_match: Some(true), age_hours: Some(1.0), ..Default::default() }
+    }
+
+    #[test]
+    fn nearer_better_fitting_better_paid_ranks_higher() {
+        let w = Weights::default();
+        let (a, _) = score(&base(), &w);
+        let (far, _) = score(&Signals { distance_km: Some(9.0), ..base() }, &w);
+        let (partial, _) = score(&Signals { time_fit: Some(Fit::Partial(0.5)), ..base() }, &w);
+        let (underpaid, _) = score(&Signals { pay_ok: Some(false), ..base() }, &w);
+        let (old, _) = score(&Signals { age_hours: Some(24.0 * 30.0), ..base() }, &w);
+        assert!(a > far && a > partial && a > underpaid && a > old);
+        assert!(partial > score(&Signals { time_fit: Some(Fit::Partial(0.1)), ..base() }, &w).0);
+    }
+
+    #[test]
+    fn priority_groups_get_the_configured_boost() {
+        let w = Weights::default();
+        let (plain, _) = score(&Signals { priority_group: Some(false), ..base() }, &w);
+        let (prio, r) = score(&Signals { priority_group: Some(true), ..base() }, &w);
+        assert!((prio - plain - 0.3).abs() < 1e-3);
+        assert_eq!(r.priority_group, Some(true));
+        let none = Weights { priority_group_boost: 0.0, ..w };
+        assert_eq!(score(&Signals { priority_group: Some(true), ..base() }, &none).0, plain);
+    }
+
+    #[test]
+    fn reasons_explain_the_score() {
+        let (_, r) = score(&Signals { text: Some(3.21), ..base() }, &Weights::default());
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["distance_km"], 2.0);
+        assert_eq!(v["time_fit"], "full");
+        assert_eq!(v["pay_ok"], true);
+        assert_eq!(v["text"], 3.21);
+        assert!(v.get("priority_group").is_none());
+    }
+
+    #[test]
+    fn text_relevance_orders_when_all_else_is_equal() {
+        let w = Weights::default();
+        let strong = score(&Signals { text: Some(8.0), ..base() }, &w).0;
+        let weak = score(&Signals { text: Some(1.0), ..base() }, &w).0;
+        assert!(strong > weak);
+    }
+}

@@ -1,0 +1,222 @@
+//! Keeps every process's engine in step with the database. The change log (`search_changes`) is
+//! the truth: each process applies entries after the last one it applied. Wake-ups make that
+//! prompt — in-process always, and through Redis pub/sub between replicas when Redis is configured —
+//! while a periodic poll catches anything a lost message missed. Expiry runs here too.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use futures_util::StreamExt;
+use indicatif::ProgressBar;
+use tokio::sync::Notify;
+
+use crate::db::schema::{search_changes, shift_slots, shifts};
+use crate::db::{Db, DbConn, write_transaction};
+use crate::domain::ShiftStatus;
+use crate::domain::time::now_utc;
+use crate::error::ApiError;
+use crate::search::engine::Engine;
+use crate::search::load;
+use crate::services::search_log::{self, Entity};
+
+const BATCH: i64 = 5_000;
+
+/// Announces committed changes: wakes this process's follower and, with Redis, every replica's.
+#[derive(Clone)]
+pub struct ChangeBus {
+    pub notify: Arc<Notify>,
+    redis: Option<(redis::aio::ConnectionManager, String)>,
+}
+
+impl ChangeBus {
+    pub fn new(redis: Option<(redis::aio::ConnectionManager, String)>) -> ChangeBus {
+        ChangeBus { notify: Arc::new(Notify::new()), redis }
+    }
+
+    pub fn announce(&self) {
+        self.notify.notify_one();
+        if let Some((conn, channel)) = &self.redis {
+            let (mut conn, channel) = (conn.clone(), channel.clone());
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(async move {
+                    let r: Result<i64, _> = redis::cmd("PUBLISH").arg(&channel).arg("1").query_async(&mut conn).await;
+                    if let Err(e) = r {
+                        tracing::warn!(error = %e, "could not announce a change on Redis; replicas will catch up by polling");
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// Rebuilds the engine from the database. The change-log position is read first, so a change
+/// committed while loading is applied again afterwards (applying is idempotent).
+pub fn rebuild(engine: &Engine, db: &Db, progress: Option<&ProgressBar>) -> anyhow::Result<usize> {
+    let mut conn = db.get().map_err(|e| anyhow::anyhow!(e.msg.en))?;
+    let position: Option<i64> = search_changes::table.select(diesel::dsl::max(search_changes::id)).first(&mut *conn)?;
+    let now = now_utc();
+    if let Some(p) = progress {
+        p.set_length(load::published_shift_count(&mut conn, now).map_err(|e| anyhow::anyhow!(e.msg.en))? as u64);
+    }
+    let cats = load::category_words(&mut conn).map_err(|e| anyhow::anyhow!(e.msg.en))?;
+    let mut after = 0;
+    let mut total = 0;
+    loop {
+        let (docs, last) = load::shift_batch(&mut conn, after, BATCH, now, &cats).map_err(|e| anyhow::anyhow!(e.msg.en))?;
+        let Some(last) = last else { break };
+        total += docs.len();
+        if let Some(p) = progress {
+            p.inc(docs.len() as u64);
+        }
+        engine.put_shifts(docs)?;
+        after = last;
+    }
+    let (avail, _) = load::availability_docs(&mut conn, None).map_err(|e| anyhow::anyhow!(e.msg.en))?;
+    engine.put_availability(avail)?;
+    engine.commit()?;
+    engine.set_position(position.unwrap_or(0));
+    Ok(total)
+}
+
+/// Applies every change after the engine's position. Returns how many entries it applied.
+pub fn catch_up(engine: &Engine, conn: &mut DbConn) -> Result<usize, ApiError> {
+    let mut applied = 0;
+    loop {
+        let rows: Vec<(i64, String, i64)> = search_changes::table
+            .filter(search_changes::id.gt(engine.position()))
+            .order(search_changes::id.asc())
+            .limit(BATCH)
+            .select((search_changes::id, search_changes::entity, search_changes::entity_id))
+            .load(conn)?;
+        let Some(last) = rows.last().map(|r| r.0) else { return Ok(applied) };
+        let mut shift_ids = BTreeSet::new();
+        let mut avail_ids = BTreeSet::new();
+        for (_, entity, id) in &rows {
+            match entity.as_str() {
+                "shift" => {
+                    shift_ids.insert(*id);
+                }
+                "employer" => {
+                    shift_ids.extend(load::shift_ids_of_employer(conn, *id)?);
+                    shift_ids.extend(engine.shift_ids_of_employer(*id));
+                }
+                "availability" => {
+                    avail_ids.insert(*id);
+                }
+                "worker" => {
+                    avail_ids.extend(load::availability_ids_of_worker(conn, *id)?);
+                    avail_ids.extend(engine.availability_ids_of_worker(*id));
+                }
+                other => tracing::warn!(entity = other, "unknown change-log entity"),
+            }
+        }
+        let shift_ids: Vec<i64> = shift_ids.into_iter().collect();
+        let avail_ids: Vec<i64> = avail_ids.into_iter().collect();
+        let (docs, gone) = load::shifts_by_id(conn, &shift_ids)?;
+        for id in gone {
+            engine.remove_shift(id);
+        }
+        engine.put_shifts(docs).map_err(ApiError::internal)?;
+        let (docs, gone) = load::availability_docs(conn, Some(&avail_ids))?;
+        for id in gone {
+            engine.remove_availability(id);
+        }
+        engine.put_availability(docs).map_err(ApiError::internal)?;
+        engine.commit().map_err(ApiError::internal)?;
+        engine.set_position(last);
+        applied += rows.len();
+    }
+}
+
+/// Marks shifts whose validity or last slot has passed as expired, through the change log.
+/// Every replica may run this; the conditional update makes a second run a no-op.
+pub fn expire(conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<i64>, ApiError> {
+    write_transaction(conn, |conn| {
+        let live_slot = shift_slots::table.filter(shift_slots::shift_id.eq(shifts::id)).filter(shift_slots::end_at.gt(now));
+        let ids: Vec<i64> = shifts::table
+            .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
+            .filter(shifts::valid_through.le(now).or(diesel::dsl::not(diesel::dsl::exists(live_slot))))
+            .select(shifts::id)
+            .load(conn)?;
+        for id in &ids {
+            let n = diesel::update(shifts::table.find(id).filter(shifts::status.eq(ShiftStatus::Published.as_str())))
+                .set((shifts::status.eq(ShiftStatus::Expired.as_str()), shifts::updated_at.eq(now)))
+                .execute(conn)?;
+            if n > 0 {
+                search_log::record(conn, Entity::Shift, *id)?;
+            }
+        }
+        Ok(ids)
+    })
+}
+
+/// The follower: applies changes when woken or every `poll`, whichever comes first.
+pub async fn follow(engine: Arc<Engine>, db: Db, notify: Arc<Notify>, poll: Duration) {
+    loop {
+        tokio::select! {
+            _ = notify.notified() => {}
+            _ = tokio::time::sleep(poll) => {}
+        }
+        let (engine, db) = (engine.clone(), db.clone());
+        let started = Instant::now();
+        let r = tokio::task::spawn_blocking(move || {
+            let mut conn = db.get()?;
+            catch_up(&engine, &mut conn)
+        })
+        .await;
+        match r {
+            Ok(Ok(n)) if n > 0 => tracing::debug!(changes = n, ms = started.elapsed().as_millis() as u64, "index caught up"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "index catch-up failed; retrying"),
+            Err(e) => tracing::error!(error = %e, "index catch-up task failed"),
+        }
+    }
+}
+
+/// Wakes the follower whenever another replica announces a change on Redis. Reconnects on loss;
+/// missed messages are covered by the follower's poll.
+pub async fn listen_redis(url: String, channel: String, notify: Arc<Notify>) {
+    loop {
+        let result: redis::RedisResult<()> = async {
+            let client = redis::Client::open(url.as_str())?;
+            let mut pubsub = client.get_async_pubsub().await?;
+            pubsub.subscribe(&channel).await?;
+            // Anything committed while we were not subscribed is picked up right away.
+            notify.notify_one();
+            let mut messages = pubsub.on_message();
+            while messages.next().await.is_some() {
+                notify.notify_one();
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "Redis change channel lost; reconnecting");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Expires shifts every `every`, and wakes the follower when it did.
+pub async fn expire_periodically(db: Db, bus: ChangeBus, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let db2 = db.clone();
+        match tokio::task::spawn_blocking(move || {
+            let mut conn = db2.get()?;
+            expire(&mut conn, now_utc())
+        })
+        .await
+        {
+            Ok(Ok(ids)) if !ids.is_empty() => {
+                tracing::info!(count = ids.len(), "shifts expired");
+                bus.announce();
+            }
+            Ok(Err(e)) => tracing::warn!(error = %e, "expiry run failed"),
+            _ => {}
+        }
+    }
+}
