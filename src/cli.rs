@@ -47,6 +47,9 @@ pub enum Command {
         #[arg(long, required = true)]
         demo: bool,
     },
+    /// Rebuild the search index from the database (with a progress bar), then tell every running
+    /// replica, through the change log, to rebuild its own.
+    Reindex,
     /// Print the OpenAPI 3.1 document (the same one served at /api/v1/openapi.json).
     Openapi,
     /// Administration.

@@ -63,6 +63,27 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             println!("migrations up to date{}", if applied.is_empty() { String::new() } else { format!(" ({} applied)", applied.len()) });
         }
         Command::Openapi => unreachable!("handled above"),
+        Command::Reindex => {
+            let state = AppState::build(config).await?;
+            let (engine, db) = (state.engine.clone(), state.db.clone());
+            let report = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+                let started = std::time::Instant::now();
+                let bar = indicatif::ProgressBar::new(0).with_style(
+                    indicatif::ProgressStyle::with_template("shifts [{bar:40}] {pos}/{len} {per_sec} eta {eta}").expect("valid template"),
+                );
+                let n = lingong::search::sync::rebuild(&engine, &db, Some(&bar))?;
+                bar.finish_and_clear();
+                let mut conn = db.get().map_err(|e| anyhow::anyhow!(e.msg.en))?;
+                write_transaction(&mut conn, |c| lingong::services::search_log::record(c, lingong::services::search_log::Entity::All, 0)).map_err(|e| anyhow::anyhow!(e.msg.en))?;
+                Ok(format!(
+                    "indexed {n} published shifts and {} availability records in {:.1} s; running replicas will rebuild too",
+                    engine.availability_count(),
+                    started.elapsed().as_secs_f64()
+                ))
+            })
+            .await??;
+            println!("{report}");
+        }
         Command::Seed { .. } => {
             let state = AppState::build(config).await?;
             let db = state.db.clone();

@@ -255,6 +255,15 @@ impl Engine {
         self.avail_text.delete(id);
     }
 
+    /// Forgets everything (before a full rebuild).
+    pub fn clear(&self) -> anyhow::Result<()> {
+        *self.shifts.write().expect("lock") = Side::default();
+        *self.avail.write().expect("lock") = Side::default();
+        self.shift_text.clear()?;
+        self.avail_text.clear()?;
+        Ok(())
+    }
+
     pub fn commit(&self) -> anyhow::Result<()> {
         self.shift_text.commit()?;
         self.avail_text.commit()?;

@@ -56,16 +56,22 @@ impl ChangeBus {
 /// committed while loading is applied again afterwards (applying is idempotent).
 pub fn rebuild(engine: &Engine, db: &Db, progress: Option<&ProgressBar>) -> anyhow::Result<usize> {
     let mut conn = db.get().map_err(|e| anyhow::anyhow!(e.msg.en))?;
-    let position: Option<i64> = search_changes::table.select(diesel::dsl::max(search_changes::id)).first(&mut *conn)?;
+    rebuild_on(engine, &mut conn, progress)
+}
+
+pub fn rebuild_on(engine: &Engine, conn: &mut DbConn, progress: Option<&ProgressBar>) -> anyhow::Result<usize> {
+    let conn = &mut *conn;
+    engine.clear()?;
+    let position: Option<i64> = search_changes::table.select(diesel::dsl::max(search_changes::id)).first(conn)?;
     let now = now_utc();
     if let Some(p) = progress {
-        p.set_length(load::published_shift_count(&mut conn, now).map_err(|e| anyhow::anyhow!(e.msg.en))? as u64);
+        p.set_length(load::published_shift_count(conn, now).map_err(|e| anyhow::anyhow!(e.msg.en))? as u64);
     }
-    let cats = load::category_words(&mut conn).map_err(|e| anyhow::anyhow!(e.msg.en))?;
+    let cats = load::category_words(conn).map_err(|e| anyhow::anyhow!(e.msg.en))?;
     let mut after = 0;
     let mut total = 0;
     loop {
-        let (docs, last) = load::shift_batch(&mut conn, after, BATCH, now, &cats).map_err(|e| anyhow::anyhow!(e.msg.en))?;
+        let (docs, last) = load::shift_batch(conn, after, BATCH, now, &cats).map_err(|e| anyhow::anyhow!(e.msg.en))?;
         let Some(last) = last else { break };
         total += docs.len();
         if let Some(p) = progress {
@@ -74,7 +80,7 @@ pub fn rebuild(engine: &Engine, db: &Db, progress: Option<&ProgressBar>) -> anyh
         engine.put_shifts(docs)?;
         after = last;
     }
-    let (avail, _) = load::availability_docs(&mut conn, None).map_err(|e| anyhow::anyhow!(e.msg.en))?;
+    let (avail, _) = load::availability_docs(conn, None).map_err(|e| anyhow::anyhow!(e.msg.en))?;
     engine.put_availability(avail)?;
     engine.commit()?;
     engine.set_position(position.unwrap_or(0));
@@ -92,6 +98,13 @@ pub fn catch_up(engine: &Engine, conn: &mut DbConn) -> Result<usize, ApiError> {
             .select((search_changes::id, search_changes::entity, search_changes::entity_id))
             .load(conn)?;
         let Some(last) = rows.last().map(|r| r.0) else { return Ok(applied) };
+        if rows.iter().any(|r| r.1 == Entity::All.as_str()) {
+            tracing::info!("full reindex requested through the change log; rebuilding");
+            rebuild_on(engine, conn, None).map_err(ApiError::internal)?;
+            engine.set_position(last);
+            applied += rows.len();
+            continue;
+        }
         let mut shift_ids = BTreeSet::new();
         let mut avail_ids = BTreeSet::new();
         for (_, entity, id) in &rows {

@@ -64,6 +64,11 @@ impl TextIndex {
         self.writer.lock().expect("index writer poisoned").delete_term(Term::from_field_u64(self.id, id as u64));
     }
 
+    pub fn clear(&self) -> tantivy::Result<()> {
+        self.writer.lock().expect("index writer poisoned").delete_all_documents()?;
+        Ok(())
+    }
+
     pub fn commit(&self) -> tantivy::Result<()> {
         self.writer.lock().expect("index writer poisoned").commit()?;
         self.reader.reload()

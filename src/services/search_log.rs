@@ -13,6 +13,8 @@ pub enum Entity {
     Availability,
     Employer,
     Worker,
+    /// Everything: every process rebuilds its index from the database (`lingong reindex`).
+    All,
 }
 
 impl Entity {
@@ -22,6 +24,7 @@ impl Entity {
             Entity::Availability => "availability",
             Entity::Employer => "employer",
             Entity::Worker => "worker",
+            Entity::All => "all",
         }
     }
 }

@@ -27,6 +27,11 @@ fn migrate_seed_and_create_staff() {
     let again = lingong(&db).args(["seed", "--demo"]).output().unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).contains("already loaded"));
 
+    let out = lingong(&db).arg("reindex").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("indexed") && report.contains("60 availability records"), "{report}");
+
     let out = lingong(&db)
         .args(["admin", "create-user", "--role", "moderator", "--phone", "13912340000", "--password", "moderator-pass", "--name", "审核员"])
         .output()
@@ -97,5 +102,42 @@ mod reqwest {
     /// A tiny blocking GET over a throwaway runtime (the test itself is synchronous).
     pub fn blocking_get(url: &str) -> serde_json::Value {
         tokio::runtime::Runtime::new().unwrap().block_on(async { ::reqwest::get(url).await.unwrap().json().await.unwrap() })
+    }
+}
+
+#[tokio::test]
+async fn reindex_makes_running_replicas_rebuild() {
+    let app = spawn_app().await;
+    let (token, _) = app.employer(true).await;
+    let r = app.post("/api/v1/shifts", Some(&token), shift_body()).await;
+    let id = r.body["id"].as_i64().unwrap();
+    // Change a shift behind the service's back (as a restore or a manual fix would): the running
+    // index does not know until someone reindexes.
+    let db = lingong::db::Db::connect(&app.db.url, 1, Duration::from_secs(5)).unwrap();
+    db.run(move |conn| {
+        use diesel::prelude::*;
+        use lingong::db::schema::shifts;
+        diesel::update(shifts::table.find(id)).set(shifts::title.eq("水电维修工")).execute(conn)?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let find = |app: &TestApp| {
+        let url = format!("{}/api/v1/shifts/search?q=%E6%B0%B4%E7%94%B5", app.addr); // 水电
+        let client = app.client.clone();
+        async move { client.get(url).send().await.unwrap().json::<serde_json::Value>().await.unwrap()["total"].as_u64().unwrap() }
+    };
+    assert_eq!(find(&app).await, 0);
+    let url = app.db.url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_lingong")).env("LINGONG_DATABASE__URL", url).env_remove("LINGONG_REDIS__URL").arg("reindex").output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let start = std::time::Instant::now();
+    while find(&app).await != 1 {
+        assert!(start.elapsed() < Duration::from_secs(10), "the running replica did not rebuild");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
