@@ -56,16 +56,14 @@ fn bad_configuration_names_the_key() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("server.bind"));
 }
 
-#[test]
-fn serve_runs_the_demo_and_stops_cleanly_on_sigterm() {
-    let db = TestDb::new();
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = lingong(&db)
-        .current_dir(dir.path())
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+/// Starts `lingong serve` on port 0 and returns the child and the port it logged.
+fn serve(db: &TestDb, dir: &std::path::Path, extra: &[&str], redis: Option<(&str, &str)>) -> (std::process::Child, u16) {
+    let mut cmd = lingong(db);
+    cmd.current_dir(dir).args(["serve", "--bind", "127.0.0.1:0"]).args(extra).stderr(Stdio::piped());
+    if let Some((url, prefix)) = redis {
+        cmd.env("LINGONG_REDIS__URL", url).env("LINGONG_REDIS__KEY_PREFIX", prefix);
+    }
+    let mut child = cmd.spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     // Keep draining the log so the server never blocks on a full pipe.
@@ -76,16 +74,25 @@ fn serve_runs_the_demo_and_stops_cleanly_on_sigterm() {
             }
         }
     });
-    let port = match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(Some(p)) => p,
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(Some(p)) => (child, p),
         other => {
             let _ = child.kill();
             panic!("serve did not log its port: {other:?}");
         }
-    };
+    }
+}
+
+#[test]
+fn serve_runs_the_demo_and_stops_cleanly_on_sigterm() {
+    let db = TestDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, port) = serve(&db, dir.path(), &["--demo"], None);
     let url = format!("http://127.0.0.1:{port}");
     let body: serde_json::Value = reqwest::blocking_get(&format!("{url}/api/v1/categories"));
     assert!(body["items"].as_array().unwrap().len() > 20);
+    let search: serde_json::Value = reqwest::blocking_get(&format!("{url}/api/v1/shifts/search?limit=1"));
+    assert!(search["total"].as_u64().unwrap() >= 50, "the demo market is searchable: {search}");
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
@@ -96,6 +103,37 @@ fn serve_runs_the_demo_and_stops_cleanly_on_sigterm() {
         assert!(std::time::Instant::now() < deadline, "did not stop on SIGTERM");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+#[tokio::test]
+async fn a_killed_replica_catches_up_after_restart() {
+    // Replica A in this process; replica B a real `lingong serve` process on the same database.
+    let a = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let redis = redis_url().map(|u| (u, a.config.redis.key_prefix.clone()));
+    let redis_ref = redis.as_ref().map(|(u, p)| (u.as_str(), p.as_str()));
+    let (mut b, port) = serve(&a.db, dir.path(), &[], redis_ref);
+    let (token, _) = a.employer(true).await;
+    let first = a.post("/api/v1/shifts", Some(&token), shift_body()).await.body["id"].as_i64().unwrap();
+    let total_on_b = |port: u16| async move {
+        let v: serde_json::Value = ::reqwest::get(format!("http://127.0.0.1:{port}/api/v1/shifts/search")).await.unwrap().json().await.unwrap();
+        v["items"].as_array().unwrap().iter().map(|i| i["shift"]["id"].as_i64().unwrap()).collect::<Vec<_>>()
+    };
+    let start = std::time::Instant::now();
+    while total_on_b(port).await != [first] {
+        assert!(start.elapsed() < Duration::from_secs(10), "B never saw A's shift");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Kill B outright, post while it is down, start it again.
+    b.kill().unwrap();
+    b.wait().unwrap();
+    let second = a.post("/api/v1/shifts", Some(&token), shift_body()).await.body["id"].as_i64().unwrap();
+    let (mut b2, port2) = serve(&a.db, dir.path(), &[], redis_ref);
+    let mut ids = total_on_b(port2).await;
+    ids.sort();
+    assert_eq!(ids, [first, second]);
+    b2.kill().unwrap();
+    let _ = b2.wait();
 }
 
 mod reqwest {
