@@ -164,7 +164,17 @@ pub struct Results {
     pub facets: Facets,
 }
 
+/// A change staged until the next commit.
+enum Op {
+    Clear,
+    PutShift(ShiftDoc),
+    RemoveShift(i64),
+    PutAvailability(AvailDoc),
+    RemoveAvailability(i64),
+}
+
 pub struct Engine {
+    pending: std::sync::Mutex<Vec<Op>>,
     shifts: RwLock<Side<ShiftDoc>>,
     shift_text: TextIndex,
     avail: RwLock<Side<AvailDoc>>,
@@ -177,6 +187,7 @@ pub struct Engine {
 impl Engine {
     pub fn new(weights: Weights) -> anyhow::Result<Engine> {
         Ok(Engine {
+            pending: std::sync::Mutex::new(Vec::new()),
             shifts: RwLock::new(Side::default()),
             shift_text: TextIndex::in_ram(200_000_000)?,
             avail: RwLock::new(Side::default()),
@@ -202,71 +213,96 @@ impl Engine {
         self.avail.read().expect("lock").docs.len()
     }
 
-    /// Adds or replaces shifts (visible after `commit`).
+    /// Adds or replaces shifts. Like every change, it becomes visible at `commit`: text first,
+    /// then the in-memory records, so a reader never sees a record whose words are not indexed.
     pub fn put_shifts(&self, docs: Vec<(ShiftDoc, DocTokens)>) -> anyhow::Result<()> {
-        let mut side = self.shifts.write().expect("lock");
-        let mut entries = Vec::with_capacity(docs.len());
+        let mut pending = self.pending.lock().expect("lock");
         for (doc, tokens) in docs {
             self.shift_text.upsert(doc.id, &tokens)?;
-            if let Some(old) = side.docs.get(&doc.id).map(|d| d.point) {
-                side.remove(doc.id, old);
-            }
-            entries.push(GeomWithData::new([doc.point.lng, doc.point.lat], doc.id));
-            side.docs.insert(doc.id, doc);
-        }
-        if side.tree.size() == 0 && entries.len() > 1000 {
-            // Bulk loading builds a better tree, and faster, than one insert at a time.
-            side.tree = RTree::bulk_load(entries);
-        } else {
-            for e in entries {
-                side.tree.insert(e);
-            }
+            pending.push(Op::PutShift(doc));
         }
         Ok(())
     }
 
     pub fn remove_shift(&self, id: i64) {
-        let mut side = self.shifts.write().expect("lock");
-        if let Some(old) = side.docs.remove(&id) {
-            side.remove(id, old.point);
-        }
         self.shift_text.delete(id);
+        self.pending.lock().expect("lock").push(Op::RemoveShift(id));
     }
 
     pub fn put_availability(&self, docs: Vec<(AvailDoc, DocTokens)>) -> anyhow::Result<()> {
-        let mut side = self.avail.write().expect("lock");
+        let mut pending = self.pending.lock().expect("lock");
         for (doc, tokens) in docs {
             self.avail_text.upsert(doc.id, &tokens)?;
-            if let Some(old) = side.docs.get(&doc.id).map(|d| d.point) {
-                side.remove(doc.id, old);
-            }
-            side.tree.insert(GeomWithData::new([doc.point.lng, doc.point.lat], doc.id));
-            side.max_radius_km = side.max_radius_km.max(doc.radius_km);
-            side.docs.insert(doc.id, doc);
+            pending.push(Op::PutAvailability(doc));
         }
         Ok(())
     }
 
     pub fn remove_availability(&self, id: i64) {
-        let mut side = self.avail.write().expect("lock");
-        if let Some(old) = side.docs.remove(&id) {
-            side.remove(id, old.point);
-        }
         self.avail_text.delete(id);
+        self.pending.lock().expect("lock").push(Op::RemoveAvailability(id));
     }
 
     /// Forgets everything (before a full rebuild).
     pub fn clear(&self) -> anyhow::Result<()> {
-        *self.shifts.write().expect("lock") = Side::default();
-        *self.avail.write().expect("lock") = Side::default();
         self.shift_text.clear()?;
         self.avail_text.clear()?;
+        let mut pending = self.pending.lock().expect("lock");
+        pending.clear();
+        pending.push(Op::Clear);
         Ok(())
     }
 
     pub fn commit(&self) -> anyhow::Result<()> {
+        let ops = std::mem::take(&mut *self.pending.lock().expect("lock"));
         self.shift_text.commit()?;
         self.avail_text.commit()?;
+        let mut shifts = self.shifts.write().expect("lock");
+        let mut avail = self.avail.write().expect("lock");
+        let mut new_entries = Vec::new();
+        for op in ops {
+            match op {
+                Op::Clear => {
+                    *shifts = Side::default();
+                    *avail = Side::default();
+                    new_entries.clear();
+                }
+                Op::PutShift(doc) => {
+                    if let Some(old) = shifts.docs.get(&doc.id).map(|d| d.point) {
+                        shifts.remove(doc.id, old);
+                    }
+                    new_entries.push(GeomWithData::new([doc.point.lng, doc.point.lat], doc.id));
+                    shifts.docs.insert(doc.id, doc);
+                }
+                Op::RemoveShift(id) => {
+                    if let Some(old) = shifts.docs.remove(&id) {
+                        shifts.remove(id, old.point);
+                    }
+                    new_entries.retain(|e: &Entry| e.data != id);
+                }
+                Op::PutAvailability(doc) => {
+                    if let Some(old) = avail.docs.get(&doc.id).map(|d| d.point) {
+                        avail.remove(doc.id, old);
+                    }
+                    avail.tree.insert(GeomWithData::new([doc.point.lng, doc.point.lat], doc.id));
+                    avail.max_radius_km = avail.max_radius_km.max(doc.radius_km);
+                    avail.docs.insert(doc.id, doc);
+                }
+                Op::RemoveAvailability(id) => {
+                    if let Some(old) = avail.docs.remove(&id) {
+                        avail.remove(id, old.point);
+                    }
+                }
+            }
+        }
+        if shifts.tree.size() == 0 && new_entries.len() > 1000 {
+            // Bulk loading builds a better tree, and faster, than one insert at a time.
+            shifts.tree = RTree::bulk_load(new_entries);
+        } else {
+            for e in new_entries {
+                shifts.tree.insert(e);
+            }
+        }
         Ok(())
     }
 
@@ -312,7 +348,10 @@ impl Engine {
             },
         };
         let mut scored = Vec::new();
-        let mut facets = Facets::default();
+        // Counted by borrowed key; owned strings only for the few distinct values at the end.
+        let mut category_counts: HashMap<&str, usize> = HashMap::new();
+        let mut adcode_counts: HashMap<&str, usize> = HashMap::new();
+        let mut settlement_counts: HashMap<&str, usize> = HashMap::new();
         for (id, dist) in candidates {
             let Some(doc) = side.docs.get(&id) else { continue };
             let text_score = match &text {
@@ -353,20 +392,31 @@ impl Engine {
                 ..Default::default()
             };
             let (s, reasons) = score(&signals, &self.weights);
-            *facets.category.entry(doc.category.clone()).or_default() += 1;
-            *facets.adcode.entry(doc.adcode.clone().unwrap_or_default()).or_default() += 1;
-            *facets.settlement.entry(doc.settlement.clone()).or_default() += 1;
+            *category_counts.entry(doc.category.as_str()).or_default() += 1;
+            *adcode_counts.entry(doc.adcode.as_deref().unwrap_or("")).or_default() += 1;
+            *settlement_counts.entry(doc.settlement.as_str()).or_default() += 1;
             let next_start = doc.slots.iter().filter(|s| s.end > q.now).map(|s| s.start).min();
             scored.push((Hit { id, distance_km: dist.map(|d| (d * 100.0).round() / 100.0), score: s, reasons }, doc.pay_fen, next_start));
         }
-        match q.sort {
-            Sort::Relevance => scored.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(b.0.id.cmp(&a.0.id))),
-            Sort::Distance => scored.sort_by(|a, b| a.0.distance_km.unwrap_or(f64::MAX).total_cmp(&b.0.distance_km.unwrap_or(f64::MAX)).then(b.0.score.total_cmp(&a.0.score))),
-            Sort::Pay => scored.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.score.total_cmp(&a.0.score))),
-            Sort::Start => scored.sort_by(|a, b| a.2.cmp(&b.2).then(b.0.score.total_cmp(&a.0.score))),
-        }
+        type Row = (Hit, i64, Option<NaiveDateTime>);
+        let by_score = |a: &Row, b: &Row| b.0.score.total_cmp(&a.0.score).then(b.0.id.cmp(&a.0.id));
+        let order = |a: &Row, b: &Row| match q.sort {
+            Sort::Relevance => by_score(a, b),
+            Sort::Distance => a.0.distance_km.unwrap_or(f64::MAX).total_cmp(&b.0.distance_km.unwrap_or(f64::MAX)).then_with(|| by_score(a, b)),
+            Sort::Pay => b.1.cmp(&a.1).then_with(|| by_score(a, b)),
+            Sort::Start => a.2.cmp(&b.2).then_with(|| by_score(a, b)),
+        };
         let total = scored.len();
+        // Only the requested page needs ordering: select it, then sort just that prefix.
+        let wanted = (q.offset + q.limit).min(total);
+        if wanted > 0 && wanted < total {
+            scored.select_nth_unstable_by(wanted - 1, order);
+            scored.truncate(wanted);
+        }
+        scored.sort_by(order);
         let hits = scored.into_iter().skip(q.offset).take(q.limit).map(|(h, _, _)| h).collect();
+        let owned = |m: HashMap<&str, usize>| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let facets = Facets { category: owned(category_counts), adcode: owned(adcode_counts), settlement: owned(settlement_counts) };
         Ok(Results { total, hits, facets })
     }
 
