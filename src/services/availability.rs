@@ -268,8 +268,39 @@ impl AvailabilityRow {
     }
 }
 
-fn stored_dated(v: &ValidAvailability) -> String {
-    to_json(&v.dated.iter().map(|d| StoredDated { start: d.start, end: d.end }).collect::<Vec<_>>())
+/// The columns a record's content fills, written the same way on insert and on update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = availability, treat_none_as_null = true)]
+struct AvailabilityFields<'a> {
+    lat: f64,
+    lng: f64,
+    radius_km: f64,
+    adcode: Option<&'a str>,
+    categories: String,
+    min_pay_fen: Option<i64>,
+    min_pay_unit: Option<&'a str>,
+    note: &'a str,
+    dated_windows: String,
+    weekly_windows: String,
+    active: bool,
+}
+
+impl<'a> AvailabilityFields<'a> {
+    fn of(v: &'a ValidAvailability) -> AvailabilityFields<'a> {
+        AvailabilityFields {
+            lat: v.point.lat,
+            lng: v.point.lng,
+            radius_km: v.radius_km,
+            adcode: v.adcode.as_deref(),
+            categories: to_json(&v.categories),
+            min_pay_fen: v.min_pay.map(|p| p.amount_fen),
+            min_pay_unit: v.min_pay.map(|p| p.unit.as_str()),
+            note: &v.note,
+            dated_windows: to_json(&v.dated.iter().map(|d| StoredDated { start: d.start, end: d.end }).collect::<Vec<_>>()),
+            weekly_windows: to_json(&v.weekly),
+            active: v.active,
+        }
+    }
 }
 
 pub fn require_worker(conn: &mut DbConn, user_id: i64) -> Result<WorkerRow, ApiError> {
@@ -286,18 +317,8 @@ pub fn create(conn: &mut DbConn, worker_id: i64, v: &ValidAvailability) -> Resul
     let now = now_utc();
     let id: i64 = diesel::insert_into(availability::table)
         .values((
+            AvailabilityFields::of(v),
             availability::worker_id.eq(worker_id),
-            availability::lat.eq(v.point.lat),
-            availability::lng.eq(v.point.lng),
-            availability::radius_km.eq(v.radius_km),
-            availability::adcode.eq(&v.adcode),
-            availability::categories.eq(to_json(&v.categories)),
-            availability::min_pay_fen.eq(v.min_pay.map(|p| p.amount_fen)),
-            availability::min_pay_unit.eq(v.min_pay.map(|p| p.unit.as_str())),
-            availability::note.eq(&v.note),
-            availability::dated_windows.eq(stored_dated(v)),
-            availability::weekly_windows.eq(to_json(&v.weekly)),
-            availability::active.eq(v.active),
             availability::created_at.eq(now),
             availability::updated_at.eq(now),
         ))
@@ -330,17 +351,7 @@ pub fn update(conn: &mut DbConn, user_id: i64, id: i64, patch: &AvailabilityRequ
     let v = validate(conn, &merged, now)?;
     diesel::update(availability::table.find(id))
         .set((
-            availability::lat.eq(v.point.lat),
-            availability::lng.eq(v.point.lng),
-            availability::radius_km.eq(v.radius_km),
-            availability::adcode.eq(&v.adcode),
-            availability::categories.eq(to_json(&v.categories)),
-            availability::min_pay_fen.eq(v.min_pay.map(|p| p.amount_fen)),
-            availability::min_pay_unit.eq(v.min_pay.map(|p| p.unit.as_str())),
-            availability::note.eq(&v.note),
-            availability::dated_windows.eq(stored_dated(&v)),
-            availability::weekly_windows.eq(to_json(&v.weekly)),
-            availability::active.eq(v.active),
+            AvailabilityFields::of(&v),
             availability::updated_at.eq(now),
         ))
         .execute(conn)?;

@@ -92,6 +92,39 @@ pub fn resolve_adcode(errs: &mut FieldErrors, field: &str, given: Option<&str>, 
     }
 }
 
+/// The columns a profile fills, written the same way on insert and on update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = employers, treat_none_as_null = true)]
+struct EmployerFields<'a> {
+    name: &'a str,
+    kind: &'a str,
+    credit_code: Option<&'a str>,
+    contact_name: &'a str,
+    contact_phone: &'a str,
+    address: &'a str,
+    lat: f64,
+    lng: f64,
+    adcode: Option<&'a str>,
+    description: &'a str,
+}
+
+impl<'a> EmployerFields<'a> {
+    fn of(v: &'a ValidEmployer) -> EmployerFields<'a> {
+        EmployerFields {
+            name: &v.name,
+            kind: v.kind.as_str(),
+            credit_code: v.credit_code.as_ref().map(|c| c.as_str()),
+            contact_name: &v.contact_name,
+            contact_phone: v.contact_phone.as_str(),
+            address: &v.address,
+            lat: v.point.lat,
+            lng: v.point.lng,
+            adcode: v.adcode.as_deref(),
+            description: &v.description,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable)]
 pub struct EmployerRow {
     pub id: i64,
@@ -180,16 +213,7 @@ pub fn upsert(conn: &mut DbConn, user_id: i64, v: ValidEmployer) -> Result<Emplo
             let keep_verified = old.verified && !identity_changed;
             diesel::update(employers::table.find(old.id))
                 .set((
-                    employers::name.eq(&v.name),
-                    employers::kind.eq(v.kind.as_str()),
-                    employers::credit_code.eq(&code),
-                    employers::contact_name.eq(&v.contact_name),
-                    employers::contact_phone.eq(v.contact_phone.as_str()),
-                    employers::address.eq(&v.address),
-                    employers::lat.eq(v.point.lat),
-                    employers::lng.eq(v.point.lng),
-                    employers::adcode.eq(&v.adcode),
-                    employers::description.eq(&v.description),
+                    EmployerFields::of(&v),
                     employers::verified.eq(keep_verified),
                     employers::verified_at.eq(if keep_verified { old.verified_at } else { None }),
                     employers::verified_by.eq(if keep_verified { old.verified_by } else { None }),
@@ -200,17 +224,8 @@ pub fn upsert(conn: &mut DbConn, user_id: i64, v: ValidEmployer) -> Result<Emplo
         }
         None => diesel::insert_into(employers::table)
             .values((
+                EmployerFields::of(&v),
                 employers::user_id.eq(user_id),
-                employers::name.eq(&v.name),
-                employers::kind.eq(v.kind.as_str()),
-                employers::credit_code.eq(&code),
-                employers::contact_name.eq(&v.contact_name),
-                employers::contact_phone.eq(v.contact_phone.as_str()),
-                employers::address.eq(&v.address),
-                employers::lat.eq(v.point.lat),
-                employers::lng.eq(v.point.lng),
-                employers::adcode.eq(&v.adcode),
-                employers::description.eq(&v.description),
                 employers::verified.eq(false),
                 employers::created_at.eq(now),
                 employers::updated_at.eq(now),

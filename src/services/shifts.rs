@@ -252,6 +252,49 @@ pub fn validate_slots(errs: &mut FieldErrors, slots: Option<&[SlotBody]>, now: N
     Some(slots)
 }
 
+/// The columns a posting's content fills, written the same way on insert and on update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = shifts, treat_none_as_null = true)]
+struct ShiftFields<'a> {
+    title: &'a str,
+    description: &'a str,
+    requirements: &'a str,
+    category_code: &'a str,
+    headcount: i32,
+    address: &'a str,
+    lat: f64,
+    lng: f64,
+    adcode: Option<&'a str>,
+    pay_amount_fen: i64,
+    pay_unit: &'a str,
+    settlement: &'a str,
+    employment_type: &'a str,
+    take_mode: &'a str,
+    valid_through: NaiveDateTime,
+}
+
+impl<'a> ShiftFields<'a> {
+    fn of(v: &'a ValidShift) -> ShiftFields<'a> {
+        ShiftFields {
+            title: &v.title,
+            description: &v.description,
+            requirements: &v.requirements,
+            category_code: &v.category,
+            headcount: v.headcount,
+            address: &v.address,
+            lat: v.point.lat,
+            lng: v.point.lng,
+            adcode: v.adcode.as_deref(),
+            pay_amount_fen: v.pay.amount_fen,
+            pay_unit: v.pay.unit.as_str(),
+            settlement: v.settlement.as_str(),
+            employment_type: v.employment_type.as_str(),
+            take_mode: v.take_mode.as_str(),
+            valid_through: v.valid_through,
+        }
+    }
+}
+
 /// A new posting from a verified employer is published at once; any other waits for review.
 pub fn initial_status(employer: &EmployerRow) -> ShiftStatus {
     if employer.verified { ShiftStatus::Published } else { ShiftStatus::PendingReview }
@@ -447,22 +490,8 @@ pub fn create(conn: &mut DbConn, employer: &EmployerRow, v: &ValidShift, now: Na
     let status = initial_status(employer);
     let id: i64 = diesel::insert_into(shifts::table)
         .values((
+            ShiftFields::of(v),
             shifts::employer_id.eq(employer.id),
-            shifts::title.eq(&v.title),
-            shifts::description.eq(&v.description),
-            shifts::requirements.eq(&v.requirements),
-            shifts::category_code.eq(&v.category),
-            shifts::headcount.eq(v.headcount),
-            shifts::address.eq(&v.address),
-            shifts::lat.eq(v.point.lat),
-            shifts::lng.eq(v.point.lng),
-            shifts::adcode.eq(&v.adcode),
-            shifts::pay_amount_fen.eq(v.pay.amount_fen),
-            shifts::pay_unit.eq(v.pay.unit.as_str()),
-            shifts::settlement.eq(v.settlement.as_str()),
-            shifts::employment_type.eq(v.employment_type.as_str()),
-            shifts::take_mode.eq(v.take_mode.as_str()),
-            shifts::valid_through.eq(v.valid_through),
             shifts::status.eq(status.as_str()),
             shifts::created_at.eq(now),
             shifts::updated_at.eq(now),
@@ -515,21 +544,7 @@ pub fn update(conn: &mut DbConn, user_id: i64, shift_id: i64, patch: &ShiftReque
     let new_status = if status == ShiftStatus::Draft { status } else { initial_status(&employer) };
     diesel::update(shifts::table.find(shift_id))
         .set((
-            shifts::title.eq(&v.title),
-            shifts::description.eq(&v.description),
-            shifts::requirements.eq(&v.requirements),
-            shifts::category_code.eq(&v.category),
-            shifts::headcount.eq(v.headcount),
-            shifts::address.eq(&v.address),
-            shifts::lat.eq(v.point.lat),
-            shifts::lng.eq(v.point.lng),
-            shifts::adcode.eq(&v.adcode),
-            shifts::pay_amount_fen.eq(v.pay.amount_fen),
-            shifts::pay_unit.eq(v.pay.unit.as_str()),
-            shifts::settlement.eq(v.settlement.as_str()),
-            shifts::employment_type.eq(v.employment_type.as_str()),
-            shifts::take_mode.eq(v.take_mode.as_str()),
-            shifts::valid_through.eq(v.valid_through),
+            ShiftFields::of(&v),
             shifts::status.eq(new_status.as_str()),
             shifts::updated_at.eq(now),
             shifts::published_at.eq(match (new_status, shift.published_at) {
