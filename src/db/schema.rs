@@ -11,6 +11,7 @@ diesel::table! {
         disabled -> Bool,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        scope_adcodes -> Text,
     }
 }
 
@@ -43,6 +44,9 @@ diesel::table! {
         verified_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        blocked -> Bool,
+        blocked_reason -> Nullable<Text>,
+        blocked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -102,6 +106,12 @@ diesel::table! {
         updated_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
+        probation_days -> Integer,
+        findings -> Text,
+        risk -> Integer,
+        rejection_code -> Nullable<Text>,
+        rejection_reason -> Nullable<Text>,
+        hidden_by_reports -> Bool,
     }
 }
 
@@ -143,6 +153,58 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        action -> Text,
+        target_type -> Text,
+        target_id -> BigInt,
+        reason -> Nullable<Text>,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        reporter_id -> Nullable<BigInt>,
+        follow_token_hash -> Text,
+        reporter_email -> Nullable<Text>,
+        reporter_key -> Text,
+        target_type -> Text,
+        target_id -> BigInt,
+        employer_id -> BigInt,
+        kind -> Text,
+        description -> Text,
+        status -> Text,
+        resolution -> Nullable<Text>,
+        resolved_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        recipient -> Nullable<Text>,
+        lang -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        locked_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(employers -> users (user_id));
 diesel::joinable!(workers -> users (user_id));
@@ -151,5 +213,5 @@ diesel::joinable!(shift_slots -> shifts (shift_id));
 diesel::joinable!(availability -> workers (worker_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    users, auth_tokens, employers, workers, categories, shifts, shift_slots, availability, search_changes,
+    users, auth_tokens, employers, workers, categories, shifts, shift_slots, availability, search_changes, audit_log, reports, outbox,
 );

@@ -144,6 +144,9 @@ pub struct EmployerRow {
     pub verified_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub blocked: bool,
+    pub blocked_reason: Option<String>,
+    pub blocked_at: Option<NaiveDateTime>,
 }
 
 /// An employer profile. Contact fields are present only for the owner and staff.

@@ -324,6 +324,12 @@ pub struct ShiftRow {
     pub updated_at: NaiveDateTime,
     pub published_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
+    pub probation_days: i32,
+    pub findings: String,
+    pub risk: i32,
+    pub rejection_code: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub hidden_by_reports: bool,
 }
 
 impl ShiftRow {

@@ -1,0 +1,13 @@
+DROP TABLE outbox;
+DROP TABLE reports;
+DROP TABLE audit_log;
+ALTER TABLE users DROP COLUMN scope_adcodes;
+ALTER TABLE employers DROP COLUMN blocked_at;
+ALTER TABLE employers DROP COLUMN blocked_reason;
+ALTER TABLE employers DROP COLUMN blocked;
+ALTER TABLE shifts DROP COLUMN hidden_by_reports;
+ALTER TABLE shifts DROP COLUMN rejection_reason;
+ALTER TABLE shifts DROP COLUMN rejection_code;
+ALTER TABLE shifts DROP COLUMN risk;
+ALTER TABLE shifts DROP COLUMN findings;
+ALTER TABLE shifts DROP COLUMN probation_days;

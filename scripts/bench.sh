@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The whole search benchmark in one run (see BENCHMARKS.md for the results and how to read them):
+#   1. in-process engine at each size, and the same queries against PostgreSQL + PostGIS + pg_trgm
+#      (cargo bench --bench search);
+#   2. HTTP: a fresh SQLite database with generated shifts, `lingong serve` on loopback, wrk.
+# Writes BENCHMARKS.md (only between its bench:* markers; the text around them is kept).
+#
+#   bash scripts/bench.sh                      # the full run: 100 000 and 1 000 000 shifts
+#   BENCH_SIZES=10000 BENCH_HTTP_SIZE=10000 BENCH_WRK_SECS=5 bash scripts/bench.sh   # a quick check
+#
+# Settings (environment): BENCH_SIZES (100000,1000000), BENCH_QUERIES (2000), BENCH_PG_QUERIES (500),
+# BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test; empty skips PostGIS), BENCH_HTTP_SIZE
+# (100000), BENCH_PORT (18089), BENCH_WRK_SECS (20), BENCH_OUT (BENCHMARKS.md). Load only ever
+# goes to 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
+  # shellcheck disable=SC1091
+  . "$HOME/.cargo/env"
+fi
+
+SIZES="${BENCH_SIZES:-100000,1000000}"
+QUERIES="${BENCH_QUERIES:-2000}"
+PG_QUERIES="${BENCH_PG_QUERIES:-500}"
+PG_URL="${BENCH_PG_URL-postgres://postgres@127.0.0.1:5432/test}"
+HTTP_SIZE="${BENCH_HTTP_SIZE:-100000}"
+PORT="${BENCH_PORT:-18089}"
+WRK_SECS="${BENCH_WRK_SECS:-20}"
+OUT="${BENCH_OUT:-BENCHMARKS.md}"
+RUN="bash scripts/bench.sh"
+for v in BENCH_SIZES BENCH_QUERIES BENCH_PG_QUERIES BENCH_PG_URL BENCH_HTTP_SIZE BENCH_WRK_SECS; do
+  if [ -n "${!v+x}" ]; then RUN="$v=${!v} $RUN"; fi
+done
+
+say() { echo "== $(date +%H:%M:%S) $*" >&2; }
+
+# --- tools -------------------------------------------------------------------------------------
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+if ! command -v wrk >/dev/null 2>&1; then say "installing wrk"; apt_install wrk; fi
+if ! command -v curl >/dev/null 2>&1; then say "installing curl"; apt_install curl; fi
+if [ -n "$PG_URL" ]; then
+  if ! command -v psql >/dev/null 2>&1; then say "installing postgresql-client"; apt_install postgresql-client; fi
+  if ! psql "$PG_URL" -tAc "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'" | grep -q 1; then
+    major="$(psql "$PG_URL" -tAc "SHOW server_version_num" | cut -c1-2)"
+    say "installing postgresql-$major-postgis-3"
+    apt_install "postgresql-$major-postgis-3"
+  fi
+fi
+
+# --- build -------------------------------------------------------------------------------------
+say "building (release, and the bench)"
+cargo build --release --locked
+cargo bench --bench search --locked --no-run
+BIN=target/release/lingong
+bench() { cargo bench --bench search --locked -q -- "$@"; }
+
+# --- 1. in-process and PostGIS -----------------------------------------------------------------
+say "in-process engine${PG_URL:+ and PostGIS}: sizes $SIZES"
+bench --sizes "$SIZES" --queries "$QUERIES" --pg-queries "$PG_QUERIES" ${PG_URL:+--postgis "$PG_URL"} \
+  --out "$OUT" --command "$RUN"
+
+# --- 2. HTTP under wrk -------------------------------------------------------------------------
+TMP="$(mktemp -d)"
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+DB="$TMP/bench.db"
+say "HTTP: $HTTP_SIZE shifts into a fresh SQLite database"
+"$BIN" migrate --database-url "sqlite://$DB" >/dev/null
+bench --write-sqlite "$DB" --size "$HTTP_SIZE" --write-urls "$TMP/urls.txt" --queries 2000
+
+cat >"$TMP/wrk-search.lua" <<'LUA'
+-- Rotates through the URLs in $WRK_URLS, each thread from its own offset.
+local urls = {}
+for line in io.lines(os.getenv("WRK_URLS")) do
+  if #line > 0 then urls[#urls + 1] = line end
+end
+local threads = 0
+function setup(thread)
+  thread:set("offset", threads * 997)
+  threads = threads + 1
+end
+local i = 0
+function init(args)
+  i = tonumber(offset) or 0
+end
+function request()
+  i = i % #urls + 1
+  return wrk.format("GET", urls[i])
+end
+LUA
+
+SERVER_CMD="LINGONG_RATE_LIMIT__ENABLED=false $BIN serve --bind 127.0.0.1:$PORT --database-url sqlite://\$DB --redis-url ''"
+say "starting lingong serve on 127.0.0.1:$PORT"
+LINGONG_RATE_LIMIT__ENABLED=false LINGONG_LOG__FORMAT=text LINGONG_LOG__LEVEL=info \
+  "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "sqlite://$DB" --redis-url "" >"$TMP/server.log" 2>&1 &
+SERVER_PID=$!
+ready=0
+for _ in $(seq 1 600); do
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
+  if curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then ready=1; break; fi
+  sleep 0.5
+done
+if [ "$ready" != 1 ]; then
+  echo "the server did not become ready; its log:" >&2
+  cat "$TMP/server.log" >&2
+  exit 1
+fi
+grep "search index built" "$TMP/server.log" >&2 || true
+
+first_url="$(head -n1 "$TMP/urls.txt")"
+sample="$(curl -fsS "http://127.0.0.1:$PORT$first_url" | head -c 200000 \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); print("total=%d, items=%d" % (d["total"], len(d["items"])))' 2>/dev/null || echo "could not read")"
+say "sample query: $sample"
+
+WRK_CMD="wrk -t2 -c32 -d${WRK_SECS}s --latency -s wrk-search.lua http://127.0.0.1:$PORT"
+say "wrk for ${WRK_SECS}s"
+WRK_URLS="$TMP/urls.txt" wrk -t2 -c32 -d"${WRK_SECS}s" --latency -s "$TMP/wrk-search.lua" "http://127.0.0.1:$PORT" | tee "$TMP/wrk.txt" >&2
+cp "/proc/$SERVER_PID/status" "$TMP/server-status.txt"
+
+kill "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=""
+
+cat >"$TMP/meta.txt" <<META
+run=$RUN
+size=$HTTP_SIZE
+data_cmd=lingong migrate, then cargo bench --bench search -- --write-sqlite \$DB --size $HTTP_SIZE --write-urls urls.txt --queries 2000
+server_cmd=$SERVER_CMD
+wrk_cmd=$WRK_CMD
+urls=$(wc -l <"$TMP/urls.txt")
+sample=$sample
+META
+bench --http-report "$TMP" --out "$OUT"
+say "done: $OUT"
