@@ -14,6 +14,7 @@ use futures_util::FutureExt;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{ApiError, Lang};
+use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::routes;
@@ -27,6 +28,7 @@ pub struct AppState {
     pub metrics: Metrics,
     pub engine: Arc<Engine>,
     pub bus: ChangeBus,
+    pub mailer: Mailer,
 }
 
 impl AppState {
@@ -62,12 +64,21 @@ impl AppState {
         let announcer = bus.clone();
         db.on_change(move || announcer.announce());
         let engine = Arc::new(Engine::new(config.search.weights())?);
-        Ok(AppState { config: Arc::new(config), db, redis, limiter, metrics: Metrics::new(), engine, bus })
+        let mailer = Mailer::from_config(&config.mail).context("mail transport")?;
+        Ok(AppState { config: Arc::new(config), db, redis, limiter, metrics: Metrics::new(), engine, bus, mailer })
+    }
+
+    /// Starts the background work: the search engine and its followers, and the mail outbox worker.
+    pub async fn start_background(&self) -> anyhow::Result<()> {
+        self.start_search().await?;
+        let every = Duration::from_millis(self.config.mail.poll_interval_ms);
+        tokio::spawn(crate::mail::worker::run(self.db.clone(), self.mailer.clone(), self.config.mail.from.clone(), every));
+        Ok(())
     }
 
     /// Loads the search engine from the database and starts keeping it in step: the change-log
     /// follower, the Redis wake-up listener (with Redis), and the expiry timer.
-    pub async fn start_search(&self) -> anyhow::Result<()> {
+    async fn start_search(&self) -> anyhow::Result<()> {
         let (engine, db) = (self.engine.clone(), self.db.clone());
         let started = Instant::now();
         match tokio::task::spawn_blocking(move || search::sync::rebuild(&engine, &db, None)).await? {
@@ -113,7 +124,7 @@ impl Application {
     /// Binds the configured address (port 0 picks a free one, as tests do) and builds the server.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let state = AppState::build(config).await?;
-        state.start_search().await?;
+        state.start_background().await?;
         Application::from_state(state)
     }
 

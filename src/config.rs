@@ -18,6 +18,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub redis: RedisConfig,
     pub search: SearchConfig,
+    pub moderation: ModerationConfig,
     pub auth: AuthConfig,
     pub rate_limit: RateLimitConfig,
     pub mail: MailConfig,
@@ -74,6 +75,13 @@ impl SearchConfig {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ModerationConfig {
+    pub report_hide_threshold: i64,
+    pub report_requests: u32,
+    pub report_window_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct AuthConfig {
     pub token_ttl_hours: i64,
     pub pii_hash_key: String,
@@ -102,6 +110,7 @@ pub struct MailConfig {
     pub dir: PathBuf,
     pub from: String,
     pub smtp_url: String,
+    pub poll_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
@@ -189,6 +198,9 @@ impl Config {
         }
         if self.search.poll_interval_ms == 0 || self.search.expiry_interval_secs == 0 {
             return bad("search", "poll_interval_ms and expiry_interval_secs must be at least 1".into());
+        }
+        if self.moderation.report_hide_threshold < 1 || self.moderation.report_requests == 0 || self.moderation.report_window_secs == 0 {
+            return bad("moderation", "report_hide_threshold, report_requests and report_window_secs must be at least 1".into());
         }
         if self.auth.token_ttl_hours <= 0 {
             return bad("auth.token_ttl_hours", "must be positive".into());

@@ -50,7 +50,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
                 let db = state.db.clone();
                 tokio::task::spawn_blocking(move || seed::demo_if_empty(&db)).await??;
             }
-            state.start_search().await?;
+            state.start_background().await?;
             let app = Application::from_state(state)?;
             tracing::info!(bind = %config.server.bind, port = app.port(), "lingong is serving; docs at /docs/");
             app.run_until_stopped().await?;

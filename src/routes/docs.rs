@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::routes::{auth, availability, categories, districts, employers, ops, search, shifts, workers};
+use crate::routes::{auth, availability, categories, districts, employers, moderation, ops, reports, search, shifts, workers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +20,9 @@ use crate::routes::{auth, availability, categories, districts, employers, ops, s
         categories::list, categories::create,
         districts::search,
         search::search_shifts, search::my_matches, search::shift_matches, search::search_availability,
+        moderation::queue, moderation::reasons, moderation::approve, moderation::reject, moderation::take_down, moderation::bulk,
+        moderation::block, moderation::unblock, moderation::resolve_report, moderation::set_scope, moderation::audit_log,
+        reports::create, reports::get_one, reports::policy,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     modifiers(&BearerAuth),
@@ -32,6 +35,8 @@ use crate::routes::{auth, availability, categories, districts, employers, ops, s
         (name = "categories", description = "Occupation taxonomy"),
         (name = "districts", description = "Administrative divisions"),
         (name = "search", description = "Search and matching, with scores and reasons"),
+        (name = "moderation", description = "Bureau staff: review queue, actions, blocks, audit log"),
+        (name = "reports", description = "Complaints (投诉举报) and the published service rules"),
         (name = "ops", description = "Health and metrics"),
     )
 )]

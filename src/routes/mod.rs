@@ -8,7 +8,9 @@ pub mod districts;
 pub mod docs;
 pub mod employers;
 pub mod extract;
+pub mod moderation;
 pub mod ops;
+pub mod reports;
 pub mod search;
 pub mod shifts;
 pub mod workers;
@@ -30,6 +32,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(availability::configure)
             .configure(categories::configure)
             .configure(districts::configure)
+            .configure(moderation::configure)
+            .configure(reports::configure)
             .default_service(web::to(not_found)),
     );
 }

@@ -288,7 +288,7 @@ pub async fn shift_matches(state: web::Data<AppState>, user: AuthUser, id: web::
             }
             let row = shifts::by_id(conn, id)?;
             let cats = load::category_words(conn)?;
-            Ok(load::shift_docs(conn, vec![row], &cats)?.remove(0).0)
+            load::shift_docs(conn, vec![row], &cats)?.into_iter().next().map(|d| d.0).ok_or_else(|| ApiError::not_found("岗位", "shift"))
         })
         .await?;
     let engine = state.engine.clone();

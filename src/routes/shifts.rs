@@ -38,6 +38,7 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: JsonBody) 
         .tx(move |conn| {
             let now = now_utc();
             let employer = shifts::require_employer(conn, user.id)?;
+            shifts::refuse_if_blocked(&employer)?;
             let valid = shifts::validate(conn, &request, now)?;
             let row = shifts::create(conn, &employer, &valid, now)?;
             shifts::view(conn, row)

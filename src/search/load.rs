@@ -40,14 +40,17 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
         slots.entry(s.shift_id).or_default().push(Interval { start: s.start_at, end: s.end_at });
     }
     let emp_ids: Vec<i64> = rows.iter().map(|r| r.employer_id).collect();
+    // Blocked employers' shifts are hidden everywhere.
     let names: HashMap<i64, String> = employers::table
         .filter(employers::id.eq_any(&emp_ids))
+        .filter(employers::blocked.eq(false))
         .select((employers::id, employers::name))
         .load::<(i64, String)>(conn)?
         .into_iter()
         .collect();
     Ok(rows
         .into_iter()
+        .filter(|r| names.contains_key(&r.employer_id))
         .map(|r| {
             let tokens = doc_tokens(&[
                 &r.title,
@@ -79,11 +82,15 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
 
 /// Published shifts with ids in `ids`; the ones missing or not published are returned apart.
 pub fn shifts_by_id(conn: &mut DbConn, ids: &[i64]) -> Result<(Vec<(ShiftDoc, DocTokens)>, Vec<i64>), ApiError> {
-    let rows: Vec<ShiftRow> = shifts::table.filter(shifts::id.eq_any(ids)).filter(shifts::status.eq(ShiftStatus::Published.as_str())).load(conn)?;
-    let found: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let gone = ids.iter().copied().filter(|id| !found.contains(id)).collect();
+    let rows: Vec<ShiftRow> = shifts::table
+        .filter(shifts::id.eq_any(ids))
+        .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
+        .filter(shifts::hidden_by_reports.eq(false))
+        .load(conn)?;
     let cats = category_words(conn)?;
-    Ok((shift_docs(conn, rows, &cats)?, gone))
+    let docs = shift_docs(conn, rows, &cats)?;
+    let gone = ids.iter().copied().filter(|id| !docs.iter().any(|(d, _)| d.id == *id)).collect();
+    Ok((docs, gone))
 }
 
 /// One batch of published, unexpired shifts after `after_id`, for a rebuild.
@@ -91,6 +98,7 @@ pub fn shift_batch(conn: &mut DbConn, after_id: i64, limit: i64, now: NaiveDateT
     let rows: Vec<ShiftRow> = shifts::table
         .filter(shifts::id.gt(after_id))
         .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
+        .filter(shifts::hidden_by_reports.eq(false))
         .filter(shifts::valid_through.gt(now))
         .order(shifts::id.asc())
         .limit(limit)

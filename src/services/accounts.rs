@@ -162,3 +162,27 @@ pub fn revoke(conn: &mut DbConn, token_hash: &str) -> Result<(), ApiError> {
     diesel::delete(auth_tokens::table.filter(auth_tokens::token_hash.eq(token_hash))).execute(conn)?;
     Ok(())
 }
+
+/// Limits a staff member to districts (adcode prefixes; empty means everywhere), audited.
+pub fn set_scope(conn: &mut DbConn, admin_id: i64, user_id: i64, adcodes: &[String]) -> Result<(), ApiError> {
+    let (role, old): (String, String) = users::table
+        .find(user_id)
+        .select((users::role, users::scope_adcodes))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("用户", "user"))?;
+    if !Role::parse(&role).is_ok_and(|r| r.is_staff()) {
+        return Err(ApiError::conflict("not_staff", "只能为工作人员设置管辖范围", "only staff accounts have a district scope"));
+    }
+    let new = serde_json::to_string(adcodes).expect("serializable");
+    diesel::update(users::table.find(user_id)).set(users::scope_adcodes.eq(&new)).execute(conn)?;
+    crate::services::audit::record(conn, crate::services::audit::Entry {
+        actor_id: admin_id,
+        action: "staff.scope",
+        target_type: "user",
+        target_id: user_id,
+        reason: None,
+        before: serde_json::from_str(&old).ok(),
+        after: serde_json::from_str(&new).ok(),
+    })
+}

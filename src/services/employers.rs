@@ -11,7 +11,10 @@ use crate::domain::time::{now_utc, to_display};
 use crate::domain::{BoundedText, CreditCode, EmployerKind, GeoPoint, Phone};
 use crate::error::{ApiError, FieldErrors, Invalid};
 use crate::services::districts::Districts;
+use crate::mail::templates::kind;
 use crate::services::search_log::{self, Entity};
+use crate::services::{audit, outbox};
+use serde_json::json;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -167,6 +170,9 @@ pub struct EmployerView {
     pub description: String,
     /// 实名认证: set only by bureau staff.
     pub verified: bool,
+    /// Blocked by staff: shifts hidden, no new postings.
+    pub blocked: bool,
+    pub blocked_reason: Option<String>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub verified_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     #[schema(value_type = String, format = DateTime)]
@@ -190,6 +196,8 @@ impl EmployerRow {
             adcode: self.adcode,
             description: self.description,
             verified: self.verified,
+            blocked: self.blocked,
+            blocked_reason: self.blocked_reason,
             verified_at: self.verified_at.map(to_display),
             created_at: to_display(self.created_at),
             updated_at: to_display(self.updated_at),
@@ -251,5 +259,54 @@ pub fn verify(conn: &mut DbConn, id: i64, staff_id: i64) -> Result<EmployerRow, 
         .set((employers::verified.eq(true), employers::verified_at.eq(now), employers::verified_by.eq(staff_id), employers::updated_at.eq(now)))
         .execute(conn)?;
     search_log::record(conn, Entity::Employer, id)?;
+    audit::record(conn, audit::Entry {
+        actor_id: staff_id,
+        action: "employer.verify",
+        target_type: "employer",
+        target_id: id,
+        reason: None,
+        before: Some(json!({"verified": row.verified, "name": row.name, "credit_code": row.credit_code})),
+        after: Some(json!({"verified": true})),
+    })?;
+    outbox::enqueue_to_user(conn, kind::EMPLOYER_VERIFIED, row.user_id, &json!({"employer_id": id, "name": row.name}))?;
+    by_id(conn, id)
+}
+
+/// Stops an employer from posting and hides their shifts (e.g. confirmed wage arrears).
+pub fn block(conn: &mut DbConn, id: i64, staff_id: i64, reason: &str) -> Result<EmployerRow, ApiError> {
+    let row = by_id(conn, id)?;
+    let now = now_utc();
+    diesel::update(employers::table.find(id))
+        .set((employers::blocked.eq(true), employers::blocked_reason.eq(reason), employers::blocked_at.eq(now), employers::updated_at.eq(now)))
+        .execute(conn)?;
+    search_log::record(conn, Entity::Employer, id)?;
+    audit::record(conn, audit::Entry {
+        actor_id: staff_id,
+        action: "employer.block",
+        target_type: "employer",
+        target_id: id,
+        reason: Some(reason),
+        before: Some(json!({"blocked": row.blocked, "blocked_reason": row.blocked_reason})),
+        after: Some(json!({"blocked": true, "blocked_reason": reason})),
+    })?;
+    outbox::enqueue_to_user(conn, kind::EMPLOYER_BLOCKED, row.user_id, &json!({"employer_id": id, "name": row.name, "reason": reason}))?;
+    by_id(conn, id)
+}
+
+pub fn unblock(conn: &mut DbConn, id: i64, staff_id: i64, reason: &str) -> Result<EmployerRow, ApiError> {
+    let row = by_id(conn, id)?;
+    diesel::update(employers::table.find(id))
+        .set((employers::blocked.eq(false), employers::blocked_reason.eq(None::<String>), employers::blocked_at.eq(None::<NaiveDateTime>), employers::updated_at.eq(now_utc())))
+        .execute(conn)?;
+    search_log::record(conn, Entity::Employer, id)?;
+    audit::record(conn, audit::Entry {
+        actor_id: staff_id,
+        action: "employer.unblock",
+        target_type: "employer",
+        target_id: id,
+        reason: Some(reason),
+        before: Some(json!({"blocked": row.blocked, "blocked_reason": row.blocked_reason})),
+        after: Some(json!({"blocked": false})),
+    })?;
     by_id(conn, id)
 }

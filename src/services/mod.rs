@@ -2,10 +2,14 @@
 //! the demo seeder alike. Each takes validated input and runs inside one transaction.
 
 pub mod accounts;
+pub mod audit;
 pub mod availability;
 pub mod categories;
 pub mod districts;
 pub mod employers;
+pub mod moderation;
+pub mod outbox;
+pub mod reports;
 pub mod search_log;
 pub mod shifts;
 pub mod workers;

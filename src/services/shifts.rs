@@ -411,6 +411,9 @@ pub struct ShiftView {
     pub updated_at: chrono::DateTime<chrono::FixedOffset>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub published_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Why a moderator rejected or took down the shift (its owner acts on this).
+    pub rejection_code: Option<String>,
+    pub rejection_reason: Option<String>,
 }
 
 /// Loads full views (slots, employer summary, category name) for the given rows, in their order.
@@ -447,6 +450,8 @@ pub fn views(conn: &mut DbConn, rows: Vec<ShiftRow>) -> Result<Vec<ShiftView>, A
             created_at: to_display(r.created_at),
             updated_at: to_display(r.updated_at),
             published_at: r.published_at.map(to_display),
+            rejection_code: r.rejection_code,
+            rejection_reason: r.rejection_reason,
             title: r.title,
             description: r.description,
             requirements: r.requirements,
@@ -492,6 +497,20 @@ pub fn require_employer(conn: &mut DbConn, user_id: i64) -> Result<EmployerRow, 
     })
 }
 
+/// Refuses postings and edits from an employer that staff have blocked.
+pub fn refuse_if_blocked(employer: &EmployerRow) -> Result<(), ApiError> {
+    if employer.blocked {
+        let reason = employer.blocked_reason.clone().unwrap_or_default();
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "employer_blocked",
+            format!("该用人单位已被暂停发布岗位：{reason}"),
+            format!("this employer is blocked from posting: {reason}"),
+        ));
+    }
+    Ok(())
+}
+
 pub fn create(conn: &mut DbConn, employer: &EmployerRow, v: &ValidShift, now: NaiveDateTime) -> Result<ShiftRow, ApiError> {
     let status = initial_status(employer);
     let id: i64 = diesel::insert_into(shifts::table)
@@ -523,6 +542,7 @@ pub fn owned(conn: &mut DbConn, user_id: i64, shift_id: i64) -> Result<(Employer
 /// Merges `patch` over the stored posting, validates the whole, and stores it.
 pub fn update(conn: &mut DbConn, user_id: i64, shift_id: i64, patch: &ShiftRequest, now: NaiveDateTime) -> Result<ShiftRow, ApiError> {
     let (employer, shift) = owned(conn, user_id, shift_id)?;
+    refuse_if_blocked(&employer)?;
     let status = shift.status();
     if !status.is_editable() {
         return Err(ApiError::conflict("not_editable", format!("岗位当前状态为 {status}，不能修改"), format!("the shift is {status} and can no longer be edited")));

@@ -1,0 +1,80 @@
+//! Mail: a transport enum (SMTP in production, `.eml` files by default, memory in tests) and the
+//! templates. Mail is never sent inline: it goes through the transactional outbox
+//! (`services::outbox`) and the outbox worker (`mail::worker`).
+
+pub mod templates;
+pub mod worker;
+
+use std::sync::{Arc, Mutex};
+
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::{MailConfig, MailTransportKind};
+
+/// A message as the memory transport keeps it (tests read these).
+#[derive(Debug, Clone)]
+pub struct SentMail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub message_id: String,
+}
+
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(AsyncFileTransport<Tokio1Executor>),
+    Memory(Arc<Mutex<Vec<SentMail>>>),
+}
+
+pub struct Outgoing {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    /// Stable per outbox event, so a receiving system can recognise a repeat delivery.
+    pub message_id: String,
+}
+
+impl Mailer {
+    pub fn from_config(cfg: &MailConfig) -> anyhow::Result<Mailer> {
+        Ok(match cfg.transport {
+            MailTransportKind::Smtp => Mailer::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.smtp_url)?.timeout(Some(std::time::Duration::from_secs(30))).build()),
+            MailTransportKind::File => {
+                std::fs::create_dir_all(&cfg.dir)?;
+                Mailer::File(AsyncFileTransport::<Tokio1Executor>::new(&cfg.dir))
+            }
+            MailTransportKind::Memory => Mailer::Memory(Arc::new(Mutex::new(Vec::new()))),
+        })
+    }
+
+    /// What the memory transport has sent so far (empty for the others).
+    pub fn sent(&self) -> Vec<SentMail> {
+        match self {
+            Mailer::Memory(m) => m.lock().expect("mail store poisoned").clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub async fn send(&self, from: &str, mail: &Outgoing) -> Result<(), String> {
+        if let Mailer::Memory(m) = self {
+            m.lock().expect("mail store poisoned").push(SentMail { to: mail.to.clone(), subject: mail.subject.clone(), body: mail.body.clone(), message_id: mail.message_id.clone() });
+            return Ok(());
+        }
+        let from: Mailbox = from.parse().map_err(|e| format!("bad mail.from: {e}"))?;
+        let to: Mailbox = mail.to.parse().map_err(|e| format!("bad recipient {}: {e}", mail.to))?;
+        let message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(&mail.subject)
+            .message_id(Some(mail.message_id.clone()))
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())
+            .map_err(|e| e.to_string())?;
+        match self {
+            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Mailer::File(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Mailer::Memory(_) => unreachable!("handled above"),
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The outbox worker: claims due mail events, sends them, and records the outcome.
+
+use std::time::Duration;
+
+use crate::db::Db;
+use crate::domain::time::now_utc;
+use crate::mail::{Mailer, templates};
+use crate::services::outbox;
+
+/// How long a claim lasts. Longer than the SMTP timeout, so a claim never lapses mid-send.
+pub const LEASE_SECS: i64 = 120;
+pub const BATCH: i64 = 20;
+
+/// Sends what is due once. Returns how many events it handled.
+pub async fn run_once(db: &Db, mailer: &Mailer, from: &str, worker: &str) -> anyhow::Result<usize> {
+    let (db2, w) = (db.clone(), worker.to_string());
+    let claimed = tokio::task::spawn_blocking(move || {
+        let mut conn = db2.get()?;
+        outbox::claim(&mut conn, &w, chrono::Duration::seconds(LEASE_SECS), BATCH, now_utc())
+    })
+    .await?
+    .map_err(|e| anyhow::anyhow!(e.msg.en))?;
+    let host = from.rsplit('@').next().unwrap_or("lingong.localhost").trim_end_matches('>').to_string();
+    let n = claimed.len();
+    for row in claimed {
+        let Some(to) = row.recipient.clone() else { continue };
+        let payload: serde_json::Value = serde_json::from_str(&row.payload).unwrap_or_default();
+        let mail = templates::render(&row.kind, &payload, &to, row.id, &host);
+        let result = mailer.send(from, &mail).await;
+        let (db2, w) = (db.clone(), worker.to_string());
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db2.get()?;
+            match result {
+                Ok(()) => outbox::mark_sent(&mut conn, row.id, &w, now_utc()).map(|_| ()),
+                Err(e) => {
+                    tracing::warn!(event = row.id, error = %e, "mail not sent; will retry");
+                    outbox::mark_failed(&mut conn, row.id, &w, &e, row.attempts, now_utc())
+                }
+            }
+        })
+        .await?
+        .map_err(|e| anyhow::anyhow!(e.msg.en))?;
+    }
+    Ok(n)
+}
+
+/// Runs forever, checking for due mail every `every`.
+pub async fn run(db: Db, mailer: Mailer, from: String, every: Duration) {
+    let worker = format!("{}-{}", std::process::id(), crate::auth::token::generate().get(..8).unwrap_or("w"));
+    loop {
+        match run_once(&db, &mailer, &from, &worker).await {
+            Ok(n) if n == BATCH as usize => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "outbox run failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}

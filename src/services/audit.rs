@@ -1,0 +1,97 @@
+//! The append-only audit log of staff actions: who, when, what, why, before and after. The
+//! database refuses updates and deletes of its rows (triggers in the migration).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::db::DbConn;
+use crate::db::schema::audit_log;
+use crate::domain::time::{now_utc, to_display};
+use crate::error::ApiError;
+
+pub struct Entry<'a> {
+    pub actor_id: i64,
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: i64,
+    pub reason: Option<&'a str>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+pub fn record(conn: &mut DbConn, e: Entry) -> Result<(), ApiError> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::actor_id.eq(e.actor_id),
+            audit_log::action.eq(e.action),
+            audit_log::target_type.eq(e.target_type),
+            audit_log::target_id.eq(e.target_id),
+            audit_log::reason.eq(e.reason),
+            audit_log::before_state.eq(e.before.map(|v| v.to_string())),
+            audit_log::after_state.eq(e.after.map(|v| v.to_string())),
+            audit_log::created_at.eq(now_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Queryable)]
+struct Row {
+    id: i64,
+    actor_id: i64,
+    action: String,
+    target_type: String,
+    target_id: i64,
+    reason: Option<String>,
+    before_state: Option<String>,
+    after_state: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditView {
+    pub id: i64,
+    pub actor_id: i64,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: i64,
+    pub reason: Option<String>,
+    #[schema(value_type = Object)]
+    pub before: Option<Value>,
+    #[schema(value_type = Object)]
+    pub after: Option<Value>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: chrono::DateTime<chrono::FixedOffset>,
+}
+
+/// Newest first, optionally for one target, keyset-paginated by id.
+pub fn list(conn: &mut DbConn, target: Option<(&str, i64)>, actor: Option<i64>, limit: i64, cursor: Option<i64>) -> Result<Vec<AuditView>, ApiError> {
+    let mut q = audit_log::table.into_boxed();
+    if let Some((t, id)) = target {
+        q = q.filter(audit_log::target_type.eq(t.to_string())).filter(audit_log::target_id.eq(id));
+    }
+    if let Some(a) = actor {
+        q = q.filter(audit_log::actor_id.eq(a));
+    }
+    if let Some(c) = cursor {
+        q = q.filter(audit_log::id.lt(c));
+    }
+    let rows: Vec<Row> = q.order(audit_log::id.desc()).limit(limit + 1).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditView {
+            id: r.id,
+            actor_id: r.actor_id,
+            action: r.action,
+            target_type: r.target_type,
+            target_id: r.target_id,
+            reason: r.reason,
+            before: r.before_state.and_then(|s| serde_json::from_str(&s).ok()),
+            after: r.after_state.and_then(|s| serde_json::from_str(&s).ok()),
+            created_at: to_display(r.created_at),
+        })
+        .collect())
+}

@@ -1,0 +1,219 @@
+//! Moderation by bureau staff: the queue, approve, reject with a reason, take down, in bulk.
+//! Every action is audited, mailed to the employer through the outbox, and reaches search
+//! through the change log.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::db::DbConn;
+use crate::db::schema::{employers, reports, shifts, users};
+use crate::domain::ShiftStatus;
+use crate::domain::time::{now_utc, to_display};
+use crate::error::{ApiError, Invalid, Msg};
+use crate::mail::templates::kind;
+use crate::services::search_log::{self, Entity};
+use crate::services::shifts::{self as shifts_svc, ShiftRow, ShiftView};
+use crate::services::{audit, json_list, outbox};
+
+/// Canned rejection reasons; `other` needs free text.
+pub const REASONS: &[(&str, &str, &str)] = &[
+    ("illegal_fee", "岗位向劳动者收取费用或扣押证件", "the posting asks workers to pay or to hand over documents"),
+    ("discrimination", "岗位含有歧视性招聘条件", "the posting has discriminatory conditions"),
+    ("incomplete", "岗位信息不完整（单位情况、人数、条件、内容、地点、报酬或有效期）", "required information is missing (employer, headcount, conditions, content, place, pay or validity)"),
+    ("below_minimum_wage", "报酬低于当地非全日制小时最低工资标准", "pay is below the local part-time hourly minimum wage"),
+    ("false_information", "岗位信息不真实或夸大宣传", "the posting is untrue or exaggerated"),
+    ("off_platform_contact", "岗位引导求职者到平台外联系", "the posting pulls applicants off the platform"),
+    ("unsafe", "岗位存在安全隐患", "the work is unsafe"),
+    ("other", "其他原因", "other reason"),
+];
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReasonView {
+    pub code: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+pub fn reasons() -> Vec<ReasonView> {
+    REASONS.iter().map(|(code, zh, en)| ReasonView { code, zh, en }).collect()
+}
+
+/// A reason as given by a moderator: a canned code, plus free text (required for `other`).
+pub fn reason(code: Option<&str>, text: Option<&str>) -> Result<(String, Msg), ApiError> {
+    let text = text.map(str::trim).filter(|t| !t.is_empty());
+    let code = code.unwrap_or("other");
+    let Some((c, zh, en)) = REASONS.iter().find(|(c, _, _)| *c == code) else {
+        let codes: Vec<&str> = REASONS.iter().map(|r| r.0).collect();
+        return Err(ApiError::field("reason_code", Invalid::new("invalid_choice", format!("原因代码应为：{}", codes.join("、")), format!("reason_code must be one of: {}", codes.join(", ")))));
+    };
+    if *c == "other" && text.is_none() {
+        return Err(ApiError::field("reason", Invalid::new("required", "选择“其他原因”时需填写说明", "explain the reason when reason_code is other")));
+    }
+    if text.is_some_and(|t| t.chars().count() > 1000) {
+        return Err(ApiError::field("reason", Invalid::new("too_long", "说明不能超过 1000 字", "reason must be at most 1000 characters")));
+    }
+    let msg = match text {
+        Some(t) => Msg::new(format!("{zh}：{t}"), format!("{en}: {t}")),
+        None => Msg::new(*zh, *en),
+    };
+    Ok((c.to_string(), msg))
+}
+
+/// The district prefixes a staff member may act on; empty means everywhere.
+pub fn scope_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<String>, ApiError> {
+    let s: String = users::table.find(user_id).select(users::scope_adcodes).first(conn)?;
+    Ok(json_list(&s))
+}
+
+pub fn in_scope(scope: &[String], adcode: Option<&str>) -> bool {
+    scope.is_empty() || adcode.is_some_and(|a| scope.iter().any(|p| a.starts_with(p.as_str())))
+}
+
+fn shift_in_scope(conn: &mut DbConn, staff_id: i64, shift: &ShiftRow) -> Result<(), ApiError> {
+    if in_scope(&scope_of(conn, staff_id)?, shift.adcode.as_deref()) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueItem {
+    pub shift: ShiftView,
+    /// The listing rules' findings for the current content.
+    #[schema(value_type = Vec<Object>)]
+    pub findings: serde_json::Value,
+    /// 0 none, 1 review, 2 refuse; open reports add to it.
+    pub risk: i32,
+    pub open_reports: i64,
+    /// Open reports against the same employer, across all their shifts.
+    pub employer_open_reports: i64,
+    pub hidden_by_reports: bool,
+    #[schema(value_type = String, format = DateTime)]
+    pub waiting_since: chrono::DateTime<chrono::FixedOffset>,
+}
+
+/// Pending and report-hidden shifts and shifts with open reports, riskiest and oldest first,
+/// limited to the moderator's districts.
+pub fn queue(conn: &mut DbConn, staff_id: i64, limit: i64, offset: i64) -> Result<(Vec<QueueItem>, i64), ApiError> {
+    let scope = scope_of(conn, staff_id)?;
+    let reported: Vec<i64> = reports::table
+        .filter(reports::status.eq("open"))
+        .filter(reports::target_type.eq("shift"))
+        .select(reports::target_id)
+        .distinct()
+        .load(conn)?;
+    let rows: Vec<ShiftRow> = shifts::table
+        .filter(shifts::status.eq(ShiftStatus::PendingReview.as_str()).or(shifts::hidden_by_reports.eq(true)).or(shifts::id.eq_any(&reported)))
+        .load(conn)?;
+    let mut scored: Vec<(i64, NaiveDateTime, ShiftRow, i64, i64)> = Vec::new();
+    for r in rows.into_iter().filter(|r| in_scope(&scope, r.adcode.as_deref())) {
+        let open: i64 = reports::table.filter(reports::status.eq("open")).filter(reports::target_type.eq("shift")).filter(reports::target_id.eq(r.id)).count().get_result(conn)?;
+        let employer_open: i64 = reports::table.filter(reports::status.eq("open")).filter(reports::employer_id.eq(r.employer_id)).count().get_result(conn)?;
+        let risk = r.risk as i64 + open.min(5) + employer_open.min(5) / 2;
+        scored.push((risk, r.updated_at, r, open, employer_open));
+    }
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let total = scored.len() as i64;
+    let page: Vec<_> = scored.into_iter().skip(offset as usize).take(limit as usize).collect();
+    let views = shifts_svc::views(conn, page.iter().map(|p| p.2.clone()).collect())?;
+    Ok((
+        page.into_iter()
+            .zip(views)
+            .map(|((risk, since, row, open, employer_open), shift)| QueueItem {
+                findings: serde_json::from_str(&row.findings).unwrap_or_default(),
+                risk: risk as i32,
+                open_reports: open,
+                employer_open_reports: employer_open,
+                hidden_by_reports: row.hidden_by_reports,
+                waiting_since: to_display(since),
+                shift,
+            })
+            .collect(),
+        total,
+    ))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Approve,
+    Reject,
+    TakeDown,
+}
+
+impl Action {
+    fn name(self) -> &'static str {
+        match self {
+            Action::Approve => "shift.approve",
+            Action::Reject => "shift.reject",
+            Action::TakeDown => "shift.take_down",
+        }
+    }
+}
+
+/// Applies one moderation action to one shift.
+pub fn act(conn: &mut DbConn, staff_id: i64, shift_id: i64, action: Action, why: Option<&(String, Msg)>) -> Result<ShiftRow, ApiError> {
+    let shift = shifts_svc::by_id(conn, shift_id)?;
+    shift_in_scope(conn, staff_id, &shift)?;
+    let status = shift.status();
+    let now = now_utc();
+    let (new_status, allowed) = match action {
+        Action::Approve => (ShiftStatus::Published, status == ShiftStatus::PendingReview || (shift.hidden_by_reports && status == ShiftStatus::Published)),
+        Action::Reject => (ShiftStatus::Rejected, status == ShiftStatus::PendingReview),
+        Action::TakeDown => (ShiftStatus::TakenDown, matches!(status, ShiftStatus::Published | ShiftStatus::Filled | ShiftStatus::PendingReview)),
+    };
+    if !allowed {
+        return Err(ApiError::conflict(
+            "invalid_state",
+            format!("岗位当前状态为 {status}，不能执行该操作"),
+            format!("the shift is {status}; this action does not apply"),
+        ));
+    }
+    if action == Action::Approve {
+        let blocked: bool = employers::table.find(shift.employer_id).select(employers::blocked).first(conn)?;
+        if blocked {
+            return Err(ApiError::conflict("employer_blocked", "该用人单位已被暂停发布", "the employer is blocked"));
+        }
+    }
+    let (code, msg) = match why {
+        Some((c, m)) => (Some(c.clone()), Some(m.clone())),
+        None => (None, None),
+    };
+    diesel::update(shifts::table.find(shift_id))
+        .set((
+            shifts::status.eq(new_status.as_str()),
+            shifts::hidden_by_reports.eq(false),
+            shifts::rejection_code.eq(if action == Action::Approve { None } else { code.clone() }),
+            shifts::rejection_reason.eq(if action == Action::Approve { None } else { msg.as_ref().map(|m| m.zh.clone()) }),
+            shifts::published_at.eq(if new_status == ShiftStatus::Published { shift.published_at.or(Some(now)) } else { shift.published_at }),
+            shifts::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    search_log::record(conn, Entity::Shift, shift_id)?;
+    audit::record(conn, audit::Entry {
+        actor_id: staff_id,
+        action: action.name(),
+        target_type: "shift",
+        target_id: shift_id,
+        reason: msg.as_ref().map(|m| m.zh.as_str()),
+        before: Some(json!({"status": status.as_str(), "hidden_by_reports": shift.hidden_by_reports})),
+        after: Some(json!({"status": new_status.as_str(), "reason_code": code})),
+    })?;
+    let employer_user: i64 = employers::table.find(shift.employer_id).select(employers::user_id).first(conn)?;
+    let mail_kind = match action {
+        Action::Approve => kind::SHIFT_APPROVED,
+        Action::Reject => kind::SHIFT_REJECTED,
+        Action::TakeDown => kind::SHIFT_TAKEN_DOWN,
+    };
+    outbox::enqueue_to_user(
+        conn,
+        mail_kind,
+        employer_user,
+        &json!({"shift_id": shift_id, "title": shift.title, "reason_zh": msg.as_ref().map(|m| m.zh.clone()), "reason_en": msg.as_ref().map(|m| m.en.clone())}),
+    )?;
+    shifts_svc::by_id(conn, shift_id)
+}

@@ -1,0 +1,129 @@
+//! The transactional outbox: mail events are written in the same transaction as the change that
+//! causes them, and a worker sends them later with retry and back-off. Each event is claimed with
+//! a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL) so that one replica at a time sends it.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde_json::Value;
+
+use crate::db::schema::{outbox, users};
+use crate::db::{DbConn, write_transaction};
+use crate::error::ApiError;
+
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+/// The recipient has no email address: visibly not sent.
+pub const SKIPPED_NO_EMAIL: &str = "skipped_no_email";
+/// Gave up after `MAX_ATTEMPTS`.
+pub const FAILED: &str = "failed";
+pub const MAX_ATTEMPTS: i32 = 8;
+
+#[derive(Debug, Clone, Queryable)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub kind: String,
+    pub recipient: Option<String>,
+    pub lang: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub locked_until: Option<NaiveDateTime>,
+    pub locked_by: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// Queues a mail to an address (or records that there is none to send to).
+pub fn enqueue(conn: &mut DbConn, kind: &str, recipient: Option<String>, payload: &Value) -> Result<i64, ApiError> {
+    let now = crate::domain::time::now_utc();
+    let status = if recipient.is_some() { PENDING } else { SKIPPED_NO_EMAIL };
+    Ok(diesel::insert_into(outbox::table)
+        .values((
+            outbox::kind.eq(kind),
+            outbox::recipient.eq(recipient),
+            outbox::payload.eq(payload.to_string()),
+            outbox::status.eq(status),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .returning(outbox::id)
+        .get_result(conn)?)
+}
+
+/// Queues a mail to a user, by their account's email address.
+pub fn enqueue_to_user(conn: &mut DbConn, kind: &str, user_id: i64, payload: &Value) -> Result<i64, ApiError> {
+    let email: Option<String> = users::table.find(user_id).select(users::email).first(conn)?;
+    enqueue(conn, kind, email, payload)
+}
+
+#[diesel::dsl::auto_type]
+fn due(now: NaiveDateTime) -> _ {
+    let pending: &'static str = PENDING;
+    outbox::status
+        .eq(pending)
+        .and(outbox::next_attempt_at.le(now))
+        .and(outbox::locked_until.is_null().or(outbox::locked_until.lt(now)))
+}
+
+/// Claims up to `limit` due events for `worker` until `now + lease`.
+pub fn claim(conn: &mut DbConn, worker: &str, lease: Duration, limit: i64, now: NaiveDateTime) -> Result<Vec<OutboxRow>, ApiError> {
+    let until = now + lease;
+    match conn {
+        DbConn::Pg(pg) => Ok(pg.transaction(|c| {
+            // Rows another replica is claiming right now are skipped, not waited for.
+            let ids: Vec<i64> = outbox::table.filter(due(now)).order(outbox::id.asc()).limit(limit).select(outbox::id).for_update().skip_locked().load(c)?;
+            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids))).set((outbox::locked_until.eq(until), outbox::locked_by.eq(worker))).execute(c)?;
+            outbox::table.filter(outbox::id.eq_any(&ids)).order(outbox::id.asc()).load(c)
+        })?),
+        DbConn::Sqlite(_) => write_transaction(conn, |c| {
+            let ids: Vec<i64> = outbox::table.filter(due(now)).order(outbox::id.asc()).limit(limit).select(outbox::id).load(c)?;
+            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids))).set((outbox::locked_until.eq(until), outbox::locked_by.eq(worker))).execute(c)?;
+            Ok(outbox::table.filter(outbox::id.eq_any(&ids)).order(outbox::id.asc()).load(c)?)
+        }),
+    }
+}
+
+#[diesel::dsl::auto_type]
+fn mine(id: i64, worker: String) -> _ {
+    let pending: &'static str = PENDING;
+    outbox::id.eq(id).and(outbox::locked_by.eq(worker)).and(outbox::status.eq(pending))
+}
+
+pub fn mark_sent(conn: &mut DbConn, id: i64, worker: &str, now: NaiveDateTime) -> Result<bool, ApiError> {
+    let n = diesel::update(outbox::table.filter(mine(id, worker.to_string())))
+        .set((outbox::status.eq(SENT), outbox::sent_at.eq(now), outbox::locked_until.eq(None::<NaiveDateTime>), outbox::attempts.eq(outbox::attempts + 1)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Exponential back-off from 5 s, at most an hour.
+pub fn backoff(attempts: i32) -> Duration {
+    Duration::seconds((5i64 << attempts.clamp(0, 10)).min(3600))
+}
+
+pub fn mark_failed(conn: &mut DbConn, id: i64, worker: &str, error: &str, attempts_before: i32, now: NaiveDateTime) -> Result<(), ApiError> {
+    let attempts = attempts_before + 1;
+    let status = if attempts >= MAX_ATTEMPTS { FAILED } else { PENDING };
+    diesel::update(outbox::table.filter(mine(id, worker.to_string())))
+        .set((
+            outbox::status.eq(status),
+            outbox::attempts.eq(attempts),
+            outbox::last_error.eq(error.chars().take(500).collect::<String>()),
+            outbox::next_attempt_at.eq(now + backoff(attempts)),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(super::backoff(0).num_seconds(), 5);
+        assert_eq!(super::backoff(3).num_seconds(), 40);
+        assert_eq!(super::backoff(20).num_seconds(), 3600);
+    }
+}

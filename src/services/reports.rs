@@ -1,0 +1,266 @@
+//! 投诉举报: anyone reports a shift or an employer; enough independent reports hide a shift until a
+//! moderator reviews it; the reporter can follow the report and is told the outcome by mail.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::auth::token;
+use crate::db::DbConn;
+use crate::db::schema::{reports, shifts, users};
+use crate::domain::BoundedText;
+use crate::domain::time::{now_utc, to_display};
+use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::mail::templates::kind;
+use crate::services::accounts::parse_email;
+use crate::services::search_log::{self, Entity};
+use crate::services::{audit, employers, outbox, shifts as shifts_svc};
+
+pub const KINDS: &[&str] = &["illegal_fee", "fake_job", "wage_arrears", "discrimination", "unsafe", "other"];
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    /// `shift` or `employer`.
+    pub target_type: Option<String>,
+    pub target_id: Option<i64>,
+    /// `illegal_fee`, `fake_job`, `wage_arrears`, `discrimination`, `unsafe` or `other`.
+    pub kind: Option<String>,
+    pub description: Option<String>,
+    /// Where to send the outcome when not signed in.
+    pub email: Option<String>,
+}
+
+pub struct ValidReport {
+    target_type: &'static str,
+    target_id: i64,
+    kind: String,
+    description: String,
+    email: Option<String>,
+}
+
+pub fn validate(r: &ReportRequest) -> Result<ValidReport, ApiError> {
+    let mut errs = FieldErrors::new();
+    let target_type = match r.target_type.as_deref() {
+        Some("shift") => Some("shift"),
+        Some("employer") => Some("employer"),
+        Some(_) => {
+            errs.add("target_type", Invalid::new("invalid_choice", "举报对象应为 shift 或 employer", "target_type must be shift or employer"));
+            None
+        }
+        None => {
+            errs.add("target_type", Invalid::required());
+            None
+        }
+    };
+    if r.target_id.is_none() {
+        errs.add("target_id", Invalid::required());
+    }
+    let kind = match r.kind.as_deref() {
+        Some(k) if KINDS.contains(&k) => Some(k.to_string()),
+        Some(_) => {
+            errs.add("kind", Invalid::new("invalid_choice", format!("举报类型应为：{}", KINDS.join("、")), format!("kind must be one of: {}", KINDS.join(", "))));
+            None
+        }
+        None => {
+            errs.add("kind", Invalid::required());
+            None
+        }
+    };
+    let description = errs.check("description", BoundedText::parse(r.description.as_deref().unwrap_or(""), 5, 2000));
+    let email = match r.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        Some(e) => errs.check("email", parse_email(e)),
+        None => None,
+    };
+    errs.into_result()?;
+    Ok(ValidReport {
+        target_type: target_type.expect("checked"),
+        target_id: r.target_id.expect("checked"),
+        kind: kind.expect("checked"),
+        description: description.expect("checked").into_string(),
+        email,
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportView {
+    pub id: i64,
+    pub target_type: String,
+    pub target_id: i64,
+    pub employer_id: i64,
+    pub kind: String,
+    pub description: String,
+    /// `open`, `resolved` or `dismissed`.
+    pub status: String,
+    pub resolution: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: chrono::DateTime<chrono::FixedOffset>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub resolved_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportReceipt {
+    #[serde(flatten)]
+    pub report: ReportView,
+    /// Shown once: lets the reporter follow the report without signing in
+    /// (`GET /api/v1/reports/{id}?token=…`).
+    pub follow_token: String,
+}
+
+#[derive(Debug, Queryable)]
+pub struct ReportRow {
+    pub id: i64,
+    pub reporter_id: Option<i64>,
+    pub follow_token_hash: String,
+    pub reporter_email: Option<String>,
+    pub reporter_key: String,
+    pub target_type: String,
+    pub target_id: i64,
+    pub employer_id: i64,
+    pub kind: String,
+    pub description: String,
+    pub status: String,
+    pub resolution: Option<String>,
+    pub resolved_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub resolved_at: Option<NaiveDateTime>,
+}
+
+impl ReportRow {
+    pub fn view(self) -> ReportView {
+        ReportView {
+            id: self.id,
+            target_type: self.target_type,
+            target_id: self.target_id,
+            employer_id: self.employer_id,
+            kind: self.kind,
+            description: self.description,
+            status: self.status,
+            resolution: self.resolution,
+            created_at: to_display(self.created_at),
+            resolved_at: self.resolved_at.map(to_display),
+        }
+    }
+}
+
+/// Who reported, as a salted hash: enough to count independent reporters, nothing to identify them.
+pub fn reporter_key(secret: &str, user_id: Option<i64>, client: &str) -> String {
+    let who = match user_id {
+        Some(id) => format!("user:{id}"),
+        None => format!("addr:{client}"),
+    };
+    hex::encode(Sha256::digest(format!("{secret}|{who}").as_bytes()))
+}
+
+/// Files a report; hides the shift once `hide_threshold` independent reporters have open reports on it.
+pub fn create(conn: &mut DbConn, v: ValidReport, reporter_id: Option<i64>, key: String, hide_threshold: i64) -> Result<ReportReceipt, ApiError> {
+    let employer_id = match v.target_type {
+        "shift" => shifts_svc::by_id(conn, v.target_id).map_err(|_| ApiError::field("target_id", Invalid::new("not_found", "被举报的岗位不存在", "no such shift")))?.employer_id,
+        _ => employers::by_id(conn, v.target_id).map_err(|_| ApiError::field("target_id", Invalid::new("not_found", "被举报的用人单位不存在", "no such employer")))?.id,
+    };
+    let follow_token = token::generate();
+    let email = match (v.email.clone(), reporter_id) {
+        (Some(e), _) => Some(e),
+        (None, Some(uid)) => users::table.find(uid).select(users::email).first::<Option<String>>(conn)?,
+        (None, None) => None,
+    };
+    let now = now_utc();
+    let id: i64 = diesel::insert_into(reports::table)
+        .values((
+            reports::reporter_id.eq(reporter_id),
+            reports::follow_token_hash.eq(token::hash(&follow_token)),
+            reports::reporter_email.eq(&email),
+            reports::reporter_key.eq(&key),
+            reports::target_type.eq(v.target_type),
+            reports::target_id.eq(v.target_id),
+            reports::employer_id.eq(employer_id),
+            reports::kind.eq(&v.kind),
+            reports::description.eq(&v.description),
+            reports::status.eq("open"),
+            reports::created_at.eq(now),
+        ))
+        .returning(reports::id)
+        .get_result(conn)?;
+    if v.target_type == "shift" {
+        let reporters: Vec<String> = reports::table
+            .filter(reports::target_type.eq("shift"))
+            .filter(reports::target_id.eq(v.target_id))
+            .filter(reports::status.eq("open"))
+            .select(reports::reporter_key)
+            .distinct()
+            .load(conn)?;
+        if reporters.len() as i64 >= hide_threshold {
+            let n = diesel::update(shifts::table.find(v.target_id).filter(shifts::hidden_by_reports.eq(false))).set(shifts::hidden_by_reports.eq(true)).execute(conn)?;
+            if n > 0 {
+                search_log::record(conn, Entity::Shift, v.target_id)?;
+            }
+        }
+    }
+    outbox::enqueue(conn, kind::REPORT_RECEIVED, email, &json!({"report_id": id}))?;
+    let row: ReportRow = reports::table.find(id).first(conn)?;
+    Ok(ReportReceipt { report: row.view(), follow_token })
+}
+
+/// The report for its reporter (by follow token or account) or staff.
+pub fn get(conn: &mut DbConn, id: i64, follow_token: Option<&str>, user_id: Option<i64>, is_staff: bool) -> Result<ReportView, ApiError> {
+    let row: ReportRow = reports::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("举报", "report"))?;
+    let by_token = follow_token.is_some_and(|t| token::hash(t) == row.follow_token_hash);
+    let by_owner = user_id.is_some() && row.reporter_id == user_id;
+    if by_token || by_owner || is_staff { Ok(row.view()) } else { Err(ApiError::not_found("举报", "report")) }
+}
+
+/// Open reports, grouped by employer for the queue: (employer id, reports), most reported first.
+pub fn open_by_employer(conn: &mut DbConn, limit: i64) -> Result<Vec<(i64, Vec<ReportView>)>, ApiError> {
+    let rows: Vec<ReportRow> = reports::table.filter(reports::status.eq("open")).order(reports::id.asc()).load(conn)?;
+    let mut groups: Vec<(i64, Vec<ReportView>)> = Vec::new();
+    for r in rows {
+        match groups.iter_mut().find(|g| g.0 == r.employer_id) {
+            Some(g) => g.1.push(r.view()),
+            None => groups.push((r.employer_id, vec![r.view()])),
+        }
+    }
+    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+    groups.truncate(limit as usize);
+    Ok(groups)
+}
+
+/// Closes a report with an outcome the reporter is told about.
+pub fn resolve(conn: &mut DbConn, id: i64, staff_id: i64, dismissed: bool, resolution: &str) -> Result<ReportView, ApiError> {
+    let row: ReportRow = reports::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("举报", "report"))?;
+    if row.status != "open" {
+        return Err(ApiError::conflict("already_resolved", "该举报已处理", "the report is already resolved"));
+    }
+    let status = if dismissed { "dismissed" } else { "resolved" };
+    diesel::update(reports::table.find(id))
+        .set((reports::status.eq(status), reports::resolution.eq(resolution), reports::resolved_by.eq(staff_id), reports::resolved_at.eq(now_utc())))
+        .execute(conn)?;
+    audit::record(conn, audit::Entry {
+        actor_id: staff_id,
+        action: "report.resolve",
+        target_type: "report",
+        target_id: id,
+        reason: Some(resolution),
+        before: Some(json!({"status": row.status})),
+        after: Some(json!({"status": status})),
+    })?;
+    outbox::enqueue(conn, kind::REPORT_RESOLVED, row.reporter_email.clone(), &json!({"report_id": id, "resolution": resolution}))?;
+    Ok(reports::table.find(id).first::<ReportRow>(conn)?.view())
+}
+
+/// Resolves every open report on a shift when a moderator acts on the shift itself.
+pub fn resolve_for_shift(conn: &mut DbConn, shift_id: i64, staff_id: i64, resolution: &str) -> Result<usize, ApiError> {
+    let ids: Vec<i64> = reports::table
+        .filter(reports::target_type.eq("shift"))
+        .filter(reports::target_id.eq(shift_id))
+        .filter(reports::status.eq("open"))
+        .select(reports::id)
+        .load(conn)?;
+    for id in &ids {
+        resolve(conn, *id, staff_id, false, resolution)?;
+    }
+    Ok(ids.len())
+}
