@@ -8,6 +8,7 @@ mod availability;
 mod cli;
 mod employers;
 mod errors;
+mod moderation;
 mod ops;
 mod reference;
 mod search;
