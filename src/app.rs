@@ -72,7 +72,8 @@ impl AppState {
     pub async fn start_background(&self) -> anyhow::Result<()> {
         self.start_search().await?;
         let every = Duration::from_millis(self.config.mail.poll_interval_ms);
-        tokio::spawn(crate::mail::worker::run(self.db.clone(), self.mailer.clone(), self.config.mail.from.clone(), every));
+        let lease = Duration::from_secs(self.config.mail.lease_secs);
+        tokio::spawn(crate::mail::worker::run(self.db.clone(), self.mailer.clone(), self.config.mail.from.clone(), every, lease));
         Ok(())
     }
 

@@ -111,6 +111,8 @@ pub struct MailConfig {
     pub from: String,
     pub smtp_url: String,
     pub poll_interval_ms: u64,
+    pub smtp_timeout_secs: u64,
+    pub lease_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
@@ -214,6 +216,9 @@ impl Config {
         }
         if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp_url.is_empty() {
             return bad("mail.smtp_url", "required when mail.transport = \"smtp\"".into());
+        }
+        if self.mail.lease_secs <= self.mail.smtp_timeout_secs {
+            return bad("mail.lease_secs", "must be longer than mail.smtp_timeout_secs, or a slow send could be claimed and sent twice".into());
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return bad("log.level", format!("{:?} is not a tracing filter", self.log.level));

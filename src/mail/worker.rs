@@ -7,16 +7,15 @@ use crate::domain::time::now_utc;
 use crate::mail::{Mailer, templates};
 use crate::services::outbox;
 
-/// How long a claim lasts. Longer than the SMTP timeout, so a claim never lapses mid-send.
-pub const LEASE_SECS: i64 = 120;
 pub const BATCH: i64 = 20;
 
 /// Sends what is due once. Returns how many events it handled.
-pub async fn run_once(db: &Db, mailer: &Mailer, from: &str, worker: &str) -> anyhow::Result<usize> {
+/// `lease` is how long a claim lasts: longer than the SMTP timeout, so it never lapses mid-send.
+pub async fn run_once(db: &Db, mailer: &Mailer, from: &str, worker: &str, lease: Duration) -> anyhow::Result<usize> {
     let (db2, w) = (db.clone(), worker.to_string());
     let claimed = tokio::task::spawn_blocking(move || {
         let mut conn = db2.get()?;
-        outbox::claim(&mut conn, &w, chrono::Duration::seconds(LEASE_SECS), BATCH, now_utc())
+        outbox::claim(&mut conn, &w, chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(2)), BATCH, now_utc())
     })
     .await?
     .map_err(|e| anyhow::anyhow!(e.msg.en))?;
@@ -45,10 +44,10 @@ pub async fn run_once(db: &Db, mailer: &Mailer, from: &str, worker: &str) -> any
 }
 
 /// Runs forever, checking for due mail every `every`.
-pub async fn run(db: Db, mailer: Mailer, from: String, every: Duration) {
+pub async fn run(db: Db, mailer: Mailer, from: String, every: Duration, lease: Duration) {
     let worker = format!("{}-{}", std::process::id(), crate::auth::token::generate().get(..8).unwrap_or("w"));
     loop {
-        match run_once(&db, &mailer, &from, &worker).await {
+        match run_once(&db, &mailer, &from, &worker, lease).await {
             Ok(n) if n == BATCH as usize => continue,
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "outbox run failed"),

@@ -8,6 +8,7 @@ mod availability;
 mod cli;
 mod employers;
 mod errors;
+mod mail;
 mod moderation;
 mod ops;
 mod reference;

@@ -1,0 +1,171 @@
+//! Mail through a real SMTP server (aiosmtpd, started by the test) and the outbox's exactly-once
+//! delivery across a killed worker and across concurrent workers.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+struct SmtpSink {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    fn start(stall_first: u32) -> SmtpSink {
+        let dir = tempfile::tempdir().unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(dir.path())
+            .args(["--stall-first", &stall_first.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (pip install aiosmtpd) runs the test SMTP server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("SMTP sink did not start: {line:?}"));
+        SmtpSink { child, port, dir }
+    }
+
+    fn messages(&self) -> Vec<Value> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+        files.sort();
+        files.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
+    }
+
+    fn stalled(&self) -> bool {
+        self.dir.path().join("stalled").exists()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < limit, "condition not met within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn mail_reaches_a_real_smtp_server() {
+    let sink = SmtpSink::start(0);
+    let app = spawn_with(|c| {
+        c.mail.transport = lingong::config::MailTransportKind::Smtp;
+        c.mail.smtp_url = format!("smtp://127.0.0.1:{}", sink.port);
+        c.mail.poll_interval_ms = 50;
+    })
+    .await;
+    let phone = format!("135{:08}", unique() % 100_000_000);
+    let r = app.post("/api/v1/auth/register", None, json!({"role": "employer", "phone": phone, "password": "a-good-passphrase", "display_name": "王经理", "email": "wang@example.com"})).await;
+    let token = r.body["token"].as_str().unwrap().to_string();
+    let emp = app.put("/api/v1/employers/me", Some(&token), employer_body()).await.body["id"].as_i64().unwrap();
+    let id = app.post("/api/v1/shifts", Some(&token), shift_body()).await.body["id"].as_i64().unwrap();
+    let moderator = app.staff("moderator").await;
+    app.post(&format!("/api/v1/moderation/shifts/{id}/reject"), Some(&moderator), json!({"reason_code": "illegal_fee", "reason": "要求交押金"})).await.assert(200);
+    app.post(&format!("/api/v1/employers/{emp}/verify"), Some(&moderator), json!({})).await.assert(200);
+    wait_for(Duration::from_secs(15), || sink.messages().len() >= 2).await;
+    let mails = sink.messages();
+    let rejected = mails.iter().find(|m| m["subject"].as_str().unwrap().contains("未通过审核")).expect("rejection mail");
+    assert_eq!(rejected["rcpt_tos"], json!(["wang@example.com"]));
+    assert!(rejected["subject"].as_str().unwrap().contains("家庭保洁员（日结）"));
+    let body = rejected["body"].as_str().unwrap();
+    assert!(body.contains("要求交押金") && body.contains("asks workers to pay"), "{body}");
+    assert!(rejected["mail_from"].as_str().unwrap().contains("no-reply@lingong.localhost"));
+    assert!(mails.iter().any(|m| m["subject"].as_str().unwrap().contains("实名认证已通过")));
+    assert_eq!(sink.messages().len(), 2, "each event is mailed once");
+}
+
+fn enqueue(db: &lingong::db::Db, n: usize) {
+    let mut conn = db.get().unwrap();
+    for i in 0..n {
+        lingong::services::outbox::enqueue(&mut conn, "report_received", Some(format!("person{i}@example.com")), &json!({"report_id": i})).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_send_leaves_each_mail_sent_once() {
+    let sink = SmtpSink::start(1);
+    let db_t = TestDb::new();
+    let db = lingong::db::Db::connect(&db_t.url, 2, Duration::from_secs(5)).unwrap();
+    db.migrate().unwrap();
+    enqueue(&db, 5);
+    let dir = tempfile::tempdir().unwrap();
+    let serve = |sink: &SmtpSink| {
+        Command::new(env!("CARGO_BIN_EXE_lingong"))
+            .current_dir(dir.path())
+            .env("LINGONG_DATABASE__URL", &db_t.url)
+            .env_remove("LINGONG_REDIS__URL")
+            .env("LINGONG_MAIL__TRANSPORT", "smtp")
+            .env("LINGONG_MAIL__SMTP_URL", format!("smtp://127.0.0.1:{}", sink.port))
+            .env("LINGONG_MAIL__POLL_INTERVAL_MS", "50")
+            .env("LINGONG_MAIL__SMTP_TIMEOUT_SECS", "1")
+            .env("LINGONG_MAIL__LEASE_SECS", "2")
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // The first worker claims the batch and stalls inside the SMTP exchange of the first mail.
+    let mut first = serve(&sink);
+    wait_for(Duration::from_secs(30), || sink.stalled()).await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(sink.messages().is_empty(), "nothing was delivered before the kill");
+    // A new worker takes over once the lease lapses and sends everything exactly once.
+    let mut second = serve(&sink);
+    wait_for(Duration::from_secs(30), || sink.messages().len() >= 5).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    second.kill().unwrap();
+    let _ = second.wait();
+    let mut to: Vec<String> = sink.messages().iter().map(|m| m["rcpt_tos"][0].as_str().unwrap().to_string()).collect();
+    to.sort();
+    assert_eq!(to, (0..5).map(|i| format!("person{i}@example.com")).collect::<Vec<_>>());
+    let statuses: Vec<String> = db
+        .run(|c| {
+            use diesel::prelude::*;
+            use lingong::db::schema::outbox;
+            Ok(outbox::table.select(outbox::status).load(c)?)
+        })
+        .await
+        .unwrap();
+    assert!(statuses.iter().all(|s| s == "sent"), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn concurrent_workers_never_send_an_event_twice() {
+    let db_t = TestDb::new();
+    let db = lingong::db::Db::connect(&db_t.url, 6, Duration::from_secs(5)).unwrap();
+    db.migrate().unwrap();
+    enqueue(&db, 60);
+    let mailer = lingong::mail::Mailer::Memory(Default::default());
+    let mut tasks = Vec::new();
+    for w in 0..3 {
+        let (db, mailer) = (db.clone(), mailer.clone());
+        tasks.push(tokio::spawn(async move {
+            let name = format!("worker-{w}");
+            while lingong::mail::worker::run_once(&db, &mailer, "lingong <no-reply@lingong.localhost>", &name, Duration::from_secs(60)).await.unwrap() > 0 {}
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let sent = mailer.sent();
+    let mut ids: Vec<&str> = sent.iter().map(|m| m.message_id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(sent.len(), 60);
+    assert_eq!(ids.len(), 60, "no event was sent twice");
+}
