@@ -14,6 +14,7 @@ use futures_util::FutureExt;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{ApiError, Lang};
+use crate::listing::Rules;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
@@ -29,6 +30,7 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     pub bus: ChangeBus,
     pub mailer: Mailer,
+    pub rules: Arc<Rules>,
 }
 
 impl AppState {
@@ -65,7 +67,12 @@ impl AppState {
         db.on_change(move || announcer.announce());
         let engine = Arc::new(Engine::new(config.search.weights())?);
         let mailer = Mailer::from_config(&config.mail).context("mail transport")?;
-        Ok(AppState { config: Arc::new(config), db, redis, limiter, metrics: Metrics::new(), engine, bus, mailer })
+        let rules = Arc::new(if config.listing.rules_dir.is_empty() {
+            Rules::builtin()
+        } else {
+            Rules::load(std::path::Path::new(&config.listing.rules_dir)).map_err(|e| anyhow::anyhow!("listing.rules_dir: {e}"))?
+        });
+        Ok(AppState { config: Arc::new(config), db, redis, limiter, metrics: Metrics::new(), engine, bus, mailer, rules })
     }
 
     /// Starts the background work: the search engine and its followers, and the mail outbox worker.

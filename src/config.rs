@@ -19,6 +19,7 @@ pub struct Config {
     pub redis: RedisConfig,
     pub search: SearchConfig,
     pub moderation: ModerationConfig,
+    pub listing: ListingConfig,
     pub auth: AuthConfig,
     pub rate_limit: RateLimitConfig,
     pub mail: MailConfig,
@@ -72,6 +73,12 @@ impl SearchConfig {
             priority_group_boost: self.priority_group_boost,
         }
     }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ListingConfig {
+    /// A folder with `listing_rules.toml` and `wage_floors.toml` replacing the built-in ones.
+    pub rules_dir: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -200,6 +207,11 @@ impl Config {
         }
         if self.search.poll_interval_ms == 0 || self.search.expiry_interval_secs == 0 {
             return bad("search", "poll_interval_ms and expiry_interval_secs must be at least 1".into());
+        }
+        if !self.listing.rules_dir.is_empty() {
+            if let Err(e) = crate::listing::Rules::load(Path::new(&self.listing.rules_dir)) {
+                return bad("listing.rules_dir", e);
+            }
         }
         if self.moderation.report_hide_threshold < 1 || self.moderation.report_requests == 0 || self.moderation.report_window_secs == 0 {
             return bad("moderation", "report_hide_threshold, report_requests and report_window_secs must be at least 1".into());

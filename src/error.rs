@@ -64,7 +64,7 @@ impl Invalid {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
-    pub code: &'static str,
+    pub code: String,
     pub msg: Msg,
 }
 
@@ -78,7 +78,7 @@ impl FieldErrors {
     }
 
     pub fn add(&mut self, field: impl Into<String>, invalid: Invalid) {
-        self.0.push(FieldError { field: field.into(), code: invalid.code, msg: invalid.msg });
+        self.0.push(FieldError { field: field.into(), code: invalid.code.to_string(), msg: invalid.msg });
     }
 
     /// Keeps the value if valid, records the problem under `field` otherwise.
@@ -200,7 +200,7 @@ impl ApiError {
                 fields: self
                     .fields
                     .iter()
-                    .map(|f| FieldErrorBody { field: f.field.clone(), code: f.code.to_string(), message: f.msg.pick(lang).to_string() })
+                    .map(|f| FieldErrorBody { field: f.field.clone(), code: f.code.clone(), message: f.msg.pick(lang).to_string() })
                     .collect(),
             },
         }

@@ -14,6 +14,7 @@ use crate::db::{Db, write_transaction};
 use crate::domain::time::{now_utc, shanghai, to_display};
 use crate::domain::{CreditCode, PayUnit, Phone, Role};
 use crate::error::ApiError;
+use crate::listing::Rules;
 use crate::services::availability::{self, AvailabilityRequest, DatedWindowBody, WeeklyWindowBody, WindowsBody};
 use crate::services::accounts::{self, NewUser};
 use crate::services::districts::Districts;
@@ -63,14 +64,14 @@ const SHIFTS: &[ShiftSeed] = &[
     ShiftSeed { category: "elderly_care", title: "社区养老陪护（周末）", description: "到老人家中陪护、协助用餐和散步，记录健康情况。", requirements: "有耐心，持养老护理员证书者优先", pay_fen: 3000, unit: PayUnit::Hour, hours: 4, settlement: "weekly", employment: "part_time" },
     ShiftSeed { category: "parcel_sorting", title: "快递分拣员 夜班", description: "分拨中心包裹分拣、扫描、装袋，流水线作业。", requirements: "能上夜班，能站立工作", pay_fen: 2800, unit: PayUnit::Hour, hours: 8, settlement: "daily", employment: "gig" },
     ShiftSeed { category: "warehouse", title: "仓库装卸工", description: "货车装卸、理货上架，单次搬运不超过 25 公斤。", requirements: "身体健康，男女不限", pay_fen: 26000, unit: PayUnit::Day, hours: 8, settlement: "daily", employment: "gig" },
-    ShiftSeed { category: "kitchen_helper", title: "餐厅帮厨 午市", description: "协助厨师切配、备菜、洗碗，保持后厨卫生。", requirements: "持健康证，有餐饮经验优先", pay_fen: 2600, unit: PayUnit::Hour, hours: 4, settlement: "daily", employment: "part_time" },
-    ShiftSeed { category: "waiter", title: "餐厅服务员 周末兼职", description: "点餐、传菜、收台，周末客流高峰时段。", requirements: "普通话流利，服务热情", pay_fen: 2500, unit: PayUnit::Hour, hours: 4, settlement: "weekly", employment: "part_time" },
+    ShiftSeed { category: "kitchen_helper", title: "餐厅帮厨 午市", description: "协助厨师切配、备菜、洗碗，保持后厨卫生。", requirements: "持健康证，有餐饮经验优先", pay_fen: 2800, unit: PayUnit::Hour, hours: 4, settlement: "daily", employment: "part_time" },
+    ShiftSeed { category: "waiter", title: "餐厅服务员 周末兼职", description: "点餐、传菜、收台，周末客流高峰时段。", requirements: "普通话流利，服务热情", pay_fen: 2900, unit: PayUnit::Hour, hours: 4, settlement: "weekly", employment: "part_time" },
     ShiftSeed { category: "gardening", title: "绿化养护工", description: "道路绿化带修剪、浇水、除草，配发工具和防护用品。", requirements: "能户外作业", pay_fen: 24000, unit: PayUnit::Day, hours: 8, settlement: "daily", employment: "seasonal" },
     ShiftSeed { category: "moving", title: "居民搬家搬运工", description: "居民搬家，家具拆装和搬运，车辆由店家安排。", requirements: "身体强壮，有搬家经验优先", pay_fen: 30000, unit: PayUnit::Shift, hours: 6, settlement: "daily", employment: "gig" },
     ShiftSeed { category: "event_staff", title: "展会布展助理", description: "展台搭建协助、物料搬运、现场引导。", requirements: "守时，能配合团队", pay_fen: 25000, unit: PayUnit::Day, hours: 8, settlement: "on_completion", employment: "temporary" },
     ShiftSeed { category: "promotion", title: "商场促销员", description: "商场新品推广，向顾客介绍产品，发放试用装。", requirements: "表达清楚，形象整洁", pay_fen: 2800, unit: PayUnit::Hour, hours: 4, settlement: "weekly", employment: "part_time" },
     ShiftSeed { category: "delivery", title: "同城配送骑手（高峰时段）", description: "午晚高峰同城配送，电动车由站点提供。", requirements: "熟悉本地道路，会使用手机导航", pay_fen: 800, unit: PayUnit::Piece, hours: 4, settlement: "daily", employment: "gig" },
-    ShiftSeed { category: "data_entry", title: "资料录入员", description: "纸质档案录入电脑，核对信息。", requirements: "会使用电脑，打字准确", pay_fen: 2500, unit: PayUnit::Hour, hours: 4, settlement: "biweekly", employment: "part_time" },
+    ShiftSeed { category: "data_entry", title: "资料录入员", description: "纸质档案录入电脑，核对信息。", requirements: "会使用电脑，打字准确", pay_fen: 2900, unit: PayUnit::Hour, hours: 4, settlement: "biweekly", employment: "part_time" },
     ShiftSeed { category: "housekeeping", title: "钟点工 做饭收纳", description: "为家庭做午饭和晚饭，整理收纳。", requirements: "会做家常菜，爱干净", pay_fen: 4000, unit: PayUnit::Hour, hours: 3, settlement: "daily", employment: "gig" },
     ShiftSeed { category: "construction_helper", title: "装修小工", description: "协助师傅搬运材料、清理现场。", requirements: "能吃苦，有工地经验优先", pay_fen: 25000, unit: PayUnit::Day, hours: 8, settlement: "daily", employment: "gig" },
 ];
@@ -144,6 +145,7 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
             bar.inc(1);
         }
         bar.set_message("shifts");
+        let rules = Rules::builtin();
         for i in 0..60 {
             let (employer, city) = &employer_rows[i % employer_rows.len()];
             let t = &SHIFTS[(i * 7 + i / 15) % SHIFTS.len()];
@@ -172,9 +174,11 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
                 employment_type: Some(t.employment.into()),
                 take_mode: Some(if i % 4 == 0 { "instant" } else { "apply" }.into()),
                 valid_through: Some(to_display(start).to_rfc3339()),
+                probation_days: None,
             };
             let valid = shifts::validate(conn, &req, now)?;
-            shifts::create(conn, employer, &valid, now)?;
+            let verdict = shifts::verdict(&rules, employer, &valid);
+            shifts::create(conn, employer, &valid, &verdict, now)?;
             bar.inc(1);
         }
         bar.set_message("workers");

@@ -34,7 +34,6 @@ struct RulesFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RequiredSection {
-    #[allow(dead_code)]
     source: String,
     fields: Vec<RequiredEntry>,
 }
@@ -50,19 +49,20 @@ struct RequiredEntry {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FeesSection {
-    #[allow(dead_code)]
     source: String,
     strict: Vec<String>,
     ambiguous: Vec<String>,
     verbs: Vec<String>,
     strong_verbs: Vec<String>,
     deposit_verbs: Vec<String>,
+    self_pay_verbs: Vec<String>,
     negations: Vec<String>,
     fillers: Vec<String>,
     employer_pays: Vec<String>,
     third_party: Vec<String>,
     worker_target: Vec<String>,
     warnings: Vec<String>,
+    soften: Vec<String>,
     joiners: Vec<String>,
     neutral: Vec<String>,
     window: usize,
@@ -76,7 +76,6 @@ struct FeesSection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AgeSection {
-    #[allow(dead_code)]
     source: String,
     minimum_legal: u32,
     review_if_upper_below: u32,
@@ -92,7 +91,6 @@ struct AgeSection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ContactSection {
-    #[allow(dead_code)]
     source: String,
     code: String,
     severity: Severity,
@@ -107,7 +105,6 @@ struct ContactSection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PartTimeSection {
-    #[allow(dead_code)]
     source: String,
     max_daily_hours: f64,
     max_weekly_hours: f64,
@@ -117,7 +114,6 @@ struct PartTimeSection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WagesSection {
-    #[allow(dead_code)]
     source: String,
     piece_rate: PieceRate,
 }
@@ -207,13 +203,28 @@ pub(super) fn compile(rules_src: &str, rules_name: &str, floors_src: &str, floor
     let f: FloorsFile = parse(floors_src, floors_name)?;
     let file = rules_name;
 
+    // Every section names its legal source.
+    for (entry, source) in [
+        ("required.source", &r.required.source),
+        ("fees.source", &r.fees.source),
+        ("age.source", &r.age.source),
+        ("contact.source", &r.contact.source),
+        ("part_time.source", &r.part_time.source),
+        ("wages.source", &r.wages.source),
+    ] {
+        nonblank(source, file, entry)?;
+    }
+
     // Required content.
     let mut required = Vec::new();
     let mut seen = HashSet::new();
     for (i, e) in r.required.fields.iter().enumerate() {
         let entry = format!("required.fields[{i}]");
         let field = FieldName::parse(e.field.trim()).ok_or_else(|| {
-            format!("{file}: {entry}: unknown field {:?} (title, description, requirements, employer_description, headcount, address, pay, valid_through)", e.field)
+            format!(
+                "{file}: {entry}: unknown field {:?} (title, description, requirements, employer_description, headcount, address, pay, valid_through)",
+                e.field
+            )
         })?;
         if !seen.insert(e.field.trim().to_string()) {
             return Err(format!("{file}: {entry}: {:?} is listed twice", e.field));
@@ -223,18 +234,20 @@ pub(super) fn compile(rules_src: &str, rules_name: &str, floors_src: &str, floor
 
     // Charges to workers: one dictionary, each word of one kind.
     let fe = &r.fees;
-    let lists: [(&str, &Vec<String>, Kind); 13] = [
+    let lists: [(&str, &Vec<String>, Kind); 15] = [
         ("strict", &fe.strict, Kind::Fee { strict: true }),
         ("ambiguous", &fe.ambiguous, Kind::Fee { strict: false }),
         ("verbs", &fe.verbs, Kind::Verb(VerbClass::Plain)),
         ("strong_verbs", &fe.strong_verbs, Kind::Verb(VerbClass::Strong)),
         ("deposit_verbs", &fe.deposit_verbs, Kind::Verb(VerbClass::Deposit)),
+        ("self_pay_verbs", &fe.self_pay_verbs, Kind::Verb(VerbClass::SelfPay)),
         ("negations", &fe.negations, Kind::Neg),
         ("fillers", &fe.fillers, Kind::Filler),
         ("employer_pays", &fe.employer_pays, Kind::EmployerPays),
         ("third_party", &fe.third_party, Kind::ThirdParty),
         ("worker_target", &fe.worker_target, Kind::WorkerTarget),
         ("warnings", &fe.warnings, Kind::Warning),
+        ("soften", &fe.soften, Kind::Soften),
         ("joiners", &fe.joiners, Kind::Joiner),
         ("neutral", &fe.neutral, Kind::Neutral),
     ];
@@ -311,7 +324,6 @@ pub(super) fn compile(rules_src: &str, rules_name: &str, floors_src: &str, floor
             employment_types,
         });
     }
-    let probation_code = "part_time_probation".to_string();
 
     // Age.
     let a = &r.age;
@@ -333,7 +345,7 @@ pub(super) fn compile(rules_src: &str, rules_name: &str, floors_src: &str, floor
     // Contact details.
     let c = &r.contact;
     let mut id_keywords = words(&c.id_keywords, file, "contact.id_keywords")?;
-    id_keywords.sort_by(|a, b| b.len().cmp(&a.len()));
+    id_keywords.sort_by_key(|w| std::cmp::Reverse(w.len()));
     let id_separators = words(&c.id_separators, file, "contact.id_separators")?
         .into_iter()
         .map(|w| if w.len() == 1 { Ok(w[0]) } else { Err(format!("{file}: contact.id_separators: {:?} is not one character", w.iter().collect::<String>())) })
@@ -367,7 +379,6 @@ pub(super) fn compile(rules_src: &str, rules_name: &str, floors_src: &str, floor
         max_daily_hours: pt.max_daily_hours,
         max_weekly_hours: pt.max_weekly_hours,
         max_settlement_days: pt.max_settlement_days,
-        probation_code,
     };
 
     let floors = compile_floors(&f, floors_name)?;
@@ -375,7 +386,9 @@ pub(super) fn compile(rules_src: &str, rules_name: &str, floors_src: &str, floor
 }
 
 fn check_date(s: &str, file: &str, entry: &str) -> Result<String, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map(|_| s.trim().to_string()).map_err(|_| format!("{file}: {entry}.effective: {s:?} is not a date like 2025-07-01"))
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map(|_| s.trim().to_string())
+        .map_err(|_| format!("{file}: {entry}.effective: {s:?} is not a date like 2025-07-01"))
 }
 
 /// Sanity bounds for an hourly figure: 1 元 to 1000 元.

@@ -18,7 +18,7 @@
 //! `config/wage_floors.toml`; [`Rules::builtin`] compiles both in, [`Rules::load`] reads edited
 //! copies from disk so staff can extend them without a rebuild.
 //!
-//! ```ignore
+//! ```text
 //! let rules = Rules::shared();
 //! let findings = rules.check(&Posting::from_shift(&shift, &employer.description));
 //! match decide(&findings, employer.verified) { Decision::Publish => …, Decision::Review => …, Decision::Refuse => … }
@@ -158,8 +158,8 @@ pub struct Posting<'a> {
 }
 
 impl<'a> Posting<'a> {
-    /// A posting from a validated shift and the employer's description; no probation, no hours
-    /// booked elsewhere (set those fields afterwards when known).
+    /// A posting from a validated shift and the employer's description, with no hours booked
+    /// elsewhere (set `weekly_hours_with_employer` afterwards when known).
     pub fn from_shift(s: &'a ValidShift, employer_description: &'a str) -> Posting<'a> {
         Posting {
             title: &s.title,
@@ -174,7 +174,7 @@ impl<'a> Posting<'a> {
             settlement: Some(s.settlement),
             employment_type: Some(s.employment_type),
             valid_through: Some(s.valid_through),
-            probation_days: None,
+            probation_days: (s.probation_days > 0).then_some(s.probation_days as i64),
             weekly_hours_with_employer: 0.0,
         }
     }
@@ -226,7 +226,9 @@ impl Rules {
     pub fn check(&self, p: &Posting) -> Vec<Finding> {
         let mut out = Vec::new();
         rules::required(&self.required, p, &mut out);
-        for (field, s) in [("title", p.title), ("description", p.description), ("requirements", p.requirements), ("employer_description", p.employer_description)] {
+        for (field, s) in
+            [("title", p.title), ("description", p.description), ("requirements", p.requirements), ("employer_description", p.employer_description)]
+        {
             if s.trim().is_empty() {
                 continue;
             }
@@ -240,7 +242,7 @@ impl Rules {
         rules::part_time(&self.part_time, p, &mut out);
         let mut seen = std::collections::HashSet::new();
         out.retain(|f| seen.insert((f.code.clone(), f.field.clone(), f.matched.clone())));
-        out.sort_by(|a, b| b.severity.cmp(&a.severity));
+        out.sort_by_key(|f| std::cmp::Reverse(f.severity));
         out
     }
 

@@ -178,7 +178,7 @@ enum Outcome {
 /// Judges the fee list at tokens `a..=b`. Returns the outcome, the tokens to quote, and the
 /// governing verb if one was found.
 fn judge_list(cfg: &FeeRules, toks: &[Tok], a: usize, b: usize, warning: bool) -> (Outcome, usize, usize, Option<usize>) {
-    let (mut verb_demand, mut verb_cancel, mut strong, mut weak, mut amount) = (false, false, warning, false, false);
+    let (mut verb_demand, mut verb_cancel, mut strong, mut weak, mut amount) = (false, false, false, false, false);
     let (mut qs, mut qe, mut verb) = (a, b, None);
     let zero = |t: &Tok| matches!(t.kind, TokKind::Amount(v) | TokKind::Number(v) if v == 0.0);
 
@@ -296,7 +296,10 @@ fn judge_list(cfg: &FeeRules, toks: &[Tok], a: usize, b: usize, warning: bool) -
     }
 
     let strong = strong || verb_cancel;
-    let outcome = if verb_demand && strong {
+    // A warning about scams (凡收取押金的均为诈骗) talks about fees without asking for one.
+    let outcome = if warning {
+        Outcome::Cancelled
+    } else if verb_demand && strong {
         Outcome::Contradiction
     } else if verb_demand {
         Outcome::Demand
@@ -316,10 +319,16 @@ fn judge_list(cfg: &FeeRules, toks: &[Tok], a: usize, b: usize, warning: bool) -
 
 /// Finds fee words, deposits and payment demands in every clause of one field.
 pub(crate) fn fees(cfg: &FeeRules, text: &Prepared, field: &str, out: &mut Vec<Finding>) {
-    for &clause in &text.clauses {
+    for (ci, &clause) in text.clauses.iter().enumerate() {
         let toks = tokenize(&cfg.dict, &text.norm, clause);
+        // A short clause that is only a negation answers the one before: 押金？没有！
+        let answered_no = text
+            .clauses
+            .get(ci + 1)
+            .is_some_and(|&(s, e)| e - s <= 4 && tokenize(&cfg.dict, &text.norm, (s, e)).first().is_some_and(|t| t.kind == TokKind::Word(Kind::Neg)));
         let has = |k: Kind| toks.iter().any(|t| t.kind == TokKind::Word(k));
-        let (third, worker, warning, employer) = (has(Kind::ThirdParty), has(Kind::WorkerTarget), has(Kind::Warning), has(Kind::EmployerPays));
+        let worker = has(Kind::WorkerTarget) || has(Kind::Verb(VerbClass::SelfPay));
+        let (third, warning, employer, soften) = (has(Kind::ThirdParty), has(Kind::Warning), has(Kind::EmployerPays), has(Kind::Soften));
         let mut used_verbs = HashSet::new();
         let mut hits: Vec<(Severity, usize, usize)> = Vec::new();
 
@@ -356,10 +365,11 @@ pub(crate) fn fees(cfg: &FeeRules, text: &Prepared, field: &str, out: &mut Vec<F
                     (false, false) => Some(Severity::Review),
                 },
                 Outcome::Contradiction if strict || worker => Some(Severity::Review),
-                Outcome::Bare if strict => Some(Severity::Review),
+                Outcome::Bare if strict && !answered_no => Some(Severity::Review),
                 _ => None,
             };
             if let Some(s) = severity {
+                let s = if soften { Severity::Review } else { s };
                 hits.push((s, toks[qs.min(i)].start, toks[qe.max(b)].end));
             }
             i = b + 1;
@@ -391,7 +401,7 @@ pub(crate) fn fees(cfg: &FeeRules, text: &Prepared, field: &str, out: &mut Vec<F
                     }
                 }
                 let Some(end) = end else { continue };
-                let severity = if class == VerbClass::Deposit || worker { Severity::Refuse } else { Severity::Review };
+                let severity = if (class == VerbClass::Deposit || worker) && !soften { Severity::Refuse } else { Severity::Review };
                 hits.push((severity, t.start, end));
             }
         }
@@ -432,10 +442,10 @@ impl PhraseRule {
 
 pub(crate) fn phrases(rules: &[PhraseRule], text: &Prepared, field: &str, employment_type: Option<EmploymentType>, out: &mut Vec<Finding>) {
     for rule in rules {
-        if let Some(types) = &rule.employment_types {
-            if !employment_type.is_some_and(|t| types.contains(&t)) {
-                continue;
-            }
+        if let Some(types) = &rule.employment_types
+            && !employment_type.is_some_and(|t| types.contains(&t))
+        {
+            continue;
         }
         for &clause in &text.clauses {
             for pattern in &rule.patterns {
@@ -510,9 +520,10 @@ pub(crate) fn age(cfg: &AgeRules, text: &Prepared, field: &str, out: &mut Vec<Fi
             } else {
                 continue;
             };
-            // Someone else's age: 照顾3岁以下婴幼儿.
-            let tail = (end..(end + 5).min(ce)).any(|i| cfg.others.iter().any(|w| starts_with_at(t, i, ce, w)));
-            if tail || [lower, upper].iter().flatten().any(|&v| !(1.0..=120.0).contains(&v)) {
+            // Someone else's age: 照顾3岁以下婴幼儿, 宝宝满3岁.
+            let near = start.saturating_sub(5).max(cs)..(end + 5).min(ce);
+            let others = near.clone().any(|i| cfg.others.iter().any(|w| starts_with_at(t, i, near.end, w)));
+            if others || [lower, upper].iter().flatten().any(|&v| !(1.0..=120.0).contains(&v)) {
                 continue;
             }
             let q = text.quote(start, end);
@@ -587,7 +598,7 @@ pub(crate) fn contact(cfg: &ContactRules, text: &Prepared, field: &str, out: &mu
             spans.push((i, j));
             i = j;
         } else {
-            i += kw.len();
+            i += 1;
         }
     }
     // Mobile numbers: 11 digits, maybe written 138-0000-0001 or +86 138 0000 0001.
@@ -611,10 +622,12 @@ pub(crate) fn contact(cfg: &ContactRules, text: &Prepared, field: &str, out: &mu
             _ => None,
         };
         let followed_by_letter = j < n && t[j].is_ascii_alphabetic();
-        if let Some(d) = number {
-            if !followed_by_letter && cfg.mobile_prefixes.iter().any(|p| d.starts_with(p)) && !spans.iter().any(|&(s, e)| s < j && i < e) {
-                spans.push((i, j));
-            }
+        if let Some(d) = number
+            && !followed_by_letter
+            && cfg.mobile_prefixes.iter().any(|p| d.starts_with(p))
+            && !spans.iter().any(|&(s, e)| s < j && i < e)
+        {
+            spans.push((i, j));
         }
         i = j.max(i + 1);
     }
@@ -633,7 +646,6 @@ pub(crate) struct PartTimeRules {
     pub max_daily_hours: f64,
     pub max_weekly_hours: f64,
     pub max_settlement_days: i64,
-    pub probation_code: String,
 }
 
 /// Beijing time; China keeps UTC+8 all year.
@@ -656,7 +668,8 @@ pub(crate) fn seconds_by_local_day(slots: &[TimeSlot]) -> BTreeMap<NaiveDate, i6
     days
 }
 
-fn hours(secs: i64) -> String {
+/// Seconds as hours without trailing zeros: 14400 → "4", 16200 → "4.5".
+pub(crate) fn hours(secs: i64) -> String {
     let h = secs as f64 / 3600.0;
     let s = format!("{h:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -746,7 +759,7 @@ pub(crate) fn part_time(cfg: &PartTimeRules, p: &Posting, out: &mut Vec<Finding>
     }
     if let Some(d) = p.probation_days.filter(|&d| d > 0) {
         out.push(finding(
-            &cfg.probation_code,
+            "part_time_probation",
             Severity::Refuse,
             Msg::new(
                 format!("非全日制用工双方当事人不得约定试用期（劳动合同法第七十条），本岗位设置了{d}天试用期"),

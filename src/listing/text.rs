@@ -255,12 +255,16 @@ pub(crate) enum VerbClass {
     Plain,
     Strong,
     Deposit,
+    /// The worker pays (自理, 个人承担).
+    SelfPay,
 }
 
 /// What a dictionary word is to the fee rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
-    Fee { strict: bool },
+    Fee {
+        strict: bool,
+    },
     Verb(VerbClass),
     Neg,
     Filler,
@@ -268,6 +272,8 @@ pub(crate) enum Kind {
     ThirdParty,
     WorkerTarget,
     Warning,
+    /// A credential the worker pays for personally: demands are only reviewed.
+    Soften,
     Joiner,
     Neutral,
 }
@@ -286,7 +292,7 @@ impl Dict {
             return if *k == kind { Ok(()) } else { Err(*k) };
         }
         list.push((word, kind));
-        list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        list.sort_by_key(|w| std::cmp::Reverse(w.0.len()));
         Ok(())
     }
 
@@ -328,8 +334,10 @@ pub(crate) fn tokenize(dict: &Dict, text: &[char], (s, e): (usize, usize)) -> Ve
             i = j;
             continue;
         }
-        if text[i].is_ascii_digit() {
-            if let Some((j, v, _)) = number_at(text, i, e) {
+        if let Some((j, v, arabic)) = number_at(text, i, e) {
+            // Arabic numbers, and Chinese numbers that are clearly numbers (两百, 三十), not 一 of 一律.
+            let cn_number = !arabic && j - i >= 2 && text[i..j].iter().any(|c| "十百千万拾佰仟".contains(*c));
+            if arabic || cn_number {
                 out.push(Tok { kind: TokKind::Number(v), start: i, end: j });
                 i = j;
                 continue;
@@ -388,7 +396,7 @@ impl Pattern {
                         let name: String = chars[i + 1..close].iter().collect();
                         let list = vars.get(&name).ok_or_else(|| format!("pattern {src:?}: no list [vars] {name}"))?;
                         let mut alts = list.clone();
-                        alts.sort_by(|a, b| b.len().cmp(&a.len()));
+                        alts.sort_by_key(|w| std::cmp::Reverse(w.len()));
                         elems.push(Elem::Alt(alts));
                         i = close;
                     }
@@ -455,7 +463,7 @@ mod tests {
         assert_eq!(clauses, vec!["押金200元", "vx:zhang", "包吃住", "工资日结"]);
         let (s, e) = p.clauses[1];
         assert_eq!(p.quote(s, e), "ＶＸ：Zhang");
-        assert_eq!(p.quote(0, 5), "押金 200元");
+        assert_eq!(p.quote(p.clauses[0].0, p.clauses[0].1), "押金 200元");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::rules::hours;
 use super::{Finding, Posting, Severity};
 use crate::domain::PayUnit;
 use crate::error::Msg;
@@ -60,11 +61,6 @@ pub(crate) fn yuan(fen: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-fn hours(secs: i64) -> String {
-    let s = format!("{:.2}", secs as f64 / 3600.0);
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 pub(crate) fn check(floors: &WageFloors, piece_rate: PieceRate, p: &Posting, out: &mut Vec<Finding>) {
     let (Some(pay), Some(adcode)) = (p.pay, p.adcode) else { return };
     let Some(floor) = floors.lookup(adcode) else { return };
@@ -102,7 +98,12 @@ pub(crate) fn check(floors: &WageFloors, piece_rate: PieceRate, p: &Posting, out
             .iter()
             .map(|s| {
                 let secs = (s.end - s.start).num_seconds();
-                (pay.amount_fen, secs, format!("每班{}元、该班{}小时", yuan(pay.amount_fen as f64), hours(secs)), format!("{} yuan a shift of {} hours", yuan(pay.amount_fen as f64), hours(secs)))
+                (
+                    pay.amount_fen,
+                    secs,
+                    format!("每班{}元、该班{}小时", yuan(pay.amount_fen as f64), hours(secs)),
+                    format!("{} yuan a shift of {} hours", yuan(pay.amount_fen as f64), hours(secs)),
+                )
             })
             .collect(),
         PayUnit::Day => {

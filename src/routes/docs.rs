@@ -15,7 +15,7 @@ use crate::routes::{auth, availability, categories, districts, employers, modera
         auth::register, auth::login, auth::logout, auth::me,
         employers::put_me, employers::get_me, employers::get_one, employers::verify,
         workers::put_me, workers::get_me, workers::get_one,
-        shifts::create, shifts::get_one, shifts::update, shifts::close, shifts::list_mine,
+        shifts::create, shifts::check, shifts::get_one, shifts::update, shifts::close, shifts::list_mine,
         availability::create, availability::get_one, availability::update, availability::delete, availability::list_mine,
         categories::list, categories::create,
         districts::search,

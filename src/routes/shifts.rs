@@ -12,10 +12,12 @@ use crate::error::{ApiError, ErrorBody};
 use crate::ratelimit::Budget;
 use crate::routes::extract::{JsonBody, PageQuery, page};
 use crate::routes::{Page, created, resource};
+use crate::listing::{Decision, Finding, Severity, Verdict};
 use crate::services::shifts::{self, ShiftRequest, ShiftView};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/shifts").route(web::post().to(create)))
+        .service(resource("/shifts/check").route(web::post().to(check)))
         .service(resource("/shifts/{id}").route(web::get().to(get_one)).route(web::patch().to(update)))
         .service(resource("/shifts/{id}/close").route(web::post().to(close)))
         .service(resource("/employers/me/shifts").route(web::get().to(list_mine)));
@@ -33,6 +35,7 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: JsonBody) 
     let rl = &state.config.rate_limit;
     let budget = Budget { name: "shift_create", limit: rl.shift_creates, window: Duration::from_secs(rl.shift_create_window_secs) };
     state.limiter.hit(budget, &format!("user:{}", user.id)).await?;
+    let rules = state.rules.clone();
     let view = state
         .db
         .tx(move |conn| {
@@ -40,11 +43,43 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: JsonBody) 
             let employer = shifts::require_employer(conn, user.id)?;
             shifts::refuse_if_blocked(&employer)?;
             let valid = shifts::validate(conn, &request, now)?;
-            let row = shifts::create(conn, &employer, &valid, now)?;
+            let verdict = shifts::verdict(&rules, &employer, &valid);
+            let row = shifts::create(conn, &employer, &valid, &verdict, now)?;
             shifts::view(conn, row)
         })
         .await?;
     Ok(created(view))
+}
+
+/// What a posting would get from this employer — `publish`, `review` or `refuse` — with every
+/// finding explained. Same body as `POST /shifts`; nothing is stored.
+#[utoipa::path(post, operation_id = "shifts_check", path = "/api/v1/shifts/check", tag = "shifts", security(("bearer" = [])), request_body = ShiftRequest,
+    responses((status = 200, body = Verdict), (status = 403, body = ErrorBody), (status = 409, description = "no employer profile yet", body = ErrorBody), (status = 422, description = "a listing charge (`posting_is_free`) or a wrongly typed field", body = ErrorBody)))]
+pub async fn check(state: web::Data<AppState>, user: AuthUser, body: JsonBody) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Employer])?;
+    shifts::refuse_listing_charges(&body.0)?;
+    let request: ShiftRequest = body.parse()?;
+    let rules = state.rules.clone();
+    let verdict = state
+        .db
+        .run(move |conn| {
+            let employer = shifts::require_employer(conn, user.id)?;
+            match shifts::validate(conn, &request, now_utc()) {
+                Ok(valid) => Ok(shifts::verdict(&rules, &employer, &valid)),
+                // Fields that do not even validate are findings too: a station fixing a posting
+                // wants one list of everything to change.
+                Err(e) => Ok(Verdict {
+                    decision: Decision::Refuse,
+                    findings: e
+                        .fields
+                        .into_iter()
+                        .map(|f| Finding { code: f.code, severity: Severity::Refuse, message: f.msg, matched: None, field: Some(f.field) })
+                        .collect(),
+                }),
+            }
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(verdict))
 }
 
 /// One shift. Unpublished shifts are visible to their owner and staff only.
@@ -80,10 +115,11 @@ pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
     shifts::refuse_listing_charges(&body.0)?;
     let patch: ShiftRequest = body.parse()?;
     let id = id.into_inner();
+    let rules = state.rules.clone();
     let view = state
         .db
         .tx(move |conn| {
-            let row = shifts::update(conn, user.id, id, &patch, now_utc())?;
+            let row = shifts::update(conn, &rules, user.id, id, &patch, now_utc())?;
             shifts::view(conn, row)
         })
         .await?;

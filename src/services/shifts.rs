@@ -15,6 +15,7 @@ use crate::domain::{BoundedText, EmploymentType, GeoPoint, Pay, PayUnit, Settlem
 use crate::error::{ApiError, FieldErrors, Invalid};
 use crate::services::employers::{self as employers_svc, EmployerRow, resolve_adcode};
 use crate::services::search_log::{self, Entity};
+use crate::listing::{Decision, Posting, Rules, Severity, Verdict};
 use crate::services::workers::PayBody;
 
 /// Longest a posting may stay open without being refreshed (有效期).
@@ -57,6 +58,8 @@ pub struct ShiftRequest {
     pub take_mode: Option<String>,
     /// 有效期: RFC 3339 with offset, within 180 days.
     pub valid_through: Option<String>,
+    /// 试用期 in days, if the posting sets one (none is allowed for part-time work).
+    pub probation_days: Option<i64>,
 }
 
 /// Keys that would attach a price to a listing. Posting is free for everyone (国办发〔2020〕27号,
@@ -78,7 +81,7 @@ pub fn refuse_listing_charges(raw: &serde_json::Value) -> Result<(), ApiError> {
     for k in found {
         err.fields.push(crate::error::FieldError {
             field: k.to_string(),
-            code: "posting_is_free",
+            code: "posting_is_free".into(),
             msg: crate::error::Msg::new("岗位信息免费发布，不接受收费字段", "listings are free; charge fields are not accepted"),
         });
     }
@@ -102,6 +105,7 @@ pub struct ValidShift {
     pub employment_type: EmploymentType,
     pub take_mode: TakeMode,
     pub valid_through: NaiveDateTime,
+    pub probation_days: i32,
 }
 
 fn text(errs: &mut FieldErrors, field: &str, v: &Option<String>, min: usize, max: usize) -> Option<String> {
@@ -189,8 +193,17 @@ pub fn validate(conn: &mut DbConn, r: &ShiftRequest, now: NaiveDateTime) -> Resu
             Ok(t) => Some(t),
         },
     };
+    let probation_days = match r.probation_days {
+        None => Some(0),
+        Some(d) if (0..=180).contains(&d) => Some(d as i32),
+        Some(_) => {
+            errs.add("probation_days", Invalid::new("out_of_range", "试用期应在 0 到 180 天之间", "probation_days must be 0 to 180"));
+            None
+        }
+    };
     errs.into_result()?;
     Ok(ValidShift {
+        probation_days: probation_days.expect("checked"),
         title: title.expect("checked"),
         description: description.expect("checked"),
         requirements: requirements.expect("checked"),
@@ -271,6 +284,7 @@ struct ShiftFields<'a> {
     employment_type: &'a str,
     take_mode: &'a str,
     valid_through: NaiveDateTime,
+    probation_days: i32,
 }
 
 impl<'a> ShiftFields<'a> {
@@ -291,13 +305,48 @@ impl<'a> ShiftFields<'a> {
             employment_type: v.employment_type.as_str(),
             take_mode: v.take_mode.as_str(),
             valid_through: v.valid_through,
+            probation_days: v.probation_days,
         }
     }
 }
 
-/// A new posting from a verified employer is published at once; any other waits for review.
-pub fn initial_status(employer: &EmployerRow) -> ShiftStatus {
-    if employer.verified { ShiftStatus::Published } else { ShiftStatus::PendingReview }
+/// What the free-listing rules say about this posting from this employer. The weekly part-time
+/// limit is checked per posting here; across one worker's engagements it belongs to the
+/// engagement workflow.
+pub fn verdict(rules: &Rules, employer: &EmployerRow, v: &ValidShift) -> Verdict {
+    let mut p = Posting::from_shift(v, &employer.description);
+    p.probation_days = (v.probation_days > 0).then_some(v.probation_days as i64);
+    rules.evaluate(&p, employer.verified)
+}
+
+/// Refused postings are never stored: the error names each finding and quotes what triggered it.
+pub fn refuse(verdict: &Verdict) -> Result<(), ApiError> {
+    if verdict.decision != Decision::Refuse {
+        return Ok(());
+    }
+    let mut err = ApiError::new(
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "posting_refused",
+        "岗位信息不符合发布规定，请按提示修改后再提交",
+        "the posting breaks the listing rules; fix what is listed and submit again",
+    );
+    for f in verdict.findings.iter().filter(|f| f.severity == Severity::Refuse) {
+        err.fields.push(crate::error::FieldError {
+            field: f.field.clone().unwrap_or_else(|| "posting".into()),
+            code: f.code.clone(),
+            msg: f.message.clone(),
+        });
+    }
+    Err(err)
+}
+
+/// Published at once when the rules found nothing and the employer is verified; otherwise reviewed.
+pub fn status_for(verdict: &Verdict) -> ShiftStatus {
+    if verdict.decision == Decision::Publish { ShiftStatus::Published } else { ShiftStatus::PendingReview }
+}
+
+fn risk(verdict: &Verdict) -> i32 {
+    verdict.findings.iter().map(|f| if f.severity == Severity::Refuse { 2 } else { 1 }).max().unwrap_or(0)
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -355,6 +404,7 @@ impl ShiftRow {
             employment_type: Some(self.employment_type.clone()),
             take_mode: Some(self.take_mode.clone()),
             valid_through: Some(to_display(self.valid_through).to_rfc3339()),
+            probation_days: Some(self.probation_days as i64),
         }
     }
 }
@@ -511,8 +561,9 @@ pub fn refuse_if_blocked(employer: &EmployerRow) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub fn create(conn: &mut DbConn, employer: &EmployerRow, v: &ValidShift, now: NaiveDateTime) -> Result<ShiftRow, ApiError> {
-    let status = initial_status(employer);
+pub fn create(conn: &mut DbConn, employer: &EmployerRow, v: &ValidShift, verdict: &Verdict, now: NaiveDateTime) -> Result<ShiftRow, ApiError> {
+    refuse(verdict)?;
+    let status = status_for(verdict);
     let id: i64 = diesel::insert_into(shifts::table)
         .values((
             ShiftFields::of(v),
@@ -521,6 +572,8 @@ pub fn create(conn: &mut DbConn, employer: &EmployerRow, v: &ValidShift, now: Na
             shifts::created_at.eq(now),
             shifts::updated_at.eq(now),
             shifts::published_at.eq((status == ShiftStatus::Published).then_some(now)),
+            shifts::findings.eq(serde_json::to_string(&verdict.findings).expect("serializable")),
+            shifts::risk.eq(risk(verdict)),
         ))
         .returning(shifts::id)
         .get_result(conn)?;
@@ -540,7 +593,7 @@ pub fn owned(conn: &mut DbConn, user_id: i64, shift_id: i64) -> Result<(Employer
 }
 
 /// Merges `patch` over the stored posting, validates the whole, and stores it.
-pub fn update(conn: &mut DbConn, user_id: i64, shift_id: i64, patch: &ShiftRequest, now: NaiveDateTime) -> Result<ShiftRow, ApiError> {
+pub fn update(conn: &mut DbConn, rules: &Rules, user_id: i64, shift_id: i64, patch: &ShiftRequest, now: NaiveDateTime) -> Result<ShiftRow, ApiError> {
     let (employer, shift) = owned(conn, user_id, shift_id)?;
     refuse_if_blocked(&employer)?;
     let status = shift.status();
@@ -552,7 +605,7 @@ pub fn update(conn: &mut DbConn, user_id: i64, shift_id: i64, patch: &ShiftReque
     macro_rules! take {
         ($($f:ident),+) => { $(if patch.$f.is_some() { merged.$f = patch.$f.clone(); })+ };
     }
-    take!(title, description, requirements, category, headcount, address, lat, lng, adcode, slots, pay, settlement, employment_type, take_mode, valid_through);
+    take!(title, description, requirements, category, headcount, address, lat, lng, adcode, slots, pay, settlement, employment_type, take_mode, valid_through, probation_days);
     if patch.slots.is_none() {
         // Slots already over stay on record but are not re-validated as new ones.
         merged.slots = Some(
@@ -567,7 +620,11 @@ pub fn update(conn: &mut DbConn, user_id: i64, shift_id: i64, patch: &ShiftReque
         merged.adcode = None; // re-infer the district for the new point
     }
     let v = validate(conn, &merged, now)?;
-    let new_status = if status == ShiftStatus::Draft { status } else { initial_status(&employer) };
+    // Every change is judged again; a change that raises a finding, or any change from an
+    // unverified employer, sends a published shift back to review.
+    let verdict = verdict(rules, &employer, &v);
+    refuse(&verdict)?;
+    let new_status = if status == ShiftStatus::Draft { status } else { status_for(&verdict) };
     diesel::update(shifts::table.find(shift_id))
         .set((
             ShiftFields::of(&v),
@@ -578,6 +635,10 @@ pub fn update(conn: &mut DbConn, user_id: i64, shift_id: i64, patch: &ShiftReque
                 (ShiftStatus::Published, None) => Some(now),
                 _ => None,
             }),
+            shifts::findings.eq(serde_json::to_string(&verdict.findings).expect("serializable")),
+            shifts::risk.eq(risk(&verdict)),
+            shifts::rejection_code.eq(None::<String>),
+            shifts::rejection_reason.eq(None::<String>),
         ))
         .execute(conn)?;
     if patch.slots.is_some() {

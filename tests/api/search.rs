@@ -224,7 +224,7 @@ async fn workers_see_shifts_they_can_reach_in_time() {
     other_kind["category"] = json!("security");
     let _other = post(&app, &employer, other_kind).await;
     let mut cheap = near.clone();
-    cheap["pay"] = json!({"amount_fen": 2000, "unit": "hour"});
+    cheap["pay"] = json!({"amount_fen": 2800, "unit": "hour"});
     let cheap_id = post(&app, &employer, cheap).await;
 
     let (worker, _) = app.worker().await;
@@ -233,9 +233,11 @@ async fn workers_see_shifts_they_can_reach_in_time() {
     avail["lng"] = json!(116.46);
     avail["radius_km"] = json!(5);
     avail["categories"] = json!(["cleaning"]);
+    avail["min_pay"] = json!({"amount_fen": 3000, "unit": "hour"});
     avail["windows"] = json!({"weekly": [{"weekday": 6, "start": "08:00", "end": "18:00"}]});
     app.post("/api/v1/availability", Some(&worker), avail).await.assert(201);
 
+    eventually(Duration::from_secs(5), || async { search_ids(&app, "").await.len() == 5 }).await;
     let r = app.get("/api/v1/workers/me/matches", Some(&worker)).await;
     r.assert(200);
     let items = r.body["items"].as_array().unwrap();
