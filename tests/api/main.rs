@@ -2,6 +2,7 @@
 //! SQLite by default; PostgreSQL + Redis with LINGONG_TEST_DATABASE_URL / LINGONG_TEST_REDIS_URL.
 
 mod helpers;
+mod listing;
 
 mod accounts;
 mod availability;
