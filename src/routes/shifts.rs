@@ -134,8 +134,25 @@ pub async fn close(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64
     let view = state
         .db
         .tx(move |conn| {
-            let row = if user.role.can_moderate() { shifts::by_id(conn, id)? } else { shifts::owned(conn, user.id, id)?.1 };
+            let owner = shifts::owned(conn, user.id, id);
+            let (row, by_staff) = match owner {
+                Ok((_, row)) => (row, false),
+                Err(_) if user.role.can_moderate() => (shifts::by_id(conn, id)?, true),
+                Err(e) => return Err(e),
+            };
+            let before = row.status.clone();
             let row = shifts::close(conn, &row, now_utc())?;
+            if by_staff {
+                crate::services::audit::record(conn, crate::services::audit::Entry {
+                    actor_id: user.id,
+                    action: "shift.close",
+                    target_type: "shift",
+                    target_id: id,
+                    reason: None,
+                    before: Some(serde_json::json!({"status": before})),
+                    after: Some(serde_json::json!({"status": row.status})),
+                })?;
+            }
             shifts::view(conn, row)
         })
         .await?;

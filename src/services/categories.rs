@@ -98,5 +98,15 @@ pub fn create(conn: &mut DbConn, c: NewCategory, by: i64) -> Result<Category, Ap
             categories::created_at.eq(crate::domain::time::now_utc()),
         ))
         .execute(conn)?;
-    get(conn, &c.code)?.ok_or_else(|| ApiError::internal("category vanished after insert"))
+    let created = get(conn, &c.code)?.ok_or_else(|| ApiError::internal("category vanished after insert"))?;
+    crate::services::audit::record(conn, crate::services::audit::Entry {
+        actor_id: by,
+        action: "category.create",
+        target_type: "category",
+        target_id: created.id,
+        reason: None,
+        before: None,
+        after: Some(serde_json::json!({"code": created.code, "name_zh": created.name_zh, "name_en": created.name_en})),
+    })?;
+    Ok(created)
 }
