@@ -12,9 +12,10 @@ WORKDIR /build
 
 # Dependencies first, against stub sources, so editing src/ does not rebuild them.
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir src \
+RUN mkdir src benches \
     && echo 'fn main() {}' > src/main.rs \
     && touch src/lib.rs \
+    && echo 'fn main() {}' > benches/search.rs \
     && cargo build --release --locked \
     && rm -rf src \
         target/release/lingong* \
@@ -26,6 +27,7 @@ COPY src ./src
 COPY migrations ./migrations
 COPY config ./config
 COPY assets ./assets
+COPY benches ./benches
 RUN cargo build --release --locked \
     && install -m 0755 target/release/lingong /usr/local/bin/lingong
 
