@@ -9,9 +9,10 @@
 #   BENCH_SIZES=10000 BENCH_HTTP_SIZE=10000 BENCH_WRK_SECS=5 bash scripts/bench.sh   # a quick check
 #
 # Settings (environment): BENCH_SIZES (100000,1000000), BENCH_QUERIES (2000), BENCH_PG_QUERIES (500),
-# BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test; empty skips PostGIS), BENCH_HTTP_SIZE
-# (100000), BENCH_PORT (18089), BENCH_WRK_SECS (20), BENCH_OUT (BENCHMARKS.md). Load only ever
-# goes to 127.0.0.1.
+# BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test; empty skips PostGIS), BENCH_DIAGNOSE
+# (100000: the engine's parts timed one by one at that size; empty skips), BENCH_HTTP_SIZE
+# (100000), BENCH_PORT (18089), BENCH_WRK_SECS (20), BENCH_OUT (BENCHMARKS.md), BENCH_QUIET_WAIT
+# (300). Load only ever goes to 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,17 +24,29 @@ fi
 SIZES="${BENCH_SIZES:-100000,1000000}"
 QUERIES="${BENCH_QUERIES:-2000}"
 PG_QUERIES="${BENCH_PG_QUERIES:-500}"
+DIAGNOSE="${BENCH_DIAGNOSE:-100000}"
 PG_URL="${BENCH_PG_URL-postgres://postgres@127.0.0.1:5432/test}"
 HTTP_SIZE="${BENCH_HTTP_SIZE:-100000}"
 PORT="${BENCH_PORT:-18089}"
 WRK_SECS="${BENCH_WRK_SECS:-20}"
 OUT="${BENCH_OUT:-BENCHMARKS.md}"
 RUN="bash scripts/bench.sh"
-for v in BENCH_SIZES BENCH_QUERIES BENCH_PG_QUERIES BENCH_PG_URL BENCH_HTTP_SIZE BENCH_WRK_SECS; do
+for v in BENCH_SIZES BENCH_QUERIES BENCH_PG_QUERIES BENCH_PG_URL BENCH_DIAGNOSE BENCH_HTTP_SIZE BENCH_WRK_SECS; do
   if [ -n "${!v+x}" ]; then RUN="$v=${!v} $RUN"; fi
 done
 
 say() { echo "== $(date +%H:%M:%S) $*" >&2; }
+
+# Other work on this 2-core machine skews every figure: wait (up to BENCH_QUIET_WAIT seconds,
+# default 300) for the 1-minute load average to fall below 1; the report records it either way.
+wait_quiet() {
+  local max="${BENCH_QUIET_WAIT:-300}" waited=0
+  while awk '{ exit !($1 >= 1.0) }' /proc/loadavg && [ "$waited" -lt "$max" ]; do
+    sleep 10
+    waited=$((waited + 10))
+  done
+  say "load average $(cut -d' ' -f1-3 /proc/loadavg) (waited ${waited}s for a quiet machine)"
+}
 
 # --- tools -------------------------------------------------------------------------------------
 apt_updated=0
@@ -60,9 +73,10 @@ BIN=target/release/lingong
 bench() { cargo bench --bench search --locked -q -- "$@"; }
 
 # --- 1. in-process and PostGIS -----------------------------------------------------------------
+wait_quiet
 say "in-process engine${PG_URL:+ and PostGIS}: sizes $SIZES"
 bench --sizes "$SIZES" --queries "$QUERIES" --pg-queries "$PG_QUERIES" ${PG_URL:+--postgis "$PG_URL"} \
-  --out "$OUT" --command "$RUN"
+  ${DIAGNOSE:+--diagnose "$DIAGNOSE"} --out "$OUT" --command "$RUN"
 
 # --- 2. HTTP under wrk -------------------------------------------------------------------------
 TMP="$(mktemp -d)"
@@ -125,6 +139,7 @@ sample="$(curl -fsS "http://127.0.0.1:$PORT$first_url" | head -c 200000 \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); print("total=%d, items=%d" % (d["total"], len(d["items"])))' 2>/dev/null || echo "could not read")"
 say "sample query: $sample"
 
+LOAD_BEFORE_WRK="$(cut -d' ' -f1-3 /proc/loadavg)"
 WRK_CMD="wrk -t2 -c32 -d${WRK_SECS}s --latency -s wrk-search.lua http://127.0.0.1:$PORT"
 say "wrk for ${WRK_SECS}s"
 WRK_URLS="$TMP/urls.txt" wrk -t2 -c32 -d"${WRK_SECS}s" --latency -s "$TMP/wrk-search.lua" "http://127.0.0.1:$PORT" | tee "$TMP/wrk.txt" >&2
@@ -137,11 +152,12 @@ SERVER_PID=""
 cat >"$TMP/meta.txt" <<META
 run=$RUN
 size=$HTTP_SIZE
-data_cmd=lingong migrate, then cargo bench --bench search -- --write-sqlite \$DB --size $HTTP_SIZE --write-urls urls.txt --queries 2000
+data_cmd=cargo bench --bench search -- --write-sqlite \$DB --size $HTTP_SIZE --write-urls urls.txt --queries 2000
 server_cmd=$SERVER_CMD
 wrk_cmd=$WRK_CMD
 urls=$(wc -l <"$TMP/urls.txt")
 sample=$sample
+load=$LOAD_BEFORE_WRK
 META
 bench --http-report "$TMP" --out "$OUT"
 say "done: $OUT"
