@@ -39,7 +39,7 @@ use serde_json::{Value, json};
 
 use lingong::domain::time::now_utc;
 use lingong::domain::{GeoPoint, PayUnit};
-use lingong::search::analyze::{DocTokens, doc_tokens};
+use lingong::search::analyze::{doc_terms, doc_text};
 use lingong::search::engine::{Engine, ShiftDoc, ShiftQuery, Sort};
 use lingong::search::score::Weights;
 use lingong::search::timefit::Interval;
@@ -71,8 +71,6 @@ struct Args {
     write_urls: Option<PathBuf>,
     http_report: Option<PathBuf>,
     command: Option<String>,
-    diagnose: Option<usize>,
-    diag_child: Option<usize>,
     raw: Vec<String>,
 }
 
@@ -91,8 +89,6 @@ fn parse_args() -> anyhow::Result<Args> {
         write_urls: None,
         http_report: None,
         command: None,
-        diagnose: None,
-        diag_child: None,
         raw: raw.clone(),
     };
     let mut it = raw.into_iter();
@@ -111,8 +107,6 @@ fn parse_args() -> anyhow::Result<Args> {
             "--write-urls" => a.write_urls = Some(val()?.into()),
             "--http-report" => a.http_report = Some(val()?.into()),
             "--command" => a.command = Some(val()?),
-            "--diagnose" => a.diagnose = Some(val()?.replace('_', "").parse()?).filter(|n| *n > 0),
-            "--diag-child" => a.diag_child = Some(val()?.parse()?),
             "-h" | "--help" => {
                 println!("{}", HELP);
                 std::process::exit(0);
@@ -124,17 +118,12 @@ fn parse_args() -> anyhow::Result<Args> {
 }
 
 const HELP: &str = "cargo bench --bench search -- [--sizes 100000,1000000] [--queries 2000] [--pg-queries 500]
-    [--postgis postgres://postgres@127.0.0.1:5432/test] [--out BENCHMARKS.md] [--seed N] [--diagnose 100000]
+    [--postgis postgres://postgres@127.0.0.1:5432/test] [--out BENCHMARKS.md] [--seed N]
   or: --write-sqlite PATH --size N [--write-urls FILE --queries N]
   or: --http-report DIR --out FILE";
 
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    if let Some(size) = args.diag_child {
-        let r = diagnose(&args, size)?;
-        println!("BENCH-RESULT {}", serde_json::to_string(&r)?);
-        return Ok(());
-    }
     if let Some(size) = args.child {
         let r = child(&args, size)?;
         println!("BENCH-RESULT {}", serde_json::to_string(&r)?);
@@ -972,8 +961,8 @@ impl<'w> Gen<'w> {
         ]
     }
 
-    fn tokens(&self, s: &GenShift) -> DocTokens {
-        doc_tokens(&self.texts(s))
+    fn text(&self, s: &GenShift) -> String {
+        doc_text(&self.texts(s))
     }
 
     fn doc(&self, s: GenShift) -> ShiftDoc {
@@ -1175,7 +1164,7 @@ fn child(args: &Args, n: usize) -> anyhow::Result<Value> {
     let w = World::new()?;
     let mut gn = Gen::new(&w, args.seed, n);
     log(format!("size {n}: generating and indexing ({} employers, batches of {BATCH})", gn.employers.len()));
-    let engine = Engine::new(Weights::default())?;
+    let engine = Engine::new(Weights::default(), None)?;
     let (mut gen_t, mut tok_t, mut put_t) = (StdDuration::ZERO, StdDuration::ZERO, StdDuration::ZERO);
     let (mut gen_cpu, mut tok_cpu) = (0.0, 0.0);
     let proc_cpu0 = process_cpu_s();
@@ -1183,7 +1172,7 @@ fn child(args: &Args, n: usize) -> anyhow::Result<Value> {
     // growth in wall time alone is other load on the machine.
     let mut chunks: Vec<(f64, f64)> = Vec::new();
     let (mut chunk_t, mut chunk_c) = (Instant::now(), proc_cpu0);
-    let (mut text_tokens, mut docs) = (0usize, 0usize);
+    let (mut text_tokens, mut sampled, mut docs) = (0usize, 0usize, 0usize);
     let mut batch = Vec::with_capacity(BATCH);
     loop {
         let t = Instant::now();
@@ -1202,17 +1191,24 @@ fn child(args: &Args, n: usize) -> anyhow::Result<Value> {
         }
         let t = Instant::now();
         let c = thread_cpu_s();
-        let prepared: Vec<(ShiftDoc, DocTokens)> = batch
+        let prepared: Vec<(ShiftDoc, String)> = batch
             .drain(..)
             .map(|s| {
-                let tk = gn.tokens(&s);
-                (gn.doc(s), tk)
+                let text = gn.text(&s);
+                (gn.doc(s), text)
             })
             .collect();
         tok_t += t.elapsed();
         tok_cpu += thread_cpu_s() - c;
         docs += prepared.len();
-        text_tokens += prepared.iter().map(|(_, t)| t.text.len() + t.py.len() + t.pyi.len()).sum::<usize>();
+        // Terms per shift, from a sample (tantivy's threads analyse every document anyway).
+        let mut terms = Vec::new();
+        for (_, text) in prepared.iter().step_by(100) {
+            terms.clear();
+            doc_terms(text, &mut terms);
+            text_tokens += terms.len();
+            sampled += 1;
+        }
         let t = Instant::now();
         engine.put_shifts(prepared)?;
         put_t += t.elapsed();
@@ -1231,7 +1227,7 @@ fn child(args: &Args, n: usize) -> anyhow::Result<Value> {
     let build_cpu = process_cpu_s() - proc_cpu0 - gen_cpu;
     let rss_build = proc_status_kb("self", "VmRSS:");
     let hwm_build = proc_status_kb("self", "VmHWM:");
-    log(format!("size {n}: built in {build_s:.1} s (tokenize {:.1} s, put {:.1} s, commit {:.1} s); waiting for merges", secs(tok_t), secs(put_t), secs(commit_t)));
+    log(format!("size {n}: built in {build_s:.1} s (text {:.1} s, put {:.1} s, commit {:.1} s); waiting for merges", secs(tok_t), secs(put_t), secs(commit_t)));
     let settle_s = settle(StdDuration::from_secs(180));
     let rss_settled = proc_status_kb("self", "VmRSS:");
     log(format!("size {n}: settled after {settle_s:.0} s; {} shifts; RSS {} MiB", engine.shift_count(), rss_settled.unwrap_or(0) / 1024));
@@ -1310,7 +1306,7 @@ fn child(args: &Args, n: usize) -> anyhow::Result<Value> {
         "commit_s": secs(commit_t),
         "build_s": build_s,
         "settle_s": settle_s,
-        "tokens_per_doc": text_tokens as f64 / docs.max(1) as f64,
+        "tokens_per_doc": text_tokens as f64 / sampled.max(1) as f64,
         "rss_after_build_kb": rss_build,
         "hwm_after_build_kb": hwm_build,
         "rss_settled_kb": rss_settled,
@@ -1580,21 +1576,7 @@ fn parent(args: &Args) -> anyhow::Result<()> {
         v["child_status"] = json!(out.status.to_string());
         results.push(v);
     }
-    let diag = match args.diagnose {
-        Some(n) => {
-            let out = Command::new(&exe).arg("--diag-child").arg(n.to_string()).arg("--seed").arg(args.seed.to_string()).stdout(Stdio::piped()).stderr(Stdio::inherit()).output()?;
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            let Some(line) = stdout.lines().find_map(|l| l.strip_prefix("BENCH-RESULT ")) else {
-                bail!("diagnose {n}: the child process failed ({}):\n{stdout}", out.status);
-            };
-            Some(serde_json::from_str::<Value>(line)?)
-        }
-        None => None,
-    };
-    let mut report = report(args, &results, started.elapsed())?;
-    if let Some(d) = &diag {
-        report.push_str(&diag_report(d)?);
-    }
+    let report = report(args, &results, started.elapsed())?;
     println!("{report}");
     if let Some(path) = &args.out {
         write_section(path, RESULTS_START, RESULTS_END, &report)?;
@@ -1678,7 +1660,7 @@ fn report(args: &Args, results: &[Value], elapsed: StdDuration) -> anyhow::Resul
     )?;
 
     writeln!(s, "### Index build and memory\n")?;
-    writeln!(s, "| shifts | build (tokenize + put + commit) | CPU used by the build, all threads | tokenize (its CPU) | put_shifts | commit | merges settled after | tokens/doc | RSS after build | peak RSS (VmHWM) |")?;
+    writeln!(s, "| shifts | build (text + put + commit) | CPU used by the build, all threads | joining the text (its CPU) | put_shifts (analysis and indexing) | commit | merges settled after | terms/doc | RSS after build | peak RSS (VmHWM) |")?;
     writeln!(s, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
     for r in results {
         writeln!(
@@ -1834,8 +1816,8 @@ fn report(args: &Args, results: &[Value], elapsed: StdDuration) -> anyhow::Resul
         let docs = big["shifts"].as_f64().unwrap_or(1.0).max(1.0);
         writeln!(
             s,
-            "- Build: tokenizing (jieba search mode + single characters + pinyin, {:.0} tokens per shift, on the calling thread) {:.1} s = {:.0} µs per shift; \
-             `put_shifts` (tantivy `delete_term` + `add_document` per shift) {:.1} s = {:.0} µs per shift; `commit` (tantivy commit, then the documents map and the R-tree) {:.1} s.",
+            "- Build ({:.0} terms per shift): joining each shift's texts {:.1} s = {:.0} µs per shift on the calling thread; \
+             `put_shifts` (tantivy `add_document`; the analysis — jieba search mode, distinct characters, pinyin — runs as the field's tokenizer on tantivy's indexing threads) {:.1} s = {:.0} µs per shift; `commit` (tantivy commit, then the dense records and the bulk-loaded R-tree) {:.1} s.",
             f(&big["tokens_per_doc"]),
             f(&big["tokenize_s"]),
             f(&big["tokenize_s"]) / docs * 1e6,
@@ -1848,8 +1830,8 @@ fn report(args: &Args, results: &[Value], elapsed: StdDuration) -> anyhow::Resul
                 writeln!(
                     s,
                     "- Text + radius + time: p50 / p99 {:.2} / {:.2} ms with the words, {:.2} / {:.2} ms for the same place and window without them; \
-                     the words alone match {:.0} shifts nationwide on average (p50 / p99 {:.1} / {:.1} ms), every one of which the text index scores and \
-                     hands back before the radius is applied; {:.0} shifts lie in the radius and window, {:.0} of them also match the words.",
+                     the words alone match {:.0} shifts nationwide on average (p50 / p99 {:.1} / {:.1} ms); near a point the text index only walks the postings \
+                     of the grid cells (and days) covering the radius and window; {:.0} shifts lie in the radius and window, {:.0} of them also match the words.",
                     f(&k["lingong"]["p50"]),
                     f(&k["lingong"]["p99"]),
                     f(&k["without_text"]["p50"]),
@@ -1863,7 +1845,7 @@ fn report(args: &Args, results: &[Value], elapsed: StdDuration) -> anyhow::Resul
             } else {
                 writeln!(
                     s,
-                    "- Pure geo: {:.0} shifts in the radius on average, each looked up, scored and counted into three facet maps, then all sorted (p50 / p99 {:.2} / {:.2} ms).",
+                    "- Pure geo: {:.0} shifts in the radius on average, each found by the R-tree, checked, scored and counted into three facet arrays; only the page is sorted and explained (p50 / p99 {:.2} / {:.2} ms).",
                     f(&k["mean_total"]),
                     f(&k["lingong"]["p50"]),
                     f(&k["lingong"]["p99"])
@@ -1885,365 +1867,6 @@ fn write_section(path: &Path, start: &str, end: &str, body: &str) -> anyhow::Res
     };
     std::fs::write(path, new)?;
     Ok(())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Diagnosis: the engine's parts, timed one by one
-// ---------------------------------------------------------------------------------------------
-
-/// The same tantivy schema as `search::text::TextIndex`, driven directly, to time `add_document`
-/// without the `delete_term` that `TextIndex::upsert` issues for every document.
-fn raw_tantivy(tokens: &[(u64, DocTokens)], dedup: bool) -> anyhow::Result<(f64, f64)> {
-    use tantivy::schema::{FAST, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
-    use tantivy::tokenizer::{PreTokenizedString, Token};
-    use tantivy::{Index, IndexWriter, TantivyDocument};
-    let mut sb = Schema::builder();
-    let id = sb.add_u64_field("id", INDEXED | FAST);
-    let opts = TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::WithFreqs));
-    let fields = [sb.add_text_field("text", opts.clone()), sb.add_text_field("py", opts.clone()), sb.add_text_field("pyi", opts)];
-    let index = Index::create_in_ram(sb.build());
-    let mut writer: IndexWriter = index.writer(200_000_000)?;
-    let pre = |ts: &[String]| -> PreTokenizedString {
-        let mut v: Vec<&String> = ts.iter().collect();
-        if dedup {
-            v.sort();
-            v.dedup();
-        }
-        PreTokenizedString { text: String::new(), tokens: v.into_iter().enumerate().map(|(i, t)| Token { offset_from: 0, offset_to: 0, position: i, text: t.clone(), position_length: 1 }).collect() }
-    };
-    let t = Instant::now();
-    for (doc_id, tk) in tokens {
-        let mut doc = TantivyDocument::default();
-        doc.add_u64(id, *doc_id);
-        doc.add_pre_tokenized_text(fields[0], pre(&tk.text));
-        doc.add_pre_tokenized_text(fields[1], pre(&tk.py));
-        doc.add_pre_tokenized_text(fields[2], pre(&tk.pyi));
-        writer.add_document(doc)?;
-    }
-    let add_s = secs(t.elapsed());
-    let t = Instant::now();
-    writer.commit()?;
-    Ok((add_s, secs(t.elapsed())))
-}
-
-fn diagnose(args: &Args, n: usize) -> anyhow::Result<Value> {
-    use lingong::search::analyze::analyze_query;
-    use lingong::search::text::TextIndex;
-    use rstar::RTree;
-    use rstar::primitives::GeomWithData;
-
-    let w = World::new()?;
-    let mut gn = Gen::new(&w, args.seed, n);
-    log(format!("diagnose {n}: generating"));
-    let mut shifts = Vec::with_capacity(n);
-    while let Some(s) = gn.next_shift() {
-        shifts.push(s);
-    }
-    // Tokenizing, one thread (as `sync::rebuild` does) and two.
-    let (t, c) = (Instant::now(), process_cpu_s());
-    let tokens: Vec<(u64, DocTokens)> = shifts.iter().map(|s| (s.id as u64, gn.tokens(s))).collect();
-    let tok1_s = secs(t.elapsed());
-    let tok1_cpu = process_cpu_s() - c;
-    let (t, c) = (Instant::now(), process_cpu_s());
-    let half = shifts.len() / 2;
-    let par: usize = std::thread::scope(|sc| {
-        let (a, b) = shifts.split_at(half);
-        let g = &gn;
-        let h = sc.spawn(move || a.iter().map(|s| g.tokens(s).text.len()).sum::<usize>());
-        let x: usize = b.iter().map(|s| g.tokens(s).text.len()).sum();
-        x + h.join().expect("tokenizer thread")
-    });
-    let tok2_s = secs(t.elapsed());
-    let tok2_cpu = process_cpu_s() - c;
-    let (mut words, mut chars, mut py, mut pyi, mut uniq) = (0usize, 0usize, 0usize, 0usize, 0usize);
-    for (_, tk) in &tokens {
-        for t in &tk.text {
-            if t.chars().count() == 1 { chars += 1 } else { words += 1 }
-        }
-        py += tk.py.len();
-        pyi += tk.pyi.len();
-        let mut all: Vec<&String> = tk.text.iter().chain(&tk.py).chain(&tk.pyi).collect();
-        all.sort();
-        all.dedup();
-        uniq += all.len();
-    }
-    let per = |x: usize| x as f64 / n.max(1) as f64;
-    log(format!("diagnose {n}: tokenize {tok1_s:.1} s on one thread, {tok2_s:.1} s on two ({par} text tokens)"));
-
-    // The documents map alone (built first, so its growth is fresh memory).
-    let rss2 = proc_status_kb("self", "VmRSS:").unwrap_or(0);
-    let ids: Vec<i64> = shifts.iter().map(|s| s.id).collect();
-    let docs: HashMap<i64, ShiftDoc> = shifts.iter().cloned().map(|s| (s.id, gn.doc(s))).collect();
-    let rss3 = proc_status_kb("self", "VmRSS:").unwrap_or(0);
-    let t = Instant::now();
-    let mut found = 0usize;
-    for id in ids.iter().cycle().take(1_000_000) {
-        found += docs.get(id).map(|d| d.slots.len()).unwrap_or(0);
-    }
-    let lookup_ns = t.elapsed().as_secs_f64() * 1e9 / 1_000_000.0;
-    log(format!("diagnose {n}: docs map +{} MiB, lookup {lookup_ns:.0} ns ({found})", rss3.saturating_sub(rss2) / 1024));
-
-    // TextIndex as the engine uses it: upsert (delete_term + add_document) for every shift.
-    let rss0 = proc_status_kb("self", "VmRSS:").unwrap_or(0);
-    let ix = TextIndex::in_ram(200_000_000)?;
-    let (t, c) = (Instant::now(), process_cpu_s());
-    for (id, tk) in &tokens {
-        ix.upsert(*id as i64, tk)?;
-    }
-    let upsert_s = secs(t.elapsed());
-    let upsert_cpu = process_cpu_s() - c;
-    let t = Instant::now();
-    ix.commit()?;
-    let upsert_commit_s = secs(t.elapsed());
-    let settle_s = settle(StdDuration::from_secs(120));
-    let rss1 = proc_status_kb("self", "VmRSS:").unwrap_or(0);
-    log(format!("diagnose {n}: TextIndex upsert {upsert_s:.1} s, commit {upsert_commit_s:.1} s, RSS +{} MiB", rss1.saturating_sub(rss0) / 1024));
-
-    // What the text index hands back per query word, and how long that takes.
-    let mut words_out = Vec::new();
-    for word in WORDS {
-        let groups = analyze_query(word);
-        let mut lat = Vec::new();
-        let mut hits = 0;
-        for _ in 0..5 {
-            let t = Instant::now();
-            hits = ix.search(&groups)?.len();
-            lat.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        lat.sort_by(f64::total_cmp);
-        words_out.push(json!({"q": word, "hits": hits, "ms": lat[2], "groups": groups.len()}));
-    }
-    drop(ix);
-
-    let c = process_cpu_s();
-    let (add_s, add_commit_s) = raw_tantivy(&tokens, false)?;
-    let add_cpu = process_cpu_s() - c;
-    log(format!("diagnose {n}: add_document only {add_s:.1} s, commit {add_commit_s:.1} s"));
-    let (dedup_s, dedup_commit_s) = raw_tantivy(&tokens, true)?;
-    log(format!("diagnose {n}: add_document, tokens deduplicated per shift {dedup_s:.1} s, commit {dedup_commit_s:.1} s"));
-
-    // The R-tree: one insert at a time (put_shifts after its first batch) against one bulk load.
-    let entries: Vec<GeomWithData<[f64; 2], i64>> = shifts.iter().map(|s| GeomWithData::new([s.lng, s.lat], s.id)).collect();
-    let t = Instant::now();
-    let mut tree = RTree::bulk_load(entries[..BATCH.min(entries.len())].to_vec());
-    for e in &entries[BATCH.min(entries.len())..] {
-        tree.insert(*e);
-    }
-    let rtree_insert_s = secs(t.elapsed());
-    drop(tree);
-    let t = Instant::now();
-    let tree = RTree::bulk_load(entries.clone());
-    let rtree_bulk_s = secs(t.elapsed());
-    drop(tree);
-
-
-    // The JSON round trip tantivy makes of every pre-tokenized field: `add_pre_tokenized_text`
-    // serializes it on the calling thread, the indexing thread parses it back.
-    let (mut ser_s, mut de_s) = (0.0, 0.0);
-    for (_, tk) in &tokens {
-        for ts in [&tk.text, &tk.py, &tk.pyi] {
-            let pre = tantivy::tokenizer::PreTokenizedString {
-                text: String::new(),
-                tokens: ts.iter().enumerate().map(|(i, t)| tantivy::tokenizer::Token { offset_from: 0, offset_to: 0, position: i, text: t.clone(), position_length: 1 }).collect(),
-            };
-            let t = Instant::now();
-            let json = serde_json::to_string(&pre)?;
-            ser_s += secs(t.elapsed());
-            let t = Instant::now();
-            let back: tantivy::tokenizer::PreTokenizedString = serde_json::from_str(&json)?;
-            de_s += secs(t.elapsed());
-            std::hint::black_box(back);
-        }
-    }
-    log(format!("diagnose {n}: PreTokenizedString JSON: serialize {ser_s:.1} s, parse {de_s:.1} s"));
-
-    // Pure-geo queries, the engine's per-candidate work added one stage at a time.
-    let stages = geo_stages(&w, args.seed, &docs, &entries)?;
-
-    Ok(json!({
-        "json_ser_s": ser_s,
-        "json_de_s": de_s,
-        "geo_stages": stages,
-        "size": n,
-        "tokenize_1t_s": tok1_s,
-        "tokenize_2t_s": tok2_s,
-        "tokenize_1t_cpu": tok1_cpu,
-        "tokenize_2t_cpu": tok2_cpu,
-        "upsert_cpu": upsert_cpu,
-        "add_only_cpu": add_cpu,
-        "text_words_per_doc": per(words),
-        "text_chars_per_doc": per(chars),
-        "py_per_doc": per(py),
-        "pyi_per_doc": per(pyi),
-        "unique_tokens_per_doc": per(uniq),
-        "upsert_s": upsert_s,
-        "upsert_commit_s": upsert_commit_s,
-        "upsert_settle_s": settle_s,
-        "text_index_rss_mib": rss1.saturating_sub(rss0) as f64 / 1024.0,
-        "add_only_s": add_s,
-        "add_only_commit_s": add_commit_s,
-        "add_dedup_s": dedup_s,
-        "add_dedup_commit_s": dedup_commit_s,
-        "rtree_insert_s": rtree_insert_s,
-        "rtree_bulk_s": rtree_bulk_s,
-        "docs_map_rss_mib": rss3.saturating_sub(rss2) as f64 / 1024.0,
-        "docs_lookup_ns": lookup_ns,
-        "words": words_out,
-    }))
-}
-
-/// Replays `Engine::search_shifts` for pure-geo queries on the same documents, adding one stage of
-/// its per-candidate work at a time, to see what each stage costs per candidate.
-fn geo_stages(w: &World, seed: u64, docs: &HashMap<i64, ShiftDoc>, entries: &[rstar::primitives::GeomWithData<[f64; 2], i64>]) -> anyhow::Result<Value> {
-    use lingong::search::engine::{Hit, distance_km};
-    use lingong::search::score::{Signals, score};
-    use lingong::search::timefit;
-    use rstar::{AABB, RTree};
-    let tree = RTree::bulk_load(entries.to_vec());
-    let qs = queries(w, seed, 1000, Kind::Geo);
-    let now = w.now;
-    let weights = Weights::default();
-    let envelope = |c: GeoPoint, r: f64| {
-        let dlat = r / 110.574;
-        let dlng = r / (111.320 * c.lat.to_radians().cos().max(0.01));
-        AABB::from_corners([c.lng - dlng, c.lat - dlat], [c.lng + dlng, c.lat + dlat])
-    };
-    let mut out = Vec::new();
-    let mut candidates_total = 0usize;
-    for stage in 0..6 {
-        let t = Instant::now();
-        let mut sink = 0usize;
-        for q in &qs {
-            let c = GeoPoint { lat: q.lat, lng: q.lng };
-            let cands: Vec<(i64, f64)> = tree
-                .locate_in_envelope(&envelope(c, q.radius_km))
-                .filter_map(|e| {
-                    let [lng, lat] = *e.geom();
-                    let d = distance_km(c, GeoPoint { lat, lng });
-                    (d <= q.radius_km).then_some((e.data, d))
-                })
-                .collect();
-            if stage == 0 {
-                candidates_total += cands.len();
-                sink += cands.len();
-                continue;
-            }
-            let mut scored: Vec<(Hit, i64)> = Vec::new();
-            let mut cat: HashMap<&str, usize> = HashMap::new();
-            let mut adc: HashMap<&str, usize> = HashMap::new();
-            let mut set: HashMap<&str, usize> = HashMap::new();
-            for (id, d) in cands {
-                let Some(doc) = docs.get(&id) else { continue };
-                if stage == 1 {
-                    sink += doc.pay_fen as usize & 1;
-                    continue;
-                }
-                if !doc.is_live(now) || !timefit::overlaps_range(&doc.slots, Some(now), None) {
-                    continue;
-                }
-                if stage == 2 {
-                    sink += 1;
-                    continue;
-                }
-                let signals = Signals { distance_km: Some(d), radius_km: Some(q.radius_km), age_hours: Some((now - doc.published_at).num_minutes() as f64 / 60.0), ..Default::default() };
-                let (sc, reasons) = score(&signals, &weights);
-                if stage == 3 {
-                    sink += (sc > 0.5) as usize + reasons.distance_km.is_some() as usize;
-                    continue;
-                }
-                *cat.entry(doc.category.as_str()).or_default() += 1;
-                *adc.entry(doc.adcode.as_deref().unwrap_or("")).or_default() += 1;
-                *set.entry(doc.settlement.as_str()).or_default() += 1;
-                if stage == 4 {
-                    sink += 1;
-                    continue;
-                }
-                scored.push((Hit { id, distance_km: Some((d * 100.0).round() / 100.0), score: sc, reasons }, doc.pay_fen));
-            }
-            if stage == 5 {
-                let by = |a: &(Hit, i64), b: &(Hit, i64)| b.0.score.total_cmp(&a.0.score).then(b.0.id.cmp(&a.0.id));
-                if scored.len() > 20 {
-                    scored.select_nth_unstable_by(19, by);
-                    scored.truncate(20);
-                }
-                scored.sort_by(by);
-                sink += scored.len() + cat.len() + adc.len() + set.len();
-            }
-        }
-        std::hint::black_box(sink);
-        out.push(secs(t.elapsed()));
-    }
-    let per = |i: usize| out[i] / candidates_total.max(1) as f64 * 1e9;
-    let names = [
-        "R-tree envelope + haversine",
-        "+ documents map lookup",
-        "+ is_live and the window check",
-        "+ score() with its reasons",
-        "+ three facet counts",
-        "+ the hit pushed, top 20 selected and sorted",
-    ];
-    Ok(json!({
-        "queries": qs.len(),
-        "mean_candidates": candidates_total as f64 / qs.len() as f64,
-        "stages": names.iter().enumerate().map(|(i, n)| json!({"stage": n, "ms_per_query": out[i] * 1000.0 / qs.len() as f64, "ns_per_candidate": per(i)})).collect::<Vec<_>>(),
-    }))
-}
-
-fn diag_report(d: &Value) -> anyhow::Result<String> {
-    let mut s = String::new();
-    let n = d["size"].as_u64().unwrap_or(0) as usize;
-    let per_us = |k: &str| f(&d[k]) / n.max(1) as f64 * 1e6;
-    writeln!(s, "\n### Diagnosis: the engine's parts timed one by one ({} shifts, `--diagnose {n}`)\n", human(n))?;
-    writeln!(s, "| part | time | per shift | CPU, all threads |")?;
-    writeln!(s, "|---|---:|---:|---:|")?;
-    writeln!(s, "| tokenize, one thread (as `sync::rebuild` does) | {:.1} s | {:.0} µs | {:.1} s |", f(&d["tokenize_1t_s"]), per_us("tokenize_1t_s"), f(&d["tokenize_1t_cpu"]))?;
-    writeln!(s, "| tokenize, two threads | {:.1} s | {:.0} µs | {:.1} s |", f(&d["tokenize_2t_s"]), per_us("tokenize_2t_s"), f(&d["tokenize_2t_cpu"]))?;
-    writeln!(s, "| `TextIndex::upsert` (delete_term + add_document) | {:.1} s | {:.0} µs | {:.1} s |", f(&d["upsert_s"]), per_us("upsert_s"), f(&d["upsert_cpu"]))?;
-    writeln!(s, "| its commit | {:.1} s | | |", f(&d["upsert_commit_s"]))?;
-    writeln!(s, "| tantivy `add_document` only (same schema, no delete_term; CPU includes its commit) | {:.1} s | {:.0} µs | {:.1} s |", f(&d["add_only_s"]), per_us("add_only_s"), f(&d["add_only_cpu"]))?;
-    writeln!(s, "| its commit | {:.1} s | | |", f(&d["add_only_commit_s"]))?;
-    writeln!(s, "| `add_document` with each shift's tokens deduplicated | {:.1} s | {:.0} µs | |", f(&d["add_dedup_s"]), per_us("add_dedup_s"))?;
-    writeln!(s, "| its commit | {:.1} s | | |", f(&d["add_dedup_commit_s"]))?;
-    writeln!(s, "| R-tree: bulk load of a first batch, then one insert at a time | {:.2} s | {:.1} µs | |", f(&d["rtree_insert_s"]), per_us("rtree_insert_s"))?;
-    writeln!(s, "| R-tree: one bulk load | {:.2} s | {:.1} µs | |", f(&d["rtree_bulk_s"]), per_us("rtree_bulk_s"))?;
-    writeln!(
-        s,
-        "\nTokens per shift: {:.0} jieba words + {:.0} single characters in `text`, {:.0} pinyin, {:.0} initials; {:.0} distinct. \
-         Memory: the text index adds {:.0} MiB of RSS, the `HashMap<i64, ShiftDoc>` {:.0} MiB; a lookup in that map costs {:.0} ns.\n",
-        f(&d["text_words_per_doc"]),
-        f(&d["text_chars_per_doc"]),
-        f(&d["py_per_doc"]),
-        f(&d["pyi_per_doc"]),
-        f(&d["unique_tokens_per_doc"]),
-        f(&d["text_index_rss_mib"]),
-        f(&d["docs_map_rss_mib"]),
-        f(&d["docs_lookup_ns"])
-    )?;
-    writeln!(
-        s,
-        "tantivy stores a pre-tokenized field in its document as JSON: serializing every shift's three token lists took {:.1} s ({:.0} µs per shift) and parsing them back {:.1} s ({:.0} µs per shift).\n",
-        f(&d["json_ser_s"]),
-        f(&d["json_ser_s"]) / n.max(1) as f64 * 1e6,
-        f(&d["json_de_s"]),
-        f(&d["json_de_s"]) / n.max(1) as f64 * 1e6
-    )?;
-    let g = &d["geo_stages"];
-    writeln!(s, "Pure-geo queries replayed outside the engine on the same shifts ({} queries, {:.0} candidates in the radius on average), adding one stage of the engine's per-candidate work at a time:\n", g["queries"], f(&g["mean_candidates"]))?;
-    writeln!(s, "| stages | per query | per candidate |")?;
-    writeln!(s, "|---|---:|---:|")?;
-    for st in g["stages"].as_array().into_iter().flatten() {
-        writeln!(s, "| {} | {:.3} ms | {:.0} ns |", st["stage"].as_str().unwrap_or(""), f(&st["ms_per_query"]), f(&st["ns_per_candidate"]))?;
-    }
-    writeln!(s)?;
-    writeln!(s, "`TextIndex::search` alone (median of 5) for each query word — every match is scored and put in a `HashMap` before any place filter:\n")?;
-    writeln!(s, "| words | groups | matches | time |")?;
-    writeln!(s, "|---|---:|---:|---:|")?;
-    let mut words: Vec<&Value> = d["words"].as_array().into_iter().flatten().collect();
-    words.sort_by(|a, b| f(&b["ms"]).total_cmp(&f(&a["ms"])));
-    for w in words {
-        writeln!(s, "| {} | {} | {} | {:.2} ms |", w["q"].as_str().unwrap_or(""), w["groups"], w["hits"], f(&w["ms"]))?;
-    }
-    Ok(s)
 }
 
 // ---------------------------------------------------------------------------------------------

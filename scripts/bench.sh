@@ -9,8 +9,7 @@
 #   BENCH_SIZES=10000 BENCH_HTTP_SIZE=10000 BENCH_WRK_SECS=5 bash scripts/bench.sh   # a quick check
 #
 # Settings (environment): BENCH_SIZES (100000,1000000), BENCH_QUERIES (2000), BENCH_PG_QUERIES (500),
-# BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test; empty skips PostGIS), BENCH_DIAGNOSE
-# (100000: the engine's parts timed one by one at that size; empty skips), BENCH_HTTP_SIZE
+# BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test; empty skips PostGIS), BENCH_HTTP_SIZE
 # (100000), BENCH_PORT (18089), BENCH_WRK_SECS (20), BENCH_OUT (BENCHMARKS.md), BENCH_QUIET_WAIT
 # (300). Load only ever goes to 127.0.0.1.
 set -euo pipefail
@@ -24,14 +23,13 @@ fi
 SIZES="${BENCH_SIZES:-100000,1000000}"
 QUERIES="${BENCH_QUERIES:-2000}"
 PG_QUERIES="${BENCH_PG_QUERIES:-500}"
-DIAGNOSE="${BENCH_DIAGNOSE:-100000}"
 PG_URL="${BENCH_PG_URL-postgres://postgres@127.0.0.1:5432/test}"
 HTTP_SIZE="${BENCH_HTTP_SIZE:-100000}"
 PORT="${BENCH_PORT:-18089}"
 WRK_SECS="${BENCH_WRK_SECS:-20}"
 OUT="${BENCH_OUT:-BENCHMARKS.md}"
 RUN="bash scripts/bench.sh"
-for v in BENCH_SIZES BENCH_QUERIES BENCH_PG_QUERIES BENCH_PG_URL BENCH_DIAGNOSE BENCH_HTTP_SIZE BENCH_WRK_SECS; do
+for v in BENCH_SIZES BENCH_QUERIES BENCH_PG_QUERIES BENCH_PG_URL BENCH_HTTP_SIZE BENCH_WRK_SECS; do
   if [ -n "${!v+x}" ]; then RUN="$v=${!v} $RUN"; fi
 done
 
@@ -76,7 +74,7 @@ bench() { cargo bench --bench search --locked -q -- "$@"; }
 wait_quiet
 say "in-process engine${PG_URL:+ and PostGIS}: sizes $SIZES"
 bench --sizes "$SIZES" --queries "$QUERIES" --pg-queries "$PG_QUERIES" ${PG_URL:+--postgis "$PG_URL"} \
-  ${DIAGNOSE:+--diagnose "$DIAGNOSE"} --out "$OUT" --command "$RUN"
+  --out "$OUT" --command "$RUN"
 
 # --- 2. HTTP under wrk -------------------------------------------------------------------------
 TMP="$(mktemp -d)"

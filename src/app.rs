@@ -65,7 +65,8 @@ impl AppState {
         let bus = ChangeBus::new(redis.clone().map(|c| (c, changes_channel(&config))));
         let announcer = bus.clone();
         db.on_change(move || announcer.announce());
-        let engine = Arc::new(Engine::new(config.search.weights())?);
+        let index_dir = (!config.search.index_dir.is_empty()).then(|| std::path::PathBuf::from(&config.search.index_dir));
+        let engine = Arc::new(Engine::new(config.search.weights(), index_dir.as_deref())?);
         let mailer = Mailer::from_config(&config.mail).context("mail transport")?;
         let rules = Arc::new(if config.listing.rules_dir.is_empty() {
             Rules::builtin()

@@ -59,6 +59,9 @@ pub struct SearchConfig {
     pub weight_category: f64,
     pub weight_freshness: f64,
     pub priority_group_boost: f64,
+    /// Where the shift text index keeps its files (a fresh folder inside it per process, removed
+    /// on exit); empty means the system's temporary directory.
+    pub index_dir: String,
 }
 
 impl SearchConfig {

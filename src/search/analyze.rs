@@ -1,15 +1,12 @@
 //! Chinese text analysis, done by lingong itself for documents and queries alike.
 //!
-//! Documents get three token streams:
-//! - `text`: jieba search-mode words (so 保洁员 also yields 保洁) plus every CJK character on its own
-//!   (the single-character fallback that finds out-of-dictionary words) plus lowercase ASCII words;
-//! - `py`: full pinyin of each Chinese word (保洁 → `baojie`);
-//! - `pyi`: pinyin initials of each Chinese word (保洁 → `bj`).
+//! Documents become one stream of terms (see [`doc_terms`]): jieba search-mode words, every CJK
+//! character once (the single-character fallback), and the pinyin and initials of each word, for
+//! people typing `baojie` or `bj` on a phone.
 //!
 //! Queries are cut with jieba's precise mode and built into boolean queries here: tantivy's own
 //! query parser would turn unspaced Chinese into phrase queries.
 
-use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use jieba_rs::Jieba;
@@ -59,42 +56,101 @@ pub fn pinyin_of(word: &str) -> Option<(String, String)> {
     (!full.is_empty()).then_some((full, initials))
 }
 
-/// The token streams of one document.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct DocTokens {
-    pub text: Vec<String>,
-    pub py: Vec<String>,
-    pub pyi: Vec<String>,
+/// Token kinds share one tantivy field, kept apart by prefixes that no word can contain (words
+/// are letters and digits only): one field means one tokenizer pass per document, run on
+/// tantivy's indexing threads, and one length norm for BM25.
+pub const CHAR: &str = "c:";
+pub const PINYIN: &str = "p:";
+pub const INITIALS: &str = "i:";
+
+/// The searchable text of a document: its parts, one per line.
+pub fn doc_text(parts: &[&str]) -> String {
+    parts.join("\n")
 }
 
-pub fn doc_tokens(parts: &[&str]) -> DocTokens {
-    let mut out = DocTokens::default();
-    let mut pinyin_seen = BTreeSet::new();
-    for part in parts {
-        for tok in jieba().cut_for_search(part, true) {
+/// The terms of a document:
+/// - jieba search-mode words (保洁员 also yields 保洁), repeated as often as they occur, so term
+///   frequency counts; lowercase ASCII words likewise;
+/// - each distinct CJK character once (`c:洁`): the single-character fallback that finds
+///   out-of-dictionary and one-character queries;
+/// - the full pinyin and the initials of each distinct Chinese word once (`p:baojie`, `i:bj`).
+///
+/// Characters and pinyin are deduplicated: they only need to say whether a document has them,
+/// and repeating them would make long documents slower to index for nothing.
+pub fn doc_terms(text: &str, out: &mut Vec<String>) {
+    let mut chars: Vec<char> = text.chars().filter(|c| is_cjk(*c)).collect();
+    chars.sort_unstable();
+    chars.dedup();
+    let mut seen: Vec<String> = Vec::new();
+    for line in text.lines() {
+        // No HMM: documents are cut the way queries are (precise dictionary words), and the
+        // character fallback already covers words the dictionary lacks.
+        for tok in jieba().cut_for_search(line, false) {
             let Some(word) = clean(tok.word) else { continue };
-            if word.chars().any(is_cjk) {
-                if word.chars().count() > 1 {
-                    out.text.push(word.clone());
-                }
-                if pinyin_seen.insert(word.clone()) {
-                    if let Some((full, initials)) = pinyin_of(&word) {
-                        out.py.push(full);
-                        if initials.len() > 1 {
-                            out.pyi.push(initials);
-                        }
+            if !word.chars().any(is_cjk) {
+                out.push(word);
+                continue;
+            }
+            if word.chars().count() < 2 {
+                continue;
+            }
+            if !seen.contains(&word) {
+                if let Some((full, initials)) = pinyin_of(&word) {
+                    out.push(format!("{PINYIN}{full}"));
+                    if initials.len() > 1 {
+                        out.push(format!("{INITIALS}{initials}"));
                     }
                 }
-            } else {
-                out.text.push(word);
+                seen.push(word.clone());
             }
-        }
-        // The single-character fallback.
-        for c in part.chars().filter(|c| is_cjk(*c)) {
-            out.text.push(c.to_string());
+            out.push(word);
         }
     }
-    out
+    for c in chars {
+        out.push(format!("{CHAR}{c}"));
+    }
+}
+
+/// Runs [`doc_terms`] as a tantivy tokenizer, so documents are analysed on tantivy's indexing
+/// threads (all cores) rather than on the thread that feeds them.
+#[derive(Clone, Default)]
+pub struct DocTokenizer {
+    terms: Vec<String>,
+    tokens: Vec<tantivy::tokenizer::Token>,
+}
+
+pub struct DocTokenStream<'a> {
+    tokens: &'a mut Vec<tantivy::tokenizer::Token>,
+    next: usize,
+}
+
+impl tantivy::tokenizer::Tokenizer for DocTokenizer {
+    type TokenStream<'a> = DocTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> DocTokenStream<'a> {
+        self.terms.clear();
+        doc_terms(text, &mut self.terms);
+        self.tokens.clear();
+        for (position, text) in self.terms.drain(..).enumerate() {
+            self.tokens.push(tantivy::tokenizer::Token { offset_from: 0, offset_to: 0, position, text, position_length: 1 });
+        }
+        DocTokenStream { tokens: &mut self.tokens, next: 0 }
+    }
+}
+
+impl tantivy::tokenizer::TokenStream for DocTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &tantivy::tokenizer::Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
+        &mut self.tokens[self.next - 1]
+    }
 }
 
 /// One clause of an analysed query: every group must match; a group matches if any of its
@@ -108,17 +164,10 @@ pub struct QueryGroup {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alternative {
-    pub field: Field,
+    /// Index terms, prefixed by kind (see [`CHAR`], [`PINYIN`], [`INITIALS`]).
     pub terms: Vec<String>,
     /// Relative weight: whole-word matches count more than the character fallback.
     pub boost: f32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Text,
-    Pinyin,
-    Initials,
 }
 
 /// Splits the query on spaces and punctuation; each piece must match.
@@ -130,22 +179,22 @@ pub fn analyze_query(q: &str) -> Vec<QueryGroup> {
             groups.push(QueryGroup {
                 source: piece.to_string(),
                 alternatives: vec![
-                    Alternative { field: Field::Text, terms: vec![s.clone()], boost: 1.0 },
-                    Alternative { field: Field::Pinyin, terms: vec![s.clone()], boost: 1.0 },
-                    Alternative { field: Field::Initials, terms: vec![s], boost: 0.8 },
+                    Alternative { terms: vec![format!("{PINYIN}{s}")], boost: 1.0 },
+                    Alternative { terms: vec![format!("{INITIALS}{s}")], boost: 0.8 },
+                    Alternative { terms: vec![s], boost: 1.0 },
                 ],
             });
             continue;
         }
         for tok in jieba().cut(piece, false) {
             let Some(word) = clean(tok.word) else { continue };
-            let chars: Vec<String> = word.chars().filter(|c| is_cjk(*c)).map(|c| c.to_string()).collect();
+            let chars: Vec<String> = word.chars().filter(|c| is_cjk(*c)).map(|c| format!("{CHAR}{c}")).collect();
             let mut alternatives = Vec::new();
             if word.chars().count() > 1 || !word.chars().any(is_cjk) {
-                alternatives.push(Alternative { field: Field::Text, terms: vec![word.clone()], boost: 2.0 });
+                alternatives.push(Alternative { terms: vec![word.clone()], boost: 2.0 });
             }
             if !chars.is_empty() {
-                alternatives.push(Alternative { field: Field::Text, terms: chars, boost: 0.5 });
+                alternatives.push(Alternative { terms: chars, boost: 0.5 });
             }
             groups.push(QueryGroup { source: word, alternatives });
         }
@@ -161,21 +210,35 @@ mod tests {
         tokens.iter().any(|x| x == t)
     }
 
+    fn terms(parts: &[&str]) -> Vec<String> {
+        let mut out = Vec::new();
+        doc_terms(&doc_text(parts), &mut out);
+        out
+    }
+
     #[test]
     fn search_mode_finds_words_inside_words() {
-        let d = doc_tokens(&["招聘保洁员", "中国农业发展银行食堂帮厨"]);
-        assert!(has(&d.text, "保洁"), "{:?}", d.text);
-        assert!(has(&d.text, "农业"), "{:?}", d.text);
-        assert!(has(&d.text, "帮厨"));
-        // Every character on its own, for the fallback.
-        assert!(has(&d.text, "洁") && has(&d.text, "厨"));
+        let d = terms(&["招聘保洁员", "中国农业发展银行食堂帮厨"]);
+        assert!(has(&d, "保洁"), "{d:?}");
+        assert!(has(&d, "农业"), "{d:?}");
+        assert!(has(&d, "帮厨"));
+        // Every character on its own, once, for the fallback.
+        assert!(has(&d, "c:洁") && has(&d, "c:厨"));
+        assert_eq!(terms(&["洁洁洁"]).iter().filter(|t| *t == "c:洁").count(), 1);
+    }
+
+    #[test]
+    fn word_frequency_is_kept_but_pinyin_is_not_repeated() {
+        let d = terms(&["保洁 保洁", "保洁"]);
+        assert_eq!(d.iter().filter(|t| *t == "保洁").count(), 3);
+        assert_eq!(d.iter().filter(|t| *t == "p:baojie").count(), 1);
     }
 
     #[test]
     fn pinyin_and_initials() {
-        let d = doc_tokens(&["家庭保洁"]);
-        assert!(has(&d.py, "baojie"), "{:?}", d.py);
-        assert!(has(&d.pyi, "bj"), "{:?}", d.pyi);
+        let d = terms(&["家庭保洁"]);
+        assert!(has(&d, "p:baojie"), "{d:?}");
+        assert!(has(&d, "i:bj"), "{d:?}");
         assert_eq!(pinyin_of("搬家").unwrap(), ("banjia".to_string(), "bj".to_string()));
     }
 
@@ -188,7 +251,7 @@ mod tests {
         assert_eq!(g.len(), 1);
         assert_eq!(g[0].alternatives.len(), 3);
         let g = analyze_query("洁");
-        assert_eq!(g[0].alternatives, vec![Alternative { field: Field::Text, terms: vec!["洁".into()], boost: 0.5 }]);
+        assert_eq!(g[0].alternatives, vec![Alternative { terms: vec!["c:洁".into()], boost: 0.5 }]);
         assert!(analyze_query(" ，。 ").is_empty());
     }
 }

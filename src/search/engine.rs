@@ -2,7 +2,7 @@
 //! an R-tree of their points and a tantivy text index each, kept in step with the database by the
 //! change-log follower (`sync`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -14,12 +14,16 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::{GeoPoint, PayUnit, WeeklyWindow};
-use crate::search::analyze::{DocTokens, analyze_query};
+use crate::search::analyze::analyze_query;
+use crate::search::cells;
 use crate::search::score::{Reasons, Signals, Weights, score};
 use crate::search::text::TextIndex;
 use crate::search::timefit::{self, Fit, Interval};
 
 type Entry = GeomWithData<[f64; 2], i64>;
+/// Shift entries carry their slot in the dense array, not their database id: no hash lookup per
+/// candidate on the hot path.
+type SlotEntry = GeomWithData<[f64; 2], u32>;
 
 /// What the engine knows of a published shift.
 #[derive(Debug, Clone)]
@@ -44,29 +48,38 @@ impl ShiftDoc {
         self.valid_through > now && self.slots.iter().any(|s| s.end > now)
     }
 
-    /// Pay per hour in fen, where the unit allows (piece rates have no hourly equivalent).
-    pub fn hourly_fen(&self) -> Option<f64> {
-        let hours = self.slots.iter().map(|s| (s.end - s.start).num_seconds() as f64 / 3600.0).fold(0.0, f64::max);
-        match self.pay_unit {
-            PayUnit::Hour => Some(self.pay_fen as f64),
-            PayUnit::Day | PayUnit::Shift if hours > 0.0 => Some(self.pay_fen as f64 / hours),
-            _ => None,
-        }
-    }
-
     /// Whether the pay meets a worker's minimum: compared as-is in the same unit, else per hour.
     pub fn pays_at_least(&self, min_fen: i64, min_unit: PayUnit) -> Option<bool> {
-        if min_unit == self.pay_unit {
-            return Some(self.pay_fen >= min_fen);
-        }
-        let hours = self.slots.iter().map(|s| (s.end - s.start).num_seconds() as f64 / 3600.0).fold(0.0, f64::max);
-        let min_hourly = match min_unit {
-            PayUnit::Hour => min_fen as f64,
-            PayUnit::Day | PayUnit::Shift if hours > 0.0 => min_fen as f64 / hours,
-            _ => return None,
-        };
-        self.hourly_fen().map(|h| h + 1e-9 >= min_hourly)
+        pays_at_least(self.pay_fen, self.pay_unit, &self.slots, min_fen, min_unit)
     }
+}
+
+fn longest_slot_hours(slots: &[Interval]) -> f64 {
+    slots.iter().map(|s| (s.end - s.start).num_seconds() as f64 / 3600.0).fold(0.0, f64::max)
+}
+
+/// Pay per hour in fen, where the unit allows (piece rates have no hourly equivalent).
+fn hourly_fen(pay_fen: i64, unit: PayUnit, slots: &[Interval]) -> Option<f64> {
+    let hours = longest_slot_hours(slots);
+    match unit {
+        PayUnit::Hour => Some(pay_fen as f64),
+        PayUnit::Day | PayUnit::Shift if hours > 0.0 => Some(pay_fen as f64 / hours),
+        _ => None,
+    }
+}
+
+/// Whether `pay_fen` per `unit` meets a minimum: compared as-is in the same unit, else per hour.
+fn pays_at_least(pay_fen: i64, unit: PayUnit, slots: &[Interval], min_fen: i64, min_unit: PayUnit) -> Option<bool> {
+    if min_unit == unit {
+        return Some(pay_fen >= min_fen);
+    }
+    let hours = longest_slot_hours(slots);
+    let min_hourly = match min_unit {
+        PayUnit::Hour => min_fen as f64,
+        PayUnit::Day | PayUnit::Shift if hours > 0.0 => min_fen as f64 / hours,
+        _ => return None,
+    };
+    hourly_fen(pay_fen, unit, slots).map(|h| h + 1e-9 >= min_hourly)
 }
 
 /// What the engine knows of one active availability record and its worker.
@@ -89,12 +102,13 @@ pub fn distance_km(a: GeoPoint, b: GeoPoint) -> f64 {
 }
 
 /// An envelope in degrees that contains every point within `radius_km` of `c`.
-fn envelope(c: GeoPoint, radius_km: f64) -> AABB<[f64; 2]> {
+pub fn envelope(c: GeoPoint, radius_km: f64) -> AABB<[f64; 2]> {
     let dlat = radius_km / 110.574;
     let dlng = radius_km / (111.320 * c.lat.to_radians().cos().max(0.01));
     AABB::from_corners([c.lng - dlng, c.lat - dlat], [c.lng + dlng, c.lat + dlat])
 }
 
+/// Availability records: few enough (one or two per worker) for a map and a tree of ids.
 struct Side<D> {
     docs: HashMap<i64, D>,
     tree: RTree<Entry>,
@@ -110,6 +124,126 @@ impl<D> Default for Side<D> {
 impl<D> Side<D> {
     fn remove(&mut self, id: i64, point: GeoPoint) {
         self.tree.remove(&GeomWithData::new([point.lng, point.lat], id));
+    }
+}
+
+/// Small numbers for the few distinct strings of a field (categories, districts, settlement
+/// terms), so documents stay compact and facets count into arrays.
+#[derive(Default)]
+struct Interner {
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(i) = self.index.get(s) {
+            return *i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+
+    fn get(&self, s: &str) -> Option<u32> {
+        self.index.get(s).copied()
+    }
+
+    fn name(&self, i: u32) -> &str {
+        &self.names[i as usize]
+    }
+}
+
+/// A published shift as the engine holds it: compact, in a dense array.
+struct Stored {
+    id: i64,
+    employer_id: i64,
+    point: GeoPoint,
+    category: u32,
+    /// Interned adcode; the empty string when the shift has none.
+    adcode: u32,
+    settlement: u32,
+    employment_type: u32,
+    pay_unit: PayUnit,
+    pay_fen: i64,
+    slots: Box<[Interval]>,
+    valid_through: NaiveDateTime,
+    published_at: NaiveDateTime,
+    /// When the last slot ends: live while this and `valid_through` are ahead.
+    last_end: NaiveDateTime,
+}
+
+impl Stored {
+    fn is_live(&self, now: NaiveDateTime) -> bool {
+        self.valid_through > now && self.last_end > now
+    }
+
+    fn next_start(&self, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        self.slots.iter().filter(|s| s.end > now).map(|s| s.start).min()
+    }
+}
+
+#[derive(Default)]
+struct Shifts {
+    docs: Vec<Option<Stored>>,
+    free: Vec<u32>,
+    by_id: HashMap<i64, u32>,
+    tree: RTree<SlotEntry>,
+    category: Interner,
+    adcode: Interner,
+    settlement: Interner,
+    employment_type: Interner,
+}
+
+impl Shifts {
+    fn get(&self, slot: u32) -> &Stored {
+        self.docs[slot as usize].as_ref().expect("a live slot")
+    }
+
+    fn store(&mut self, d: ShiftDoc) -> Stored {
+        Stored {
+            id: d.id,
+            employer_id: d.employer_id,
+            point: d.point,
+            category: self.category.intern(&d.category),
+            adcode: self.adcode.intern(d.adcode.as_deref().unwrap_or("")),
+            settlement: self.settlement.intern(&d.settlement),
+            employment_type: self.employment_type.intern(&d.employment_type),
+            pay_unit: d.pay_unit,
+            pay_fen: d.pay_fen,
+            last_end: d.slots.iter().map(|s| s.end).max().unwrap_or(d.valid_through),
+            slots: d.slots.into_boxed_slice(),
+            valid_through: d.valid_through,
+            published_at: d.published_at,
+        }
+    }
+
+    fn doc(&self, s: &Stored) -> ShiftDoc {
+        let adcode = self.adcode.name(s.adcode);
+        ShiftDoc {
+            id: s.id,
+            employer_id: s.employer_id,
+            category: self.category.name(s.category).to_string(),
+            adcode: (!adcode.is_empty()).then(|| adcode.to_string()),
+            point: s.point,
+            pay_fen: s.pay_fen,
+            pay_unit: s.pay_unit,
+            settlement: self.settlement.name(s.settlement).to_string(),
+            employment_type: self.employment_type.name(s.employment_type).to_string(),
+            slots: s.slots.to_vec(),
+            valid_through: s.valid_through,
+            published_at: s.published_at,
+        }
+    }
+
+    /// Slots within `radius_km` of `c`, with distances (exact haversine after the envelope).
+    fn near(&self, c: GeoPoint, radius_km: f64) -> impl Iterator<Item = (u32, f64)> + '_ {
+        self.tree.locate_in_envelope(&envelope(c, radius_km)).filter_map(move |e| {
+            let [lng, lat] = *e.geom();
+            let d = distance_km(c, GeoPoint { lat, lng });
+            (d <= radius_km).then_some((e.data, d))
+        })
     }
 }
 
@@ -173,9 +307,18 @@ enum Op {
     RemoveAvailability(i64),
 }
 
+#[derive(Default)]
+struct Pending {
+    ops: Vec<Op>,
+    /// Set by `clear` (and at start): the shift text index holds nothing from before, so adding
+    /// a document needs no delete first unless the same id came twice since.
+    fresh: bool,
+    added: HashSet<i64>,
+}
+
 pub struct Engine {
-    pending: std::sync::Mutex<Vec<Op>>,
-    shifts: RwLock<Side<ShiftDoc>>,
+    pending: std::sync::Mutex<Pending>,
+    shifts: RwLock<Shifts>,
     shift_text: TextIndex,
     avail: RwLock<Side<AvailDoc>>,
     avail_text: TextIndex,
@@ -184,12 +327,23 @@ pub struct Engine {
     pub weights: Weights,
 }
 
+/// One candidate while ranking: where it is and what it scored; reasons are built for the page only.
+#[derive(Clone, Copy)]
+struct Scored {
+    slot: u32,
+    score: f64,
+    distance_km: Option<f64>,
+    text: Option<f32>,
+}
+
 impl Engine {
-    pub fn new(weights: Weights) -> anyhow::Result<Engine> {
+    /// An engine whose shift text index lives in a temporary directory under `index_dir` (the
+    /// system's temporary directory when `None`).
+    pub fn new(weights: Weights, index_dir: Option<&std::path::Path>) -> anyhow::Result<Engine> {
         Ok(Engine {
-            pending: std::sync::Mutex::new(Vec::new()),
-            shifts: RwLock::new(Side::default()),
-            shift_text: TextIndex::in_ram(200_000_000)?,
+            pending: std::sync::Mutex::new(Pending { fresh: true, ..Default::default() }),
+            shifts: RwLock::new(Shifts::default()),
+            shift_text: TextIndex::on_disk(index_dir, 200_000_000)?,
             avail: RwLock::new(Side::default()),
             avail_text: TextIndex::in_ram(50_000_000)?,
             position: AtomicI64::new(0),
@@ -206,79 +360,117 @@ impl Engine {
     }
 
     pub fn shift_count(&self) -> usize {
-        self.shifts.read().expect("lock").docs.len()
+        self.shifts.read().expect("lock").by_id.len()
     }
 
     pub fn availability_count(&self) -> usize {
         self.avail.read().expect("lock").docs.len()
     }
 
-    /// Adds or replaces shifts. Like every change, it becomes visible at `commit`: text first,
-    /// then the in-memory records, so a reader never sees a record whose words are not indexed.
-    pub fn put_shifts(&self, docs: Vec<(ShiftDoc, DocTokens)>) -> anyhow::Result<()> {
+    /// Adds or replaces shifts; `text` is each one's searchable text (`analyze::doc_text`). Like
+    /// every change, it becomes visible at `commit`.
+    pub fn put_shifts(&self, docs: Vec<(ShiftDoc, String)>) -> anyhow::Result<()> {
         let mut pending = self.pending.lock().expect("lock");
-        for (doc, tokens) in docs {
-            self.shift_text.upsert(doc.id, &tokens)?;
-            pending.push(Op::PutShift(doc));
+        for (doc, text) in docs {
+            let replace = !pending.fresh || !pending.added.insert(doc.id);
+            self.shift_text.add(doc.id, &text, &cells::doc_cells(doc.point, &doc.slots), replace)?;
+            pending.ops.push(Op::PutShift(doc));
         }
         Ok(())
     }
 
     pub fn remove_shift(&self, id: i64) {
         self.shift_text.delete(id);
-        self.pending.lock().expect("lock").push(Op::RemoveShift(id));
+        let mut pending = self.pending.lock().expect("lock");
+        pending.added.remove(&id);
+        pending.ops.push(Op::RemoveShift(id));
     }
 
-    pub fn put_availability(&self, docs: Vec<(AvailDoc, DocTokens)>) -> anyhow::Result<()> {
+    pub fn put_availability(&self, docs: Vec<(AvailDoc, String)>) -> anyhow::Result<()> {
         let mut pending = self.pending.lock().expect("lock");
-        for (doc, tokens) in docs {
-            self.avail_text.upsert(doc.id, &tokens)?;
-            pending.push(Op::PutAvailability(doc));
+        for (doc, text) in docs {
+            self.avail_text.add(doc.id, &text, &[], true)?;
+            pending.ops.push(Op::PutAvailability(doc));
         }
         Ok(())
     }
 
     pub fn remove_availability(&self, id: i64) {
         self.avail_text.delete(id);
-        self.pending.lock().expect("lock").push(Op::RemoveAvailability(id));
+        self.pending.lock().expect("lock").ops.push(Op::RemoveAvailability(id));
     }
 
     /// Forgets everything (before a full rebuild).
     pub fn clear(&self) -> anyhow::Result<()> {
+        let mut pending = self.pending.lock().expect("lock");
         self.shift_text.clear()?;
         self.avail_text.clear()?;
-        let mut pending = self.pending.lock().expect("lock");
-        pending.clear();
-        pending.push(Op::Clear);
+        *pending = Pending { ops: vec![Op::Clear], fresh: true, added: HashSet::new() };
         Ok(())
     }
 
+    /// Makes staged changes visible. The text indexes commit first (the slow part, while
+    /// searches go on); then, under the write locks, readers switch to the new text and the new
+    /// records together, so a search never sees one without the other.
     pub fn commit(&self) -> anyhow::Result<()> {
-        let ops = std::mem::take(&mut *self.pending.lock().expect("lock"));
-        self.shift_text.commit()?;
-        self.avail_text.commit()?;
+        let ops = {
+            let mut pending = self.pending.lock().expect("lock");
+            self.shift_text.commit()?;
+            self.avail_text.commit()?;
+            pending.fresh = false;
+            pending.added.clear();
+            std::mem::take(&mut pending.ops)
+        };
         let mut shifts = self.shifts.write().expect("lock");
         let mut avail = self.avail.write().expect("lock");
-        let mut new_entries = Vec::new();
+        self.shift_text.reload()?;
+        self.avail_text.reload()?;
+        // Slots whose tree entry is still to be inserted (new, or moved).
+        let mut untreed: HashSet<u32> = HashSet::new();
         for op in ops {
             match op {
                 Op::Clear => {
-                    *shifts = Side::default();
+                    *shifts = Shifts::default();
                     *avail = Side::default();
-                    new_entries.clear();
+                    untreed.clear();
                 }
                 Op::PutShift(doc) => {
-                    if let Some(old) = shifts.docs.get(&doc.id).map(|d| d.point) {
-                        shifts.remove(doc.id, old);
+                    let stored = shifts.store(doc);
+                    match shifts.by_id.get(&stored.id).copied() {
+                        Some(slot) => {
+                            let old = shifts.get(slot).point;
+                            if old != stored.point && !untreed.contains(&slot) {
+                                shifts.tree.remove(&GeomWithData::new([old.lng, old.lat], slot));
+                                untreed.insert(slot);
+                            }
+                            shifts.docs[slot as usize] = Some(stored);
+                        }
+                        None => {
+                            let id = stored.id;
+                            let slot = match shifts.free.pop() {
+                                Some(slot) => {
+                                    shifts.docs[slot as usize] = Some(stored);
+                                    slot
+                                }
+                                None => {
+                                    shifts.docs.push(Some(stored));
+                                    (shifts.docs.len() - 1) as u32
+                                }
+                            };
+                            shifts.by_id.insert(id, slot);
+                            untreed.insert(slot);
+                        }
                     }
-                    new_entries.push(GeomWithData::new([doc.point.lng, doc.point.lat], doc.id));
-                    shifts.docs.insert(doc.id, doc);
                 }
                 Op::RemoveShift(id) => {
-                    if let Some(old) = shifts.docs.remove(&id) {
-                        shifts.remove(id, old.point);
+                    if let Some(slot) = shifts.by_id.remove(&id) {
+                        let old = shifts.get(slot).point;
+                        if !untreed.remove(&slot) {
+                            shifts.tree.remove(&GeomWithData::new([old.lng, old.lat], slot));
+                        }
+                        shifts.docs[slot as usize] = None;
+                        shifts.free.push(slot);
                     }
-                    new_entries.retain(|e: &Entry| e.data != id);
                 }
                 Op::PutAvailability(doc) => {
                     if let Some(old) = avail.docs.get(&doc.id).map(|d| d.point) {
@@ -295,11 +487,18 @@ impl Engine {
                 }
             }
         }
-        if shifts.tree.size() == 0 && new_entries.len() > 1000 {
-            // Bulk loading builds a better tree, and faster, than one insert at a time.
-            shifts.tree = RTree::bulk_load(new_entries);
+        let entries: Vec<SlotEntry> = untreed
+            .into_iter()
+            .map(|slot| {
+                let p = shifts.get(slot).point;
+                GeomWithData::new([p.lng, p.lat], slot)
+            })
+            .collect();
+        if shifts.tree.size() == 0 && entries.len() > 1000 {
+            // Bulk loading builds a better tree, and much faster, than one insert at a time.
+            shifts.tree = RTree::bulk_load(entries);
         } else {
-            for e in new_entries {
+            for e in entries {
                 shifts.tree.insert(e);
             }
         }
@@ -311,11 +510,12 @@ impl Engine {
     }
 
     pub fn shift_ids_of_employer(&self, employer_id: i64) -> Vec<i64> {
-        self.shifts.read().expect("lock").docs.values().filter(|d| d.employer_id == employer_id).map(|d| d.id).collect()
+        self.shifts.read().expect("lock").docs.iter().flatten().filter(|d| d.employer_id == employer_id).map(|d| d.id).collect()
     }
 
     pub fn shift(&self, id: i64) -> Option<ShiftDoc> {
-        self.shifts.read().expect("lock").docs.get(&id).cloned()
+        let shifts = self.shifts.read().expect("lock");
+        shifts.by_id.get(&id).map(|slot| shifts.doc(shifts.get(*slot)))
     }
 
     /// Ids near a point (exact haversine check after the envelope), with distances.
@@ -331,104 +531,150 @@ impl Engine {
     }
 
     /// Searches published, live shifts: filter, score, sort, count facets, page.
+    ///
+    /// With words, tantivy finds the matches, restricted to the cells of the query's area (and
+    /// days) so it only walks nearby postings; without, the R-tree gives the candidates. Either
+    /// way every candidate is then checked exactly, scored without allocating, and counted into
+    /// the facets; reasons are built only for the page returned.
     pub fn search_shifts(&self, q: &ShiftQuery) -> anyhow::Result<Results> {
         let groups = q.q.as_deref().map(analyze_query).unwrap_or_default();
-        let text = if groups.is_empty() { None } else { Some(self.shift_text.search(&groups)?) };
-        let side = self.shifts.read().expect("lock");
-        let candidates: Vec<(i64, Option<f64>)> = match (q.near, q.bbox) {
-            (Some((c, r)), _) => Self::near(&side, c, r).into_iter().map(|(id, d)| (id, Some(d))).collect(),
-            (None, Some([min_lng, min_lat, max_lng, max_lat])) => side
-                .tree
-                .locate_in_envelope(&AABB::from_corners([min_lng, min_lat], [max_lng, max_lat]))
-                .map(|e| (e.data, None))
-                .collect(),
-            (None, None) => match &text {
-                Some(t) => t.keys().map(|id| (*id, None)).collect(),
-                None => side.docs.keys().map(|id| (*id, None)).collect(),
-            },
+        // The read lock first: the text searcher and the records then belong to the same commit.
+        let shifts = self.shifts.read().expect("lock");
+        let area: Option<([f64; 2], [f64; 2], Option<(GeoPoint, f64)>)> = match (q.near, q.bbox) {
+            (Some((c, r)), _) => {
+                let e = envelope(c, r);
+                Some((e.lower(), e.upper(), Some((c, r))))
+            }
+            (None, Some([min_lng, min_lat, max_lng, max_lat])) => Some(([min_lng, min_lat], [max_lng, max_lat], None)),
+            (None, None) => None,
         };
-        let mut scored = Vec::new();
-        // Counted by borrowed key; owned strings only for the few distinct values at the end.
-        let mut category_counts: HashMap<&str, usize> = HashMap::new();
-        let mut adcode_counts: HashMap<&str, usize> = HashMap::new();
-        let mut settlement_counts: HashMap<&str, usize> = HashMap::new();
-        for (id, dist) in candidates {
-            let Some(doc) = side.docs.get(&id) else { continue };
-            let text_score = match &text {
-                Some(t) => match t.get(&id) {
-                    Some(s) => Some(*s),
-                    None => continue,
+        let in_bbox = |p: GeoPoint| q.bbox.is_none_or(|[a, b, c, d]| p.lng >= a && p.lng <= c && p.lat >= b && p.lat <= d);
+        let mut candidates: Vec<(u32, Option<f64>, Option<f32>)> = Vec::new();
+        if !groups.is_empty() {
+            let window = q.to.map(|t| (q.from.unwrap_or(q.now), t)).filter(|(f, t)| t > f);
+            let cells = area.and_then(|(min, max, circle)| cells::query_cells(min, max, circle, window));
+            for (id, text) in self.shift_text.search(&groups, cells.as_deref())? {
+                let Some(&slot) = shifts.by_id.get(&id) else { continue };
+                let p = shifts.get(slot).point;
+                let dist = match q.near {
+                    Some((c, r)) => match distance_km(c, p) {
+                        d if d <= r => Some(d),
+                        _ => continue,
+                    },
+                    None => None,
+                };
+                if in_bbox(p) {
+                    candidates.push((slot, dist, Some(text)));
+                }
+            }
+        } else {
+            match (q.near, q.bbox) {
+                (Some((c, r)), _) => candidates.extend(shifts.near(c, r).filter(|(slot, _)| in_bbox(shifts.get(*slot).point)).map(|(slot, d)| (slot, Some(d), None))),
+                (None, Some([min_lng, min_lat, max_lng, max_lat])) => candidates.extend(
+                    shifts.tree.locate_in_envelope(&AABB::from_corners([min_lng, min_lat], [max_lng, max_lat])).map(|e| (e.data, None, None)),
+                ),
+                (None, None) => candidates.extend(shifts.by_id.values().map(|slot| (*slot, None, None))),
+            }
+        }
+
+        // Filters on interned fields compare numbers; a value never seen matches nothing.
+        let want = |i: &Interner, v: &Option<String>| -> Option<Option<u32>> { v.as_ref().map(|v| i.get(v)) };
+        let (want_category, want_settlement, want_employment) =
+            (want(&shifts.category, &q.category), want(&shifts.settlement, &q.settlement), want(&shifts.employment_type, &q.employment_type));
+        let wanted = |w: Option<Option<u32>>, v: u32| w.is_none_or(|w| w == Some(v));
+        let from = q.from.or(Some(q.now));
+        let radius = q.near.map(|(_, r)| r);
+        let signals = |d: &Stored, dist: Option<f64>, text: Option<f32>, pay_ok: Option<bool>| Signals {
+            text,
+            distance_km: dist,
+            radius_km: radius,
+            time_fit: match (q.from, q.to) {
+                (Some(from), Some(to)) => Some(timefit::shift_fit(&d.slots, &[Interval { start: from, end: to }], &[], q.now)),
+                _ => None,
+            },
+            pay_ok,
+            age_hours: Some((q.now - d.published_at).num_minutes() as f64 / 60.0),
+            ..Default::default()
+        };
+        let pay_ok = |d: &Stored| -> Option<Option<bool>> {
+            match q.min_pay_fen {
+                Some(min) => match pays_at_least(d.pay_fen, d.pay_unit, &d.slots, min, q.pay_unit.unwrap_or(PayUnit::Hour)) {
+                    Some(true) => Some(Some(true)),
+                    _ => None,
                 },
-                None => None,
-            };
-            if !doc.is_live(q.now)
-                || q.category.as_ref().is_some_and(|c| *c != doc.category)
-                || q.adcode.as_ref().is_some_and(|a| !doc.adcode.as_deref().unwrap_or("").starts_with(a.as_str()))
-                || q.settlement.as_ref().is_some_and(|s| *s != doc.settlement)
-                || q.employment_type.as_ref().is_some_and(|s| *s != doc.employment_type)
-                || q.pay_unit.is_some_and(|u| u != doc.pay_unit)
-                || !timefit::overlaps_range(&doc.slots, q.from.or(Some(q.now)), q.to)
+                None => Some(None),
+            }
+        };
+        let mut category_counts = vec![0usize; shifts.category.names.len()];
+        let mut adcode_counts = vec![0usize; shifts.adcode.names.len()];
+        let mut settlement_counts = vec![0usize; shifts.settlement.names.len()];
+        let mut scored: Vec<Scored> = Vec::with_capacity(candidates.len());
+        for (slot, dist, text) in candidates {
+            let d = shifts.get(slot);
+            if !d.is_live(q.now)
+                || !wanted(want_category, d.category)
+                || !wanted(want_settlement, d.settlement)
+                || !wanted(want_employment, d.employment_type)
+                || q.adcode.as_ref().is_some_and(|a| !shifts.adcode.name(d.adcode).starts_with(a.as_str()))
+                || q.pay_unit.is_some_and(|u| u != d.pay_unit)
+                || !timefit::overlaps_range(&d.slots, from, q.to)
             {
                 continue;
             }
-            let pay_ok = match q.min_pay_fen {
-                Some(min) => match doc.pays_at_least(min, q.pay_unit.unwrap_or(PayUnit::Hour)) {
-                    Some(true) => Some(true),
-                    _ => continue,
-                },
-                None => None,
-            };
-            let time_fit = match (q.from, q.to) {
-                (Some(from), Some(to)) => Some(timefit::shift_fit(&doc.slots, &[Interval { start: from, end: to }], &[], q.now)),
-                _ => None,
-            };
-            let signals = Signals {
-                text: text_score,
-                distance_km: dist,
-                radius_km: q.near.map(|(_, r)| r),
-                time_fit,
-                pay_ok,
-                age_hours: Some((q.now - doc.published_at).num_minutes() as f64 / 60.0),
-                ..Default::default()
-            };
-            let (s, reasons) = score(&signals, &self.weights);
-            *category_counts.entry(doc.category.as_str()).or_default() += 1;
-            *adcode_counts.entry(doc.adcode.as_deref().unwrap_or("")).or_default() += 1;
-            *settlement_counts.entry(doc.settlement.as_str()).or_default() += 1;
-            let next_start = doc.slots.iter().filter(|s| s.end > q.now).map(|s| s.start).min();
-            scored.push((Hit { id, distance_km: dist.map(|d| (d * 100.0).round() / 100.0), score: s, reasons }, doc.pay_fen, next_start));
+            let Some(pay) = pay_ok(d) else { continue };
+            let (s, _) = score(&signals(d, dist, text, pay), &self.weights);
+            category_counts[d.category as usize] += 1;
+            adcode_counts[d.adcode as usize] += 1;
+            settlement_counts[d.settlement as usize] += 1;
+            scored.push(Scored { slot, score: s, distance_km: dist, text });
         }
-        type Row = (Hit, i64, Option<NaiveDateTime>);
-        let by_score = |a: &Row, b: &Row| b.0.score.total_cmp(&a.0.score).then(b.0.id.cmp(&a.0.id));
-        let order = |a: &Row, b: &Row| match q.sort {
+        let by_score = |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then(shifts.get(b.slot).id.cmp(&shifts.get(a.slot).id));
+        let order = |a: &Scored, b: &Scored| match q.sort {
             Sort::Relevance => by_score(a, b),
-            Sort::Distance => a.0.distance_km.unwrap_or(f64::MAX).total_cmp(&b.0.distance_km.unwrap_or(f64::MAX)).then_with(|| by_score(a, b)),
-            Sort::Pay => b.1.cmp(&a.1).then_with(|| by_score(a, b)),
-            Sort::Start => a.2.cmp(&b.2).then_with(|| by_score(a, b)),
+            Sort::Distance => a.distance_km.unwrap_or(f64::MAX).total_cmp(&b.distance_km.unwrap_or(f64::MAX)).then_with(|| by_score(a, b)),
+            Sort::Pay => shifts.get(b.slot).pay_fen.cmp(&shifts.get(a.slot).pay_fen).then_with(|| by_score(a, b)),
+            Sort::Start => shifts.get(a.slot).next_start(q.now).cmp(&shifts.get(b.slot).next_start(q.now)).then_with(|| by_score(a, b)),
         };
         let total = scored.len();
         // Only the requested page needs ordering: select it, then sort just that prefix.
-        let wanted = (q.offset + q.limit).min(total);
-        if wanted > 0 && wanted < total {
-            scored.select_nth_unstable_by(wanted - 1, order);
-            scored.truncate(wanted);
+        let wanted_len = (q.offset + q.limit).min(total);
+        if wanted_len > 0 && wanted_len < total {
+            scored.select_nth_unstable_by(wanted_len - 1, order);
+            scored.truncate(wanted_len);
         }
         scored.sort_by(order);
-        let hits = scored.into_iter().skip(q.offset).take(q.limit).map(|(h, _, _)| h).collect();
-        let owned = |m: HashMap<&str, usize>| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        let facets = Facets { category: owned(category_counts), adcode: owned(adcode_counts), settlement: owned(settlement_counts) };
+        let hits = scored
+            .into_iter()
+            .skip(q.offset)
+            .take(q.limit)
+            .map(|c| {
+                let d = shifts.get(c.slot);
+                let pay = pay_ok(d).flatten();
+                let (s, reasons) = score(&signals(d, c.distance_km, c.text, pay), &self.weights);
+                Hit { id: d.id, distance_km: c.distance_km.map(|d| (d * 100.0).round() / 100.0), score: s, reasons }
+            })
+            .collect();
+        let counts = |i: &Interner, counts: Vec<usize>| -> BTreeMap<String, usize> {
+            counts.into_iter().enumerate().filter(|(_, n)| *n > 0).map(|(k, n)| (i.name(k as u32).to_string(), n)).collect()
+        };
+        let facets = Facets {
+            category: counts(&shifts.category, category_counts),
+            adcode: counts(&shifts.adcode, adcode_counts),
+            settlement: counts(&shifts.settlement, settlement_counts),
+        };
         Ok(Results { total, hits, facets })
     }
 
     /// Shifts for one worker: within each availability's radius, fitting its windows, in its
     /// categories; pay against its minimum is a signal. Best score per shift over the records.
     pub fn shifts_for_worker(&self, avails: &[AvailDoc], now: NaiveDateTime) -> Vec<Hit> {
-        let side = self.shifts.read().expect("lock");
+        let shifts = self.shifts.read().expect("lock");
         let mut best: HashMap<i64, Hit> = HashMap::new();
         for a in avails {
-            for (id, d) in Self::near(&side, a.point, a.radius_km) {
-                let Some(doc) = side.docs.get(&id) else { continue };
-                if !doc.is_live(now) || (!a.categories.is_empty() && !a.categories.contains(&doc.category)) {
+            let wanted: Vec<u32> = a.categories.iter().filter_map(|c| shifts.category.get(c)).collect();
+            for (slot, d) in shifts.near(a.point, a.radius_km) {
+                let doc = shifts.get(slot);
+                if !doc.is_live(now) || (!a.categories.is_empty() && !wanted.contains(&doc.category)) {
                     continue;
                 }
                 let fit = timefit::shift_fit(&doc.slots, &a.dated, &a.weekly, now);
@@ -439,15 +685,15 @@ impl Engine {
                     distance_km: Some(d),
                     radius_km: Some(a.radius_km),
                     time_fit: Some(fit),
-                    pay_ok: a.min_pay.and_then(|(f, u)| doc.pays_at_least(f, u)),
+                    pay_ok: a.min_pay.and_then(|(f, u)| pays_at_least(doc.pay_fen, doc.pay_unit, &doc.slots, f, u)),
                     category_match: (!a.categories.is_empty()).then_some(true),
                     age_hours: Some((now - doc.published_at).num_minutes() as f64 / 60.0),
                     ..Default::default()
                 };
                 let (s, reasons) = score(&signals, &self.weights);
-                let hit = Hit { id, distance_km: Some((d * 100.0).round() / 100.0), score: s, reasons };
-                if best.get(&id).is_none_or(|b| b.score < s) {
-                    best.insert(id, hit);
+                let hit = Hit { id: doc.id, distance_km: Some((d * 100.0).round() / 100.0), score: s, reasons };
+                if best.get(&doc.id).is_none_or(|b| b.score < s) {
+                    best.insert(doc.id, hit);
                 }
             }
         }
@@ -499,8 +745,8 @@ impl Engine {
         category: Option<&str>,
     ) -> anyhow::Result<Vec<(Hit, i64)>> {
         let groups = q.map(analyze_query).unwrap_or_default();
-        let text = if groups.is_empty() { None } else { Some(self.avail_text.search(&groups)?) };
         let side = self.avail.read().expect("lock");
+        let text: Option<HashMap<i64, f32>> = if groups.is_empty() { None } else { Some(self.avail_text.search(&groups, None)?.into_iter().collect()) };
         let candidates: Vec<(i64, Option<f64>)> = match near {
             Some((c, r)) => Self::near(&side, c, r).into_iter().map(|(id, d)| (id, Some(d))).collect(),
             None => side.docs.keys().map(|id| (*id, None)).collect(),

@@ -10,7 +10,7 @@ use crate::db::DbConn;
 use crate::db::schema::{availability, categories, employers, shift_slots, shifts, workers};
 use crate::domain::{GeoPoint, KeyGroup, PayUnit, ShiftStatus};
 use crate::error::ApiError;
-use crate::search::analyze::{DocTokens, doc_tokens};
+use crate::search::analyze::doc_text;
 use crate::search::engine::{AvailDoc, ShiftDoc};
 use crate::search::timefit::Interval;
 use crate::services::availability::AvailabilityRow;
@@ -33,7 +33,7 @@ fn district_name(adcode: Option<&str>) -> String {
 }
 
 /// Builds engine documents for shift rows (which must be published).
-pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String, String>) -> Result<Vec<(ShiftDoc, DocTokens)>, ApiError> {
+pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String, String>) -> Result<Vec<(ShiftDoc, String)>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut slots: HashMap<i64, Vec<Interval>> = HashMap::new();
     for s in shift_slots::table.filter(shift_slots::shift_id.eq_any(&ids)).load::<SlotRow>(conn)? {
@@ -52,7 +52,7 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
         .into_iter()
         .filter(|r| names.contains_key(&r.employer_id))
         .map(|r| {
-            let tokens = doc_tokens(&[
+            let tokens = doc_text(&[
                 &r.title,
                 &r.description,
                 &r.requirements,
@@ -81,7 +81,7 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
 }
 
 /// Published shifts with ids in `ids`; the ones missing or not published are returned apart.
-pub fn shifts_by_id(conn: &mut DbConn, ids: &[i64]) -> Result<(Vec<(ShiftDoc, DocTokens)>, Vec<i64>), ApiError> {
+pub fn shifts_by_id(conn: &mut DbConn, ids: &[i64]) -> Result<(Vec<(ShiftDoc, String)>, Vec<i64>), ApiError> {
     let rows: Vec<ShiftRow> = shifts::table
         .filter(shifts::id.eq_any(ids))
         .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
@@ -94,7 +94,7 @@ pub fn shifts_by_id(conn: &mut DbConn, ids: &[i64]) -> Result<(Vec<(ShiftDoc, Do
 }
 
 /// One batch of published, unexpired shifts after `after_id`, for a rebuild.
-pub fn shift_batch(conn: &mut DbConn, after_id: i64, limit: i64, now: NaiveDateTime, cats: &HashMap<String, String>) -> Result<(Vec<(ShiftDoc, DocTokens)>, Option<i64>), ApiError> {
+pub fn shift_batch(conn: &mut DbConn, after_id: i64, limit: i64, now: NaiveDateTime, cats: &HashMap<String, String>) -> Result<(Vec<(ShiftDoc, String)>, Option<i64>), ApiError> {
     let rows: Vec<ShiftRow> = shifts::table
         .filter(shifts::id.gt(after_id))
         .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
@@ -132,7 +132,7 @@ pub fn avail_doc(row: &AvailabilityRow, key_groups: &[KeyGroup]) -> AvailDoc {
 }
 
 /// Active availability (all, or with the given ids), with tokens; plus the ids not found active.
-pub fn availability_docs(conn: &mut DbConn, ids: Option<&[i64]>) -> Result<(Vec<(AvailDoc, DocTokens)>, Vec<i64>), ApiError> {
+pub fn availability_docs(conn: &mut DbConn, ids: Option<&[i64]>) -> Result<(Vec<(AvailDoc, String)>, Vec<i64>), ApiError> {
     let mut q = availability::table.filter(availability::active.eq(true)).into_boxed();
     if let Some(ids) = ids {
         q = q.filter(availability::id.eq_any(ids));
@@ -158,7 +158,7 @@ pub fn availability_docs(conn: &mut DbConn, ids: Option<&[i64]>) -> Result<(Vec<
             words.push(r.note.clone());
             words.push(district_name(r.adcode.as_deref()));
             let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-            (avail_doc(r, &groups), doc_tokens(&refs))
+            (avail_doc(r, &groups), doc_text(&refs))
         })
         .collect();
     Ok((docs, gone))

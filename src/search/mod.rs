@@ -3,6 +3,7 @@
 //! the change log on every replica.
 
 pub mod analyze;
+pub mod cells;
 pub mod engine;
 pub mod load;
 pub mod score;

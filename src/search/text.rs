@@ -1,61 +1,86 @@
-//! A tantivy index of pre-tokenized documents keyed by database id. lingong tokenizes (see
-//! `analyze`), tantivy stores postings and scores with BM25.
+//! A tantivy index keyed by database id. lingong analyses the text (see `analyze`, run as the
+//! field's tokenizer), tantivy stores postings and scores with BM25. A second field holds place
+//! (and place-and-day) cells, so a search near a point only walks the postings of its own area.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
-use tantivy::tokenizer::{PreTokenizedString, Token};
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
 
-use crate::search::analyze::{self, DocTokens, QueryGroup};
+use crate::search::analyze::{DocTokenizer, QueryGroup};
 
 pub struct TextIndex {
     writer: Mutex<IndexWriter>,
     reader: IndexReader,
     id: Field,
     text: Field,
-    py: Field,
-    pyi: Field,
-}
-
-fn pre_tokenized(tokens: &[String]) -> PreTokenizedString {
-    PreTokenizedString {
-        text: String::new(),
-        tokens: tokens
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Token { offset_from: 0, offset_to: 0, position: i, text: t.clone(), position_length: 1 })
-            .collect(),
-    }
+    cells: Field,
+    /// Keeps an on-disk index's directory alive as long as the index.
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl TextIndex {
-    /// An index in memory; it is rebuilt from the database when the process starts.
-    pub fn in_ram(writer_heap_bytes: usize) -> tantivy::Result<TextIndex> {
+    fn schema() -> (Schema, Field, Field, Field) {
         let mut sb = Schema::builder();
         let id = sb.add_u64_field("id", INDEXED | FAST);
-        let opts = TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::WithFreqs));
-        let text = sb.add_text_field("text", opts.clone());
-        let py = sb.add_text_field("py", opts.clone());
-        let pyi = sb.add_text_field("pyi", opts);
-        let index = Index::create_in_ram(sb.build());
-        let writer = index.writer(writer_heap_bytes)?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(TextIndex { writer: Mutex::new(writer), reader, id, text, py, pyi })
+        let text = sb.add_text_field(
+            "text",
+            TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer("lingong").set_index_option(IndexRecordOption::WithFreqs)),
+        );
+        // Cells only filter: no frequencies, no norms.
+        let cells = sb.add_text_field(
+            "cells",
+            TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::Basic).set_fieldnorms(false)),
+        );
+        (sb.build(), id, text, cells)
     }
 
-    /// Replaces the document for `id` (visible after `commit`).
-    pub fn upsert(&self, id: i64, tokens: &DocTokens) -> tantivy::Result<()> {
-        let w = self.writer.lock().expect("index writer poisoned");
-        w.delete_term(Term::from_field_u64(self.id, id as u64));
+    fn open(index: Index, writer_heap_bytes: usize, dir: Option<tempfile::TempDir>) -> tantivy::Result<TextIndex> {
+        let (_, id, text, cells) = Self::schema();
+        index.tokenizers().register("lingong", TextAnalyzer::from(DocTokenizer::default()));
+        let writer = index.writer(writer_heap_bytes)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(TextIndex { writer: Mutex::new(writer), reader, id, text, cells, _dir: dir })
+    }
+
+    /// An index in memory, for small indexes (availability, tests).
+    pub fn in_ram(writer_heap_bytes: usize) -> tantivy::Result<TextIndex> {
+        Self::open(Index::create_in_ram(Self::schema().0), writer_heap_bytes, None)
+    }
+
+    /// An index in a fresh temporary directory under `parent` (the system's temporary directory
+    /// when `None`), removed when the index is dropped. The segments are memory-mapped, so the
+    /// kernel keeps the hot postings in its page cache instead of the process holding every byte
+    /// on its heap; the index is rebuilt from the database when the process starts.
+    pub fn on_disk(parent: Option<&std::path::Path>, writer_heap_bytes: usize) -> anyhow::Result<TextIndex> {
+        let dir = match parent {
+            Some(p) => {
+                std::fs::create_dir_all(p)?;
+                tempfile::Builder::new().prefix("lingong-index-").tempdir_in(p)?
+            }
+            None => tempfile::Builder::new().prefix("lingong-index-").tempdir()?,
+        };
+        let index = Index::create(MmapDirectory::open(dir.path())?, Self::schema().0, Default::default())?;
+        Ok(Self::open(index, writer_heap_bytes, Some(dir))?)
+    }
+
+    /// Adds the document for `id`; `replace` first deletes any earlier one (a rebuild into an
+    /// empty index skips that: a delete per document is a good part of the cost of a bulk load).
+    pub fn add(&self, id: i64, text: &str, cells: &[String], replace: bool) -> tantivy::Result<()> {
         let mut doc = TantivyDocument::default();
         doc.add_u64(self.id, id as u64);
-        doc.add_pre_tokenized_text(self.text, pre_tokenized(&tokens.text));
-        doc.add_pre_tokenized_text(self.py, pre_tokenized(&tokens.py));
-        doc.add_pre_tokenized_text(self.pyi, pre_tokenized(&tokens.pyi));
+        doc.add_text(self.text, text);
+        for c in cells {
+            doc.add_text(self.cells, c);
+        }
+        let w = self.writer.lock().expect("index writer poisoned");
+        if replace {
+            w.delete_term(Term::from_field_u64(self.id, id as u64));
+        }
         w.add_document(doc)?;
         Ok(())
     }
@@ -69,33 +94,31 @@ impl TextIndex {
         Ok(())
     }
 
+    /// Makes staged changes durable in the index; readers see them after [`TextIndex::reload`].
     pub fn commit(&self) -> tantivy::Result<()> {
         self.writer.lock().expect("index writer poisoned").commit()?;
+        Ok(())
+    }
+
+    pub fn reload(&self) -> tantivy::Result<()> {
         self.reader.reload()
     }
 
-    fn field(&self, f: analyze::Field) -> Field {
-        match f {
-            analyze::Field::Text => self.text,
-            analyze::Field::Pinyin => self.py,
-            analyze::Field::Initials => self.pyi,
-        }
-    }
-
     /// Every group must match; within a group any alternative; within an alternative all terms.
-    pub fn build_query(&self, groups: &[QueryGroup]) -> Box<dyn Query> {
-        let musts: Vec<(Occur, Box<dyn Query>)> = groups
+    /// With `cells`, a document must also carry one of them (a filter that adds nothing to the
+    /// score).
+    pub fn build_query(&self, groups: &[QueryGroup], cells: Option<&[String]>) -> Box<dyn Query> {
+        let mut musts: Vec<(Occur, Box<dyn Query>)> = groups
             .iter()
             .map(|g| {
                 let alts: Vec<(Occur, Box<dyn Query>)> = g
                     .alternatives
                     .iter()
                     .map(|a| {
-                        let field = self.field(a.field);
                         let terms: Vec<(Occur, Box<dyn Query>)> = a
                             .terms
                             .iter()
-                            .map(|t| (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(field, t), IndexRecordOption::WithFreqs)) as Box<dyn Query>))
+                            .map(|t| (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(self.text, t), IndexRecordOption::WithFreqs)) as Box<dyn Query>))
                             .collect();
                         let q: Box<dyn Query> = if terms.len() == 1 { terms.into_iter().next().expect("one").1 } else { Box::new(BooleanQuery::new(terms)) };
                         (Occur::Should, Box::new(BoostQuery::new(q, a.boost)) as Box<dyn Query>)
@@ -104,15 +127,22 @@ impl TextIndex {
                 (Occur::Must, Box::new(BooleanQuery::new(alts)) as Box<dyn Query>)
             })
             .collect();
+        if let Some(cells) = cells {
+            let any: Vec<(Occur, Box<dyn Query>)> = cells
+                .iter()
+                .map(|c| (Occur::Should, Box::new(TermQuery::new(Term::from_field_text(self.cells, c), IndexRecordOption::Basic)) as Box<dyn Query>))
+                .collect();
+            musts.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(any)), 0.0))));
+        }
         Box::new(BooleanQuery::new(musts))
     }
 
     /// All matching ids with their BM25 scores.
-    pub fn search(&self, groups: &[QueryGroup]) -> tantivy::Result<HashMap<i64, f32>> {
+    pub fn search(&self, groups: &[QueryGroup], cells: Option<&[String]>) -> tantivy::Result<Vec<(i64, f32)>> {
         if groups.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(Vec::new());
         }
-        let query = self.build_query(groups);
+        let query = self.build_query(groups, cells);
         let searcher = self.reader.searcher();
         searcher.search(query.as_ref(), &IdScores)
     }
@@ -131,7 +161,7 @@ struct IdScoresSegment {
 }
 
 impl Collector for IdScores {
-    type Fruit = HashMap<i64, f32>;
+    type Fruit = Vec<(i64, f32)>;
     type Child = IdScoresSegment;
 
     fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<IdScoresSegment> {
@@ -142,7 +172,7 @@ impl Collector for IdScores {
         true
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<(i64, f32)>>) -> tantivy::Result<HashMap<i64, f32>> {
+    fn merge_fruits(&self, fruits: Vec<Vec<(i64, f32)>>) -> tantivy::Result<Vec<(i64, f32)>> {
         Ok(fruits.into_iter().flatten().collect())
     }
 }
@@ -164,19 +194,26 @@ impl SegmentCollector for IdScoresSegment {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::analyze::{analyze_query, doc_tokens};
+    use crate::search::analyze::analyze_query;
 
     fn index(docs: &[(i64, &str)]) -> TextIndex {
         let ix = TextIndex::in_ram(15_000_000).unwrap();
         for (id, text) in docs {
-            ix.upsert(*id, &doc_tokens(&[text])).unwrap();
+            ix.add(*id, text, &[format!("cell{}", id % 2)], true).unwrap();
         }
         ix.commit().unwrap();
+        ix.reload().unwrap();
         ix
     }
 
+    fn hits_in(ix: &TextIndex, q: &str, cells: Option<&[String]>) -> Vec<i64> {
+        let mut v: Vec<(i64, f32)> = ix.search(&analyze_query(q), cells).unwrap();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.into_iter().map(|(id, _)| id).collect()
+    }
+
     fn hits(ix: &TextIndex, q: &str) -> Vec<i64> {
-        let mut v: Vec<(i64, f32)> = ix.search(&analyze_query(q)).unwrap().into_iter().collect();
+        let mut v: Vec<(i64, f32)> = ix.search(&analyze_query(q), None).unwrap();
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         v.into_iter().map(|(id, _)| id).collect()
     }
@@ -195,6 +232,20 @@ mod tests {
         assert!(hits(&ix, "搬家 夜班").is_empty());
         ix.delete(1);
         ix.commit().unwrap();
+        ix.reload().unwrap();
         assert!(hits(&ix, "保洁").is_empty());
+    }
+
+    #[test]
+    fn cells_filter_without_changing_scores() {
+        let ix = index(&[(1, "保洁 日结"), (2, "保洁 日结"), (3, "保洁")]);
+        let all: Vec<(i64, f32)> = ix.search(&analyze_query("保洁"), None).unwrap();
+        // The shorter document ranks first (BM25 length norm), as without cells.
+        assert_eq!(hits_in(&ix, "保洁", Some(&["cell1".to_string()])), [3, 1]);
+        assert_eq!(hits_in(&ix, "保洁", Some(&["cell0".to_string()])), [2]);
+        let one: Vec<(i64, f32)> = ix.search(&analyze_query("保洁"), Some(&["cell0".to_string()])).unwrap();
+        let two = all.iter().find(|h| h.0 == 2).unwrap();
+        assert!((one[0].1 - two.1).abs() < 1e-6);
+        assert!(hits_in(&ix, "保洁", Some(&["elsewhere".to_string()])).is_empty());
     }
 }
