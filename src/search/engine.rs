@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use crate::domain::{GeoPoint, PayUnit, WeeklyWindow};
 use crate::search::analyze::analyze_query;
 use crate::search::cells;
-use crate::search::score::{Reasons, Signals, Weights, score};
+use crate::search::score::{Reasons, Signals, Weights, score, score_value};
 use crate::search::text::TextIndex;
 use crate::search::timefit::{self, Fit, Interval};
 
@@ -24,6 +24,66 @@ type Entry = GeomWithData<[f64; 2], i64>;
 /// Shift entries carry their slot in the dense array, not their database id: no hash lookup per
 /// candidate on the hot path.
 type SlotEntry = GeomWithData<[f64; 2], u32>;
+
+/// Wider nodes than rstar's default (6): a radius search returns thousands of points, and every
+/// node is a separate allocation to chase, so fewer, fuller nodes read memory in longer runs.
+struct WideNodes;
+
+impl rstar::RTreeParams for WideNodes {
+    const MIN_SIZE: usize = 8;
+    const MAX_SIZE: usize = 24;
+    const REINSERTION_COUNT: usize = 6;
+    type DefaultInsertionStrategy = rstar::RStarInsertionStrategy;
+}
+
+/// Database id → slot. Ids come from a sequence, so a plain array is the fast map; ids far
+/// beyond the array's reach (not seen in practice) go to a hash map.
+#[derive(Default)]
+struct IdMap {
+    dense: Vec<u32>,
+    sparse: HashMap<i64, u32>,
+    len: usize,
+}
+
+impl IdMap {
+    const NONE: u32 = u32::MAX;
+    const DENSE_LIMIT: i64 = 1 << 26;
+
+    fn get(&self, id: i64) -> Option<u32> {
+        if (0..Self::DENSE_LIMIT).contains(&id) {
+            self.dense.get(id as usize).copied().filter(|s| *s != Self::NONE)
+        } else {
+            self.sparse.get(&id).copied()
+        }
+    }
+
+    fn insert(&mut self, id: i64, slot: u32) {
+        let old = if (0..Self::DENSE_LIMIT).contains(&id) {
+            let i = id as usize;
+            if i >= self.dense.len() {
+                self.dense.resize(i + 1, Self::NONE);
+            }
+            std::mem::replace(&mut self.dense[i], slot)
+        } else {
+            self.sparse.insert(id, slot).unwrap_or(Self::NONE)
+        };
+        if old == Self::NONE {
+            self.len += 1;
+        }
+    }
+
+    fn remove(&mut self, id: i64) -> Option<u32> {
+        let old = if (0..Self::DENSE_LIMIT).contains(&id) {
+            self.dense.get_mut(id as usize).map(|s| std::mem::replace(s, Self::NONE)).filter(|s| *s != Self::NONE)
+        } else {
+            self.sparse.remove(&id)
+        };
+        if old.is_some() {
+            self.len -= 1;
+        }
+        old
+    }
+}
 
 /// What the engine knows of a published shift.
 #[derive(Debug, Clone)]
@@ -170,6 +230,8 @@ struct Stored {
     slots: Box<[Interval]>,
     valid_through: NaiveDateTime,
     published_at: NaiveDateTime,
+    /// `published_at` in minutes since the epoch: ages without calendar arithmetic per candidate.
+    published_min: i64,
     /// When the last slot ends: live while this and `valid_through` are ahead.
     last_end: NaiveDateTime,
 }
@@ -188,8 +250,8 @@ impl Stored {
 struct Shifts {
     docs: Vec<Option<Stored>>,
     free: Vec<u32>,
-    by_id: HashMap<i64, u32>,
-    tree: RTree<SlotEntry>,
+    by_id: IdMap,
+    tree: RTree<SlotEntry, WideNodes>,
     category: Interner,
     adcode: Interner,
     settlement: Interner,
@@ -215,8 +277,34 @@ impl Shifts {
             last_end: d.slots.iter().map(|s| s.end).max().unwrap_or(d.valid_through),
             slots: d.slots.into_boxed_slice(),
             valid_through: d.valid_through,
+            published_min: d.published_at.and_utc().timestamp().div_euclid(60),
             published_at: d.published_at,
         }
+    }
+
+    /// Renumbers the records in the order of a Z-curve over their points, so the R-tree's
+    /// neighbours are neighbours in memory too: a search near a point then reads a few stretches
+    /// of the array instead of one cache line per candidate from all over it.
+    fn order_spatially(&mut self) {
+        let key = |p: GeoPoint| {
+            let x = (((p.lng + 180.0) / 360.0) * 65535.0) as u32;
+            let y = (((p.lat + 90.0) / 180.0) * 65535.0) as u32;
+            let spread = |mut v: u32| {
+                v = (v | (v << 8)) & 0x00FF_00FF;
+                v = (v | (v << 4)) & 0x0F0F_0F0F;
+                v = (v | (v << 2)) & 0x3333_3333;
+                (v | (v << 1)) & 0x5555_5555
+            };
+            spread(x) | (spread(y) << 1)
+        };
+        let mut live: Vec<Stored> = std::mem::take(&mut self.docs).into_iter().flatten().collect();
+        live.sort_by_key(|d| key(d.point));
+        self.by_id = IdMap::default();
+        for (i, d) in live.iter().enumerate() {
+            self.by_id.insert(d.id, i as u32);
+        }
+        self.docs = live.into_iter().map(Some).collect();
+        self.free.clear();
     }
 
     fn doc(&self, s: &Stored) -> ShiftDoc {
@@ -360,7 +448,11 @@ impl Engine {
     }
 
     pub fn shift_count(&self) -> usize {
-        self.shifts.read().expect("lock").by_id.len()
+        self.shifts.read().expect("lock").by_id.len
+    }
+
+    pub fn shift_segments(&self) -> usize {
+        self.shift_text.num_segments()
     }
 
     pub fn availability_count(&self) -> usize {
@@ -373,7 +465,7 @@ impl Engine {
         let mut pending = self.pending.lock().expect("lock");
         for (doc, text) in docs {
             let replace = !pending.fresh || !pending.added.insert(doc.id);
-            self.shift_text.add(doc.id, &text, &cells::doc_cells(doc.point, &doc.slots), replace)?;
+            self.shift_text.add(doc.id, &text, &cells::doc_cells(doc.point), replace)?;
             pending.ops.push(Op::PutShift(doc));
         }
         Ok(())
@@ -436,7 +528,7 @@ impl Engine {
                 }
                 Op::PutShift(doc) => {
                     let stored = shifts.store(doc);
-                    match shifts.by_id.get(&stored.id).copied() {
+                    match shifts.by_id.get(stored.id) {
                         Some(slot) => {
                             let old = shifts.get(slot).point;
                             if old != stored.point && !untreed.contains(&slot) {
@@ -463,7 +555,7 @@ impl Engine {
                     }
                 }
                 Op::RemoveShift(id) => {
-                    if let Some(slot) = shifts.by_id.remove(&id) {
+                    if let Some(slot) = shifts.by_id.remove(id) {
                         let old = shifts.get(slot).point;
                         if !untreed.remove(&slot) {
                             shifts.tree.remove(&GeomWithData::new([old.lng, old.lat], slot));
@@ -487,19 +579,15 @@ impl Engine {
                 }
             }
         }
-        let entries: Vec<SlotEntry> = untreed
-            .into_iter()
-            .map(|slot| {
-                let p = shifts.get(slot).point;
-                GeomWithData::new([p.lng, p.lat], slot)
-            })
-            .collect();
-        if shifts.tree.size() == 0 && entries.len() > 1000 {
-            // Bulk loading builds a better tree, and much faster, than one insert at a time.
-            shifts.tree = RTree::bulk_load(entries);
+        if shifts.tree.size() == 0 && untreed.len() > 1000 {
+            // A (re)build: bulk loading makes a better tree, much faster, than one insert at a time.
+            shifts.order_spatially();
+            let entries: Vec<SlotEntry> = shifts.docs.iter().enumerate().filter_map(|(i, d)| d.as_ref().map(|d| GeomWithData::new([d.point.lng, d.point.lat], i as u32))).collect();
+            shifts.tree = RTree::bulk_load_with_params(entries);
         } else {
-            for e in entries {
-                shifts.tree.insert(e);
+            for slot in untreed {
+                let p = shifts.get(slot).point;
+                shifts.tree.insert(GeomWithData::new([p.lng, p.lat], slot));
             }
         }
         Ok(())
@@ -515,7 +603,7 @@ impl Engine {
 
     pub fn shift(&self, id: i64) -> Option<ShiftDoc> {
         let shifts = self.shifts.read().expect("lock");
-        shifts.by_id.get(&id).map(|slot| shifts.doc(shifts.get(*slot)))
+        shifts.by_id.get(id).map(|slot| shifts.doc(shifts.get(slot)))
     }
 
     /// Ids near a point (exact haversine check after the envelope), with distances.
@@ -532,8 +620,8 @@ impl Engine {
 
     /// Searches published, live shifts: filter, score, sort, count facets, page.
     ///
-    /// With words, tantivy finds the matches, restricted to the cells of the query's area (and
-    /// days) so it only walks nearby postings; without, the R-tree gives the candidates. Either
+    /// With words, tantivy finds the matches, restricted to the cells of the query's area so it
+    /// only walks nearby postings; without, the R-tree gives the candidates. Either
     /// way every candidate is then checked exactly, scored without allocating, and counted into
     /// the facets; reasons are built only for the page returned.
     pub fn search_shifts(&self, q: &ShiftQuery) -> anyhow::Result<Results> {
@@ -551,10 +639,9 @@ impl Engine {
         let in_bbox = |p: GeoPoint| q.bbox.is_none_or(|[a, b, c, d]| p.lng >= a && p.lng <= c && p.lat >= b && p.lat <= d);
         let mut candidates: Vec<(u32, Option<f64>, Option<f32>)> = Vec::new();
         if !groups.is_empty() {
-            let window = q.to.map(|t| (q.from.unwrap_or(q.now), t)).filter(|(f, t)| t > f);
-            let cells = area.and_then(|(min, max, circle)| cells::query_cells(min, max, circle, window));
+            let cells = area.and_then(|(min, max, circle)| cells::query_cells(min, max, circle));
             for (id, text) in self.shift_text.search(&groups, cells.as_deref())? {
-                let Some(&slot) = shifts.by_id.get(&id) else { continue };
+                let Some(slot) = shifts.by_id.get(id) else { continue };
                 let p = shifts.get(slot).point;
                 let dist = match q.near {
                     Some((c, r)) => match distance_km(c, p) {
@@ -573,7 +660,7 @@ impl Engine {
                 (None, Some([min_lng, min_lat, max_lng, max_lat])) => candidates.extend(
                     shifts.tree.locate_in_envelope(&AABB::from_corners([min_lng, min_lat], [max_lng, max_lat])).map(|e| (e.data, None, None)),
                 ),
-                (None, None) => candidates.extend(shifts.by_id.values().map(|slot| (*slot, None, None))),
+                (None, None) => candidates.extend(shifts.docs.iter().enumerate().filter(|(_, d)| d.is_some()).map(|(slot, _)| (slot as u32, None, None))),
             }
         }
 
@@ -583,7 +670,10 @@ impl Engine {
             (want(&shifts.category, &q.category), want(&shifts.settlement, &q.settlement), want(&shifts.employment_type, &q.employment_type));
         let wanted = |w: Option<Option<u32>>, v: u32| w.is_none_or(|w| w == Some(v));
         let from = q.from.or(Some(q.now));
+        // Without a window, "a slot not over yet" is what `is_live` already checked.
+        let has_window = q.from.is_some() || q.to.is_some();
         let radius = q.near.map(|(_, r)| r);
+        let now_min = q.now.and_utc().timestamp().div_euclid(60);
         let signals = |d: &Stored, dist: Option<f64>, text: Option<f32>, pay_ok: Option<bool>| Signals {
             text,
             distance_km: dist,
@@ -593,7 +683,7 @@ impl Engine {
                 _ => None,
             },
             pay_ok,
-            age_hours: Some((q.now - d.published_at).num_minutes() as f64 / 60.0),
+            age_hours: Some((now_min - d.published_min) as f64 / 60.0),
             ..Default::default()
         };
         let pay_ok = |d: &Stored| -> Option<Option<bool>> {
@@ -617,12 +707,12 @@ impl Engine {
                 || !wanted(want_employment, d.employment_type)
                 || q.adcode.as_ref().is_some_and(|a| !shifts.adcode.name(d.adcode).starts_with(a.as_str()))
                 || q.pay_unit.is_some_and(|u| u != d.pay_unit)
-                || !timefit::overlaps_range(&d.slots, from, q.to)
+                || (has_window && !timefit::overlaps_range(&d.slots, from, q.to))
             {
                 continue;
             }
             let Some(pay) = pay_ok(d) else { continue };
-            let (s, _) = score(&signals(d, dist, text, pay), &self.weights);
+            let s = score_value(&signals(d, dist, text, pay), &self.weights);
             category_counts[d.category as usize] += 1;
             adcode_counts[d.adcode as usize] += 1;
             settlement_counts[d.settlement as usize] += 1;

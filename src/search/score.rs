@@ -68,39 +68,49 @@ fn round(v: f64, places: i32) -> f64 {
 /// partial one by its share, pay and category count when they hold, and newer postings get a
 /// small edge that halves about every five days.
 pub fn score(s: &Signals, w: &Weights) -> (f64, Reasons) {
+    (score_value(s, w), reasons(s))
+}
+
+/// The score alone, for ranking many candidates before explaining the few returned.
+pub fn score_value(s: &Signals, w: &Weights) -> f64 {
     let mut total = 0.0;
-    let mut r = Reasons::default();
     if let Some(t) = s.text {
         let t = t as f64;
         total += w.text * t / (t + 2.0);
-        r.text = Some(round(t, 2));
     }
     if let Some(d) = s.distance_km {
         let scale = s.radius_km.map(|r| (r / 2.0).max(1.0)).unwrap_or(5.0);
         total += w.distance * (-d / scale).exp();
-        r.distance_km = Some(round(d, 2));
     }
     if let Some(fit) = s.time_fit {
         total += w.time * fit.value();
-        r.time_fit = Some(fit.label());
     }
-    if let Some(ok) = s.pay_ok {
-        total += if ok { w.pay } else { 0.0 };
-        r.pay_ok = Some(ok);
+    if s.pay_ok == Some(true) {
+        total += w.pay;
     }
-    if let Some(m) = s.category_match {
-        total += if m { w.category } else { 0.0 };
-        r.category_match = Some(m);
+    if s.category_match == Some(true) {
+        total += w.category;
     }
     if let Some(age) = s.age_hours {
         total += w.freshness * (-age.max(0.0) / 168.0).exp();
-        r.fresh_hours = Some(round(age, 1));
     }
-    if let Some(p) = s.priority_group {
-        total += if p { w.priority_group_boost } else { 0.0 };
-        r.priority_group = Some(p);
+    if s.priority_group == Some(true) {
+        total += w.priority_group_boost;
     }
-    (round(total, 4), r)
+    round(total, 4)
+}
+
+/// The signals as shown to users: absent ones omitted, figures rounded.
+pub fn reasons(s: &Signals) -> Reasons {
+    Reasons {
+        distance_km: s.distance_km.map(|d| round(d, 2)),
+        time_fit: s.time_fit.map(Fit::label),
+        pay_ok: s.pay_ok,
+        text: s.text.map(|t| round(t as f64, 2)),
+        category_match: s.category_match,
+        fresh_hours: s.age_hours.map(|a| round(a, 1)),
+        priority_group: s.priority_group,
+    }
 }
 
 #[cfg(test)]

@@ -106,27 +106,50 @@ impl TextIndex {
 
     /// Every group must match; within a group any alternative; within an alternative all terms.
     /// With `cells`, a document must also carry one of them (a filter that adds nothing to the
-    /// score).
-    pub fn build_query(&self, groups: &[QueryGroup], cells: Option<&[String]>) -> Box<dyn Query> {
-        let mut musts: Vec<(Occur, Box<dyn Query>)> = groups
-            .iter()
-            .map(|g| {
-                let alts: Vec<(Occur, Box<dyn Query>)> = g
-                    .alternatives
-                    .iter()
-                    .map(|a| {
-                        let terms: Vec<(Occur, Box<dyn Query>)> = a
-                            .terms
-                            .iter()
-                            .map(|t| (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(self.text, t), IndexRecordOption::WithFreqs)) as Box<dyn Query>))
-                            .collect();
-                        let q: Box<dyn Query> = if terms.len() == 1 { terms.into_iter().next().expect("one").1 } else { Box::new(BooleanQuery::new(terms)) };
-                        (Occur::Should, Box::new(BoostQuery::new(q, a.boost)) as Box<dyn Query>)
-                    })
-                    .collect();
-                (Occur::Must, Box::new(BooleanQuery::new(alts)) as Box<dyn Query>)
-            })
-            .collect();
+    /// score). `None` when some group cannot match anything.
+    ///
+    /// Alternatives whose terms the index lacks are dropped, and when a word is indexed whole its
+    /// character fallback is dropped too: the fallback is for words the documents never contain
+    /// whole, and the union of a word with its (very common) characters would make tantivy walk
+    /// dense postings window by window however few candidates the cells leave.
+    pub fn build_query(&self, searcher: &tantivy::Searcher, groups: &[QueryGroup], cells: Option<&[String]>) -> tantivy::Result<Option<Box<dyn Query>>> {
+        let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for g in groups {
+            let mut present = Vec::new();
+            for a in &g.alternatives {
+                let mut all = true;
+                for t in &a.terms {
+                    if searcher.doc_freq(&Term::from_field_text(self.text, t))? == 0 {
+                        all = false;
+                        break;
+                    }
+                }
+                if all {
+                    present.push(a);
+                }
+            }
+            let whole = |a: &&crate::search::analyze::Alternative| !(a.terms.len() > 1 || a.terms[0].starts_with(crate::search::analyze::CHAR));
+            if present.iter().any(whole) {
+                present.retain(whole);
+            }
+            if present.is_empty() {
+                return Ok(None);
+            }
+            let alts: Vec<(Occur, Box<dyn Query>)> = present
+                .iter()
+                .map(|a| {
+                    let terms: Vec<(Occur, Box<dyn Query>)> = a
+                        .terms
+                        .iter()
+                        .map(|t| (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(self.text, t), IndexRecordOption::WithFreqs)) as Box<dyn Query>))
+                        .collect();
+                    let q: Box<dyn Query> = if terms.len() == 1 { terms.into_iter().next().expect("one").1 } else { Box::new(BooleanQuery::new(terms)) };
+                    (Occur::Should, Box::new(BoostQuery::new(q, a.boost)) as Box<dyn Query>)
+                })
+                .collect();
+            let q: Box<dyn Query> = if alts.len() == 1 { alts.into_iter().next().expect("one").1 } else { Box::new(BooleanQuery::new(alts)) };
+            musts.push((Occur::Must, q));
+        }
         if let Some(cells) = cells {
             let any: Vec<(Occur, Box<dyn Query>)> = cells
                 .iter()
@@ -134,7 +157,7 @@ impl TextIndex {
                 .collect();
             musts.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(any)), 0.0))));
         }
-        Box::new(BooleanQuery::new(musts))
+        Ok(Some(Box::new(BooleanQuery::new(musts))))
     }
 
     /// All matching ids with their BM25 scores.
@@ -142,9 +165,15 @@ impl TextIndex {
         if groups.is_empty() {
             return Ok(Vec::new());
         }
-        let query = self.build_query(groups, cells);
         let searcher = self.reader.searcher();
-        searcher.search(query.as_ref(), &IdScores)
+        match self.build_query(&searcher, groups, cells)? {
+            Some(query) => searcher.search(query.as_ref(), &IdScores),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    pub fn num_segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     pub fn num_docs(&self) -> u64 {
