@@ -431,7 +431,7 @@ impl Engine {
         Ok(Engine {
             pending: std::sync::Mutex::new(Pending { fresh: true, ..Default::default() }),
             shifts: RwLock::new(Shifts::default()),
-            shift_text: TextIndex::on_disk(index_dir, 200_000_000)?,
+            shift_text: TextIndex::on_disk(index_dir, 400_000_000)?,
             avail: RwLock::new(Side::default()),
             avail_text: TextIndex::in_ram(50_000_000)?,
             position: AtomicI64::new(0),
