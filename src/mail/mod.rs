@@ -7,7 +7,8 @@ pub mod worker;
 
 use std::sync::{Arc, Mutex};
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::Mailbox;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{MailConfig, MailTransportKind};
@@ -19,6 +20,7 @@ pub struct SentMail {
     pub subject: String,
     pub body: String,
     pub message_id: String,
+    pub unsubscribe_url: Option<String>,
 }
 
 #[derive(Clone)]
@@ -34,6 +36,45 @@ pub struct Outgoing {
     pub body: String,
     /// Stable per outbox event, so a receiving system can recognise a repeat delivery.
     pub message_id: String,
+    /// For mail people subscribed to: sent as `List-Unsubscribe` with RFC 8058 one-click, so mail
+    /// clients can offer their own unsubscribe button.
+    pub unsubscribe_url: Option<String>,
+}
+
+/// `List-Unsubscribe` (RFC 2369).
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.trim().trim_start_matches('<').trim_end_matches('>').to_string()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_string())
+    }
 }
 
 impl Mailer {
@@ -58,12 +99,16 @@ impl Mailer {
 
     pub async fn send(&self, from: &str, mail: &Outgoing) -> Result<(), String> {
         if let Mailer::Memory(m) = self {
-            m.lock().expect("mail store poisoned").push(SentMail { to: mail.to.clone(), subject: mail.subject.clone(), body: mail.body.clone(), message_id: mail.message_id.clone() });
+            m.lock().expect("mail store poisoned").push(SentMail { to: mail.to.clone(), subject: mail.subject.clone(), body: mail.body.clone(), message_id: mail.message_id.clone(), unsubscribe_url: mail.unsubscribe_url.clone() });
             return Ok(());
         }
         let from: Mailbox = from.parse().map_err(|e| format!("bad mail.from: {e}"))?;
         let to: Mailbox = mail.to.parse().map_err(|e| format!("bad recipient {}: {e}", mail.to))?;
-        let message = Message::builder()
+        let mut builder = Message::builder();
+        if let Some(url) = &mail.unsubscribe_url {
+            builder = builder.header(ListUnsubscribe(url.clone())).header(ListUnsubscribePost);
+        }
+        let message = builder
             .from(from)
             .to(to)
             .subject(&mail.subject)
