@@ -70,6 +70,9 @@ fn active_subscriptions(conn: &mut DbConn) -> Result<Vec<Sub>, ApiError> {
     let rows: Vec<(AlertRow, i64)> = alert_subscriptions::table
         .inner_join(workers::table)
         .filter(alert_subscriptions::active.eq(true))
+        // One order on every replica, so racing transactions take the unique-index locks of a
+        // shift's deliveries in the same order and cannot deadlock on PostgreSQL.
+        .order(alert_subscriptions::id.asc())
         .select((alert_subscriptions::all_columns, workers::user_id))
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().filter_map(|(r, _)| r.availability_id).collect();

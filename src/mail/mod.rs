@@ -102,24 +102,49 @@ impl Mailer {
             m.lock().expect("mail store poisoned").push(SentMail { to: mail.to.clone(), subject: mail.subject.clone(), body: mail.body.clone(), message_id: mail.message_id.clone(), unsubscribe_url: mail.unsubscribe_url.clone() });
             return Ok(());
         }
-        let from: Mailbox = from.parse().map_err(|e| format!("bad mail.from: {e}"))?;
-        let to: Mailbox = mail.to.parse().map_err(|e| format!("bad recipient {}: {e}", mail.to))?;
-        let mut builder = Message::builder();
-        if let Some(url) = &mail.unsubscribe_url {
-            builder = builder.header(ListUnsubscribe(url.clone())).header(ListUnsubscribePost);
-        }
-        let message = builder
-            .from(from)
-            .to(to)
-            .subject(&mail.subject)
-            .message_id(Some(mail.message_id.clone()))
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())
-            .map_err(|e| e.to_string())?;
+        let message = message(from, mail)?;
         match self {
             Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
             Mailer::File(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
             Mailer::Memory(_) => unreachable!("handled above"),
         }
+    }
+}
+
+/// The message as it goes over the wire.
+fn message(from: &str, mail: &Outgoing) -> Result<Message, String> {
+    let from: Mailbox = from.parse().map_err(|e| format!("bad mail.from: {e}"))?;
+    let to: Mailbox = mail.to.parse().map_err(|e| format!("bad recipient {}: {e}", mail.to))?;
+    let mut builder = Message::builder();
+    if let Some(url) = &mail.unsubscribe_url {
+        builder = builder.header(ListUnsubscribe(url.clone())).header(ListUnsubscribePost);
+    }
+    builder
+        .from(from)
+        .to(to)
+        .subject(&mail.subject)
+        .message_id(Some(mail.message_id.clone()))
+        .header(ContentType::TEXT_PLAIN)
+        .body(mail.body.clone())
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outgoing(unsubscribe_url: Option<&str>) -> Outgoing {
+        Outgoing { to: "a@example.com".into(), subject: "职位提醒".into(), body: "正文".into(), message_id: "<outbox-1@h>".into(), unsubscribe_url: unsubscribe_url.map(str::to_string) }
+    }
+
+    #[test]
+    fn alert_mails_offer_one_click_unsubscribe() {
+        // As long as a real link: a 43-character token on a public origin.
+        let url = "https://lingong.example.org/api/v1/alerts/unsubscribe?token=Zm9vYmFyYmF6cXV4cXV1eHh5enp5MTIzNDU2Nzg5MD-_a";
+        let raw = String::from_utf8(message("lingong <no-reply@h>", &outgoing(Some(url))).unwrap().formatted()).unwrap();
+        assert!(raw.contains(&format!("List-Unsubscribe: <{url}>\r\n")), "{raw}");
+        assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"), "{raw}");
+        let raw = String::from_utf8(message("lingong <no-reply@h>", &outgoing(None)).unwrap().formatted()).unwrap();
+        assert!(!raw.contains("List-Unsubscribe"), "{raw}");
     }
 }
