@@ -76,12 +76,17 @@ impl AppState {
         Ok(AppState { config: Arc::new(config), db, redis, limiter, metrics: Metrics::new(), engine, bus, mailer, rules })
     }
 
-    /// Starts the background work: the search engine and its followers, and the mail outbox worker.
+    /// Starts the background work: the search engine and its followers, the mail outbox worker and
+    /// the match-alert jobs.
     pub async fn start_background(&self) -> anyhow::Result<()> {
         self.start_search().await?;
         let every = Duration::from_millis(self.config.mail.poll_interval_ms);
         let lease = Duration::from_secs(self.config.mail.lease_secs);
         tokio::spawn(crate::mail::worker::run(self.db.clone(), self.mailer.clone(), self.config.mail.from.clone(), every, lease));
+        if self.config.alerts.enabled {
+            let every = Duration::from_secs(self.config.alerts.poll_interval_secs);
+            tokio::spawn(crate::alerts::job::run(self.db.clone(), crate::alerts::job::Settings::from_config(&self.config), every));
+        }
         Ok(())
     }
 

@@ -23,6 +23,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub rate_limit: RateLimitConfig,
     pub mail: MailConfig,
+    pub alerts: AlertsConfig,
     pub log: LogConfig,
 }
 
@@ -32,6 +33,8 @@ pub struct ServerConfig {
     pub workers: usize,
     pub body_limit_bytes: usize,
     pub shutdown_timeout_secs: u64,
+    /// Origin used for links in mail, e.g. `https://lingong.example.org`.
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -123,6 +126,16 @@ pub struct MailConfig {
     pub poll_interval_ms: u64,
     pub smtp_timeout_secs: u64,
     pub lease_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct AlertsConfig {
+    pub enabled: bool,
+    pub poll_interval_secs: u64,
+    pub lookback_secs: u64,
+    pub digest_hour: u32,
+    pub max_per_digest: i64,
+    pub max_per_worker: i64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
@@ -234,6 +247,16 @@ impl Config {
         }
         if self.mail.lease_secs <= self.mail.smtp_timeout_secs {
             return bad("mail.lease_secs", "must be longer than mail.smtp_timeout_secs, or a slow send could be claimed and sent twice".into());
+        }
+        if !(self.server.public_url.starts_with("http://") || self.server.public_url.starts_with("https://")) || self.server.public_url.ends_with('/') {
+            return bad("server.public_url", format!("{:?} must be an http(s):// origin without a trailing slash", self.server.public_url));
+        }
+        let a = &self.alerts;
+        if a.poll_interval_secs == 0 || a.max_per_digest < 1 || a.max_per_worker < 1 {
+            return bad("alerts", "poll_interval_secs, max_per_digest and max_per_worker must be at least 1".into());
+        }
+        if a.digest_hour > 23 {
+            return bad("alerts.digest_hour", "must be a local hour from 0 to 23".into());
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return bad("log.level", format!("{:?} is not a tracing filter", self.log.level));

@@ -1,5 +1,6 @@
 //! lingong (零工): the backend of a public gig-labour market.
 
+pub mod alerts;
 pub mod app;
 pub mod auth;
 pub mod cli;

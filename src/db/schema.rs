@@ -205,13 +205,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    alert_subscriptions (id) {
+        id -> BigInt,
+        worker_id -> BigInt,
+        source -> Text,
+        availability_id -> Nullable<BigInt>,
+        keywords -> Text,
+        lat -> Nullable<Double>,
+        lng -> Nullable<Double>,
+        radius_km -> Nullable<Double>,
+        categories -> Text,
+        min_pay_fen -> Nullable<BigInt>,
+        pay_unit -> Nullable<Text>,
+        frequency -> Text,
+        unsubscribe_token -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        last_digest_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    alert_deliveries (id) {
+        id -> BigInt,
+        subscription_id -> BigInt,
+        shift_id -> BigInt,
+        created_at -> Timestamp,
+        sent_in_digest_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    job_cursors (name) {
+        name -> Text,
+        position -> BigInt,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(employers -> users (user_id));
 diesel::joinable!(workers -> users (user_id));
 diesel::joinable!(shifts -> employers (employer_id));
 diesel::joinable!(shift_slots -> shifts (shift_id));
 diesel::joinable!(availability -> workers (worker_id));
+diesel::joinable!(alert_subscriptions -> workers (worker_id));
+diesel::joinable!(alert_deliveries -> alert_subscriptions (subscription_id));
+diesel::joinable!(alert_deliveries -> shifts (shift_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users, auth_tokens, employers, workers, categories, shifts, shift_slots, availability, search_changes, audit_log, reports, outbox,
+    alert_subscriptions, alert_deliveries, job_cursors,
 );

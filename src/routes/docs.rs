@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::routes::{auth, availability, categories, districts, employers, moderation, ops, reports, search, shifts, workers};
+use crate::routes::{alerts, auth, availability, categories, districts, employers, moderation, ops, reports, search, shifts, workers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,7 @@ use crate::routes::{auth, availability, categories, districts, employers, modera
         moderation::queue, moderation::reasons, moderation::approve, moderation::reject, moderation::take_down, moderation::bulk,
         moderation::block, moderation::unblock, moderation::resolve_report, moderation::set_scope, moderation::audit_log,
         reports::create, reports::get_one, reports::policy,
+        alerts::create, alerts::list_mine, alerts::delete, alerts::unsubscribe_page, alerts::unsubscribe,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     modifiers(&BearerAuth),
@@ -37,6 +38,7 @@ use crate::routes::{auth, availability, categories, districts, employers, modera
         (name = "search", description = "Search and matching, with scores and reasons"),
         (name = "moderation", description = "Bureau staff: review queue, actions, blocks, audit log"),
         (name = "reports", description = "Complaints (投诉举报) and the published service rules"),
+        (name = "alerts", description = "Match alerts by mail, and their no-login unsubscribe link"),
         (name = "ops", description = "Health and metrics"),
     )
 )]

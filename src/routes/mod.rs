@@ -1,6 +1,7 @@
 //! The HTTP layer: one module per resource. Handlers parse, call the service layer, and map the
 //! result; business rules live in `services` and `domain`.
 
+pub mod alerts;
 pub mod auth;
 pub mod availability;
 pub mod categories;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(districts::configure)
             .configure(moderation::configure)
             .configure(reports::configure)
+            .configure(alerts::configure)
             .default_service(web::to(not_found)),
     );
 }

@@ -5,6 +5,7 @@ mod helpers;
 mod listing;
 
 mod accounts;
+mod alerts;
 mod availability;
 mod cli;
 mod employers;

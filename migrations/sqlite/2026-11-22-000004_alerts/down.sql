@@ -1,0 +1,3 @@
+DROP TABLE job_cursors;
+DROP TABLE alert_deliveries;
+DROP TABLE alert_subscriptions;
