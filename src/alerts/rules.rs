@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::NaiveDateTime;
 
 use crate::domain::{GeoPoint, PayUnit, WeeklyWindow};
-use crate::search::analyze::{Alternative, DocTokens, Field, QueryGroup};
+use crate::search::analyze::{Alternative, QueryGroup, doc_terms};
 use crate::search::engine::{ShiftDoc, distance_km};
 use crate::search::timefit::{Fit, Interval, shift_fit};
 
@@ -31,24 +31,19 @@ pub struct Criteria {
 ///
 /// This is the only place that depends on the shape of the text analysis output.
 pub struct ShiftText {
-    text: HashSet<String>,
-    pinyin: HashSet<String>,
-    initials: HashSet<String>,
+    terms: HashSet<String>,
 }
 
 impl ShiftText {
-    pub fn of(tokens: &DocTokens) -> ShiftText {
-        let set = |v: &[String]| v.iter().cloned().collect::<HashSet<String>>();
-        ShiftText { text: set(&tokens.text), pinyin: set(&tokens.py), initials: set(&tokens.pyi) }
+    /// From a shift's searchable text (`analyze::doc_text`), analysed as the index analyses it.
+    pub fn of(text: &str) -> ShiftText {
+        let mut terms = Vec::new();
+        doc_terms(text, &mut terms);
+        ShiftText { terms: terms.into_iter().collect() }
     }
 
     fn has(&self, alt: &Alternative) -> bool {
-        let terms = match alt.field {
-            Field::Text => &self.text,
-            Field::Pinyin => &self.pinyin,
-            Field::Initials => &self.initials,
-        };
-        alt.terms.iter().all(|t| terms.contains(t))
+        alt.terms.iter().all(|t| self.terms.contains(t))
     }
 
     /// Every group must be present; a group is present when any of its alternatives is — the
@@ -95,7 +90,7 @@ pub fn matches(c: &Criteria, shift: &ShiftDoc, text: &ShiftText, now: NaiveDateT
 mod tests {
     use super::*;
     use crate::domain::time::parse_instant;
-    use crate::search::analyze::{analyze_query, doc_tokens};
+    use crate::search::analyze::{analyze_query, doc_text};
 
     fn t(s: &str) -> NaiveDateTime {
         parse_instant(s).unwrap()
@@ -125,7 +120,7 @@ mod tests {
             valid_through: t("2026-11-28T00:00:00+08:00"),
             published_at: t("2026-11-24T09:30:00+08:00"),
         };
-        let text = ShiftText::of(&doc_tokens(&["家庭保洁员（日结）", "负责住户家庭日常保洁", "北京市朝阳区建国路88号"]));
+        let text = ShiftText::of(&doc_text(&["家庭保洁员（日结）", "负责住户家庭日常保洁", "北京市朝阳区建国路88号"]));
         (doc, text)
     }
 
