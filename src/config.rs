@@ -62,6 +62,7 @@ pub struct SearchConfig {
     pub weight_category: f64,
     pub weight_freshness: f64,
     pub priority_group_boost: f64,
+    pub weight_reliability: f64,
     /// Where the shift text index keeps its files (a fresh folder inside it per process, removed
     /// on exit); empty means the system's temporary directory.
     pub index_dir: String,
@@ -77,6 +78,7 @@ impl SearchConfig {
             category: self.weight_category,
             freshness: self.weight_freshness,
             priority_group_boost: self.priority_group_boost,
+            reliability: self.weight_reliability,
         }
     }
 }

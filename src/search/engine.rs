@@ -154,6 +154,8 @@ pub struct AvailDoc {
     pub dated: Vec<Interval>,
     pub weekly: Vec<WeeklyWindow>,
     pub priority_group: bool,
+    /// From the worker's last 90 days of engagements; `None` before they have any.
+    pub reliability: Option<f64>,
     pub updated_at: NaiveDateTime,
 }
 
@@ -813,6 +815,7 @@ impl Engine {
                 pay_ok: a.min_pay.and_then(|(f, u)| shift.pays_at_least(f, u)),
                 category_match: (!a.categories.is_empty()).then_some(true),
                 priority_group: Some(a.priority_group),
+                reliability: a.reliability,
                 ..Default::default()
             };
             let (s, reasons) = score(&signals, &self.weights);

@@ -16,11 +16,14 @@ pub struct Weights {
     pub freshness: f64,
     /// Added when ranking workers for a shift and the worker belongs to a key group (domain §8).
     pub priority_group_boost: f64,
+    /// Times a worker's reliability (0–1: shifts kept against no-shows and late cancellations,
+    /// and ratings received) when ranking workers for a shift.
+    pub reliability: f64,
 }
 
 impl Default for Weights {
     fn default() -> Self {
-        Weights { text: 1.0, distance: 1.0, time: 1.0, pay: 0.5, category: 0.5, freshness: 0.2, priority_group_boost: 0.3 }
+        Weights { text: 1.0, distance: 1.0, time: 1.0, pay: 0.5, category: 0.5, freshness: 0.2, priority_group_boost: 0.3, reliability: 0.5 }
     }
 }
 
@@ -37,6 +40,8 @@ pub struct Signals {
     pub category_match: Option<bool>,
     pub age_hours: Option<f64>,
     pub priority_group: Option<bool>,
+    /// In [0, 1]; see `domain::engagement::reliability`.
+    pub reliability: Option<f64>,
 }
 
 /// Why a result scored what it did. Absent signals are omitted.
@@ -56,6 +61,8 @@ pub struct Reasons {
     pub fresh_hours: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority_group: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reliability: Option<f64>,
 }
 
 fn round(v: f64, places: i32) -> f64 {
@@ -97,6 +104,9 @@ pub fn score_value(s: &Signals, w: &Weights) -> f64 {
     if s.priority_group == Some(true) {
         total += w.priority_group_boost;
     }
+    if let Some(r) = s.reliability {
+        total += w.reliability * r.clamp(0.0, 1.0);
+    }
     round(total, 4)
 }
 
@@ -110,6 +120,7 @@ pub fn reasons(s: &Signals) -> Reasons {
         category_match: s.category_match,
         fresh_hours: s.age_hours.map(|a| round(a, 1)),
         priority_group: s.priority_group,
+        reliability: s.reliability.map(|r| round(r, 2)),
     }
 }
 
@@ -153,6 +164,15 @@ mod tests {
         assert_eq!(v["pay_ok"], true);
         assert_eq!(v["text"], 3.21);
         assert!(v.get("priority_group").is_none());
+    }
+
+    #[test]
+    fn reliable_workers_rank_higher_and_say_why() {
+        let w = Weights::default();
+        let (steady, r) = score(&Signals { reliability: Some(0.95), ..base() }, &w);
+        let (flaky, _) = score(&Signals { reliability: Some(0.40), ..base() }, &w);
+        assert!((steady - flaky - 0.5 * 0.55).abs() < 1e-3);
+        assert_eq!(serde_json::to_value(&r).unwrap()["reliability"], 0.95);
     }
 
     #[test]
