@@ -8,6 +8,7 @@ mod accounts;
 mod availability;
 mod cli;
 mod employers;
+mod engagements;
 mod errors;
 mod mail;
 mod moderation;
