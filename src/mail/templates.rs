@@ -146,8 +146,8 @@ pub fn render(kind: &str, payload: &Value, to: &str, event_id: i64, host: &str) 
         kind::PLACE_REOFFERED => (
             format!("岗位「{}」有人取消，名额已重新开放", s(payload, "title")),
             "A place reopened on your shift".to_string(),
-            format!("岗位「{}」有已确认人员取消，名额已重新开放。{}", s(payload, "title"), if payload.get("offered_engagement_id").is_some_and(|v| !v.is_null()) { format!("已通知候补第一位（编号 {}）。", id(payload, "offered_engagement_id")) } else { String::new() }),
-            format!("A confirmed worker cancelled on \"{}\"; the place is open again.{}", s(payload, "title"), if payload.get("offered_engagement_id").is_some_and(|v| !v.is_null()) { format!(" The first on the waiting list (engagement {}) was offered it.", id(payload, "offered_engagement_id")) } else { String::new() }),
+            format!("岗位「{}」有已确认人员取消{}，名额已重新开放。{}", s(payload, "title"), if payload.get("late").and_then(Value::as_bool) == Some(true) { "（临近开工取消，已记录）" } else { "" }, if payload.get("offered_engagement_id").is_some_and(|v| !v.is_null()) { format!("已通知候补第一位（编号 {}）。", id(payload, "offered_engagement_id")) } else { String::new() }),
+            format!("A confirmed worker cancelled on \"{}\"{}; the place is open again.{}", s(payload, "title"), if payload.get("late").and_then(Value::as_bool) == Some(true) { " (late, on record)" } else { "" }, if payload.get("offered_engagement_id").is_some_and(|v| !v.is_null()) { format!(" The first on the waiting list (engagement {}) was offered it.", id(payload, "offered_engagement_id")) } else { String::new() }),
         ),
         kind::NO_SHOW_RECORDED => (
             format!("缺勤已记录：「{}」", s(payload, "title")),

@@ -613,9 +613,15 @@ pub fn act(conn: &mut DbConn, ctx: &Ctx, user_id: i64, role: Role, id: i64, acti
             step(conn, &row, action, actor, Some(user_id), false, &json!({"reason": reason}), now)?;
             diesel::update(engagements::table.find(id)).set(engagements::waitlist_position.eq(None::<i32>)).execute(conn)?;
             match actor {
-                Actor::Employer => outbox::enqueue_to_user(conn, kind::APPLICATION_DECLINED, worker_user, &base)?,
-                _ => outbox::enqueue_to_user(conn, kind::INVITATION_ANSWERED, employer_user, &json!({"engagement_id": id, "title": shift.title, "answer": "decline"}))?,
-            };
+                Actor::Employer => {
+                    outbox::enqueue_to_user(conn, kind::APPLICATION_DECLINED, worker_user, &base)?;
+                }
+                _ => {
+                    outbox::enqueue_to_user(conn, kind::INVITATION_ANSWERED, employer_user, &json!({"engagement_id": id, "title": shift.title, "answer": "decline"}))?;
+                    // A waiting-list offer turned down goes to the next in line.
+                    offer_next(conn, &shift, id, now)?;
+                }
+            }
         }
         Action::Withdraw => {
             step(conn, &row, action, actor, Some(user_id), false, &json!({"reason": reason}), now)?;
@@ -649,17 +655,27 @@ fn cancel(conn: &mut DbConn, ctx: &Ctx, shift: &ShiftRow, row: &EngagementRow, a
             .set((engagements::late_cancel_by.eq(actor.as_str()), engagements::flags.eq(add_flags(&row.flags, &["late_cancel"]))))
             .execute(conn)?;
     }
-    let other = if actor == Actor::Worker { employer_user } else { worker_user };
-    outbox::enqueue_to_user(conn, kind::ENGAGEMENT_CANCELLED, other, &json!({"engagement_id": row.id, "title": shift.title, "by": actor.as_str(), "late": late}))?;
-    if !was_confirmed {
-        return Ok(());
+    let place_freed = was_confirmed && {
+        refresh_fill(conn, shift.id, now)?;
+        places_held(conn, shift.id)? < shift.headcount as i64
+    };
+    let offered = if place_freed { offer_next(conn, shift, row.id, now)? } else { None };
+    if place_freed && actor == Actor::Worker {
+        // One mail to the employer: who cancelled, that the place is open again, and who was offered it.
+        outbox::enqueue_to_user(conn, kind::PLACE_REOFFERED, employer_user, &json!({"engagement_id": row.id, "title": shift.title, "late": late, "offered_engagement_id": offered}))?;
+    } else {
+        let other = if actor == Actor::Worker { employer_user } else { worker_user };
+        outbox::enqueue_to_user(conn, kind::ENGAGEMENT_CANCELLED, other, &json!({"engagement_id": row.id, "title": shift.title, "by": actor.as_str(), "late": late}))?;
     }
-    let reopened = refresh_fill(conn, shift.id, now)?;
-    let still_free = places_held(conn, shift.id)? < shift.headcount as i64;
-    if !(reopened || still_free) || shift.take_mode != TakeMode::Apply.as_str() {
-        return Ok(());
+    Ok(())
+}
+
+/// Offers a free place on an `apply` shift to the first on its waiting list (a system invitation
+/// the worker accepts or declines). Returns the engagement offered the place, if any.
+fn offer_next(conn: &mut DbConn, shift: &ShiftRow, freed_by: i64, now: NaiveDateTime) -> Result<Option<i64>, ApiError> {
+    if shift.take_mode != TakeMode::Apply.as_str() || places_held(conn, shift.id)? >= shift.headcount as i64 {
+        return Ok(None);
     }
-    // The first on the waiting list is offered the place; the employer hears of it either way.
     let next: Option<EngagementRow> = engagements::table
         .filter(engagements::shift_id.eq(shift.id))
         .filter(engagements::state.eq(State::Applied.as_str()))
@@ -667,18 +683,12 @@ fn cancel(conn: &mut DbConn, ctx: &Ctx, shift: &ShiftRow, row: &EngagementRow, a
         .order(engagements::waitlist_position.asc())
         .first(conn)
         .optional()?;
-    let mut offered = None;
-    if let Some(next) = next {
-        step(conn, &next, Action::Invite, Actor::System, None, false, &json!({"waitlist_position": next.waitlist_position, "freed_by": row.id}), now)?;
-        diesel::update(engagements::table.find(next.id)).set(engagements::waitlist_position.eq(None::<i32>)).execute(conn)?;
-        let next_user = user_of_worker(conn, next.worker_id)?;
-        outbox::enqueue_to_user(conn, kind::WAITLIST_OFFER, next_user, &json!({"engagement_id": next.id, "title": shift.title}))?;
-        offered = Some(next.id);
-    }
-    if actor == Actor::Worker {
-        outbox::enqueue_to_user(conn, kind::PLACE_REOFFERED, employer_user, &json!({"engagement_id": row.id, "title": shift.title, "offered_engagement_id": offered}))?;
-    }
-    Ok(())
+    let Some(next) = next else { return Ok(None) };
+    step(conn, &next, Action::Invite, Actor::System, None, false, &json!({"waitlist_position": next.waitlist_position, "freed_by": freed_by}), now)?;
+    diesel::update(engagements::table.find(next.id)).set(engagements::waitlist_position.eq(None::<i32>)).execute(conn)?;
+    let next_user = user_of_worker(conn, next.worker_id)?;
+    outbox::enqueue_to_user(conn, kind::WAITLIST_OFFER, next_user, &json!({"engagement_id": next.id, "title": shift.title}))?;
+    Ok(Some(next.id))
 }
 
 fn point_of(errs: &mut FieldErrors, lat: Option<f64>, lng: Option<f64>, required: bool) -> Option<GeoPoint> {

@@ -227,7 +227,7 @@ async fn instant_claims_fill_the_shift_and_a_cancellation_reopens_it() {
     }
     let mails = mail_kinds(&app).await;
     assert!(has_mail(&mails, "claim_confirmed", first));
-    assert!(has_mail(&mails, "engagement_cancelled", first));
+    assert!(has_mail(&mails, "place_reoffered", first), "the employer is told the place is open again");
 }
 
 #[tokio::test]
@@ -265,9 +265,25 @@ async fn a_freed_place_goes_to_the_waiting_list_and_late_cancellations_count() {
     assert_eq!(r.body["state"], "confirmed");
     assert_eq!(shift_status(&app, shift).await, "filled");
 
+    // The employer cancels w2 (late, on their side); w3, next in line, turns the offer down and
+    // it passes to w4.
+    let (w4, _) = app.worker().await;
+    let r = apply(&app, shift, &w4).await;
+    assert_eq!(r.body["waitlist_position"], 3);
+    let e4 = r.body["id"].as_i64().unwrap();
+    let r = act(&app, e2, "cancel", &employer, json!({"reason": "岗位调整"})).await;
+    assert_eq!(r.body["late_cancel_by"], "employer");
+    assert_eq!(app.get(&format!("/api/v1/engagements/{e3}"), Some(&w3)).await.body["state"], "invited");
+    act(&app, e3, "decline", &w3, json!({})).await.assert(200);
+    assert_eq!(app.get(&format!("/api/v1/engagements/{e4}"), Some(&w4)).await.body["state"], "invited");
+    act(&app, e4, "accept", &w4, json!({})).await.assert(200);
+    assert_eq!(shift_status(&app, shift).await, "filled");
+
     let mails = mail_kinds(&app).await;
     assert!(has_mail(&mails, "waitlist_offer", e2));
     assert!(has_mail(&mails, "place_reoffered", e1), "the employer is told: {mails:?}");
+    assert!(has_mail(&mails, "engagement_cancelled", e2), "the worker the employer cancelled is told");
+    assert!(has_mail(&mails, "waitlist_offer", e4));
     let history = app.get(&format!("/api/v1/engagements/{e1}"), Some(&w1)).await;
     let late = history.body["events"].as_array().unwrap().iter().filter(|e| e["late_cancel"] == true).count();
     assert_eq!(late, 1);
