@@ -31,6 +31,8 @@ pub struct AppState {
     pub bus: ChangeBus,
     pub mailer: Mailer,
     pub rules: Arc<Rules>,
+    /// The time engagement rules read (system time; tests move it forward in-process).
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {
@@ -73,11 +75,11 @@ impl AppState {
         } else {
             Rules::load(std::path::Path::new(&config.listing.rules_dir)).map_err(|e| anyhow::anyhow!("listing.rules_dir: {e}"))?
         });
-        Ok(AppState { config: Arc::new(config), db, redis, limiter, metrics: Metrics::new(), engine, bus, mailer, rules })
+        Ok(AppState { config: Arc::new(config), db, redis, limiter, metrics: Metrics::new(), engine, bus, mailer, rules, clock: crate::clock::Clock::system() })
     }
 
-    /// Starts the background work: the search engine and its followers, the mail outbox worker and
-    /// the match-alert jobs.
+    /// Starts the background work: the search engine and its followers, the mail outbox worker,
+    /// the match-alert jobs and the engagement timers (forgotten check-outs, no-shows, overdue pay).
     pub async fn start_background(&self) -> anyhow::Result<()> {
         self.start_search().await?;
         let every = Duration::from_millis(self.config.mail.poll_interval_ms);
@@ -87,6 +89,7 @@ impl AppState {
             let every = Duration::from_secs(self.config.alerts.poll_interval_secs);
             tokio::spawn(crate::alerts::job::run(self.db.clone(), crate::alerts::job::Settings::from_config(&self.config), every));
         }
+        tokio::spawn(crate::services::engagements::run_periodically(self.db.clone(), self.clock.clone(), self.config.engagements.clone()));
         Ok(())
     }
 
@@ -132,6 +135,7 @@ pub fn redact(url: &str) -> String {
 pub struct Application {
     port: u16,
     server: Server,
+    clock: crate::clock::Clock,
 }
 
 impl Application {
@@ -145,14 +149,20 @@ impl Application {
     /// Serves an already connected state (e.g. after `serve --demo` loaded the demo market).
     pub fn from_state(state: AppState) -> anyhow::Result<Application> {
         let bind = state.config.server.bind.clone();
+        let clock = state.clock.clone();
         let listener = TcpListener::bind(&bind).with_context(|| format!("cannot bind {bind}"))?;
         let port = listener.local_addr()?.port();
         let server = run(listener, web::Data::new(state))?;
-        Ok(Application { port, server })
+        Ok(Application { port, server, clock })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The clock this application's engagement rules read.
+    pub fn clock(&self) -> crate::clock::Clock {
+        self.clock.clone()
     }
 
     /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.

@@ -24,6 +24,7 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     pub mail: MailConfig,
     pub alerts: AlertsConfig,
+    pub engagements: EngagementsConfig,
     pub log: LogConfig,
 }
 
@@ -138,6 +139,20 @@ pub struct AlertsConfig {
     pub digest_hour: u32,
     pub max_per_digest: i64,
     pub max_per_worker: i64,
+}
+
+/// Timers and thresholds of the engagement workflow (applications to payment).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct EngagementsConfig {
+    pub checkout_grace_minutes: i64,
+    pub no_show_minutes: i64,
+    pub late_cancel_hours: i64,
+    pub far_check_in_km: f64,
+    pub late_check_in_minutes: i64,
+    pub early_check_in_minutes: i64,
+    pub rating_edit_hours: i64,
+    pub overdue_grace_hours: i64,
+    pub timer_interval_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
@@ -259,6 +274,16 @@ impl Config {
         }
         if a.digest_hour > 23 {
             return bad("alerts.digest_hour", "must be a local hour from 0 to 23".into());
+        }
+        let e = &self.engagements;
+        if e.checkout_grace_minutes < 0 || e.no_show_minutes < 0 || e.late_cancel_hours < 0 || e.late_check_in_minutes < 0 || e.early_check_in_minutes < 0 || e.overdue_grace_hours < 0 {
+            return bad("engagements", "minutes and hours must not be negative".into());
+        }
+        if !(e.far_check_in_km > 0.0) {
+            return bad("engagements.far_check_in_km", "must be positive".into());
+        }
+        if e.rating_edit_hours < 0 || e.timer_interval_secs == 0 {
+            return bad("engagements", "rating_edit_hours must not be negative and timer_interval_secs must be at least 1".into());
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return bad("log.level", format!("{:?} is not a tracing filter", self.log.level));

@@ -243,6 +243,92 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    engagements (id) {
+        id -> BigInt,
+        shift_id -> BigInt,
+        worker_id -> BigInt,
+        state -> Text,
+        origin -> Text,
+        slot_ids -> Text,
+        note -> Text,
+        waitlist_position -> Nullable<Integer>,
+        contact_shared -> Bool,
+        minutes_worked -> Nullable<Integer>,
+        amount_fen -> Nullable<BigInt>,
+        computed_amount_fen -> Nullable<BigInt>,
+        due_at -> Nullable<Timestamp>,
+        flags -> Text,
+        late_cancel_by -> Nullable<Text>,
+        arrears_report_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        paid_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    engagement_events (id) {
+        id -> BigInt,
+        engagement_id -> BigInt,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        action -> Text,
+        actor_user_id -> Nullable<BigInt>,
+        actor_role -> Text,
+        late_cancel -> Bool,
+        detail -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attendance (id) {
+        id -> BigInt,
+        engagement_id -> BigInt,
+        slot_id -> BigInt,
+        check_in_at -> Timestamp,
+        check_in_lat -> Nullable<Double>,
+        check_in_lng -> Nullable<Double>,
+        check_in_distance_m -> Nullable<BigInt>,
+        check_out_at -> Nullable<Timestamp>,
+        check_out_lat -> Nullable<Double>,
+        check_out_lng -> Nullable<Double>,
+        check_out_distance_m -> Nullable<BigInt>,
+        flags -> Text,
+        confirmed_by -> Nullable<BigInt>,
+        corrected_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ratings (id) {
+        id -> BigInt,
+        engagement_id -> BigInt,
+        rater_user_id -> BigInt,
+        rater_role -> Text,
+        ratee_user_id -> BigInt,
+        score -> Integer,
+        comment -> Nullable<Text>,
+        hidden -> Bool,
+        hidden_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_tokens (id) {
+        id -> BigInt,
+        worker_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(employers -> users (user_id));
 diesel::joinable!(workers -> users (user_id));
@@ -253,7 +339,14 @@ diesel::joinable!(alert_subscriptions -> workers (worker_id));
 diesel::joinable!(alert_deliveries -> alert_subscriptions (subscription_id));
 diesel::joinable!(alert_deliveries -> shifts (shift_id));
 
+diesel::joinable!(engagements -> shifts (shift_id));
+diesel::joinable!(engagements -> workers (worker_id));
+diesel::joinable!(engagement_events -> engagements (engagement_id));
+diesel::joinable!(attendance -> engagements (engagement_id));
+diesel::joinable!(ratings -> engagements (engagement_id));
+diesel::joinable!(calendar_tokens -> workers (worker_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users, auth_tokens, employers, workers, categories, shifts, shift_slots, availability, search_changes, audit_log, reports, outbox,
-    alert_subscriptions, alert_deliveries, job_cursors,
+    alert_subscriptions, alert_deliveries, job_cursors, engagements, engagement_events, attendance, ratings, calendar_tokens,
 );

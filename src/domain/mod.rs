@@ -4,7 +4,9 @@
 
 pub mod codes;
 pub mod credit_code;
+pub mod engagement;
 pub mod geo;
+pub mod ical;
 pub mod id_number;
 pub mod pay;
 pub mod phone;

@@ -17,6 +17,25 @@ pub mod kind {
     pub const ALERT_MATCH: &str = "alert_match";
     /// The day's matching shifts for a daily match alert.
     pub const ALERT_DIGEST: &str = "alert_digest";
+    pub const APPLICATION_RECEIVED: &str = "application_received";
+    pub const APPLICATION_ACCEPTED: &str = "application_accepted";
+    pub const APPLICATION_DECLINED: &str = "application_declined";
+    pub const CLAIM_CONFIRMED: &str = "claim_confirmed";
+    pub const INVITATION: &str = "invitation";
+    pub const INVITATION_ANSWERED: &str = "invitation_answered";
+    pub const ENGAGEMENT_CANCELLED: &str = "engagement_cancelled";
+    pub const WAITLIST_OFFER: &str = "waitlist_offer";
+    pub const PLACE_REOFFERED: &str = "place_reoffered";
+    pub const NO_SHOW_RECORDED: &str = "no_show_recorded";
+    pub const PAY_DUE: &str = "pay_due";
+    pub const PAY_OVERDUE: &str = "pay_overdue";
+
+    /// Every kind, for tests that render them all.
+    pub const ALL: &[&str] = &[
+        SHIFT_APPROVED, SHIFT_REJECTED, SHIFT_TAKEN_DOWN, EMPLOYER_VERIFIED, EMPLOYER_BLOCKED, REPORT_RECEIVED, REPORT_RESOLVED,
+        APPLICATION_RECEIVED, APPLICATION_ACCEPTED, APPLICATION_DECLINED, CLAIM_CONFIRMED, INVITATION, INVITATION_ANSWERED,
+        ENGAGEMENT_CANCELLED, WAITLIST_OFFER, PLACE_REOFFERED, NO_SHOW_RECORDED, PAY_DUE, PAY_OVERDUE,
+    ];
 }
 
 /// One shift of an alert mail, in Chinese and in English.
@@ -46,6 +65,14 @@ fn p_get<'a>(p: &'a Value, key: &str) -> &'a Value {
 
 fn id(p: &Value, key: &str) -> String {
     p.get(key).map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// An amount in fen as 元 with two decimals.
+fn yuan(p: &Value, key: &str) -> String {
+    match p.get(key).and_then(Value::as_i64) {
+        Some(f) => format!("{}.{:02}", f / 100, f % 100),
+        None => "—".to_string(),
+    }
 }
 
 /// Renders one outbox event into a message. Unknown kinds render a generic notice rather than fail.
@@ -116,6 +143,78 @@ pub fn render(kind: &str, payload: &Value, to: &str, event_id: i64, host: &str) 
                 format!("These new shifts match your alert:\n\n{}{fen}", numbered(items.iter().map(|it| &it.1).collect())),
             )
         }
+        kind::APPLICATION_RECEIVED => (
+            format!("岗位「{}」收到新的报名", s(payload, "title")),
+            "New application".to_string(),
+            format!("{} 报名了您的岗位「{}」（报名编号 {}）。请在“我的用工”中录用或婉拒。", s(payload, "worker_name"), s(payload, "title"), id(payload, "engagement_id")),
+            format!("{} applied to your shift \"{}\" (engagement {}). Accept or decline it in your engagements.", s(payload, "worker_name"), s(payload, "title"), id(payload, "engagement_id")),
+        ),
+        kind::APPLICATION_ACCEPTED => (
+            format!("您已被录用：「{}」", s(payload, "title")),
+            "Your application was accepted".to_string(),
+            format!("用人单位「{}」已录用您参加「{}」（编号 {}）。开工时间：{}。请按时到岗并在现场签到；如需取消请尽早操作。", s(payload, "employer_name"), s(payload, "title"), id(payload, "engagement_id"), s(payload, "starts")),
+            format!("\"{}\" accepted you for \"{}\" (engagement {}). Starts: {}. Please arrive on time and check in on site; cancel early if you must.", s(payload, "employer_name"), s(payload, "title"), id(payload, "engagement_id"), s(payload, "starts")),
+        ),
+        kind::APPLICATION_DECLINED => (
+            format!("报名未被录用：「{}」", s(payload, "title")),
+            "Your application was declined".to_string(),
+            format!("很遗憾，您对「{}」的报名未被录用。还有更多岗位可以报名。", s(payload, "title")),
+            format!("Your application to \"{}\" was not accepted. There are more shifts to apply to.", s(payload, "title")),
+        ),
+        kind::CLAIM_CONFIRMED => (
+            format!("抢单成功：「{}」", s(payload, "title")),
+            "Your claim is confirmed".to_string(),
+            format!("您已成功接单「{}」（编号 {}）。开工时间：{}。请按时到岗并在现场签到。", s(payload, "title"), id(payload, "engagement_id"), s(payload, "starts")),
+            format!("You have the place on \"{}\" (engagement {}). Starts: {}. Please arrive on time and check in on site.", s(payload, "title"), id(payload, "engagement_id"), s(payload, "starts")),
+        ),
+        kind::INVITATION => (
+            format!("「{}」邀请您参加「{}」", s(payload, "employer_name"), s(payload, "title")),
+            "You are invited to a shift".to_string(),
+            format!("用人单位「{}」邀请您参加「{}」（编号 {}），开工时间：{}。请在“我的用工”中接受或婉拒。", s(payload, "employer_name"), s(payload, "title"), id(payload, "engagement_id"), s(payload, "starts")),
+            format!("\"{}\" invites you to \"{}\" (engagement {}), starting {}. Accept or decline it in your engagements.", s(payload, "employer_name"), s(payload, "title"), id(payload, "engagement_id"), s(payload, "starts")),
+        ),
+        kind::INVITATION_ANSWERED => (
+            format!("邀请已回复：「{}」", s(payload, "title")),
+            "Your invitation was answered".to_string(),
+            format!("您对「{}」发出的邀请（编号 {}）已被{}。", s(payload, "title"), id(payload, "engagement_id"), if s(payload, "answer") == "accept" { "接受" } else { "婉拒" }),
+            format!("Your invitation to \"{}\" (engagement {}) was {}.", s(payload, "title"), id(payload, "engagement_id"), if s(payload, "answer") == "accept" { "accepted" } else { "declined" }),
+        ),
+        kind::ENGAGEMENT_CANCELLED => (
+            format!("用工已取消：「{}」", s(payload, "title")),
+            "An engagement was cancelled".to_string(),
+            format!("「{}」（编号 {}）已由{}取消。{}", s(payload, "title"), id(payload, "engagement_id"), if s(payload, "by") == "worker" { "劳动者" } else { "用人单位" }, if payload.get("late").and_then(Value::as_bool) == Some(true) { "此次为临近开工的取消，已记录。" } else { "" }),
+            format!("\"{}\" (engagement {}) was cancelled by the {}.{}", s(payload, "title"), id(payload, "engagement_id"), s(payload, "by"), if payload.get("late").and_then(Value::as_bool) == Some(true) { " It was a late cancellation and is on record." } else { "" }),
+        ),
+        kind::WAITLIST_OFFER => (
+            format!("候补转正机会：「{}」", s(payload, "title")),
+            "A place is free for you".to_string(),
+            format!("您候补的岗位「{}」（编号 {}）空出了名额。请尽快在“我的用工”中接受或婉拒。", s(payload, "title"), id(payload, "engagement_id")),
+            format!("A place came free on \"{}\" (engagement {}), where you were on the waiting list. Accept or decline it soon.", s(payload, "title"), id(payload, "engagement_id")),
+        ),
+        kind::PLACE_REOFFERED => (
+            format!("岗位「{}」有人取消，名额已重新开放", s(payload, "title")),
+            "A place reopened on your shift".to_string(),
+            format!("岗位「{}」有已确认人员取消{}，名额已重新开放。{}", s(payload, "title"), if payload.get("late").and_then(Value::as_bool) == Some(true) { "（临近开工取消，已记录）" } else { "" }, if payload.get("offered_engagement_id").is_some_and(|v| !v.is_null()) { format!("已通知候补第一位（编号 {}）。", id(payload, "offered_engagement_id")) } else { String::new() }),
+            format!("A confirmed worker cancelled on \"{}\"{}; the place is open again.{}", s(payload, "title"), if payload.get("late").and_then(Value::as_bool) == Some(true) { " (late, on record)" } else { "" }, if payload.get("offered_engagement_id").is_some_and(|v| !v.is_null()) { format!(" The first on the waiting list (engagement {}) was offered it.", id(payload, "offered_engagement_id")) } else { String::new() }),
+        ),
+        kind::NO_SHOW_RECORDED => (
+            format!("缺勤已记录：「{}」", s(payload, "title")),
+            "A no-show was recorded".to_string(),
+            format!("「{}」（编号 {}）开工后未签到，已记录为缺勤。如有误，请联系用人单位更正。", s(payload, "title"), id(payload, "engagement_id")),
+            format!("No check-in was recorded for \"{}\" (engagement {}) after it started, so it was recorded as a no-show. If this is wrong, ask the employer to correct it.", s(payload, "title"), id(payload, "engagement_id")),
+        ),
+        kind::PAY_DUE => (
+            format!("工作已完成，应付工资 {} 元", yuan(payload, "amount_fen")),
+            "Work completed: pay due".to_string(),
+            format!("「{}」（编号 {}）已由用人单位确认完工：工时 {} 小时，应付 {} 元（按工资标准计算为 {} 元），应于 {} 前结清。收到工资后请点击“确认收款”，有异议可提出争议。本平台不经手任何款项。", s(payload, "title"), id(payload, "engagement_id"), s(payload, "hours"), yuan(payload, "amount_fen"), yuan(payload, "computed_amount_fen"), s(payload, "due")),
+            format!("\"{}\" (engagement {}) was marked complete: {} hours, {} yuan due (computed from the pay terms: {} yuan), to be paid by {}. Confirm receipt once paid, or dispute it. lingong never handles money.", s(payload, "title"), id(payload, "engagement_id"), s(payload, "hours"), yuan(payload, "amount_fen"), yuan(payload, "computed_amount_fen"), s(payload, "due")),
+        ),
+        kind::PAY_OVERDUE => (
+            format!("工资逾期未付：「{}」", s(payload, "title")),
+            "Pay is overdue".to_string(),
+            format!("「{}」（编号 {}）的工资已超过结算期限（{}）仍未确认收款。劳动者可一键提交欠薪投诉，也可拨打 12333。", s(payload, "title"), id(payload, "engagement_id"), s(payload, "due")),
+            format!("Pay for \"{}\" (engagement {}) is past its settlement date ({}) and not confirmed as received. The worker can file a wage-arrears report in one step, or call 12333.", s(payload, "title"), id(payload, "engagement_id"), s(payload, "due")),
+        ),
         other => (format!("lingong 通知（{other}）"), format!("lingong notice ({other})"), payload.to_string(), payload.to_string()),
     };
     Outgoing {
@@ -134,7 +233,7 @@ mod tests {
     #[test]
     fn every_kind_renders_both_languages() {
         let p = serde_json::json!({"title": "家庭保洁员", "shift_id": 7, "reason_zh": "含收费内容", "reason_en": "asks workers to pay", "name": "某公司", "reason": "拖欠工资", "report_id": 3, "resolution": "岗位已下架"});
-        for k in [kind::SHIFT_APPROVED, kind::SHIFT_REJECTED, kind::SHIFT_TAKEN_DOWN, kind::EMPLOYER_VERIFIED, kind::EMPLOYER_BLOCKED, kind::REPORT_RECEIVED, kind::REPORT_RESOLVED] {
+        for &k in kind::ALL {
             let m = render(k, &p, "a@example.com", 9, "lingong.localhost");
             assert!(m.subject.contains(" / "), "{k}");
             assert!(m.body.contains("English"), "{k}");
@@ -144,6 +243,11 @@ mod tests {
         assert!(m.unsubscribe_url.is_none(), "only alerts carry an unsubscribe link");
         let m = render(kind::SHIFT_REJECTED, &p, "a@example.com", 1, "h");
         assert!(m.body.contains("含收费内容") && m.body.contains("asks workers to pay"));
+        for &k in kind::ALL {
+            assert!(!render(k, &p, "a@example.com", 1, "h").subject.starts_with("lingong 通知"), "{k} has its own template");
+        }
+        let m = render(kind::PAY_DUE, &serde_json::json!({"amount_fen": 14005, "computed_amount_fen": 14000}), "a@example.com", 1, "h");
+        assert!(m.subject.contains("140.05") && m.body.contains("140.00"));
     }
 
     #[test]

@@ -6,11 +6,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::routes::{alerts, auth, availability, categories, districts, employers, moderation, ops, reports, search, shifts, workers};
+use crate::routes::{alerts, auth, availability, categories, districts, employers, engagements, moderation, ops, reports, search, shifts, workers};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "lingong API", description = "lingong 零工市场: public gig-labour market: shifts, worker availability, matching and moderation. Posting is always free."),
+    info(title = "lingong API", description = "lingong 零工市场: public gig-labour market: shifts, worker availability, matching, moderation and engagements (from match to paid shift). Posting is always free."),
     paths(
         auth::register, auth::login, auth::logout, auth::me,
         employers::put_me, employers::get_me, employers::get_one, employers::verify,
@@ -24,6 +24,9 @@ use crate::routes::{alerts, auth, availability, categories, districts, employers
         moderation::block, moderation::unblock, moderation::resolve_report, moderation::set_scope, moderation::audit_log,
         reports::create, reports::get_one, reports::policy,
         alerts::create, alerts::list_mine, alerts::delete, alerts::unsubscribe_page, alerts::unsubscribe,
+        engagements::apply, engagements::invite, engagements::get_one, engagements::act, engagements::correct_attendance,
+        engagements::arrears_report, engagements::rate, engagements::hide_rating, engagements::list_for_worker, engagements::list_for_employer,
+        engagements::rotate_calendar, engagements::revoke_calendar, engagements::calendar_feed,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     modifiers(&BearerAuth),
@@ -37,6 +40,7 @@ use crate::routes::{alerts, auth, availability, categories, districts, employers
         (name = "districts", description = "Administrative divisions"),
         (name = "search", description = "Search and matching, with scores and reasons"),
         (name = "moderation", description = "Bureau staff: review queue, actions, blocks, audit log"),
+        (name = "engagements", description = "Applications, instant claims, invitations, attendance, completion and pay, ratings, calendar feed"),
         (name = "reports", description = "Complaints (投诉举报) and the published service rules"),
         (name = "alerts", description = "Match alerts by mail, and their no-login unsubscribe link"),
         (name = "ops", description = "Health and metrics"),

@@ -29,19 +29,30 @@ pub async fn put_me(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
     responses((status = 200, body = EmployerView), (status = 404, description = "no profile yet", body = ErrorBody)))]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
-    let row = state.db.run(move |conn| employers::by_user(conn, user.id)).await?;
-    let row = row.ok_or_else(|| ApiError::not_found("用人单位信息", "employer profile"))?;
-    Ok(HttpResponse::Ok().json(row.view(true)))
+    let view = state
+        .db
+        .run(move |conn| {
+            let row = employers::by_user(conn, user.id)?.ok_or_else(|| ApiError::not_found("用人单位信息", "employer profile"))?;
+            employers::view_with_stats(conn, row, true)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
-/// An employer's public profile. Contact details are shown to the owner and staff only.
+/// An employer's public profile with its 90-day record. Contact details are shown to the owner and staff only.
 #[utoipa::path(operation_id = "employers_get_one", get, path = "/api/v1/employers/{id}", tag = "employers", params(("id" = i64, Path)),
     responses((status = 200, body = EmployerView), (status = 404, body = ErrorBody)))]
 pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let row = state.db.run(move |conn| employers::by_id(conn, id)).await?;
-    let with_contact = user.is_some_and(|u| u.role.is_staff() || u.id == row.user_id);
-    Ok(HttpResponse::Ok().json(row.view(with_contact)))
+    let view = state
+        .db
+        .run(move |conn| {
+            let row = employers::by_id(conn, id)?;
+            let with_contact = user.is_some_and(|u| u.role.is_staff() || u.id == row.user_id);
+            employers::view_with_stats(conn, row, with_contact)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Mark an employer as real-name verified (moderator or admin).

@@ -8,6 +8,7 @@ pub mod categories;
 pub mod districts;
 pub mod docs;
 pub mod employers;
+pub mod engagements;
 pub mod extract;
 pub mod moderation;
 pub mod ops;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(employers::configure)
             .configure(workers::configure)
             .configure(shifts::configure)
+            .configure(engagements::configure)
             .configure(availability::configure)
             .configure(categories::configure)
             .configure(districts::configure)

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{availability, categories, employers, shift_slots, shifts, workers};
+use crate::db::schema::{availability, categories, employers, engagements, shift_slots, shifts, workers};
 use crate::domain::{GeoPoint, KeyGroup, PayUnit, ShiftStatus};
 use crate::error::ApiError;
 use crate::search::analyze::doc_text;
@@ -17,6 +17,7 @@ use crate::services::availability::AvailabilityRow;
 use crate::services::districts::Districts;
 use crate::services::json_list;
 use crate::services::shifts::{ShiftRow, SlotRow};
+use crate::services::workers::WorkerRow;
 
 /// Category code → (name, keywords), read once per batch.
 pub fn category_words(conn: &mut DbConn) -> Result<HashMap<String, String>, ApiError> {
@@ -149,6 +150,7 @@ pub fn availability_docs(conn: &mut DbConn, ids: Option<&[i64]>) -> Result<(Vec<
         .map(|(id, s, k)| (id, (s, k)))
         .collect();
     let cats = category_words(conn)?;
+    let reliability = reliability_of(conn, &worker_ids)?;
     let docs = rows
         .iter()
         .map(|r| {
@@ -159,10 +161,28 @@ pub fn availability_docs(conn: &mut DbConn, ids: Option<&[i64]>) -> Result<(Vec<
             words.push(r.note.clone());
             words.push(district_name(r.adcode.as_deref()));
             let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-            (avail_doc(r, &groups), doc_text(&refs))
+            let mut doc = avail_doc(r, &groups);
+            doc.reliability = reliability.get(&r.worker_id).copied();
+            (doc, doc_text(&refs))
         })
         .collect();
     Ok((docs, gone))
+}
+
+/// Reliability of the workers who have any engagement (the rest have no record to judge by).
+fn reliability_of(conn: &mut DbConn, worker_ids: &[i64]) -> Result<HashMap<i64, f64>, ApiError> {
+    let engaged: Vec<i64> = engagements::table.filter(engagements::worker_id.eq_any(worker_ids)).select(engagements::worker_id).distinct().load(conn)?;
+    if engaged.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let now = crate::domain::time::now_utc();
+    let rows: Vec<WorkerRow> = workers::table.filter(workers::id.eq_any(&engaged)).load(conn)?;
+    let mut out = HashMap::new();
+    for w in rows {
+        let stats = crate::services::engagements::worker_raw_stats(conn, &w, now)?;
+        out.insert(w.id, crate::domain::engagement::reliability(&stats));
+    }
+    Ok(out)
 }
 
 pub fn availability_ids_of_worker(conn: &mut DbConn, worker_id: i64) -> Result<Vec<i64>, ApiError> {

@@ -179,6 +179,9 @@ pub struct EmployerView {
     pub created_at: chrono::DateTime<chrono::FixedOffset>,
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: chrono::DateTime<chrono::FixedOffset>,
+    /// The last 90 days: ratings from workers, completed engagements, late cancellations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stats: Option<crate::services::engagements::ProfileStats>,
 }
 
 impl EmployerRow {
@@ -201,8 +204,15 @@ impl EmployerRow {
             verified_at: self.verified_at.map(to_display),
             created_at: to_display(self.created_at),
             updated_at: to_display(self.updated_at),
+            stats: None,
         }
     }
+}
+
+/// The profile with its 90-day record.
+pub fn view_with_stats(conn: &mut DbConn, row: EmployerRow, with_contact: bool) -> Result<EmployerView, ApiError> {
+    let stats = crate::services::engagements::employer_stats(conn, &row, crate::domain::time::now_utc())?;
+    Ok(EmployerView { stats: Some(stats), ..row.view(with_contact) })
 }
 
 pub fn by_user(conn: &mut DbConn, user_id: i64) -> Result<Option<EmployerRow>, ApiError> {

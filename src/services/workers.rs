@@ -144,6 +144,9 @@ pub struct WorkerView {
     pub created_at: chrono::DateTime<chrono::FixedOffset>,
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: chrono::DateTime<chrono::FixedOffset>,
+    /// The last 90 days: ratings from employers, completed engagements, no-show and late-cancellation rates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stats: Option<crate::services::engagements::ProfileStats>,
 }
 
 impl WorkerRow {
@@ -169,6 +172,7 @@ impl WorkerRow {
             key_groups: json_list(&self.key_groups),
             created_at: to_display(self.created_at),
             updated_at: to_display(self.updated_at),
+            stats: None,
         }
     }
 }
@@ -177,10 +181,11 @@ pub fn by_user(conn: &mut DbConn, user_id: i64) -> Result<Option<WorkerRow>, Api
     Ok(workers::table.filter(workers::user_id.eq(user_id)).first(conn).optional()?)
 }
 
-/// The private view with the account's phone.
+/// The private view with the account's phone and the 90-day record.
 pub fn private_view(conn: &mut DbConn, row: WorkerRow) -> Result<WorkerView, ApiError> {
     let phone: String = users::table.find(row.user_id).select(users::phone).first(conn)?;
-    Ok(row.private_view(phone))
+    let stats = crate::services::engagements::worker_stats(conn, &row, now_utc())?;
+    Ok(WorkerView { stats: Some(stats), ..row.private_view(phone) })
 }
 
 pub fn by_id(conn: &mut DbConn, id: i64) -> Result<WorkerRow, ApiError> {

@@ -70,6 +70,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub config: Config,
     pub db: TestDb,
+    /// The clock the app's engagement rules read; tests move it forward instead of sleeping.
+    pub clock: lingong::clock::Clock,
 }
 
 /// The configuration a test app runs with; `tweak` adjusts it before start.
@@ -100,8 +102,9 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let config = test_config(&db, tweak);
     let app = Application::build(config.clone()).await.expect("app starts");
     let addr = format!("http://127.0.0.1:{}", app.port());
+    let clock = app.clock();
     tokio::spawn(app.run_until_stopped());
-    TestApp { addr, client: reqwest::Client::new(), config, db }
+    TestApp { addr, client: reqwest::Client::new(), config, db, clock }
 }
 
 pub struct Resp {

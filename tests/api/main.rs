@@ -9,6 +9,7 @@ mod alerts;
 mod availability;
 mod cli;
 mod employers;
+mod engagements;
 mod errors;
 mod mail;
 mod moderation;

@@ -1,0 +1,281 @@
+//! Taking shifts and working them: applications and instant claims, invitations, the engagement
+//! actions, attendance corrections, completion and pay, arrears reports, ratings and the calendar feed.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::domain::Role;
+use crate::domain::engagement::Action;
+use crate::error::{ApiError, ErrorBody};
+use crate::routes::extract::{JsonBody, PageQuery, ValidJson, page};
+use crate::routes::{Page, client_key, created, resource};
+use crate::services::engagements::{self as svc, ActionRequest, ApplyRequest, AttendanceCorrection, Ctx, EngagementView, InviteRequest, Viewer};
+use crate::services::ratings::{self, HideRequest, RatingRequest, RatingView};
+use crate::services::reports::{self, ReportReceipt};
+use crate::services::calendar;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/shifts/{id}/applications").route(web::post().to(apply)))
+        .service(resource("/shifts/{id}/invitations").route(web::post().to(invite)))
+        .service(resource("/engagements/{id}").route(web::get().to(get_one)))
+        .service(resource("/engagements/{id}/arrears-report").route(web::post().to(arrears_report)))
+        .service(resource("/engagements/{id}/rating").route(web::post().to(rate)))
+        .service(resource("/engagements/{id}/attendance/{slot_id}").route(web::put().to(correct_attendance)))
+        .service(resource("/engagements/{id}/{action}").route(web::post().to(act)))
+        .service(resource("/workers/me/engagements").route(web::get().to(list_for_worker)))
+        .service(resource("/employers/me/engagements").route(web::get().to(list_for_employer)))
+        .service(resource("/workers/me/calendar-token").route(web::post().to(rotate_calendar)).route(web::delete().to(revoke_calendar)))
+        .service(resource("/calendar/{file}").route(web::get().to(calendar_feed)))
+        .service(resource("/moderation/ratings/{id}/hide").route(web::post().to(hide_rating)));
+}
+
+/// A body that may be left out entirely (it then means `{}`).
+fn optional_body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    let raw: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::malformed_json(&e.to_string()))?;
+    if !raw.is_object() {
+        return Err(ApiError::bad_request("malformed_json", "请求体应为 JSON 对象", "the request body must be a JSON object"));
+    }
+    JsonBody(raw).parse()
+}
+
+/// Apply to a shift, or claim a place on an instant (即时快招) shift. Returns the engagement:
+/// `applied` (on the waiting list when the shift is already filled) or `confirmed`.
+#[utoipa::path(operation_id = "engagements_apply", post, path = "/api/v1/shifts/{id}/applications", tag = "engagements", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body(content = ApplyRequest, description = "optional"),
+    responses((status = 201, body = EngagementView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "`shift_full` (instant shift), `already_engaged`, `shift_not_open`, `worker_profile_required`", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn apply(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Worker])?;
+    let req: ApplyRequest = optional_body(&body)?;
+    let (shift_id, now) = (id.into_inner(), state.clock.now());
+    let view = state
+        .db
+        .tx(move |conn| {
+            let row = svc::apply(conn, user.id, shift_id, &req, now)?;
+            svc::view(conn, row, Viewer::Worker, false, now)
+        })
+        .await?;
+    Ok(created(view))
+}
+
+/// Invite a worker (e.g. one found by matching) to a shift; they accept or decline.
+#[utoipa::path(operation_id = "engagements_invite", post, path = "/api/v1/shifts/{id}/invitations", tag = "engagements", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = InviteRequest,
+    responses((status = 201, body = EngagementView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "`shift_full`, `already_engaged`, `shift_not_open`", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn invite(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<InviteRequest>) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Employer])?;
+    let (shift_id, now, req) = (id.into_inner(), state.clock.now(), body.value);
+    let view = state
+        .db
+        .tx(move |conn| {
+            let row = svc::invite(conn, user.id, shift_id, &req, now)?;
+            svc::view(conn, row, Viewer::Employer, false, now)
+        })
+        .await?;
+    Ok(created(view))
+}
+
+/// One engagement with its history, for its worker or the shift's employer.
+#[utoipa::path(operation_id = "engagements_get_one", get, path = "/api/v1/engagements/{id}", tag = "engagements", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = EngagementView), (status = 404, body = ErrorBody)))]
+pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let (id, now) = (id.into_inner(), state.clock.now());
+    let view = state
+        .db
+        .run(move |conn| {
+            let row = svc::by_id(conn, id)?;
+            let actor = svc::actor_for(conn, &row, user.id, user.role)?;
+            svc::view(conn, row, svc::viewer_of(actor), true, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Move an engagement: `accept`, `decline`, `withdraw`, `cancel`, `check-in` (with `lat`, `lng`),
+/// `check-out`, `complete` (with `hours` and `amount_fen`, both defaulting to the recorded time and
+/// the computed pay), `confirm-paid`, `dispute`. A move the state does not allow is 409
+/// `illegal_transition`, naming the current state.
+#[utoipa::path(operation_id = "engagements_act", post, path = "/api/v1/engagements/{id}/{action}", tag = "engagements", security(("bearer" = [])),
+    params(("id" = i64, Path), ("action" = String, Path, description = "accept, decline, withdraw, cancel, check-in, check-out, complete, confirm-paid, dispute")),
+    request_body(content = ActionRequest, description = "optional; fields depend on the action"),
+    responses((status = 200, body = EngagementView), (status = 404, body = ErrorBody),
+              (status = 409, description = "`illegal_transition`, `shift_full`, `not_check_in_time`", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn act(state: web::Data<AppState>, user: AuthUser, path: web::Path<(i64, String)>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (id, action) = path.into_inner();
+    let action = Action::from_path(&action).ok_or_else(|| ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "route_not_found", "没有这个操作", "no such action"))?;
+    let req: ActionRequest = optional_body(&body)?;
+    let cfg = state.config.engagements.clone();
+    let now = state.clock.now();
+    let view = state
+        .db
+        .tx(move |conn| {
+            let ctx = Ctx { cfg: &cfg, now };
+            let (row, actor) = svc::act(conn, &ctx, user.id, user.role, id, action, &req)?;
+            svc::view(conn, row, svc::viewer_of(actor), false, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The employer confirms a slot's check-in/check-out record (empty body) or corrects its times.
+#[utoipa::path(operation_id = "engagements_correct_attendance", put, path = "/api/v1/engagements/{id}/attendance/{slot_id}", tag = "engagements", security(("bearer" = [])),
+    params(("id" = i64, Path), ("slot_id" = i64, Path)), request_body(content = AttendanceCorrection, description = "optional"),
+    responses((status = 200, body = EngagementView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn correct_attendance(state: web::Data<AppState>, user: AuthUser, path: web::Path<(i64, i64)>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Employer])?;
+    let (id, slot_id) = path.into_inner();
+    let req: AttendanceCorrection = optional_body(&body)?;
+    let now = state.clock.now();
+    let view = state
+        .db
+        .tx(move |conn| {
+            let row = svc::correct_attendance(conn, user.id, id, slot_id, &req, now)?;
+            svc::view(conn, row, Viewer::Employer, false, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArrearsRequest {
+    /// Anything to add to the pre-filled facts.
+    pub note: Option<String>,
+}
+
+/// File a `wage_arrears` report for overdue (or disputed) pay in one step, pre-filled with the
+/// engagement's facts; it joins the moderation queue.
+#[utoipa::path(operation_id = "engagements_arrears_report", post, path = "/api/v1/engagements/{id}/arrears-report", tag = "engagements", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body(content = ArrearsRequest, description = "optional"),
+    responses((status = 201, body = ReportReceipt), (status = 404, body = ErrorBody), (status = 409, description = "`not_overdue`, `already_reported`", body = ErrorBody)))]
+pub async fn arrears_report(state: web::Data<AppState>, req: HttpRequest, user: AuthUser, id: web::Path<i64>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Worker])?;
+    let body: ArrearsRequest = optional_body(&body)?;
+    let id = id.into_inner();
+    let key = reports::reporter_key(&state.config.auth.pii_hash_key, Some(user.id), &client_key(&req));
+    let threshold = state.config.moderation.report_hide_threshold;
+    let receipt = state.db.tx(move |conn| svc::file_arrears_report(conn, user.id, id, body.note.as_deref(), key, threshold)).await?;
+    Ok(created(receipt))
+}
+
+/// Rate the other side after completion (1–5, optional comment). Once per side; the same call
+/// changes it within the edit window.
+#[utoipa::path(operation_id = "engagements_rate", post, path = "/api/v1/engagements/{id}/rating", tag = "engagements", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = RatingRequest,
+    responses((status = 201, body = RatingView), (status = 200, description = "changed within the edit window", body = RatingView), (status = 404, body = ErrorBody),
+              (status = 409, description = "`not_completed`, `rating_locked`", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn rate(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<RatingRequest>) -> Result<HttpResponse, ApiError> {
+    let (id, now, req) = (id.into_inner(), state.clock.now(), body.value);
+    let hours = state.config.engagements.rating_edit_hours;
+    let (view, is_new) = state.db.tx(move |conn| ratings::rate(conn, user.id, user.role, id, &req, hours, now)).await?;
+    Ok(if is_new { created(view) } else { HttpResponse::Ok().json(view) })
+}
+
+/// Hide an abusive rating (moderator or admin; audited).
+#[utoipa::path(operation_id = "moderation_hide_rating", post, path = "/api/v1/moderation/ratings/{id}/hide", tag = "moderation", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = HideRequest,
+    responses((status = 200, body = RatingView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn hide_rating(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<HideRequest>) -> Result<HttpResponse, ApiError> {
+    user.require_moderator()?;
+    let (id, reason) = (id.into_inner(), body.value.reason);
+    let hours = state.config.engagements.rating_edit_hours;
+    let view = state.db.tx(move |conn| ratings::hide(conn, user.id, id, &reason, hours)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EngagementQuery {
+    /// Only engagements in this state.
+    pub state: Option<String>,
+    /// Only this shift's (employers).
+    pub shift_id: Option<i64>,
+}
+
+/// The signed-in worker's engagements, newest first.
+#[utoipa::path(operation_id = "engagements_list_for_worker", get, path = "/api/v1/workers/me/engagements", tag = "engagements", security(("bearer" = [])), params(PageQuery, EngagementQuery),
+    responses((status = 200, body = Page<EngagementView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_for_worker(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>, q: web::Query<EngagementQuery>) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Worker])?;
+    let (limit, cursor) = pq.parse()?;
+    let filter = svc::parse_state(q.state.as_deref())?;
+    let now = state.clock.now();
+    let body = state
+        .db
+        .run(move |conn| {
+            let rows = svc::list_for_worker(conn, user.id, filter, limit, cursor)?;
+            let (rows, next_cursor) = page(rows, limit, |r| r.id);
+            Ok(Page { items: svc::views(conn, rows, Viewer::Worker, false, now)?, next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The engagements on the signed-in employer's shifts, newest first.
+#[utoipa::path(operation_id = "engagements_list_for_employer", get, path = "/api/v1/employers/me/engagements", tag = "engagements", security(("bearer" = [])), params(PageQuery, EngagementQuery),
+    responses((status = 200, body = Page<EngagementView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_for_employer(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>, q: web::Query<EngagementQuery>) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Employer])?;
+    let (limit, cursor) = pq.parse()?;
+    let filter = svc::parse_state(q.state.as_deref())?;
+    let shift_id = q.shift_id;
+    let now = state.clock.now();
+    let body = state
+        .db
+        .run(move |conn| {
+            let rows = svc::list_for_employer(conn, user.id, filter, shift_id, limit, cursor)?;
+            let (rows, next_cursor) = page(rows, limit, |r| r.id);
+            Ok(Page { items: svc::views(conn, rows, Viewer::Employer, false, now)?, next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarToken {
+    /// Shown once. Anyone with the URL sees the feed: rotate or delete it to cut access.
+    pub token: String,
+    /// Path of the feed (`text/calendar`), to subscribe to from a phone's calendar.
+    pub path: String,
+}
+
+/// Create (or rotate) the private calendar feed of the signed-in worker's confirmed shifts.
+#[utoipa::path(operation_id = "calendar_rotate", post, path = "/api/v1/workers/me/calendar-token", tag = "engagements", security(("bearer" = [])),
+    responses((status = 201, body = CalendarToken), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn rotate_calendar(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Worker])?;
+    let now = state.clock.now();
+    let token = state.db.tx(move |conn| calendar::rotate(conn, user.id, now)).await?;
+    Ok(created(CalendarToken { path: format!("/api/v1/calendar/{token}.ics"), token }))
+}
+
+/// Revoke the calendar feed.
+#[utoipa::path(operation_id = "calendar_revoke", delete, path = "/api/v1/workers/me/calendar-token", tag = "engagements", security(("bearer" = [])),
+    responses((status = 204, description = "revoked"), (status = 404, description = "there was none", body = ErrorBody)))]
+pub async fn revoke_calendar(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Worker])?;
+    let had = state.db.tx(move |conn| calendar::revoke(conn, user.id)).await?;
+    if had { Ok(HttpResponse::NoContent().finish()) } else { Err(ApiError::not_found("日历", "calendar")) }
+}
+
+/// A worker's confirmed shifts as iCalendar (RFC 5545), at a private URL that needs no sign-in.
+#[utoipa::path(operation_id = "calendar_feed", get, path = "/api/v1/calendar/{file}", tag = "engagements", params(("file" = String, Path, description = "`{token}.ics`")),
+    responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = ErrorBody)))]
+pub async fn calendar_feed(state: web::Data<AppState>, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let token = file.into_inner().strip_suffix(".ics").map(str::to_string).ok_or_else(|| ApiError::not_found("日历", "calendar"))?;
+    let now = state.clock.now();
+    let body = state.db.run(move |conn| calendar::feed(conn, &token, now)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .body(body))
+}

@@ -1,0 +1,90 @@
+//! A worker's calendar feed: a private URL (token stored hashed) that serves their confirmed
+//! shifts as iCalendar, for a phone's calendar to subscribe to without signing in.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::auth::token;
+use crate::db::DbConn;
+use crate::db::schema::{calendar_tokens, employers, engagements, shift_slots, shifts};
+use crate::domain::engagement::State;
+use crate::domain::ical::{self, CalEvent};
+use crate::error::ApiError;
+use crate::services::workers as workers_svc;
+
+fn worker_id(conn: &mut DbConn, user_id: i64) -> Result<i64, ApiError> {
+    Ok(workers_svc::by_user(conn, user_id)?
+        .ok_or_else(|| ApiError::conflict("worker_profile_required", "请先完善求职者信息（PUT /api/v1/workers/me）", "create your worker profile first (PUT /api/v1/workers/me)"))?
+        .id)
+}
+
+/// Creates the feed token, or replaces it (the old URL stops working). The token is shown once.
+pub fn rotate(conn: &mut DbConn, user_id: i64, now: NaiveDateTime) -> Result<String, ApiError> {
+    let worker = worker_id(conn, user_id)?;
+    diesel::delete(calendar_tokens::table.filter(calendar_tokens::worker_id.eq(worker))).execute(conn)?;
+    let t = token::generate();
+    diesel::insert_into(calendar_tokens::table)
+        .values((calendar_tokens::worker_id.eq(worker), calendar_tokens::token_hash.eq(token::hash(&t)), calendar_tokens::created_at.eq(now)))
+        .execute(conn)?;
+    Ok(t)
+}
+
+/// Revokes the feed. Returns whether there was one.
+pub fn revoke(conn: &mut DbConn, user_id: i64) -> Result<bool, ApiError> {
+    let worker = worker_id(conn, user_id)?;
+    Ok(diesel::delete(calendar_tokens::table.filter(calendar_tokens::worker_id.eq(worker))).execute(conn)? > 0)
+}
+
+/// States whose slots belong in the calendar: the worker is expected there.
+const ON_CALENDAR: &[State] = &[State::Confirmed, State::CheckedIn, State::CheckedOut];
+
+/// The feed for a token, or 404 for an unknown or revoked one.
+pub fn feed(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> Result<String, ApiError> {
+    let worker: i64 = calendar_tokens::table
+        .filter(calendar_tokens::token_hash.eq(token::hash(token)))
+        .select(calendar_tokens::worker_id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("日历", "calendar"))?;
+    let states: Vec<&str> = ON_CALENDAR.iter().map(|s| s.as_str()).collect();
+    let rows: Vec<(i64, String, i64, String, String, f64, f64, String, String, String)> = engagements::table
+        .inner_join(shifts::table.inner_join(employers::table))
+        .filter(engagements::worker_id.eq(worker))
+        .filter(engagements::state.eq_any(states))
+        .select((
+            engagements::id,
+            engagements::slot_ids,
+            shifts::id,
+            shifts::title,
+            shifts::address,
+            shifts::lat,
+            shifts::lng,
+            employers::name,
+            employers::contact_name,
+            employers::contact_phone,
+        ))
+        .load(conn)?;
+    let mut events = Vec::new();
+    for (eid, slot_ids, shift_id, title, address, lat, lng, employer, contact, phone) in rows {
+        let ids: Vec<i64> = serde_json::from_str(&slot_ids).unwrap_or_default();
+        let slots: Vec<(i64, NaiveDateTime, NaiveDateTime)> = shift_slots::table
+            .filter(shift_slots::shift_id.eq(shift_id))
+            .filter(shift_slots::id.eq_any(&ids))
+            .order(shift_slots::start_at.asc())
+            .select((shift_slots::id, shift_slots::start_at, shift_slots::end_at))
+            .load(conn)?;
+        for (sid, start, end) in slots {
+            events.push(CalEvent {
+                uid: format!("engagement-{eid}-slot-{sid}@lingong"),
+                start,
+                end,
+                summary: title.clone(),
+                location: address.clone(),
+                description: format!("{employer}\n联系人 Contact: {contact} {phone}\n用工编号 Engagement: {eid}"),
+                geo: Some((lat, lng)),
+            });
+        }
+    }
+    events.sort_by_key(|e| e.start);
+    Ok(ical::calendar("lingong 零工", &events, now))
+}

@@ -1,0 +1,178 @@
+//! Ratings after completion: each side rates the other once (1–5, optional comment), editable for
+//! a configured time. Moderators can hide an abusive comment; hiding is audited and the score stays
+//! out of averages while hidden.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::db::DbConn;
+use crate::db::schema::{employers, engagements as engagements_t, ratings, shifts, workers};
+use crate::services::search_log::{self, Entity};
+use crate::domain::engagement::Actor;
+use crate::domain::time::to_display;
+use crate::domain::{BoundedText, Role};
+use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::services::audit;
+use crate::services::engagements::{self, EngagementRow};
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    /// 1 to 5.
+    pub score: i64,
+    /// At most 500 characters.
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HideRequest {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct RatingRow {
+    pub id: i64,
+    pub engagement_id: i64,
+    pub rater_user_id: i64,
+    pub rater_role: String,
+    pub ratee_user_id: i64,
+    pub score: i32,
+    pub comment: Option<String>,
+    pub hidden: bool,
+    pub hidden_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RatingView {
+    pub id: i64,
+    pub engagement_id: i64,
+    /// `worker` (a worker rated the employer) or `employer`.
+    pub rater_role: String,
+    pub score: i32,
+    /// Absent when a moderator hid it.
+    pub comment: Option<String>,
+    pub hidden: bool,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: chrono::DateTime<chrono::FixedOffset>,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: chrono::DateTime<chrono::FixedOffset>,
+    /// Until when the rater may still change it.
+    #[schema(value_type = String, format = DateTime)]
+    pub editable_until: chrono::DateTime<chrono::FixedOffset>,
+}
+
+impl RatingRow {
+    pub fn view(self, edit_hours: i64) -> RatingView {
+        RatingView {
+            id: self.id,
+            engagement_id: self.engagement_id,
+            rater_role: self.rater_role,
+            score: self.score,
+            comment: if self.hidden { None } else { self.comment },
+            hidden: self.hidden,
+            created_at: to_display(self.created_at),
+            updated_at: to_display(self.updated_at),
+            editable_until: to_display(self.created_at + Duration::hours(edit_hours)),
+        }
+    }
+}
+
+/// The other side's user id.
+fn ratee(conn: &mut DbConn, row: &EngagementRow, actor: Actor) -> Result<i64, ApiError> {
+    Ok(match actor {
+        Actor::Worker => shifts::table
+            .inner_join(employers::table)
+            .filter(shifts::id.eq(row.shift_id))
+            .select(employers::user_id)
+            .first(conn)?,
+        _ => workers::table.find(row.worker_id).select(workers::user_id).first(conn)?,
+    })
+}
+
+/// Rates the other side of a completed engagement, or changes the rating within the edit window.
+pub fn rate(conn: &mut DbConn, user_id: i64, role: Role, engagement_id: i64, req: &RatingRequest, edit_hours: i64, now: NaiveDateTime) -> Result<(RatingView, bool), ApiError> {
+    let row = engagements::by_id(conn, engagement_id)?;
+    let actor = engagements::actor_for(conn, &row, user_id, role)?;
+    let mut errs = FieldErrors::new();
+    if !(1..=5).contains(&req.score) {
+        errs.add("score", Invalid::new("out_of_range", "评分应为 1 到 5", "score must be 1 to 5"));
+    }
+    let comment = match req.comment.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => errs.check("comment", BoundedText::parse(c, 1, 500)).map(BoundedText::into_string),
+    };
+    errs.into_result()?;
+    if !row.state().is_after_completion() {
+        return Err(ApiError::conflict("not_completed", format!("当前状态为 {}，完工后才能评价", row.state()), format!("the engagement is {}; ratings open after completion", row.state())));
+    }
+    let existing: Option<RatingRow> = ratings::table
+        .filter(ratings::engagement_id.eq(engagement_id))
+        .filter(ratings::rater_role.eq(actor.as_str()))
+        .first(conn)
+        .optional()?;
+    let (id, created) = match existing {
+        Some(old) => {
+            if now > old.created_at + Duration::hours(edit_hours) {
+                return Err(ApiError::conflict("rating_locked", format!("评价只能在 {edit_hours} 小时内修改"), format!("a rating can only be changed within {edit_hours} hours")));
+            }
+            diesel::update(ratings::table.find(old.id))
+                .set((ratings::score.eq(req.score as i32), ratings::comment.eq(&comment), ratings::updated_at.eq(now)))
+                .execute(conn)?;
+            (old.id, false)
+        }
+        None => {
+            let ratee = ratee(conn, &row, actor)?;
+            let id = diesel::insert_into(ratings::table)
+                .values((
+                    ratings::engagement_id.eq(engagement_id),
+                    ratings::rater_user_id.eq(user_id),
+                    ratings::rater_role.eq(actor.as_str()),
+                    ratings::ratee_user_id.eq(ratee),
+                    ratings::score.eq(req.score as i32),
+                    ratings::comment.eq(&comment),
+                    ratings::created_at.eq(now),
+                    ratings::updated_at.eq(now),
+                ))
+                .returning(ratings::id)
+                .get_result(conn)?;
+            (id, true)
+        }
+    };
+    // Ratings feed the worker's reliability, which matching ranks by.
+    search_log::record(conn, Entity::Worker, row.worker_id)?;
+    Ok((ratings::table.find(id).first::<RatingRow>(conn)?.view(edit_hours), created))
+}
+
+/// The ratings given on one engagement.
+pub fn for_engagement(conn: &mut DbConn, engagement_id: i64, edit_hours: i64) -> Result<Vec<RatingView>, ApiError> {
+    let rows: Vec<RatingRow> = ratings::table.filter(ratings::engagement_id.eq(engagement_id)).order(ratings::id.asc()).load(conn)?;
+    Ok(rows.into_iter().map(|r| r.view(edit_hours)).collect())
+}
+
+/// A moderator hides an abusive rating (its comment disappears and its score leaves averages).
+pub fn hide(conn: &mut DbConn, staff_id: i64, id: i64, reason: &str, edit_hours: i64) -> Result<RatingView, ApiError> {
+    let reason = BoundedText::parse(reason, 2, 500).map_err(|e| ApiError::field("reason", e))?.into_string();
+    let row: RatingRow = ratings::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("评价", "rating"))?;
+    if row.hidden {
+        return Err(ApiError::conflict("already_hidden", "该评价已隐藏", "the rating is already hidden"));
+    }
+    diesel::update(ratings::table.find(id)).set((ratings::hidden.eq(true), ratings::hidden_by.eq(staff_id))).execute(conn)?;
+    let worker_id: i64 = engagements_t::table.find(row.engagement_id).select(engagements_t::worker_id).first(conn)?;
+    search_log::record(conn, Entity::Worker, worker_id)?;
+    audit::record(conn, audit::Entry {
+        actor_id: staff_id,
+        action: "rating.hide",
+        target_type: "rating",
+        target_id: id,
+        reason: Some(&reason),
+        before: Some(json!({"hidden": false, "score": row.score, "comment": row.comment})),
+        after: Some(json!({"hidden": true})),
+    })?;
+    Ok(ratings::table.find(id).first::<RatingRow>(conn)?.view(edit_hours))
+}
