@@ -529,3 +529,42 @@ async fn moderators_hide_abusive_ratings_on_the_record() {
     let me = app.get("/api/v1/workers/me", Some(&worker)).await;
     assert_eq!(me.body["stats"]["rating_count"], 0, "a hidden rating leaves the average");
 }
+
+#[tokio::test]
+async fn reliability_from_past_shifts_ranks_workers_for_the_next_one() {
+    let app = spawn_app().await;
+    let (employer, _) = app.employer(true).await;
+    let first = post_shift(&app, &employer, "instant", 2, one_slot(2)).await;
+    let (steady, _) = app.worker().await;
+    let (flaky, _) = app.worker().await;
+    let kept = apply(&app, first, &steady).await.body["id"].as_i64().unwrap();
+    apply(&app, first, &flaky).await.assert(201);
+    // The steady worker comes and is paid; the other never turns up.
+    move_to(&app, &at(2, 8));
+    act(&app, kept, "check-in", &steady, json!({"lat": 39.9087, "lng": 116.4605})).await.assert(200);
+    app.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(run_timers(&app).await.no_shows, 1);
+    move_to(&app, &at(2, 12));
+    act(&app, kept, "check-out", &steady, json!({"lat": 39.9087, "lng": 116.4605})).await.assert(200);
+    act(&app, kept, "complete", &employer, json!({})).await.assert(200);
+
+    for t in [&steady, &flaky] {
+        let mut a = availability_body();
+        a["windows"] = json!({"dated": [{"start": at(3, 0), "end": at(4, 0)}]});
+        app.post("/api/v1/availability", Some(t), a).await.assert(201);
+    }
+    let next = post_shift(&app, &employer, "apply", 1, one_slot(3)).await;
+    let path = format!("/api/v1/shifts/{next}/matches");
+    eventually(Duration::from_secs(5), || async {
+        let r = app.get(&path, Some(&employer)).await;
+        r.body["total"] == 2 && r.body["items"].as_array().unwrap().iter().all(|i| i["reasons"]["reliability"].is_number())
+    })
+    .await;
+    let r = app.get(&path, Some(&employer)).await;
+    let items = r.body["items"].as_array().unwrap();
+    let (a, b) = (items[0]["reasons"]["reliability"].as_f64().unwrap(), items[1]["reasons"]["reliability"].as_f64().unwrap());
+    assert!(a > b, "the worker who came ranks first: {}", r.text);
+    assert!(items[0]["score"].as_f64().unwrap() > items[1]["score"].as_f64().unwrap(), "{}", r.text);
+    let mine = app.get("/api/v1/workers/me", Some(&steady)).await;
+    assert_eq!(mine.body["id"], items[0]["worker_id"], "{}", r.text);
+}

@@ -288,3 +288,20 @@ pub fn availability_body() -> Value {
         }
     })
 }
+
+/// Polls until `f` holds (the index follows the database asynchronously, normally within
+/// milliseconds); fails after `limit`.
+pub async fn eventually<F, Fut>(limit: std::time::Duration, mut f: F) -> std::time::Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if f().await {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < limit, "condition not met within {limit:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -1,4 +1,4 @@
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -18,23 +18,6 @@ async fn post(app: &TestApp, token: &str, body: Value) -> i64 {
     let r = app.post("/api/v1/shifts", Some(token), body).await;
     r.assert(201);
     r.body["id"].as_i64().unwrap()
-}
-
-/// Polls until `f` holds (the index follows the database asynchronously, normally within
-/// milliseconds); fails after `limit`.
-async fn eventually<F, Fut>(limit: Duration, mut f: F) -> Duration
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    loop {
-        if f().await {
-            return start.elapsed();
-        }
-        assert!(start.elapsed() < limit, "condition not met within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn search_ids(app: &TestApp, query: &str) -> Vec<i64> {
