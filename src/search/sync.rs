@@ -154,15 +154,16 @@ pub fn expire(conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<i64>, ApiErro
             .filter(shifts::valid_through.le(now).or(diesel::dsl::not(diesel::dsl::exists(live_slot))))
             .select(shifts::id)
             .load(conn)?;
-        for id in &ids {
-            let n = diesel::update(shifts::table.find(id).filter(shifts::status.eq(ShiftStatus::Published.as_str())))
-                .set((shifts::status.eq(ShiftStatus::Expired.as_str()), shifts::updated_at.eq(now)))
-                .execute(conn)?;
-            if n > 0 {
-                search_log::record(conn, Entity::Shift, *id)?;
-            }
+        // The change-log lock first, then the rows, as every writer that records changes does.
+        search_log::lock(conn)?;
+        let expired: Vec<i64> = diesel::update(shifts::table.filter(shifts::id.eq_any(&ids)).filter(shifts::status.eq(ShiftStatus::Published.as_str())))
+            .set((shifts::status.eq(ShiftStatus::Expired.as_str()), shifts::updated_at.eq(now)))
+            .returning(shifts::id)
+            .get_results(conn)?;
+        for id in &expired {
+            search_log::record(conn, Entity::Shift, *id)?;
         }
-        Ok(ids)
+        Ok(expired)
     })
 }
 

@@ -270,6 +270,9 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> Result<EngagementRow, ApiError> {
 
 /// Locks the shift row until the transaction ends, so place counts read after it stay true.
 fn lock_shift(conn: &mut DbConn, shift_id: i64) -> Result<ShiftRow, ApiError> {
+    // The change-log lock before the row: filling or reopening the shift records a change, and
+    // other writers (expiry, moderation) hold that lock while they update shift rows.
+    search_log::lock(conn)?;
     if let DbConn::Pg(pg) = conn {
         shifts::table.find(shift_id).select(shifts::id).for_update().first::<i64>(pg).optional()?;
     }
@@ -333,6 +336,9 @@ fn record_event(conn: &mut DbConn, engagement_id: i64, e: Event, now: NaiveDateT
 fn step(conn: &mut DbConn, row: &EngagementRow, action: Action, actor: Actor, user_id: Option<i64>, late_cancel: bool, detail: &Value, now: NaiveDateTime) -> Result<State, ApiError> {
     let from = row.state();
     let to = machine::transition(from, action, actor).map_err(illegal)?;
+    // Moves may record search changes (fill, reopen, reliability): the change-log lock comes
+    // before any row lock, in every writer, so no two can wait on each other in a cycle.
+    search_log::lock(conn)?;
     let n = diesel::update(engagements::table.find(row.id).filter(engagements::state.eq(from.as_str())))
         .set((engagements::state.eq(to.as_str()), engagements::updated_at.eq(now)))
         .execute(conn)?;

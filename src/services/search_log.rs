@@ -39,12 +39,20 @@ pub fn take_recorded() -> bool {
     RECORDED.with(|r| r.replace(false))
 }
 
-pub fn record(conn: &mut DbConn, entity: Entity, entity_id: i64) -> Result<(), ApiError> {
+/// Takes the change-log lock now (PostgreSQL; held to the end of the transaction). A transaction
+/// that will lock rows and then record a change takes it first, so every such writer takes the
+/// two in the same order and none can wait on another in a cycle.
+pub fn lock(conn: &mut DbConn) -> Result<(), ApiError> {
     if let DbConn::Pg(_) = conn {
         // Serialises change-log writers until commit, so ids become visible in id order and a
         // follower that has read up to id N can never later see a smaller id appear.
         diesel::sql_query("SELECT pg_advisory_xact_lock(7302)").execute(conn)?;
     }
+    Ok(())
+}
+
+pub fn record(conn: &mut DbConn, entity: Entity, entity_id: i64) -> Result<(), ApiError> {
+    lock(conn)?;
     RECORDED.with(|r| r.set(true));
     diesel::insert_into(search_changes::table)
         .values((
