@@ -198,7 +198,8 @@ fn rule(from: Option<State>, action: Action, actor: Actor) -> Option<State> {
         (None, A::Invite, Employer) => S::Invited,
 
         (Some(S::Applied), A::Accept, Employer) => S::Confirmed,
-        (Some(S::Applied), A::Decline, Employer) => S::Declined,
+        // The system declines what is still open when the shift closes or is taken down.
+        (Some(S::Applied), A::Decline, Employer | System) => S::Declined,
         (Some(S::Applied), A::Withdraw, Worker) => S::Withdrawn,
         // A place came free and the first on the waiting list is offered it.
         (Some(S::Applied), A::Invite, System) => S::Invited,
@@ -206,9 +207,9 @@ fn rule(from: Option<State>, action: Action, actor: Actor) -> Option<State> {
         (Some(S::Invited), A::Accept, Worker) => S::Confirmed,
         (Some(S::Invited), A::Decline, Worker) => S::Declined,
         // The employer takes an invitation back.
-        (Some(S::Invited), A::Cancel, Employer) => S::Cancelled,
+        (Some(S::Invited), A::Cancel, Employer | System) => S::Cancelled,
 
-        (Some(S::Confirmed), A::Cancel, Worker | Employer) => S::Cancelled,
+        (Some(S::Confirmed), A::Cancel, Worker | Employer | System) => S::Cancelled,
         (Some(S::Confirmed), A::CheckIn, Worker) => S::CheckedIn,
         (Some(S::Confirmed), A::NoShow, System) => S::NoShow,
 
@@ -359,13 +360,16 @@ mod tests {
         (None, A::Invite, Employer, S::Invited),
         (Some(S::Applied), A::Accept, Employer, S::Confirmed),
         (Some(S::Applied), A::Decline, Employer, S::Declined),
+        (Some(S::Applied), A::Decline, System, S::Declined),
         (Some(S::Applied), A::Withdraw, Worker, S::Withdrawn),
         (Some(S::Applied), A::Invite, System, S::Invited),
         (Some(S::Invited), A::Accept, Worker, S::Confirmed),
         (Some(S::Invited), A::Decline, Worker, S::Declined),
         (Some(S::Invited), A::Cancel, Employer, S::Cancelled),
+        (Some(S::Invited), A::Cancel, System, S::Cancelled),
         (Some(S::Confirmed), A::Cancel, Worker, S::Cancelled),
         (Some(S::Confirmed), A::Cancel, Employer, S::Cancelled),
+        (Some(S::Confirmed), A::Cancel, System, S::Cancelled),
         (Some(S::Confirmed), A::CheckIn, Worker, S::CheckedIn),
         (Some(S::Confirmed), A::NoShow, System, S::NoShow),
         (Some(S::CheckedIn), A::CheckOut, Worker, S::CheckedOut),

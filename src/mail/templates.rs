@@ -182,8 +182,16 @@ pub fn render(kind: &str, payload: &Value, to: &str, event_id: i64, host: &str) 
         kind::ENGAGEMENT_CANCELLED => (
             format!("用工已取消：「{}」", s(payload, "title")),
             "An engagement was cancelled".to_string(),
-            format!("「{}」（编号 {}）已由{}取消。{}", s(payload, "title"), id(payload, "engagement_id"), if s(payload, "by") == "worker" { "劳动者" } else { "用人单位" }, if payload.get("late").and_then(Value::as_bool) == Some(true) { "此次为临近开工的取消，已记录。" } else { "" }),
-            format!("\"{}\" (engagement {}) was cancelled by the {}.{}", s(payload, "title"), id(payload, "engagement_id"), s(payload, "by"), if payload.get("late").and_then(Value::as_bool) == Some(true) { " It was a late cancellation and is on record." } else { "" }),
+            if s(payload, "by") == "shift_closed" {
+                format!("「{}」（编号 {}）所在岗位已{}，此项用工随之结束。", s(payload, "title"), id(payload, "engagement_id"), if s(payload, "why") == "taken_down" { "被管理部门下架" } else { "由用人单位关闭" })
+            } else {
+                format!("「{}」（编号 {}）已由{}取消。{}", s(payload, "title"), id(payload, "engagement_id"), if s(payload, "by") == "worker" { "劳动者" } else { "用人单位" }, if payload.get("late").and_then(Value::as_bool) == Some(true) { "此次为临近开工的取消，已记录。" } else { "" })
+            },
+            if s(payload, "by") == "shift_closed" {
+                format!("\"{}\" (engagement {}) has ended: the shift was {}.", s(payload, "title"), id(payload, "engagement_id"), if s(payload, "why") == "taken_down" { "taken down by the bureau" } else { "closed by the employer" })
+            } else {
+                format!("\"{}\" (engagement {}) was cancelled by the {}.{}", s(payload, "title"), id(payload, "engagement_id"), s(payload, "by"), if payload.get("late").and_then(Value::as_bool) == Some(true) { " It was a late cancellation and is on record." } else { "" })
+            },
         ),
         kind::WAITLIST_OFFER => (
             format!("候补转正机会：「{}」", s(payload, "title")),

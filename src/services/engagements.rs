@@ -680,6 +680,24 @@ fn cancel(conn: &mut DbConn, ctx: &Ctx, shift: &ShiftRow, row: &EngagementRow, a
     Ok(())
 }
 
+/// Ends what is still open on a shift that has just closed (by its employer, or taken down by a
+/// moderator): applications are declined, invitations and confirmed places cancelled, and each
+/// worker is told. Work already begun keeps its course (check-out, completion, pay).
+pub fn end_for_closed_shift(conn: &mut DbConn, shift: &ShiftRow, why: &str, now: NaiveDateTime) -> Result<usize, ApiError> {
+    let open: Vec<EngagementRow> = engagements::table
+        .filter(engagements::shift_id.eq(shift.id))
+        .filter(engagements::state.eq_any([State::Applied.as_str(), State::Invited.as_str(), State::Confirmed.as_str()]))
+        .order(engagements::id.asc())
+        .load(conn)?;
+    for row in &open {
+        let action = if row.state() == State::Applied { Action::Decline } else { Action::Cancel };
+        step(conn, row, action, Actor::System, None, false, &json!({"reason": why}), now)?;
+        let worker_user = user_of_worker(conn, row.worker_id)?;
+        outbox::enqueue_to_user(conn, kind::ENGAGEMENT_CANCELLED, worker_user, &json!({"engagement_id": row.id, "title": shift.title, "by": "shift_closed", "why": why}))?;
+    }
+    Ok(open.len())
+}
+
 /// Offers a free place on an `apply` shift to the first on its waiting list (a system invitation
 /// the worker accepts or declines). Returns the engagement offered the place, if any.
 fn offer_next(conn: &mut DbConn, shift: &ShiftRow, freed_by: i64, now: NaiveDateTime) -> Result<Option<i64>, ApiError> {

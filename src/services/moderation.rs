@@ -157,6 +157,8 @@ impl Action {
 
 /// Applies one moderation action to one shift.
 pub fn act(conn: &mut DbConn, staff_id: i64, shift_id: i64, action: Action, why: Option<&(String, Msg)>) -> Result<ShiftRow, ApiError> {
+    // Change-log lock before row locks, like every writer that records a change (see search_log::lock).
+    search_log::lock(conn)?;
     let shift = shifts_svc::by_id(conn, shift_id)?;
     shift_in_scope(conn, staff_id, &shift)?;
     let status = shift.status();
@@ -194,6 +196,9 @@ pub fn act(conn: &mut DbConn, staff_id: i64, shift_id: i64, action: Action, why:
         ))
         .execute(conn)?;
     search_log::record(conn, Entity::Shift, shift_id)?;
+    if new_status == ShiftStatus::TakenDown {
+        crate::services::engagements::end_for_closed_shift(conn, &shift, "taken_down", now)?;
+    }
     audit::record(conn, audit::Entry {
         actor_id: staff_id,
         action: action.name(),

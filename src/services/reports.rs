@@ -158,6 +158,8 @@ pub fn reporter_key(secret: &str, user_id: Option<i64>, client: &str) -> String 
 
 /// Files a report; hides the shift once `hide_threshold` independent reporters have open reports on it.
 pub fn create(conn: &mut DbConn, v: ValidReport, reporter_id: Option<i64>, key: String, hide_threshold: i64) -> Result<ReportReceipt, ApiError> {
+    // Change-log lock before row locks, like every writer that records a change (see search_log::lock).
+    search_log::lock(conn)?;
     let employer_id = match v.target_type {
         "shift" => shifts_svc::by_id(conn, v.target_id).map_err(|_| ApiError::field("target_id", Invalid::new("not_found", "被举报的岗位不存在", "no such shift")))?.employer_id,
         _ => employers::by_id(conn, v.target_id).map_err(|_| ApiError::field("target_id", Invalid::new("not_found", "被举报的用人单位不存在", "no such employer")))?.id,

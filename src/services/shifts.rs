@@ -594,6 +594,8 @@ pub fn owned(conn: &mut DbConn, user_id: i64, shift_id: i64) -> Result<(Employer
 
 /// Merges `patch` over the stored posting, validates the whole, and stores it.
 pub fn update(conn: &mut DbConn, rules: &Rules, user_id: i64, shift_id: i64, patch: &ShiftRequest, now: NaiveDateTime) -> Result<ShiftRow, ApiError> {
+    // Change-log lock before row locks, like every writer that records a change (see search_log::lock).
+    search_log::lock(conn)?;
     let (employer, shift) = owned(conn, user_id, shift_id)?;
     refuse_if_blocked(&employer)?;
     let status = shift.status();
@@ -650,6 +652,8 @@ pub fn update(conn: &mut DbConn, rules: &Rules, user_id: i64, shift_id: i64, pat
 }
 
 pub fn close(conn: &mut DbConn, shift: &ShiftRow, now: NaiveDateTime) -> Result<ShiftRow, ApiError> {
+    // Change-log lock before row locks, like every writer that records a change (see search_log::lock).
+    search_log::lock(conn)?;
     let status = shift.status();
     if matches!(status, ShiftStatus::Closed | ShiftStatus::Expired | ShiftStatus::TakenDown) {
         return Err(ApiError::conflict("already_closed", format!("岗位已是 {status} 状态"), format!("the shift is already {status}")));
@@ -658,6 +662,7 @@ pub fn close(conn: &mut DbConn, shift: &ShiftRow, now: NaiveDateTime) -> Result<
         .set((shifts::status.eq(ShiftStatus::Closed.as_str()), shifts::closed_at.eq(now), shifts::updated_at.eq(now)))
         .execute(conn)?;
     search_log::record(conn, Entity::Shift, shift.id)?;
+    crate::services::engagements::end_for_closed_shift(conn, shift, "closed", now)?;
     by_id(conn, shift.id)
 }
 

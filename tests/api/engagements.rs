@@ -568,3 +568,33 @@ async fn reliability_from_past_shifts_ranks_workers_for_the_next_one() {
     let mine = app.get("/api/v1/workers/me", Some(&steady)).await;
     assert_eq!(mine.body["id"], items[0]["worker_id"], "{}", r.text);
 }
+
+#[tokio::test]
+async fn closing_or_taking_down_a_shift_ends_its_open_engagements_and_tells_the_workers() {
+    let app = spawn_app().await;
+    let (employer, _) = app.employer(true).await;
+    let shift = post_shift(&app, &employer, "apply", 1, one_slot(2)).await;
+    let (w1, _) = app.worker().await;
+    let (w2, _) = app.worker().await;
+    let confirmed = apply(&app, shift, &w1).await.body["id"].as_i64().unwrap();
+    act(&app, confirmed, "accept", &employer, json!({})).await.assert(200);
+    let waiting = apply(&app, shift, &w2).await.body["id"].as_i64().unwrap();
+    app.post(&format!("/api/v1/shifts/{shift}/close"), Some(&employer), json!({})).await.assert(200);
+    assert_eq!(app.get(&format!("/api/v1/engagements/{confirmed}"), Some(&w1)).await.body["state"], "cancelled");
+    assert_eq!(app.get(&format!("/api/v1/engagements/{waiting}"), Some(&w2)).await.body["state"], "declined");
+    let mails = mail_kinds(&app).await;
+    for e in [confirmed, waiting] {
+        assert!(mails.iter().any(|(k, p)| k == "engagement_cancelled" && p["engagement_id"] == e && p["by"] == "shift_closed" && p["why"] == "closed"), "{mails:?}");
+    }
+    // Nothing is left to act on: the closed shift's engagements refuse further moves.
+    act(&app, confirmed, "check-in", &w1, json!({"lat": 39.9087, "lng": 116.4605})).await.assert_error(409, "illegal_transition");
+
+    // A moderator's take-down does the same for an instant shift's claims.
+    let other = post_shift(&app, &employer, "instant", 2, one_slot(3)).await;
+    let claimed = apply(&app, other, &w1).await.body["id"].as_i64().unwrap();
+    let moderator = app.staff("moderator").await;
+    app.post(&format!("/api/v1/moderation/shifts/{other}/take-down"), Some(&moderator), json!({"reason": "虚假招聘，核实后下架"})).await.assert(200);
+    assert_eq!(app.get(&format!("/api/v1/engagements/{claimed}"), Some(&w1)).await.body["state"], "cancelled");
+    let mails = mail_kinds(&app).await;
+    assert!(mails.iter().any(|(k, p)| k == "engagement_cancelled" && p["engagement_id"] == claimed && p["why"] == "taken_down"), "{mails:?}");
+}
