@@ -45,15 +45,22 @@ fn clean(word: &str) -> Option<String> {
     (!w.is_empty()).then_some(w)
 }
 
-/// Pinyin of a word's Chinese characters: (full, initials). Non-Chinese characters are skipped.
-pub fn pinyin_of(word: &str) -> Option<(String, String)> {
-    let mut full = String::new();
-    let mut initials = String::new();
+/// Appends the pinyin of a word's Chinese characters to `full` and their initials to
+/// `initials`; non-Chinese characters are skipped. False when the word has none.
+fn pinyin_into(word: &str, full: &mut String, initials: &mut String) -> bool {
+    let mut any = false;
     for p in word.to_pinyin().flatten() {
         full.push_str(p.plain());
         initials.push_str(p.first_letter());
+        any = true;
     }
-    (!full.is_empty()).then_some((full, initials))
+    any
+}
+
+/// Pinyin of a word's Chinese characters: (full, initials).
+pub fn pinyin_of(word: &str) -> Option<(String, String)> {
+    let (mut full, mut initials) = (String::new(), String::new());
+    pinyin_into(word, &mut full, &mut initials).then_some((full, initials))
 }
 
 /// Token kinds share one tantivy field, kept apart by prefixes that no word can contain (words
@@ -92,6 +99,7 @@ pub fn doc_terms_into(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) 
     chars.dedup();
     let hasher = std::hash::RandomState::new();
     let mut words_seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    let mut initials = String::new();
     for line in text.lines() {
         // No HMM: documents are cut the way queries are (precise dictionary words), and the
         // character fallback already covers words the dictionary lacks.
@@ -119,22 +127,14 @@ pub fn doc_terms_into(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) 
             }
             buf.clear();
             buf.push_str(PINYIN);
-            let mut any = false;
-            for p in word.to_pinyin().flatten() {
-                buf.push_str(p.plain());
-                any = true;
-            }
-            if !any {
+            initials.clear();
+            initials.push_str(INITIALS);
+            if !pinyin_into(word, buf, &mut initials) {
                 continue;
             }
             emit(buf);
             if cjk <= 4 {
-                buf.clear();
-                buf.push_str(INITIALS);
-                for p in word.to_pinyin().flatten() {
-                    buf.push_str(p.first_letter());
-                }
-                emit(buf);
+                emit(&initials);
             }
         }
     }
