@@ -348,7 +348,20 @@ const CATS: &[Cat] = &[
     Cat {
         code: "cleaning",
         weight: 10,
-        titles: &["家庭保洁员", "小区保洁员", "写字楼保洁", "开荒保洁", "商场保洁员", "酒店客房保洁", "医院保洁", "地铁站保洁", "学校保洁员", "钟点工保洁", "厂区保洁", "餐厅保洁"],
+        titles: &[
+            "家庭保洁员",
+            "小区保洁员",
+            "写字楼保洁",
+            "开荒保洁",
+            "商场保洁员",
+            "酒店客房保洁",
+            "医院保洁",
+            "地铁站保洁",
+            "学校保洁员",
+            "钟点工保洁",
+            "厂区保洁",
+            "餐厅保洁",
+        ],
         descs: &[
             "负责公共区域地面、楼梯和电梯轿厢的日常清洁。",
             "新房交付开荒，擦玻璃、清理装修垃圾，团队作业。",
@@ -501,12 +514,7 @@ const CATS: &[Cat] = &[
         code: "delivery",
         weight: 7,
         titles: &["外卖骑手", "同城配送员", "跑腿骑手", "生鲜配送", "网约配送员", "快递派送员"],
-        descs: &[
-            "午晚高峰同城配送，电动车由站点提供。",
-            "超市生鲜订单配送，三公里内。",
-            "按单计酬，多劳多得，站点有补贴。",
-            "熟悉片区后可自主安排接单时间。",
-        ],
+        descs: &["午晚高峰同城配送，电动车由站点提供。", "超市生鲜订单配送，三公里内。", "按单计酬，多劳多得，站点有补贴。", "熟悉片区后可自主安排接单时间。"],
         reqs: &["熟悉本地道路", "会使用手机导航", "有电动车优先", "遵守交通规则"],
         pay: &[(P, 500, 1200), (H, 2500, 4000)],
         pattern: Pattern::Peak,
@@ -536,12 +544,7 @@ const CATS: &[Cat] = &[
         code: "warehouse",
         weight: 6,
         titles: &["仓库装卸工", "理货员", "仓储搬运", "叉车司机", "冷库装卸", "电商仓打包员", "货车卸货"],
-        descs: &[
-            "货车装卸、理货上架，单次搬运不超过 25 公斤。",
-            "冷库作业，配发防寒服。",
-            "按订单拣货、复核、打包。",
-            "持叉车证者另加补贴。",
-        ],
+        descs: &["货车装卸、理货上架，单次搬运不超过 25 公斤。", "冷库作业，配发防寒服。", "按订单拣货、复核、打包。", "持叉车证者另加补贴。"],
         reqs: &["身体健康，男女不限", "持叉车证优先", "能适应夜班"],
         pay: &[(D, 20000, 32000), (H, 2500, 3500)],
         pattern: Pattern::Day,
@@ -684,16 +687,70 @@ const CATS: &[Cat] = &[
 ];
 
 const BRANDS: &[&str] = &[
-    "安居", "顺心", "鑫达", "宏远", "佳美", "诚信", "优洁", "万家", "金牌", "速达", "恒通", "福满", "好运", "康乐", "利民", "众诚", "美家", "乐享", "同城", "惠民", "益家",
-    "邻里", "健安", "德信", "兴旺", "天天", "红星", "华安", "永盛", "新起点",
+    "安居",
+    "顺心",
+    "鑫达",
+    "宏远",
+    "佳美",
+    "诚信",
+    "优洁",
+    "万家",
+    "金牌",
+    "速达",
+    "恒通",
+    "福满",
+    "好运",
+    "康乐",
+    "利民",
+    "众诚",
+    "美家",
+    "乐享",
+    "同城",
+    "惠民",
+    "益家",
+    "邻里",
+    "健安",
+    "德信",
+    "兴旺",
+    "天天",
+    "红星",
+    "华安",
+    "永盛",
+    "新起点",
 ];
 const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高"];
 const TITLES_OF_CONTACT: &[&str] = &["经理", "主管", "店长", "师傅", "女士", "先生"];
 const ROADS: &[&str] = &[
-    "人民路", "解放路", "中山路", "建设路", "和平路", "新华路", "胜利路", "长江路", "黄河路", "文化路", "学府路", "工业大道", "滨江路", "科技路", "迎宾大道", "光明路", "幸福路", "东风路",
-    "朝阳路", "青年路", "花园路", "友谊路", "五一路", "振兴路", "育才路",
+    "人民路",
+    "解放路",
+    "中山路",
+    "建设路",
+    "和平路",
+    "新华路",
+    "胜利路",
+    "长江路",
+    "黄河路",
+    "文化路",
+    "学府路",
+    "工业大道",
+    "滨江路",
+    "科技路",
+    "迎宾大道",
+    "光明路",
+    "幸福路",
+    "东风路",
+    "朝阳路",
+    "青年路",
+    "花园路",
+    "友谊路",
+    "五一路",
+    "振兴路",
+    "育才路",
 ];
-const COMMUNITIES: &[&str] = &["阳光", "幸福", "锦绣", "翠苑", "金色", "东方", "世纪", "和谐", "碧水", "绿地", "华府", "紫荆", "玉兰", "春晓", "天成", "嘉园", "新城", "国际", "滨江", "明珠"];
+const COMMUNITIES: &[&str] = &[
+    "阳光", "幸福", "锦绣", "翠苑", "金色", "东方", "世纪", "和谐", "碧水", "绿地", "华府", "紫荆", "玉兰", "春晓", "天成", "嘉园", "新城", "国际", "滨江",
+    "明珠",
+];
 const SITES: &[&str] = &["小区", "花园", "广场", "大厦", "物流园", "产业园", "商业街", "中心"];
 const EXTRAS: &[&str] = &["包吃住", "包午餐", "长期可做", "男女不限", "新手可做", "提供工服"];
 const GENERIC_REQS: &[&str] = &["年龄18至55周岁", "身体健康", "守时守纪，服从现场安排", "需实名认证", "有相关经验者优先", "普通话沟通无障碍"];
@@ -989,8 +1046,41 @@ impl<'w> Gen<'w> {
 
 /// Realistic search words; a space means every piece must match.
 const WORDS: &[&str] = &[
-    "保洁", "搬家 周末", "日结", "分拣", "帮厨", "保安", "促销", "夜班 分拣", "家政", "养老 陪护", "装卸", "骑手", "服务员", "钟点工", "兼职 日结", "快递", "仓库", "开荒保洁", "发传单",
-    "育婴员", "水电工", "绿化", "布展", "直播", "包吃住", "奶茶", "录入", "司机", "采摘", "小工", "保洁 日结", "洗碗", "理货", "护工", "传菜",
+    "保洁",
+    "搬家 周末",
+    "日结",
+    "分拣",
+    "帮厨",
+    "保安",
+    "促销",
+    "夜班 分拣",
+    "家政",
+    "养老 陪护",
+    "装卸",
+    "骑手",
+    "服务员",
+    "钟点工",
+    "兼职 日结",
+    "快递",
+    "仓库",
+    "开荒保洁",
+    "发传单",
+    "育婴员",
+    "水电工",
+    "绿化",
+    "布展",
+    "直播",
+    "包吃住",
+    "奶茶",
+    "录入",
+    "司机",
+    "采摘",
+    "小工",
+    "保洁 日结",
+    "洗碗",
+    "理货",
+    "护工",
+    "传菜",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -1233,7 +1323,12 @@ fn child(args: &Args, n: usize) -> anyhow::Result<Value> {
     log(format!("size {n}: built in {build_s:.1} s (text {:.1} s, put {:.1} s, commit {:.1} s); waiting for merges", secs(tok_t), secs(put_t), secs(commit_t)));
     let settle_s = settle(StdDuration::from_secs(180));
     let rss_settled = proc_status_kb("self", "VmRSS:");
-    log(format!("size {n}: settled after {settle_s:.0} s; {} shifts in {} segments; RSS {} MiB", engine.shift_count(), engine.shift_segments(), rss_settled.unwrap_or(0) / 1024));
+    log(format!(
+        "size {n}: settled after {settle_s:.0} s; {} shifts in {} segments; RSS {} MiB",
+        engine.shift_count(),
+        engine.shift_segments(),
+        rss_settled.unwrap_or(0) / 1024
+    ));
 
     let now = w.now;
     let mut kinds = Vec::new();
@@ -1290,7 +1385,13 @@ fn child(args: &Args, n: usize) -> anyhow::Result<Value> {
             k["text_only"] = stats(&lat3);
             k["text_only_mean_total"] = json!(totals3 as f64 / lat3.len() as f64);
         }
-        log(format!("size {n}: {} p50 {:.3} ms p99 {:.3} ms, mean total {:.0}", kind.key(), k["lingong"]["p50"].as_f64().unwrap_or(0.0), k["lingong"]["p99"].as_f64().unwrap_or(0.0), k["mean_total"].as_f64().unwrap_or(0.0)));
+        log(format!(
+            "size {n}: {} p50 {:.3} ms p99 {:.3} ms, mean total {:.0}",
+            kind.key(),
+            k["lingong"]["p50"].as_f64().unwrap_or(0.0),
+            k["lingong"]["p99"].as_f64().unwrap_or(0.0),
+            k["mean_total"].as_f64().unwrap_or(0.0)
+        ));
         kinds.push(k);
         lingong_lat.insert(kind.key(), lat);
         all_queries.insert(kind.key(), qs);
@@ -1406,7 +1507,12 @@ fn pg_sql(q: &Q) -> String {
     sql
 }
 
-fn pg_run<T: diesel::deserialize::QueryableByName<diesel::pg::Pg> + 'static>(conn: &mut PgConnection, sql: &str, q: &Q, now: NaiveDateTime) -> QueryResult<Vec<T>> {
+fn pg_run<T: diesel::deserialize::QueryableByName<diesel::pg::Pg> + 'static>(
+    conn: &mut PgConnection,
+    sql: &str,
+    q: &Q,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<T>> {
     let mut query = diesel::sql_query(sql.to_string())
         .into_boxed::<diesel::pg::Pg>()
         .bind::<Double, _>(q.lng)
@@ -1531,7 +1637,13 @@ fn postgis(w: &World, args: &Args, n: usize, url: &str, queries: &HashMap<&str, 
         let same = stats(&lingong_lat[kind.key()][..k]);
         let pg_stats = stats(&lat);
         let ratio = pg_stats["p50"].as_f64().unwrap_or(0.0) / same["p50"].as_f64().unwrap_or(f64::NAN);
-        log(format!("size {n}: PostGIS {} p50 {:.2} ms p99 {:.2} ms; ratio {:.1}x", kind.key(), pg_stats["p50"].as_f64().unwrap_or(0.0), pg_stats["p99"].as_f64().unwrap_or(0.0), ratio));
+        log(format!(
+            "size {n}: PostGIS {} p50 {:.2} ms p99 {:.2} ms; ratio {:.1}x",
+            kind.key(),
+            pg_stats["p50"].as_f64().unwrap_or(0.0),
+            pg_stats["p99"].as_f64().unwrap_or(0.0),
+            ratio
+        ));
         kinds.push(json!({
             "kind": kind.key(),
             "postgis": pg_stats,
@@ -1567,7 +1679,14 @@ fn parent(args: &Args) -> anyhow::Result<()> {
     let started = Instant::now();
     for &n in &args.sizes {
         let mut cmd = Command::new(&exe);
-        cmd.arg("--child").arg(n.to_string()).arg("--queries").arg(args.queries.to_string()).arg("--pg-queries").arg(args.pg_queries.to_string()).arg("--seed").arg(args.seed.to_string());
+        cmd.arg("--child")
+            .arg(n.to_string())
+            .arg("--queries")
+            .arg(args.queries.to_string())
+            .arg("--pg-queries")
+            .arg(args.pg_queries.to_string())
+            .arg("--seed")
+            .arg(args.seed.to_string());
         if let Some(url) = &args.postgis {
             cmd.arg("--postgis").arg(url);
         }
@@ -1639,11 +1758,28 @@ fn report(args: &Args, results: &[Value], elapsed: StdDuration) -> anyhow::Resul
     } else {
         writeln!(s, "- Command: `{cmd}`")?;
     }
-    writeln!(s, "- Seed {}, {} queries of each kind per size ({} warm-up first), {} of them also against PostGIS; wall time {:.0} s", args.seed, args.queries, WARMUP, args.pg_queries, elapsed.as_secs_f64())?;
+    writeln!(
+        s,
+        "- Seed {}, {} queries of each kind per size ({} warm-up first), {} of them also against PostGIS; wall time {:.0} s",
+        args.seed,
+        args.queries,
+        WARMUP,
+        args.pg_queries,
+        elapsed.as_secs_f64()
+    )?;
     writeln!(
         s,
         "- Load average (1, 5, 15 min) when each size started / finished its in-process part: {}",
-        results.iter().map(|r| format!("{}: {} / {}", human(r["size"].as_u64().unwrap_or(0) as usize), r["load_before"].as_str().unwrap_or("?"), r["load_after"].as_str().unwrap_or("?"))).collect::<Vec<_>>().join("; ")
+        results
+            .iter()
+            .map(|r| format!(
+                "{}: {} / {}",
+                human(r["size"].as_u64().unwrap_or(0) as usize),
+                r["load_before"].as_str().unwrap_or("?"),
+                r["load_after"].as_str().unwrap_or("?")
+            ))
+            .collect::<Vec<_>>()
+            .join("; ")
     )?;
     if let Some(pg) = results.iter().find_map(|r| r["postgis"]["version"].as_str()) {
         writeln!(s, "- PostgreSQL: {pg}")?;
@@ -1664,7 +1800,10 @@ fn report(args: &Args, results: &[Value], elapsed: StdDuration) -> anyhow::Resul
     )?;
 
     writeln!(s, "### Index build and memory\n")?;
-    writeln!(s, "| shifts | build (text + put + commit) | CPU used by the build, all threads | joining the text (its CPU) | put_shifts (analysis and indexing) | commit | merges settled after | terms/doc | RSS after build | peak RSS (VmHWM) |")?;
+    writeln!(
+        s,
+        "| shifts | build (text + put + commit) | CPU used by the build, all threads | joining the text (its CPU) | put_shifts (analysis and indexing) | commit | merges settled after | terms/doc | RSS after build | peak RSS (VmHWM) |"
+    )?;
     writeln!(s, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
     for r in results {
         writeln!(
@@ -1686,10 +1825,19 @@ fn report(args: &Args, results: &[Value], elapsed: StdDuration) -> anyhow::Resul
     for r in results {
         let chunks: Vec<String> = r["chunks"].as_array().into_iter().flatten().map(|c| format!("{:.0}/{:.0}", f(&c[0]), f(&c[1]))).collect();
         if chunks.len() > 1 {
-            writeln!(s, "\nAt {}, seconds of wall time / CPU time (all threads) for each successive 100 000 shifts generated and indexed: {}.", human(r["size"].as_u64().unwrap_or(0) as usize), chunks.join(", "))?;
+            writeln!(
+                s,
+                "\nAt {}, seconds of wall time / CPU time (all threads) for each successive 100 000 shifts generated and indexed: {}.",
+                human(r["size"].as_u64().unwrap_or(0) as usize),
+                chunks.join(", ")
+            )?;
         }
     }
-    writeln!(s, "\nBuild time excludes generating the data ({}). Peak RSS is the whole benchmark process for that size (its own child process): engine, jieba and pinyin tables, one batch of generated shifts.\n", results.iter().map(|r| format!("{:.1} s at {}", f(&r["gen_s"]), human(r["size"].as_u64().unwrap_or(0) as usize))).collect::<Vec<_>>().join(", "))?;
+    writeln!(
+        s,
+        "\nBuild time excludes generating the data ({}). Peak RSS is the whole benchmark process for that size (its own child process): engine, jieba and pinyin tables, one batch of generated shifts.\n",
+        results.iter().map(|r| format!("{:.1} s at {}", f(&r["gen_s"]), human(r["size"].as_u64().unwrap_or(0) as usize))).collect::<Vec<_>>().join(", ")
+    )?;
 
     writeln!(s, "### Query latency (in-process, one thread)\n")?;
     writeln!(s, "| shifts | query | p50 | p90 | p99 | mean | max | mean total | same without the words: p50 / p99 | CPU share |")?;
@@ -1697,7 +1845,11 @@ fn report(args: &Args, results: &[Value], elapsed: StdDuration) -> anyhow::Resul
     for r in results {
         for k in r["kinds"].as_array().into_iter().flatten() {
             let l = &k["lingong"];
-            let wt = if k["without_text"].is_object() { format!("{:.2} / {:.2} ms (total {:.0})", f(&k["without_text"]["p50"]), f(&k["without_text"]["p99"]), f(&k["without_text_mean_total"])) } else { "—".into() };
+            let wt = if k["without_text"].is_object() {
+                format!("{:.2} / {:.2} ms (total {:.0})", f(&k["without_text"]["p50"]), f(&k["without_text"]["p99"]), f(&k["without_text_mean_total"]))
+            } else {
+                "—".into()
+            };
             writeln!(
                 s,
                 "| {} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.0} | {} | {:.0}% |",
@@ -1714,7 +1866,10 @@ fn report(args: &Args, results: &[Value], elapsed: StdDuration) -> anyhow::Resul
             )?;
         }
     }
-    writeln!(s, "\nCPU share: the querying thread's CPU time over the wall time of the measured loop; below 100% other processes on the machine took turns on its cores, and the latencies are that much worse than on an idle machine.")?;
+    writeln!(
+        s,
+        "\nCPU share: the querying thread's CPU time over the wall time of the measured loop; below 100% other processes on the machine took turns on its cores, and the latencies are that much worse than on an idle machine."
+    )?;
     for r in results {
         if let Some(k) = r["kinds"].as_array().into_iter().flatten().find(|k| k["text_only"].is_object()) {
             writeln!(
@@ -1747,7 +1902,10 @@ fn report(args: &Args, results: &[Value], elapsed: StdDuration) -> anyhow::Resul
              over all matches in the same query, as lingong computes its total; PostgreSQL computes no facets and no score (lingong does both), and LIKE finds fewer \
              shifts than lingong's words + single characters + pinyin (compare the totals).\n"
         )?;
-        writeln!(s, "| shifts | query | PostGIS p50 | PostGIS p99 | PostGIS mean | PostGIS mean total | lingong p50 (same queries) | lingong p99 (same) | p50 ratio PostGIS / lingong |")?;
+        writeln!(
+            s,
+            "| shifts | query | PostGIS p50 | PostGIS p99 | PostGIS mean | PostGIS mean total | lingong p50 (same queries) | lingong p99 (same) | p50 ratio PostGIS / lingong |"
+        )?;
         writeln!(s, "|---:|---|---:|---:|---:|---:|---:|---:|---:|")?;
         for r in results {
             for k in r["postgis"]["kinds"].as_array().into_iter().flatten() {
@@ -1787,7 +1945,13 @@ fn report(args: &Args, results: &[Value], elapsed: StdDuration) -> anyhow::Resul
         if let Some(r) = results.iter().rev().find(|r| r["postgis"].is_object()) {
             for k in r["postgis"]["kinds"].as_array().into_iter().flatten() {
                 let plan: Vec<&str> = k["plan"].as_array().into_iter().flatten().filter_map(|l| l.as_str()).collect();
-                writeln!(s, "\nPlan of the first {} query at {} (EXPLAIN ANALYZE):\n\n```\n{}\n```", k["kind"].as_str().unwrap_or(""), human(r["size"].as_u64().unwrap_or(0) as usize), plan.join("\n"))?;
+                writeln!(
+                    s,
+                    "\nPlan of the first {} query at {} (EXPLAIN ANALYZE):\n\n```\n{}\n```",
+                    k["kind"].as_str().unwrap_or(""),
+                    human(r["size"].as_u64().unwrap_or(0) as usize),
+                    plan.join("\n")
+                )?;
             }
         }
     }
@@ -1801,11 +1965,23 @@ fn report(args: &Args, results: &[Value], elapsed: StdDuration) -> anyhow::Resul
         let verdict = |ok: bool, by: String| if ok { "met".to_string() } else { format!("**missed** {by}") };
         for k in big["kinds"].as_array().into_iter().flatten() {
             let p99 = f(&k["lingong"]["p99"]);
-            writeln!(s, "| p99 ≤ 5 ms in-process, {} | {:.2} ms | {} |", if k["kind"] == "text" { "text + radius + time" } else { "pure geo" }, p99, verdict(p99 <= 5.0, format!("by {:.2} ms ({:.1}× the target)", p99 - 5.0, p99 / 5.0)))?;
+            writeln!(
+                s,
+                "| p99 ≤ 5 ms in-process, {} | {:.2} ms | {} |",
+                if k["kind"] == "text" { "text + radius + time" } else { "pure geo" },
+                p99,
+                verdict(p99 <= 5.0, format!("by {:.2} ms ({:.1}× the target)", p99 - 5.0, p99 / 5.0))
+            )?;
         }
         for k in big["postgis"]["kinds"].as_array().into_iter().flatten() {
             let r = f(&k["ratio_p50"]);
-            writeln!(s, "| ≥ 20× faster than PostGIS at p50, {} | {:.1}× | {} |", if k["kind"] == "text" { "text + radius + time" } else { "pure geo" }, r, verdict(r >= 20.0, format!("by {:.1}× (reaches {:.0}% of the target)", 20.0 - r, r / 20.0 * 100.0)))?;
+            writeln!(
+                s,
+                "| ≥ 20× faster than PostGIS at p50, {} | {:.1}× | {} |",
+                if k["kind"] == "text" { "text + radius + time" } else { "pure geo" },
+                r,
+                verdict(r >= 20.0, format!("by {:.1}× (reaches {:.0}% of the target)", 20.0 - r, r / 20.0 * 100.0))
+            )?;
         }
         if !big["postgis"].is_object() {
             writeln!(s, "| ≥ 20× faster than PostGIS at p50 | not measured (no `--postgis`) | — |")?;
@@ -1967,7 +2143,9 @@ fn write_sqlite(path: &Path, n: usize, seed: u64) -> anyhow::Result<()> {
                     ))
                     .execute(conn)?;
                 for slot in &s.slots {
-                    diesel::insert_into(shift_slots::table).values((shift_slots::shift_id.eq(s.id), shift_slots::start_at.eq(slot.start), shift_slots::end_at.eq(slot.end))).execute(conn)?;
+                    diesel::insert_into(shift_slots::table)
+                        .values((shift_slots::shift_id.eq(s.id), shift_slots::start_at.eq(slot.start), shift_slots::end_at.eq(slot.end)))
+                        .execute(conn)?;
                 }
             }
             Ok(())
@@ -2030,7 +2208,8 @@ fn write_urls(path: &Path, n: usize, seed: u64) -> anyhow::Result<()> {
 fn http_report(dir: &Path, out: &Path) -> anyhow::Result<()> {
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
     let wrk = read("wrk.txt");
-    let meta: HashMap<String, String> = read("meta.txt").lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    let meta: HashMap<String, String> =
+        read("meta.txt").lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
     let server_log = read("server.log");
     let status = read("server-status.txt");
     let get = |k: &str| meta.get(k).cloned().unwrap_or_default();
@@ -2061,10 +2240,25 @@ fn http_report(dir: &Path, out: &Path) -> anyhow::Result<()> {
     if !get("run").is_empty() {
         writeln!(s, "- Run: `{}`", get("run"))?;
     }
-    writeln!(s, "- Data: {} generated shifts (same generator and seed) written to a fresh SQLite database migrated with `lingong migrate`, by `{}`", get("size"), get("data_cmd"))?;
+    writeln!(
+        s,
+        "- Data: {} generated shifts (same generator and seed) written to a fresh SQLite database migrated with `lingong migrate`, by `{}`",
+        get("size"),
+        get("data_cmd")
+    )?;
     writeln!(s, "- Server: `{}`", get("server_cmd"))?;
-    writeln!(s, "- Load: `{}` — the Lua script rotates through {} URLs of the same query mix (half text + radius + 7-day window, half pure geo), each thread from its own offset", get("wrk_cmd"), get("urls"))?;
-    writeln!(s, "- wrk and the server share the machine's {} cores, so these figures are a floor for the server alone. Load average (1, 5, 15 min) before wrk: {}.\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), get("load"))?;
+    writeln!(
+        s,
+        "- Load: `{}` — the Lua script rotates through {} URLs of the same query mix (half text + radius + 7-day window, half pure geo), each thread from its own offset",
+        get("wrk_cmd"),
+        get("urls")
+    )?;
+    writeln!(
+        s,
+        "- wrk and the server share the machine's {} cores, so these figures are a floor for the server alone. Load average (1, 5, 15 min) before wrk: {}.\n",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        get("load")
+    )?;
     writeln!(s, "| requests/s | p50 | p75 | p90 | p99 | requests | non-2xx | socket errors |")?;
     writeln!(s, "|---:|---:|---:|---:|---:|---|---:|---|")?;
     writeln!(s, "| {rps} | {} | {} | {} | {} | {requests} | {non2xx} | {sock} |\n", pct("50%"), pct("75%"), pct("90%"), pct("99%"))?;

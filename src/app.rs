@@ -51,10 +51,7 @@ impl AppState {
         let redis = match config.redis_url() {
             Some(url) => {
                 let client = redis::Client::open(url).with_context(|| format!("invalid redis.url {}", redact(url)))?;
-                let manager = client
-                    .get_connection_manager()
-                    .await
-                    .with_context(|| format!("cannot reach Redis at {}", redact(url)))?;
+                let manager = client.get_connection_manager().await.with_context(|| format!("cannot reach Redis at {}", redact(url)))?;
                 Some(manager)
             }
             None => None,
@@ -99,7 +96,9 @@ impl AppState {
         let (engine, db) = (self.engine.clone(), self.db.clone());
         let started = Instant::now();
         match tokio::task::spawn_blocking(move || search::sync::rebuild(&engine, &db, None)).await? {
-            Ok(n) => tracing::info!(shifts = n, availability = self.engine.availability_count(), ms = started.elapsed().as_millis() as u64, "search index built"),
+            Ok(n) => {
+                tracing::info!(shifts = n, availability = self.engine.availability_count(), ms = started.elapsed().as_millis() as u64, "search index built")
+            }
             // A database that is down at start must not stop the service: the follower retries.
             Err(e) => tracing::warn!(error = %e, "search index not built yet; will catch up when the database answers"),
         }
@@ -194,10 +193,7 @@ pub fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<
 }
 
 /// Renders errors in the client's language and records request metrics by route pattern.
-fn language_and_metrics<S, B>(
-    req: ServiceRequest,
-    srv: &S,
-) -> impl std::future::Future<Output = Result<ServiceResponse, actix_web::Error>> + use<S, B>
+fn language_and_metrics<S, B>(req: ServiceRequest, srv: &S) -> impl std::future::Future<Output = Result<ServiceResponse, actix_web::Error>> + use<S, B>
 where
     S: actix_web::dev::Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody + 'static,

@@ -83,11 +83,6 @@ impl Cli {
             Command::Serve { bind, .. } => bind.clone(),
             _ => None,
         };
-        Overrides {
-            config_file: self.global.config.clone(),
-            database_url: self.global.database_url.clone(),
-            redis_url: self.global.redis_url.clone(),
-            bind,
-        }
+        Overrides { config_file: self.global.config.clone(), database_url: self.global.database_url.clone(), redis_url: self.global.redis_url.clone(), bind }
     }
 }

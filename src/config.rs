@@ -276,7 +276,13 @@ impl Config {
             return bad("alerts.digest_hour", "must be a local hour from 0 to 23".into());
         }
         let e = &self.engagements;
-        if e.checkout_grace_minutes < 0 || e.no_show_minutes < 0 || e.late_cancel_hours < 0 || e.late_check_in_minutes < 0 || e.early_check_in_minutes < 0 || e.overdue_grace_hours < 0 {
+        if e.checkout_grace_minutes < 0
+            || e.no_show_minutes < 0
+            || e.late_cancel_hours < 0
+            || e.late_check_in_minutes < 0
+            || e.early_check_in_minutes < 0
+            || e.overdue_grace_hours < 0
+        {
             return bad("engagements", "minutes and hours must not be negative".into());
         }
         if !(e.far_check_in_km > 0.0) {

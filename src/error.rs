@@ -147,7 +147,12 @@ impl ApiError {
     }
 
     pub fn unauthorized() -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "请先登录（缺少或无效的令牌）", "sign in first: the bearer token is missing, invalid or expired")
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "请先登录（缺少或无效的令牌）",
+            "sign in first: the bearer token is missing, invalid or expired",
+        )
     }
 
     pub fn forbidden() -> ApiError {

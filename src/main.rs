@@ -68,13 +68,13 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             let (engine, db) = (state.engine.clone(), state.db.clone());
             let report = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
                 let started = std::time::Instant::now();
-                let bar = indicatif::ProgressBar::new(0).with_style(
-                    indicatif::ProgressStyle::with_template("shifts [{bar:40}] {pos}/{len} {per_sec} eta {eta}").expect("valid template"),
-                );
+                let bar = indicatif::ProgressBar::new(0)
+                    .with_style(indicatif::ProgressStyle::with_template("shifts [{bar:40}] {pos}/{len} {per_sec} eta {eta}").expect("valid template"));
                 let n = lingong::search::sync::rebuild(&engine, &db, Some(&bar))?;
                 bar.finish_and_clear();
                 let mut conn = db.get().map_err(|e| anyhow::anyhow!(e.msg.en))?;
-                write_transaction(&mut conn, |c| lingong::services::search_log::record(c, lingong::services::search_log::Entity::All, 0)).map_err(|e| anyhow::anyhow!(e.msg.en))?;
+                write_transaction(&mut conn, |c| lingong::services::search_log::record(c, lingong::services::search_log::Entity::All, 0))
+                    .map_err(|e| anyhow::anyhow!(e.msg.en))?;
                 Ok(format!(
                     "indexed {n} published shifts and {} availability records in {:.1} s; running replicas will rebuild too",
                     engine.availability_count(),
@@ -91,11 +91,12 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             println!("{report}");
         }
         Command::Admin { command: AdminCommand::CreateUser { role, phone, password, name, email } } => {
-            let user = NewUser::parse(Some(&role), Some(&phone), Some(&password), Some(&name), email.as_deref(), &[Role::Moderator, Role::StationStaff, Role::Admin])
-                .map_err(|e| {
-                    let fields: Vec<String> = e.fields.iter().map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.msg.en)).collect();
-                    anyhow::anyhow!("{}", fields.join("; "))
-                })?;
+            let user =
+                NewUser::parse(Some(&role), Some(&phone), Some(&password), Some(&name), email.as_deref(), &[Role::Moderator, Role::StationStaff, Role::Admin])
+                    .map_err(|e| {
+                        let fields: Vec<String> = e.fields.iter().map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.msg.en)).collect();
+                        anyhow::anyhow!("{}", fields.join("; "))
+                    })?;
             let state = AppState::build(config).await?;
             let db = state.db.clone();
             let view = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {

@@ -56,13 +56,8 @@ impl RateLimiter {
             RateLimiter::Redis { conn, prefix } => {
                 let redis_key = format!("{prefix}rl:{}:{key}:{window_start}", budget.name);
                 let mut conn = conn.clone();
-                let result: Result<(u32,), redis::RedisError> = redis::pipe()
-                    .atomic()
-                    .incr(&redis_key, 1)
-                    .expire(&redis_key, window as i64 + 1)
-                    .ignore()
-                    .query_async(&mut conn)
-                    .await;
+                let result: Result<(u32,), redis::RedisError> =
+                    redis::pipe().atomic().incr(&redis_key, 1).expire(&redis_key, window as i64 + 1).ignore().query_async(&mut conn).await;
                 match result {
                     Ok((n,)) => n,
                     Err(e) => {

@@ -15,8 +15,8 @@ use crate::domain::time::{now_utc, shanghai, to_display};
 use crate::domain::{CreditCode, PayUnit, Phone, Role};
 use crate::error::ApiError;
 use crate::listing::Rules;
-use crate::services::availability::{self, AvailabilityRequest, DatedWindowBody, WeeklyWindowBody, WindowsBody};
 use crate::services::accounts::{self, NewUser};
+use crate::services::availability::{self, AvailabilityRequest, DatedWindowBody, WeeklyWindowBody, WindowsBody};
 use crate::services::districts::Districts;
 use crate::services::employers::{self, EmployerRequest};
 use crate::services::shifts::{self, ShiftRequest, SlotBody};
@@ -36,7 +36,9 @@ struct EmployerSeed {
 }
 
 const EMPLOYERS: &[EmployerSeed] = &[
-    EmployerSeed { name: "朝阳安居家政服务有限公司", kind: "enterprise", contact: "王经理", about: "社区家政、保洁和养老陪护服务" },
+    EmployerSeed {
+        name: "朝阳安居家政服务有限公司", kind: "enterprise", contact: "王经理", about: "社区家政、保洁和养老陪护服务"
+    },
     EmployerSeed { name: "浦东速达物流有限公司", kind: "enterprise", contact: "李主管", about: "快递分拣、仓储和同城配送" },
     EmployerSeed { name: "南山味道餐饮管理有限公司", kind: "enterprise", contact: "陈店长", about: "连锁餐厅，门店 12 家" },
     EmployerSeed { name: "西湖绿景园林工程有限公司", kind: "enterprise", contact: "周工", about: "园林绿化施工与养护" },
@@ -59,25 +61,176 @@ struct ShiftSeed {
 }
 
 const SHIFTS: &[ShiftSeed] = &[
-    ShiftSeed { category: "cleaning", title: "家庭保洁员（日结）", description: "负责住户家庭日常保洁，包括厨房、卫生间清洁和地面清理，工具由公司提供。", requirements: "身体健康，做事细心，有保洁经验者优先", pay_fen: 3500, unit: PayUnit::Hour, hours: 4, settlement: "daily", employment: "gig" },
-    ShiftSeed { category: "cleaning", title: "开荒保洁 新房交付", description: "新交付小区开荒保洁，擦玻璃、清理装修垃圾，团队作业。", requirements: "能登梯作业，吃苦耐劳", pay_fen: 28000, unit: PayUnit::Day, hours: 8, settlement: "daily", employment: "temporary" },
-    ShiftSeed { category: "elderly_care", title: "社区养老陪护（周末）", description: "到老人家中陪护、协助用餐和散步，记录健康情况。", requirements: "有耐心，持养老护理员证书者优先", pay_fen: 3000, unit: PayUnit::Hour, hours: 4, settlement: "weekly", employment: "part_time" },
-    ShiftSeed { category: "parcel_sorting", title: "快递分拣员 夜班", description: "分拨中心包裹分拣、扫描、装袋，流水线作业。", requirements: "能上夜班，能站立工作", pay_fen: 2800, unit: PayUnit::Hour, hours: 8, settlement: "daily", employment: "gig" },
-    ShiftSeed { category: "warehouse", title: "仓库装卸工", description: "货车装卸、理货上架，单次搬运不超过 25 公斤。", requirements: "身体健康，男女不限", pay_fen: 26000, unit: PayUnit::Day, hours: 8, settlement: "daily", employment: "gig" },
-    ShiftSeed { category: "kitchen_helper", title: "餐厅帮厨 午市", description: "协助厨师切配、备菜、洗碗，保持后厨卫生。", requirements: "持健康证，有餐饮经验优先", pay_fen: 2800, unit: PayUnit::Hour, hours: 4, settlement: "daily", employment: "part_time" },
-    ShiftSeed { category: "waiter", title: "餐厅服务员 周末兼职", description: "点餐、传菜、收台，周末客流高峰时段。", requirements: "普通话流利，服务热情", pay_fen: 2900, unit: PayUnit::Hour, hours: 4, settlement: "weekly", employment: "part_time" },
-    ShiftSeed { category: "gardening", title: "绿化养护工", description: "道路绿化带修剪、浇水、除草，配发工具和防护用品。", requirements: "能户外作业", pay_fen: 24000, unit: PayUnit::Day, hours: 8, settlement: "daily", employment: "seasonal" },
-    ShiftSeed { category: "moving", title: "居民搬家搬运工", description: "居民搬家，家具拆装和搬运，车辆由店家安排。", requirements: "身体强壮，有搬家经验优先", pay_fen: 30000, unit: PayUnit::Shift, hours: 6, settlement: "daily", employment: "gig" },
-    ShiftSeed { category: "event_staff", title: "展会布展助理", description: "展台搭建协助、物料搬运、现场引导。", requirements: "守时，能配合团队", pay_fen: 25000, unit: PayUnit::Day, hours: 8, settlement: "on_completion", employment: "temporary" },
-    ShiftSeed { category: "promotion", title: "商场促销员", description: "商场新品推广，向顾客介绍产品，发放试用装。", requirements: "表达清楚，形象整洁", pay_fen: 2800, unit: PayUnit::Hour, hours: 4, settlement: "weekly", employment: "part_time" },
-    ShiftSeed { category: "delivery", title: "同城配送骑手（高峰时段）", description: "午晚高峰同城配送，电动车由站点提供。", requirements: "熟悉本地道路，会使用手机导航", pay_fen: 800, unit: PayUnit::Piece, hours: 4, settlement: "daily", employment: "gig" },
-    ShiftSeed { category: "data_entry", title: "资料录入员", description: "纸质档案录入电脑，核对信息。", requirements: "会使用电脑，打字准确", pay_fen: 2900, unit: PayUnit::Hour, hours: 4, settlement: "biweekly", employment: "part_time" },
-    ShiftSeed { category: "housekeeping", title: "钟点工 做饭收纳", description: "为家庭做午饭和晚饭，整理收纳。", requirements: "会做家常菜，爱干净", pay_fen: 4000, unit: PayUnit::Hour, hours: 3, settlement: "daily", employment: "gig" },
-    ShiftSeed { category: "construction_helper", title: "装修小工", description: "协助师傅搬运材料、清理现场。", requirements: "能吃苦，有工地经验优先", pay_fen: 25000, unit: PayUnit::Day, hours: 8, settlement: "daily", employment: "gig" },
+    ShiftSeed {
+        category: "cleaning",
+        title: "家庭保洁员（日结）",
+        description: "负责住户家庭日常保洁，包括厨房、卫生间清洁和地面清理，工具由公司提供。",
+        requirements: "身体健康，做事细心，有保洁经验者优先",
+        pay_fen: 3500,
+        unit: PayUnit::Hour,
+        hours: 4,
+        settlement: "daily",
+        employment: "gig",
+    },
+    ShiftSeed {
+        category: "cleaning",
+        title: "开荒保洁 新房交付",
+        description: "新交付小区开荒保洁，擦玻璃、清理装修垃圾，团队作业。",
+        requirements: "能登梯作业，吃苦耐劳",
+        pay_fen: 28000,
+        unit: PayUnit::Day,
+        hours: 8,
+        settlement: "daily",
+        employment: "temporary",
+    },
+    ShiftSeed {
+        category: "elderly_care",
+        title: "社区养老陪护（周末）",
+        description: "到老人家中陪护、协助用餐和散步，记录健康情况。",
+        requirements: "有耐心，持养老护理员证书者优先",
+        pay_fen: 3000,
+        unit: PayUnit::Hour,
+        hours: 4,
+        settlement: "weekly",
+        employment: "part_time",
+    },
+    ShiftSeed {
+        category: "parcel_sorting",
+        title: "快递分拣员 夜班",
+        description: "分拨中心包裹分拣、扫描、装袋，流水线作业。",
+        requirements: "能上夜班，能站立工作",
+        pay_fen: 2800,
+        unit: PayUnit::Hour,
+        hours: 8,
+        settlement: "daily",
+        employment: "gig",
+    },
+    ShiftSeed {
+        category: "warehouse",
+        title: "仓库装卸工",
+        description: "货车装卸、理货上架，单次搬运不超过 25 公斤。",
+        requirements: "身体健康，男女不限",
+        pay_fen: 26000,
+        unit: PayUnit::Day,
+        hours: 8,
+        settlement: "daily",
+        employment: "gig",
+    },
+    ShiftSeed {
+        category: "kitchen_helper",
+        title: "餐厅帮厨 午市",
+        description: "协助厨师切配、备菜、洗碗，保持后厨卫生。",
+        requirements: "持健康证，有餐饮经验优先",
+        pay_fen: 2800,
+        unit: PayUnit::Hour,
+        hours: 4,
+        settlement: "daily",
+        employment: "part_time",
+    },
+    ShiftSeed {
+        category: "waiter",
+        title: "餐厅服务员 周末兼职",
+        description: "点餐、传菜、收台，周末客流高峰时段。",
+        requirements: "普通话流利，服务热情",
+        pay_fen: 2900,
+        unit: PayUnit::Hour,
+        hours: 4,
+        settlement: "weekly",
+        employment: "part_time",
+    },
+    ShiftSeed {
+        category: "gardening",
+        title: "绿化养护工",
+        description: "道路绿化带修剪、浇水、除草，配发工具和防护用品。",
+        requirements: "能户外作业",
+        pay_fen: 24000,
+        unit: PayUnit::Day,
+        hours: 8,
+        settlement: "daily",
+        employment: "seasonal",
+    },
+    ShiftSeed {
+        category: "moving",
+        title: "居民搬家搬运工",
+        description: "居民搬家，家具拆装和搬运，车辆由店家安排。",
+        requirements: "身体强壮，有搬家经验优先",
+        pay_fen: 30000,
+        unit: PayUnit::Shift,
+        hours: 6,
+        settlement: "daily",
+        employment: "gig",
+    },
+    ShiftSeed {
+        category: "event_staff",
+        title: "展会布展助理",
+        description: "展台搭建协助、物料搬运、现场引导。",
+        requirements: "守时，能配合团队",
+        pay_fen: 25000,
+        unit: PayUnit::Day,
+        hours: 8,
+        settlement: "on_completion",
+        employment: "temporary",
+    },
+    ShiftSeed {
+        category: "promotion",
+        title: "商场促销员",
+        description: "商场新品推广，向顾客介绍产品，发放试用装。",
+        requirements: "表达清楚，形象整洁",
+        pay_fen: 2800,
+        unit: PayUnit::Hour,
+        hours: 4,
+        settlement: "weekly",
+        employment: "part_time",
+    },
+    ShiftSeed {
+        category: "delivery",
+        title: "同城配送骑手（高峰时段）",
+        description: "午晚高峰同城配送，电动车由站点提供。",
+        requirements: "熟悉本地道路，会使用手机导航",
+        pay_fen: 800,
+        unit: PayUnit::Piece,
+        hours: 4,
+        settlement: "daily",
+        employment: "gig",
+    },
+    ShiftSeed {
+        category: "data_entry",
+        title: "资料录入员",
+        description: "纸质档案录入电脑，核对信息。",
+        requirements: "会使用电脑，打字准确",
+        pay_fen: 2900,
+        unit: PayUnit::Hour,
+        hours: 4,
+        settlement: "biweekly",
+        employment: "part_time",
+    },
+    ShiftSeed {
+        category: "housekeeping",
+        title: "钟点工 做饭收纳",
+        description: "为家庭做午饭和晚饭，整理收纳。",
+        requirements: "会做家常菜，爱干净",
+        pay_fen: 4000,
+        unit: PayUnit::Hour,
+        hours: 3,
+        settlement: "daily",
+        employment: "gig",
+    },
+    ShiftSeed {
+        category: "construction_helper",
+        title: "装修小工",
+        description: "协助师傅搬运材料、清理现场。",
+        requirements: "能吃苦，有工地经验优先",
+        pay_fen: 25000,
+        unit: PayUnit::Day,
+        hours: 8,
+        settlement: "daily",
+        employment: "gig",
+    },
 ];
 
 const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高"];
-const GIVEN: &[&str] = &["秀英", "桂兰", "建国", "志强", "丽娟", "海燕", "国华", "小红", "伟", "芳", "军", "敏", "静", "磊", "洋", "婷", "勇", "霞", "涛", "娟"];
+const GIVEN: &[&str] =
+    &["秀英", "桂兰", "建国", "志强", "丽娟", "海燕", "国华", "小红", "伟", "芳", "军", "敏", "静", "磊", "洋", "婷", "勇", "霞", "涛", "娟"];
 const KEY_GROUPS: &[&str] = &["laid_off", "graduate", "migrant_worker", "hard_to_employ", "age_40_50", "lifted_from_poverty", "veteran"];
 
 /// Loads the demo market unless it is already there. Returns a summary for the terminal.
@@ -116,7 +269,13 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
             let phone = format!("138000000{:02}", i + 1);
             let user = accounts::create_user(
                 conn,
-                &NewUser { role: Role::Employer, phone: Phone::parse(&phone).expect("valid"), password: DEMO_PASSWORD.into(), display_name: e.contact.into(), email: None },
+                &NewUser {
+                    role: Role::Employer,
+                    phone: Phone::parse(&phone).expect("valid"),
+                    password: DEMO_PASSWORD.into(),
+                    display_name: e.contact.into(),
+                    email: None,
+                },
                 &hash,
                 None,
             )?;
@@ -186,7 +345,13 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
             let name = format!("{}{}", SURNAMES[i % SURNAMES.len()], GIVEN[(i * 3 + 1) % GIVEN.len()]);
             let user = accounts::create_user(
                 conn,
-                &NewUser { role: Role::Worker, phone: Phone::parse(&format!("137000001{:02}", i)).expect("valid"), password: DEMO_PASSWORD.into(), display_name: name.clone(), email: None },
+                &NewUser {
+                    role: Role::Worker,
+                    phone: Phone::parse(&format!("137000001{:02}", i)).expect("valid"),
+                    password: DEMO_PASSWORD.into(),
+                    display_name: name.clone(),
+                    email: None,
+                },
                 &hash,
                 None,
             )?;
@@ -213,14 +378,20 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
             let worker = workers::upsert(conn, user.id, valid, "demo-seed-key")?;
             let weekly: Vec<WeeklyWindowBody> = match i % 3 {
                 0 => (1..=5).map(|d| WeeklyWindowBody { weekday: d, start: "08:00".into(), end: "12:00".into() }).collect(),
-                1 => vec![WeeklyWindowBody { weekday: 6, start: "08:00".into(), end: "18:00".into() }, WeeklyWindowBody { weekday: 7, start: "08:00".into(), end: "18:00".into() }],
+                1 => vec![
+                    WeeklyWindowBody { weekday: 6, start: "08:00".into(), end: "18:00".into() },
+                    WeeklyWindowBody { weekday: 7, start: "08:00".into(), end: "18:00".into() },
+                ],
                 _ => (1..=7).map(|d| WeeklyWindowBody { weekday: d, start: "19:00".into(), end: "07:00".into() }).collect(),
             };
             let dated = if i % 5 == 0 {
                 let local_now = now + Duration::hours(8);
                 let day = local_now.date() + Duration::days(rng.random_range(1..7));
                 let start = day.and_hms_opt(8, 0, 0).expect("valid") - Duration::hours(8);
-                vec![DatedWindowBody { start: start.and_utc().with_timezone(&shanghai()).to_rfc3339(), end: (start + Duration::hours(10)).and_utc().with_timezone(&shanghai()).to_rfc3339() }]
+                vec![DatedWindowBody {
+                    start: start.and_utc().with_timezone(&shanghai()).to_rfc3339(),
+                    end: (start + Duration::hours(10)).and_utc().with_timezone(&shanghai()).to_rfc3339(),
+                }]
             } else {
                 vec![]
             };

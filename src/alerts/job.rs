@@ -238,13 +238,26 @@ pub fn match_new_shifts(conn: &mut DbConn, s: &Settings, now: NaiveDateTime) -> 
     Ok(out)
 }
 
-fn announce(conn: &mut DbConn, subs: &[Sub], doc: &ShiftDoc, text: &ShiftText, summary: &ShiftSummary, s: &Settings, now: NaiveDateTime) -> Result<(usize, usize), ApiError> {
+fn announce(
+    conn: &mut DbConn,
+    subs: &[Sub],
+    doc: &ShiftDoc,
+    text: &ShiftText,
+    summary: &ShiftSummary,
+    s: &Settings,
+    now: NaiveDateTime,
+) -> Result<(usize, usize), ApiError> {
     let wanted: Vec<&Sub> = subs.iter().filter(|sub| rules::matches(&sub.criteria, doc, text, now)).collect();
     if wanted.is_empty() {
         return Ok((0, 0));
     }
     // Cheap read first, so a shift seen again through the look-back costs no write transaction.
-    let done: HashSet<i64> = alert_deliveries::table.filter(alert_deliveries::shift_id.eq(doc.id)).select(alert_deliveries::subscription_id).load::<i64>(conn)?.into_iter().collect();
+    let done: HashSet<i64> = alert_deliveries::table
+        .filter(alert_deliveries::shift_id.eq(doc.id))
+        .select(alert_deliveries::subscription_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
     let fresh: Vec<&Sub> = wanted.into_iter().filter(|sub| !done.contains(&sub.row.id)).collect();
     if fresh.is_empty() {
         return Ok((0, 0));

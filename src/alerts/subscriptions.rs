@@ -81,7 +81,14 @@ fn choice(errs: &mut FieldErrors, field: &str, v: Option<&str>, allowed: &[&'sta
 }
 
 fn not_with_availability(errs: &mut FieldErrors, field: &str) {
-    errs.add(field, Invalid::new("not_allowed", "跟随可工作时段的提醒使用该时段的设置，不能另填此项", "an alert that follows an availability record uses that record's settings; leave this out"));
+    errs.add(
+        field,
+        Invalid::new(
+            "not_allowed",
+            "跟随可工作时段的提醒使用该时段的设置，不能另填此项",
+            "an alert that follows an availability record uses that record's settings; leave this out",
+        ),
+    );
 }
 
 /// Checks every field at once. `worker_id` is the signed-in worker, whose record an
@@ -114,7 +121,10 @@ pub fn validate(conn: &mut DbConn, worker_id: i64, r: &AlertRequest) -> Result<V
                 Some(id) => {
                     let owner: Option<i64> = availability::table.find(id).select(availability::worker_id).first(conn).optional()?;
                     if owner != Some(worker_id) {
-                        errs.add("availability_id", Invalid::new("unknown_availability", "没有这条可工作时段（须是您自己的）", "no such availability record of yours"));
+                        errs.add(
+                            "availability_id",
+                            Invalid::new("unknown_availability", "没有这条可工作时段（须是您自己的）", "no such availability record of yours"),
+                        );
                     }
                     out.availability_id = Some(id);
                 }

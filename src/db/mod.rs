@@ -68,9 +68,7 @@ impl BackendUrl {
             }
             BackendUrl::Sqlite(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent).map_err(|e| {
-                        diesel::ConnectionError::BadConnection(format!("cannot create {}: {e}", parent.display()))
-                    })?;
+                    std::fs::create_dir_all(parent).map_err(|e| diesel::ConnectionError::BadConnection(format!("cannot create {}: {e}", parent.display())))?;
                 }
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 // WAL lets readers run beside the one writer; the busy timeout turns writer
@@ -244,12 +242,9 @@ impl<'a> DbConnRef<'a> {
 
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
     let applied = match conn {
-        DbConn::Sqlite(c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
-            .iter()
-            .map(|v| v.to_string())
-            .collect(),
+        DbConn::Sqlite(c) => {
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?.iter().map(|v| v.to_string()).collect()
+        }
         DbConn::Pg(c) => {
             // Replicas starting together must not race each other through the same migration.
             diesel::sql_query("SELECT pg_advisory_lock(7301)").execute(c)?;

@@ -347,6 +347,24 @@ diesel::joinable!(ratings -> engagements (engagement_id));
 diesel::joinable!(calendar_tokens -> workers (worker_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    users, auth_tokens, employers, workers, categories, shifts, shift_slots, availability, search_changes, audit_log, reports, outbox,
-    alert_subscriptions, alert_deliveries, job_cursors, engagements, engagement_events, attendance, ratings, calendar_tokens,
+    users,
+    auth_tokens,
+    employers,
+    workers,
+    categories,
+    shifts,
+    shift_slots,
+    availability,
+    search_changes,
+    audit_log,
+    reports,
+    outbox,
+    alert_subscriptions,
+    alert_deliveries,
+    job_cursors,
+    engagements,
+    engagement_events,
+    attendance,
+    ratings,
+    calendar_tokens,
 );

@@ -76,7 +76,11 @@ impl DatedWindow {
             return Err(Invalid::new("end_before_start", "结束时间必须晚于开始时间", "end must be after start"));
         }
         if end - start > Duration::days(31) {
-            return Err(Invalid::new("window_too_long", "单个可工作时段不能超过 31 天，长期安排请用每周时段", "a dated window may last at most 31 days; use weekly windows for a routine"));
+            return Err(Invalid::new(
+                "window_too_long",
+                "单个可工作时段不能超过 31 天，长期安排请用每周时段",
+                "a dated window may last at most 31 days; use weekly windows for a routine",
+            ));
         }
         Ok(DatedWindow { start, end })
     }

@@ -375,11 +375,7 @@ pub(super) fn compile(rules_src: &str, rules_name: &str, floors_src: &str, floor
     if pt.max_settlement_days <= 0 {
         return Err(format!("{file}: part_time.max_settlement_days: must be positive"));
     }
-    let part_time = PartTimeRules {
-        max_daily_hours: pt.max_daily_hours,
-        max_weekly_hours: pt.max_weekly_hours,
-        max_settlement_days: pt.max_settlement_days,
-    };
+    let part_time = PartTimeRules { max_daily_hours: pt.max_daily_hours, max_weekly_hours: pt.max_weekly_hours, max_settlement_days: pt.max_settlement_days };
 
     let floors = compile_floors(&f, floors_name)?;
     Ok(Rules { required, fees, phrases, age, contact, part_time, piece_rate: r.wages.piece_rate, floors })

@@ -80,7 +80,9 @@ impl Header for ListUnsubscribePost {
 impl Mailer {
     pub fn from_config(cfg: &MailConfig) -> anyhow::Result<Mailer> {
         Ok(match cfg.transport {
-            MailTransportKind::Smtp => Mailer::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.smtp_url)?.timeout(Some(std::time::Duration::from_secs(cfg.smtp_timeout_secs))).build()),
+            MailTransportKind::Smtp => Mailer::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.smtp_url)?.timeout(Some(std::time::Duration::from_secs(cfg.smtp_timeout_secs))).build(),
+            ),
             MailTransportKind::File => {
                 std::fs::create_dir_all(&cfg.dir)?;
                 Mailer::File(AsyncFileTransport::<Tokio1Executor>::new(&cfg.dir))
@@ -99,7 +101,13 @@ impl Mailer {
 
     pub async fn send(&self, from: &str, mail: &Outgoing) -> Result<(), String> {
         if let Mailer::Memory(m) = self {
-            m.lock().expect("mail store poisoned").push(SentMail { to: mail.to.clone(), subject: mail.subject.clone(), body: mail.body.clone(), message_id: mail.message_id.clone(), unsubscribe_url: mail.unsubscribe_url.clone() });
+            m.lock().expect("mail store poisoned").push(SentMail {
+                to: mail.to.clone(),
+                subject: mail.subject.clone(),
+                body: mail.body.clone(),
+                message_id: mail.message_id.clone(),
+                unsubscribe_url: mail.unsubscribe_url.clone(),
+            });
             return Ok(());
         }
         let message = message(from, mail)?;
@@ -134,7 +142,13 @@ mod tests {
     use super::*;
 
     fn outgoing(unsubscribe_url: Option<&str>) -> Outgoing {
-        Outgoing { to: "a@example.com".into(), subject: "职位提醒".into(), body: "正文".into(), message_id: "<outbox-1@h>".into(), unsubscribe_url: unsubscribe_url.map(str::to_string) }
+        Outgoing {
+            to: "a@example.com".into(),
+            subject: "职位提醒".into(),
+            body: "正文".into(),
+            message_id: "<outbox-1@h>".into(),
+            unsubscribe_url: unsubscribe_url.map(str::to_string),
+        }
     }
 
     #[test]

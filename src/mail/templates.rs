@@ -32,9 +32,25 @@ pub mod kind {
 
     /// Every kind, for tests that render them all.
     pub const ALL: &[&str] = &[
-        SHIFT_APPROVED, SHIFT_REJECTED, SHIFT_TAKEN_DOWN, EMPLOYER_VERIFIED, EMPLOYER_BLOCKED, REPORT_RECEIVED, REPORT_RESOLVED,
-        APPLICATION_RECEIVED, APPLICATION_ACCEPTED, APPLICATION_DECLINED, CLAIM_CONFIRMED, INVITATION, INVITATION_ANSWERED,
-        ENGAGEMENT_CANCELLED, WAITLIST_OFFER, PLACE_REOFFERED, NO_SHOW_RECORDED, PAY_DUE, PAY_OVERDUE,
+        SHIFT_APPROVED,
+        SHIFT_REJECTED,
+        SHIFT_TAKEN_DOWN,
+        EMPLOYER_VERIFIED,
+        EMPLOYER_BLOCKED,
+        REPORT_RECEIVED,
+        REPORT_RESOLVED,
+        APPLICATION_RECEIVED,
+        APPLICATION_ACCEPTED,
+        APPLICATION_DECLINED,
+        CLAIM_CONFIRMED,
+        INVITATION,
+        INVITATION_ANSWERED,
+        ENGAGEMENT_CANCELLED,
+        WAITLIST_OFFER,
+        PLACE_REOFFERED,
+        NO_SHOW_RECORDED,
+        PAY_DUE,
+        PAY_OVERDUE,
     ];
 }
 
@@ -44,7 +60,15 @@ fn alert_shift(sh: &Value) -> (String, String) {
     let (more_zh, more_en) = if more > 0 { (format!("（另有 {more} 个时段）"), format!(" (and {more} more)")) } else { (String::new(), String::new()) };
     (
         format!("「{}」\n薪酬：{}\n地点：{}\n时间：{}{}\n详情：{}", s(sh, "title"), s(sh, "pay_zh"), s(sh, "address"), s(sh, "time"), more_zh, s(sh, "url")),
-        format!("\"{}\"\nPay: {}\nPlace: {}\nTime: {} (Beijing time){}\nDetails: {}", s(sh, "title"), s(sh, "pay_en"), s(sh, "address"), s(sh, "time"), more_en, s(sh, "url")),
+        format!(
+            "\"{}\"\nPay: {}\nPlace: {}\nTime: {} (Beijing time){}\nDetails: {}",
+            s(sh, "title"),
+            s(sh, "pay_en"),
+            s(sh, "address"),
+            s(sh, "time"),
+            more_en,
+            s(sh, "url")
+        ),
     )
 }
 
@@ -87,14 +111,29 @@ pub fn render(kind: &str, payload: &Value, to: &str, event_id: i64, host: &str) 
         kind::SHIFT_REJECTED => (
             format!("岗位「{}」未通过审核", s(payload, "title")),
             "Your shift was not approved".to_string(),
-            format!("您发布的岗位「{}」（编号 {}）未通过审核。\n原因：{}\n修改后可重新提交。", s(payload, "title"), id(payload, "shift_id"), s(payload, "reason_zh")),
-            format!("Your shift \"{}\" (id {}) was not approved.\nReason: {}\nYou can edit it and submit it again.", s(payload, "title"), id(payload, "shift_id"), s(payload, "reason_en")),
+            format!(
+                "您发布的岗位「{}」（编号 {}）未通过审核。\n原因：{}\n修改后可重新提交。",
+                s(payload, "title"),
+                id(payload, "shift_id"),
+                s(payload, "reason_zh")
+            ),
+            format!(
+                "Your shift \"{}\" (id {}) was not approved.\nReason: {}\nYou can edit it and submit it again.",
+                s(payload, "title"),
+                id(payload, "shift_id"),
+                s(payload, "reason_en")
+            ),
         ),
         kind::SHIFT_TAKEN_DOWN => (
             format!("岗位「{}」已被下架", s(payload, "title")),
             "Your shift was taken down".to_string(),
             format!("您的岗位「{}」（编号 {}）已被审核人员下架。\n原因：{}", s(payload, "title"), id(payload, "shift_id"), s(payload, "reason_zh")),
-            format!("Your shift \"{}\" (id {}) was taken down by a moderator.\nReason: {}", s(payload, "title"), id(payload, "shift_id"), s(payload, "reason_en")),
+            format!(
+                "Your shift \"{}\" (id {}) was taken down by a moderator.\nReason: {}",
+                s(payload, "title"),
+                id(payload, "shift_id"),
+                s(payload, "reason_en")
+            ),
         ),
         kind::EMPLOYER_VERIFIED => (
             "用人单位实名认证已通过".to_string(),
@@ -105,8 +144,16 @@ pub fn render(kind: &str, payload: &Value, to: &str, event_id: i64, host: &str) 
         kind::EMPLOYER_BLOCKED => (
             "用人单位已被暂停发布".to_string(),
             "Your employer account is blocked".to_string(),
-            format!("「{}」已被暂停发布岗位，现有岗位已隐藏。\n原因：{}\n如有异议，请联系当地公共就业服务机构或拨打 12333。", s(payload, "name"), s(payload, "reason")),
-            format!("\"{}\" may no longer post and its shifts are hidden.\nReason: {}\nTo object, contact your public employment service or call 12333.", s(payload, "name"), s(payload, "reason")),
+            format!(
+                "「{}」已被暂停发布岗位，现有岗位已隐藏。\n原因：{}\n如有异议，请联系当地公共就业服务机构或拨打 12333。",
+                s(payload, "name"),
+                s(payload, "reason")
+            ),
+            format!(
+                "\"{}\" may no longer post and its shifts are hidden.\nReason: {}\nTo object, contact your public employment service or call 12333.",
+                s(payload, "name"),
+                s(payload, "reason")
+            ),
         ),
         kind::REPORT_RECEIVED => (
             format!("我们已收到您的投诉举报（编号 {}）", id(payload, "report_id")),
@@ -146,14 +193,36 @@ pub fn render(kind: &str, payload: &Value, to: &str, event_id: i64, host: &str) 
         kind::APPLICATION_RECEIVED => (
             format!("岗位「{}」收到新的报名", s(payload, "title")),
             "New application".to_string(),
-            format!("{} 报名了您的岗位「{}」（报名编号 {}）。请在“我的用工”中录用或婉拒。", s(payload, "worker_name"), s(payload, "title"), id(payload, "engagement_id")),
-            format!("{} applied to your shift \"{}\" (engagement {}). Accept or decline it in your engagements.", s(payload, "worker_name"), s(payload, "title"), id(payload, "engagement_id")),
+            format!(
+                "{} 报名了您的岗位「{}」（报名编号 {}）。请在“我的用工”中录用或婉拒。",
+                s(payload, "worker_name"),
+                s(payload, "title"),
+                id(payload, "engagement_id")
+            ),
+            format!(
+                "{} applied to your shift \"{}\" (engagement {}). Accept or decline it in your engagements.",
+                s(payload, "worker_name"),
+                s(payload, "title"),
+                id(payload, "engagement_id")
+            ),
         ),
         kind::APPLICATION_ACCEPTED => (
             format!("您已被录用：「{}」", s(payload, "title")),
             "Your application was accepted".to_string(),
-            format!("用人单位「{}」已录用您参加「{}」（编号 {}）。开工时间：{}。请按时到岗并在现场签到；如需取消请尽早操作。", s(payload, "employer_name"), s(payload, "title"), id(payload, "engagement_id"), s(payload, "starts")),
-            format!("\"{}\" accepted you for \"{}\" (engagement {}). Starts: {}. Please arrive on time and check in on site; cancel early if you must.", s(payload, "employer_name"), s(payload, "title"), id(payload, "engagement_id"), s(payload, "starts")),
+            format!(
+                "用人单位「{}」已录用您参加「{}」（编号 {}）。开工时间：{}。请按时到岗并在现场签到；如需取消请尽早操作。",
+                s(payload, "employer_name"),
+                s(payload, "title"),
+                id(payload, "engagement_id"),
+                s(payload, "starts")
+            ),
+            format!(
+                "\"{}\" accepted you for \"{}\" (engagement {}). Starts: {}. Please arrive on time and check in on site; cancel early if you must.",
+                s(payload, "employer_name"),
+                s(payload, "title"),
+                id(payload, "engagement_id"),
+                s(payload, "starts")
+            ),
         ),
         kind::APPLICATION_DECLINED => (
             format!("报名未被录用：「{}」", s(payload, "title")),
@@ -164,64 +233,170 @@ pub fn render(kind: &str, payload: &Value, to: &str, event_id: i64, host: &str) 
         kind::CLAIM_CONFIRMED => (
             format!("抢单成功：「{}」", s(payload, "title")),
             "Your claim is confirmed".to_string(),
-            format!("您已成功接单「{}」（编号 {}）。开工时间：{}。请按时到岗并在现场签到。", s(payload, "title"), id(payload, "engagement_id"), s(payload, "starts")),
-            format!("You have the place on \"{}\" (engagement {}). Starts: {}. Please arrive on time and check in on site.", s(payload, "title"), id(payload, "engagement_id"), s(payload, "starts")),
+            format!(
+                "您已成功接单「{}」（编号 {}）。开工时间：{}。请按时到岗并在现场签到。",
+                s(payload, "title"),
+                id(payload, "engagement_id"),
+                s(payload, "starts")
+            ),
+            format!(
+                "You have the place on \"{}\" (engagement {}). Starts: {}. Please arrive on time and check in on site.",
+                s(payload, "title"),
+                id(payload, "engagement_id"),
+                s(payload, "starts")
+            ),
         ),
         kind::INVITATION => (
             format!("「{}」邀请您参加「{}」", s(payload, "employer_name"), s(payload, "title")),
             "You are invited to a shift".to_string(),
-            format!("用人单位「{}」邀请您参加「{}」（编号 {}），开工时间：{}。请在“我的用工”中接受或婉拒。", s(payload, "employer_name"), s(payload, "title"), id(payload, "engagement_id"), s(payload, "starts")),
-            format!("\"{}\" invites you to \"{}\" (engagement {}), starting {}. Accept or decline it in your engagements.", s(payload, "employer_name"), s(payload, "title"), id(payload, "engagement_id"), s(payload, "starts")),
+            format!(
+                "用人单位「{}」邀请您参加「{}」（编号 {}），开工时间：{}。请在“我的用工”中接受或婉拒。",
+                s(payload, "employer_name"),
+                s(payload, "title"),
+                id(payload, "engagement_id"),
+                s(payload, "starts")
+            ),
+            format!(
+                "\"{}\" invites you to \"{}\" (engagement {}), starting {}. Accept or decline it in your engagements.",
+                s(payload, "employer_name"),
+                s(payload, "title"),
+                id(payload, "engagement_id"),
+                s(payload, "starts")
+            ),
         ),
         kind::INVITATION_ANSWERED => (
             format!("邀请已回复：「{}」", s(payload, "title")),
             "Your invitation was answered".to_string(),
-            format!("您对「{}」发出的邀请（编号 {}）已被{}。", s(payload, "title"), id(payload, "engagement_id"), if s(payload, "answer") == "accept" { "接受" } else { "婉拒" }),
-            format!("Your invitation to \"{}\" (engagement {}) was {}.", s(payload, "title"), id(payload, "engagement_id"), if s(payload, "answer") == "accept" { "accepted" } else { "declined" }),
+            format!(
+                "您对「{}」发出的邀请（编号 {}）已被{}。",
+                s(payload, "title"),
+                id(payload, "engagement_id"),
+                if s(payload, "answer") == "accept" { "接受" } else { "婉拒" }
+            ),
+            format!(
+                "Your invitation to \"{}\" (engagement {}) was {}.",
+                s(payload, "title"),
+                id(payload, "engagement_id"),
+                if s(payload, "answer") == "accept" { "accepted" } else { "declined" }
+            ),
         ),
         kind::ENGAGEMENT_CANCELLED => (
             format!("用工已取消：「{}」", s(payload, "title")),
             "An engagement was cancelled".to_string(),
             if s(payload, "by") == "shift_closed" {
-                format!("「{}」（编号 {}）所在岗位已{}，此项用工随之结束。", s(payload, "title"), id(payload, "engagement_id"), if s(payload, "why") == "taken_down" { "被管理部门下架" } else { "由用人单位关闭" })
+                format!(
+                    "「{}」（编号 {}）所在岗位已{}，此项用工随之结束。",
+                    s(payload, "title"),
+                    id(payload, "engagement_id"),
+                    if s(payload, "why") == "taken_down" { "被管理部门下架" } else { "由用人单位关闭" }
+                )
             } else {
-                format!("「{}」（编号 {}）已由{}取消。{}", s(payload, "title"), id(payload, "engagement_id"), if s(payload, "by") == "worker" { "劳动者" } else { "用人单位" }, if payload.get("late").and_then(Value::as_bool) == Some(true) { "此次为临近开工的取消，已记录。" } else { "" })
+                format!(
+                    "「{}」（编号 {}）已由{}取消。{}",
+                    s(payload, "title"),
+                    id(payload, "engagement_id"),
+                    if s(payload, "by") == "worker" { "劳动者" } else { "用人单位" },
+                    if payload.get("late").and_then(Value::as_bool) == Some(true) { "此次为临近开工的取消，已记录。" } else { "" }
+                )
             },
             if s(payload, "by") == "shift_closed" {
-                format!("\"{}\" (engagement {}) has ended: the shift was {}.", s(payload, "title"), id(payload, "engagement_id"), if s(payload, "why") == "taken_down" { "taken down by the bureau" } else { "closed by the employer" })
+                format!(
+                    "\"{}\" (engagement {}) has ended: the shift was {}.",
+                    s(payload, "title"),
+                    id(payload, "engagement_id"),
+                    if s(payload, "why") == "taken_down" { "taken down by the bureau" } else { "closed by the employer" }
+                )
             } else {
-                format!("\"{}\" (engagement {}) was cancelled by the {}.{}", s(payload, "title"), id(payload, "engagement_id"), s(payload, "by"), if payload.get("late").and_then(Value::as_bool) == Some(true) { " It was a late cancellation and is on record." } else { "" })
+                format!(
+                    "\"{}\" (engagement {}) was cancelled by the {}.{}",
+                    s(payload, "title"),
+                    id(payload, "engagement_id"),
+                    s(payload, "by"),
+                    if payload.get("late").and_then(Value::as_bool) == Some(true) { " It was a late cancellation and is on record." } else { "" }
+                )
             },
         ),
         kind::WAITLIST_OFFER => (
             format!("候补转正机会：「{}」", s(payload, "title")),
             "A place is free for you".to_string(),
             format!("您候补的岗位「{}」（编号 {}）空出了名额。请尽快在“我的用工”中接受或婉拒。", s(payload, "title"), id(payload, "engagement_id")),
-            format!("A place came free on \"{}\" (engagement {}), where you were on the waiting list. Accept or decline it soon.", s(payload, "title"), id(payload, "engagement_id")),
+            format!(
+                "A place came free on \"{}\" (engagement {}), where you were on the waiting list. Accept or decline it soon.",
+                s(payload, "title"),
+                id(payload, "engagement_id")
+            ),
         ),
         kind::PLACE_REOFFERED => (
             format!("岗位「{}」有人取消，名额已重新开放", s(payload, "title")),
             "A place reopened on your shift".to_string(),
-            format!("岗位「{}」有已确认人员取消{}，名额已重新开放。{}", s(payload, "title"), if payload.get("late").and_then(Value::as_bool) == Some(true) { "（临近开工取消，已记录）" } else { "" }, if payload.get("offered_engagement_id").is_some_and(|v| !v.is_null()) { format!("已通知候补第一位（编号 {}）。", id(payload, "offered_engagement_id")) } else { String::new() }),
-            format!("A confirmed worker cancelled on \"{}\"{}; the place is open again.{}", s(payload, "title"), if payload.get("late").and_then(Value::as_bool) == Some(true) { " (late, on record)" } else { "" }, if payload.get("offered_engagement_id").is_some_and(|v| !v.is_null()) { format!(" The first on the waiting list (engagement {}) was offered it.", id(payload, "offered_engagement_id")) } else { String::new() }),
+            format!(
+                "岗位「{}」有已确认人员取消{}，名额已重新开放。{}",
+                s(payload, "title"),
+                if payload.get("late").and_then(Value::as_bool) == Some(true) { "（临近开工取消，已记录）" } else { "" },
+                if payload.get("offered_engagement_id").is_some_and(|v| !v.is_null()) {
+                    format!("已通知候补第一位（编号 {}）。", id(payload, "offered_engagement_id"))
+                } else {
+                    String::new()
+                }
+            ),
+            format!(
+                "A confirmed worker cancelled on \"{}\"{}; the place is open again.{}",
+                s(payload, "title"),
+                if payload.get("late").and_then(Value::as_bool) == Some(true) { " (late, on record)" } else { "" },
+                if payload.get("offered_engagement_id").is_some_and(|v| !v.is_null()) {
+                    format!(" The first on the waiting list (engagement {}) was offered it.", id(payload, "offered_engagement_id"))
+                } else {
+                    String::new()
+                }
+            ),
         ),
         kind::NO_SHOW_RECORDED => (
             format!("缺勤已记录：「{}」", s(payload, "title")),
             "A no-show was recorded".to_string(),
             format!("「{}」（编号 {}）开工后未签到，已记录为缺勤。如有误，请联系用人单位更正。", s(payload, "title"), id(payload, "engagement_id")),
-            format!("No check-in was recorded for \"{}\" (engagement {}) after it started, so it was recorded as a no-show. If this is wrong, ask the employer to correct it.", s(payload, "title"), id(payload, "engagement_id")),
+            format!(
+                "No check-in was recorded for \"{}\" (engagement {}) after it started, so it was recorded as a no-show. If this is wrong, ask the employer to correct it.",
+                s(payload, "title"),
+                id(payload, "engagement_id")
+            ),
         ),
         kind::PAY_DUE => (
             format!("工作已完成，应付工资 {} 元", yuan(payload, "amount_fen")),
             "Work completed: pay due".to_string(),
-            format!("「{}」（编号 {}）已由用人单位确认完工：工时 {} 小时，应付 {} 元（按工资标准计算为 {} 元），应于 {} 前结清。收到工资后请点击“确认收款”，有异议可提出争议。本平台不经手任何款项。", s(payload, "title"), id(payload, "engagement_id"), s(payload, "hours"), yuan(payload, "amount_fen"), yuan(payload, "computed_amount_fen"), s(payload, "due")),
-            format!("\"{}\" (engagement {}) was marked complete: {} hours, {} yuan due (computed from the pay terms: {} yuan), to be paid by {}. Confirm receipt once paid, or dispute it. lingong never handles money.", s(payload, "title"), id(payload, "engagement_id"), s(payload, "hours"), yuan(payload, "amount_fen"), yuan(payload, "computed_amount_fen"), s(payload, "due")),
+            format!(
+                "「{}」（编号 {}）已由用人单位确认完工：工时 {} 小时，应付 {} 元（按工资标准计算为 {} 元），应于 {} 前结清。收到工资后请点击“确认收款”，有异议可提出争议。本平台不经手任何款项。",
+                s(payload, "title"),
+                id(payload, "engagement_id"),
+                s(payload, "hours"),
+                yuan(payload, "amount_fen"),
+                yuan(payload, "computed_amount_fen"),
+                s(payload, "due")
+            ),
+            format!(
+                "\"{}\" (engagement {}) was marked complete: {} hours, {} yuan due (computed from the pay terms: {} yuan), to be paid by {}. Confirm receipt once paid, or dispute it. lingong never handles money.",
+                s(payload, "title"),
+                id(payload, "engagement_id"),
+                s(payload, "hours"),
+                yuan(payload, "amount_fen"),
+                yuan(payload, "computed_amount_fen"),
+                s(payload, "due")
+            ),
         ),
         kind::PAY_OVERDUE => (
             format!("工资逾期未付：「{}」", s(payload, "title")),
             "Pay is overdue".to_string(),
-            format!("「{}」（编号 {}）的工资已超过结算期限（{}）仍未确认收款。劳动者可一键提交欠薪投诉，也可拨打 12333。", s(payload, "title"), id(payload, "engagement_id"), s(payload, "due")),
-            format!("Pay for \"{}\" (engagement {}) is past its settlement date ({}) and not confirmed as received. The worker can file a wage-arrears report in one step, or call 12333.", s(payload, "title"), id(payload, "engagement_id"), s(payload, "due")),
+            format!(
+                "「{}」（编号 {}）的工资已超过结算期限（{}）仍未确认收款。劳动者可一键提交欠薪投诉，也可拨打 12333。",
+                s(payload, "title"),
+                id(payload, "engagement_id"),
+                s(payload, "due")
+            ),
+            format!(
+                "Pay for \"{}\" (engagement {}) is past its settlement date ({}) and not confirmed as received. The worker can file a wage-arrears report in one step, or call 12333.",
+                s(payload, "title"),
+                id(payload, "engagement_id"),
+                s(payload, "due")
+            ),
         ),
         other => (format!("lingong 通知（{other}）"), format!("lingong notice ({other})"), payload.to_string(), payload.to_string()),
     };
@@ -264,7 +439,8 @@ mod tests {
         let p = serde_json::json!({"shift": shift, "unsubscribe_url": "https://x.example/api/v1/alerts/unsubscribe?token=abc"});
         let m = render(kind::ALERT_MATCH, &p, "a@example.com", 3, "h");
         assert!(m.subject.contains("家庭保洁员"), "{}", m.subject);
-        for part in ["35.00 元/小时", "北京市朝阳区建国路88号", "2026-11-28 08:00–12:00", "另有 1 个时段", "token=abc", "35.00 yuan per hour", "unsubscribe"] {
+        for part in ["35.00 元/小时", "北京市朝阳区建国路88号", "2026-11-28 08:00–12:00", "另有 1 个时段", "token=abc", "35.00 yuan per hour", "unsubscribe"]
+        {
             assert!(m.body.contains(part), "{part} missing from {}", m.body);
         }
         assert_eq!(m.unsubscribe_url.as_deref(), Some("https://x.example/api/v1/alerts/unsubscribe?token=abc"));

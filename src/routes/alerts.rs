@@ -118,7 +118,11 @@ pub async fn unsubscribe_page(state: web::Data<AppState>, q: web::Query<Unsubscr
     let Some(row) = state.db.run(move |conn| subscriptions::by_token(conn, &t)).await? else { return Ok(invalid_link()) };
     let (zh, en) = describe(&row);
     if !row.active {
-        return Ok(html(StatusCode::OK, "已退订 / Unsubscribed", &format!("<h1>已退订</h1><p>您已不再接收{zh}。</p><hr><p lang=\"en\">You no longer receive {en}.</p>")));
+        return Ok(html(
+            StatusCode::OK,
+            "已退订 / Unsubscribed",
+            &format!("<h1>已退订</h1><p>您已不再接收{zh}。</p><hr><p lang=\"en\">You no longer receive {en}.</p>"),
+        ));
     }
     // The token is our own (it matched a subscription), so it is safe inside the form's address.
     Ok(html(
@@ -143,6 +147,8 @@ pub async fn unsubscribe(state: web::Data<AppState>, q: web::Query<UnsubscribePa
     Ok(html(
         StatusCode::OK,
         "已退订 / Unsubscribed",
-        &format!("<h1>已退订</h1><p>您已不再接收{zh}。如需重新订阅，请登录后在“职位提醒”中添加。</p><hr><p lang=\"en\">You no longer receive {en}. To subscribe again, sign in and add an alert.</p>"),
+        &format!(
+            "<h1>已退订</h1><p>您已不再接收{zh}。如需重新订阅，请登录后在“职位提醒”中添加。</p><hr><p lang=\"en\">You no longer receive {en}. To subscribe again, sign in and add an alert.</p>"
+        ),
     ))
 }

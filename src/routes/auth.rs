@@ -58,7 +58,14 @@ async fn hash_off_thread(pw: String) -> Result<String, ApiError> {
 pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: ValidJson<RegisterRequest>) -> Result<HttpResponse, ApiError> {
     auth_budget(&state, &req).await?;
     let b = body.value;
-    let user = NewUser::parse(b.role.as_deref(), b.phone.as_deref(), b.password.as_deref(), b.display_name.as_deref(), b.email.as_deref(), &[Role::Worker, Role::Employer])?;
+    let user = NewUser::parse(
+        b.role.as_deref(),
+        b.phone.as_deref(),
+        b.password.as_deref(),
+        b.display_name.as_deref(),
+        b.email.as_deref(),
+        &[Role::Worker, Role::Employer],
+    )?;
     let hash = hash_off_thread(user.password.clone()).await?;
     let ttl = state.config.auth.token_ttl_hours;
     let session = state

@@ -15,10 +15,10 @@ use crate::domain::engagement::Action;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::extract::{JsonBody, PageQuery, ValidJson, page};
 use crate::routes::{Page, client_key, created, resource};
+use crate::services::calendar;
 use crate::services::engagements::{self as svc, ActionRequest, ApplyRequest, AttendanceCorrection, Ctx, EngagementView, InviteRequest, Viewer};
 use crate::services::ratings::{self, HideRequest, RatingRequest, RatingView};
 use crate::services::reports::{self, ReportReceipt};
-use crate::services::calendar;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/shifts/{id}/applications").route(web::post().to(apply)))
@@ -112,7 +112,8 @@ pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i
               (status = 409, description = "`illegal_transition`, `shift_full`, `not_check_in_time`", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn act(state: web::Data<AppState>, user: AuthUser, path: web::Path<(i64, String)>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
-    let action = Action::from_path(&action).ok_or_else(|| ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "route_not_found", "没有这个操作", "no such action"))?;
+    let action =
+        Action::from_path(&action).ok_or_else(|| ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "route_not_found", "没有这个操作", "no such action"))?;
     let req: ActionRequest = optional_body(&body)?;
     let cfg = state.config.engagements.clone();
     let now = state.clock.now();
@@ -158,7 +159,13 @@ pub struct ArrearsRequest {
 #[utoipa::path(operation_id = "engagements_arrears_report", post, path = "/api/v1/engagements/{id}/arrears-report", tag = "engagements", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body(content = ArrearsRequest, description = "optional"),
     responses((status = 201, body = ReportReceipt), (status = 404, body = ErrorBody), (status = 409, description = "`not_overdue`, `already_reported`", body = ErrorBody)))]
-pub async fn arrears_report(state: web::Data<AppState>, req: HttpRequest, user: AuthUser, id: web::Path<i64>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn arrears_report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
     let body: ArrearsRequest = optional_body(&body)?;
     let id = id.into_inner();
@@ -204,7 +211,12 @@ pub struct EngagementQuery {
 /// The signed-in worker's engagements, newest first.
 #[utoipa::path(operation_id = "engagements_list_for_worker", get, path = "/api/v1/workers/me/engagements", tag = "engagements", security(("bearer" = [])), params(PageQuery, EngagementQuery),
     responses((status = 200, body = Page<EngagementView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list_for_worker(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>, q: web::Query<EngagementQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_for_worker(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    pq: web::Query<PageQuery>,
+    q: web::Query<EngagementQuery>,
+) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
     let (limit, cursor) = pq.parse()?;
     let filter = svc::parse_state(q.state.as_deref())?;
@@ -223,7 +235,12 @@ pub async fn list_for_worker(state: web::Data<AppState>, user: AuthUser, pq: web
 /// The engagements on the signed-in employer's shifts, newest first.
 #[utoipa::path(operation_id = "engagements_list_for_employer", get, path = "/api/v1/employers/me/engagements", tag = "engagements", security(("bearer" = [])), params(PageQuery, EngagementQuery),
     responses((status = 200, body = Page<EngagementView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list_for_employer(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>, q: web::Query<EngagementQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_for_employer(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    pq: web::Query<PageQuery>,
+    q: web::Query<EngagementQuery>,
+) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
     let (limit, cursor) = pq.parse()?;
     let filter = svc::parse_state(q.state.as_deref())?;
@@ -274,8 +291,5 @@ pub async fn calendar_feed(state: web::Data<AppState>, file: web::Path<String>) 
     let token = file.into_inner().strip_suffix(".ics").map(str::to_string).ok_or_else(|| ApiError::not_found("日历", "calendar"))?;
     let now = state.clock.now();
     let body = state.db.run(move |conn| calendar::feed(conn, &token, now)).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/calendar; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .body(body))
+    Ok(HttpResponse::Ok().content_type("text/calendar; charset=utf-8").insert_header((header::CACHE_CONTROL, "private, no-cache")).body(body))
 }

@@ -48,7 +48,12 @@ pub(crate) fn resource(path: &str) -> actix_web::Resource {
 }
 
 async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(actix_web::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "此地址不支持该请求方法", "this method is not allowed on this path"))
+    Err(ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "此地址不支持该请求方法",
+        "this method is not allowed on this path",
+    ))
 }
 
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -63,7 +63,12 @@ pub async fn queue(state: web::Data<AppState>, user: AuthUser, p: web::Query<Que
     if !(1..=100).contains(&limit) {
         return Err(ApiError::field("limit", Invalid::new("out_of_range", "limit 应在 1 到 100 之间", "limit must be 1 to 100")));
     }
-    let offset: i64 = p.cursor.as_deref().map(|c| c.parse().map_err(|_| ApiError::field("cursor", Invalid::new("invalid_cursor", "分页游标无效", "invalid cursor")))).transpose()?.unwrap_or(0);
+    let offset: i64 = p
+        .cursor
+        .as_deref()
+        .map(|c| c.parse().map_err(|_| ApiError::field("cursor", Invalid::new("invalid_cursor", "分页游标无效", "invalid cursor"))))
+        .transpose()?
+        .unwrap_or(0);
     let body = state
         .db
         .run(move |conn| {
@@ -245,7 +250,8 @@ pub struct ResolveRequest {
     responses((status = 200, body = ReportView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn resolve_report(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<ResolveRequest>) -> Result<HttpResponse, ApiError> {
     user.require_moderator()?;
-    let resolution = block_reason(&body.value.resolution).map_err(|_| ApiError::field("resolution", Invalid::new("out_of_range", "处理结果应为 2 到 1000 字", "resolution must be 2 to 1000 characters")))?;
+    let resolution = block_reason(&body.value.resolution)
+        .map_err(|_| ApiError::field("resolution", Invalid::new("out_of_range", "处理结果应为 2 到 1000 字", "resolution must be 2 to 1000 characters")))?;
     let (id, dismissed) = (id.into_inner(), body.value.dismissed);
     let view = state.db.tx(move |conn| reports::resolve(conn, id, user.id, dismissed, &resolution)).await?;
     Ok(HttpResponse::Ok().json(view))
@@ -266,7 +272,10 @@ pub async fn set_scope(state: web::Data<AppState>, user: AuthUser, user_id: web:
     let codes = body.value.adcodes;
     for (i, c) in codes.iter().enumerate() {
         if c.is_empty() || c.len() > 12 || !c.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ApiError::field(&format!("adcodes[{i}]"), Invalid::new("invalid_adcode", "行政区划代码前缀应为 1–12 位数字", "an adcode prefix is 1–12 digits")));
+            return Err(ApiError::field(
+                &format!("adcodes[{i}]"),
+                Invalid::new("invalid_adcode", "行政区划代码前缀应为 1–12 位数字", "an adcode prefix is 1–12 digits"),
+            ));
         }
     }
     let target = user_id.into_inner();

@@ -70,7 +70,16 @@ struct Common {
     offset: usize,
 }
 
-fn common(errs: &mut FieldErrors, lat: Option<f64>, lng: Option<f64>, radius: Option<f64>, from: Option<&str>, to: Option<&str>, limit: Option<usize>, cursor: Option<&str>) -> Common {
+fn common(
+    errs: &mut FieldErrors,
+    lat: Option<f64>,
+    lng: Option<f64>,
+    radius: Option<f64>,
+    from: Option<&str>,
+    to: Option<&str>,
+    limit: Option<usize>,
+    cursor: Option<&str>,
+) -> Common {
     let near = match (lat, lng) {
         (None, None) => None,
         (lat, lng) => {
@@ -145,7 +154,13 @@ pub async fn search_shifts(state: web::Data<AppState>, p: web::Query<SearchParam
     let c = common(&mut errs, p.lat, p.lng, p.radius_km, p.from.as_deref(), p.to.as_deref(), p.limit, p.cursor.as_deref());
     let bbox = p.bbox.as_deref().and_then(|b| {
         let v: Vec<f64> = b.split(',').filter_map(|x| x.trim().parse().ok()).collect();
-        let ok = v.len() == 4 && v[0] < v[2] && v[1] < v[3] && GeoPoint::lng(v[0]).is_ok() && GeoPoint::lng(v[2]).is_ok() && GeoPoint::lat(v[1]).is_ok() && GeoPoint::lat(v[3]).is_ok();
+        let ok = v.len() == 4
+            && v[0] < v[2]
+            && v[1] < v[3]
+            && GeoPoint::lng(v[0]).is_ok()
+            && GeoPoint::lng(v[2]).is_ok()
+            && GeoPoint::lat(v[1]).is_ok()
+            && GeoPoint::lat(v[3]).is_ok();
         if ok {
             Some([v[0], v[1], v[2], v[3]])
         } else {
@@ -155,7 +170,8 @@ pub async fn search_shifts(state: web::Data<AppState>, p: web::Query<SearchParam
     });
     let pay_unit = p.pay_unit.as_deref().and_then(|u| errs.check("pay_unit", PayUnit::parse(u)));
     let settlement = p.settlement.as_deref().and_then(|s| errs.check("settlement", crate::domain::Settlement::parse(s)).map(|s| s.as_str().to_string()));
-    let employment_type = p.employment_type.as_deref().and_then(|s| errs.check("employment_type", crate::domain::EmploymentType::parse(s)).map(|s| s.as_str().to_string()));
+    let employment_type =
+        p.employment_type.as_deref().and_then(|s| errs.check("employment_type", crate::domain::EmploymentType::parse(s)).map(|s| s.as_str().to_string()));
     let sort = match p.sort.as_deref() {
         None | Some("relevance") => Sort::Relevance,
         Some("distance") if c.near.is_some() => Sort::Distance,
@@ -197,7 +213,12 @@ pub async fn search_shifts(state: web::Data<AppState>, p: web::Query<SearchParam
     let results = web::block(move || engine.search_shifts(&query)).await.map_err(ApiError::internal)?.map_err(ApiError::internal)?;
     let shown = results.hits.len();
     let items = shift_hits(&state, results.hits).await?;
-    Ok(HttpResponse::Ok().json(ShiftSearchResults { total: results.total, items, facets: results.facets, next_cursor: next_cursor(c.offset, shown, results.total) }))
+    Ok(HttpResponse::Ok().json(ShiftSearchResults {
+        total: results.total,
+        items,
+        facets: results.facets,
+        next_cursor: next_cursor(c.offset, shown, results.total),
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -227,7 +248,8 @@ pub async fn my_matches(state: web::Data<AppState>, user: AuthUser, p: web::Quer
         .db
         .run(move |conn| {
             let worker = crate::services::availability::require_worker(conn, user.id)?;
-            let rows: Vec<AvailabilityRow> = availability_t::table.filter(availability_t::worker_id.eq(worker.id)).filter(availability_t::active.eq(true)).load(conn)?;
+            let rows: Vec<AvailabilityRow> =
+                availability_t::table.filter(availability_t::worker_id.eq(worker.id)).filter(availability_t::active.eq(true)).load(conn)?;
             let groups: Vec<KeyGroup> = json_list(&worker.key_groups);
             Ok(rows.iter().map(|r| load::avail_doc(r, &groups)).collect::<Vec<_>>())
         })
@@ -395,7 +417,8 @@ pub async fn search_availability(state: web::Data<AppState>, user: AuthUser, p: 
         .db
         .run(move |conn| {
             let ids: Vec<i64> = page.iter().map(|(h, _)| h.id).collect();
-            let mut rows: HashMap<i64, AvailabilityRow> = availability_t::table.filter(availability_t::id.eq_any(&ids)).load::<AvailabilityRow>(conn)?.into_iter().map(|r| (r.id, r)).collect();
+            let mut rows: HashMap<i64, AvailabilityRow> =
+                availability_t::table.filter(availability_t::id.eq_any(&ids)).load::<AvailabilityRow>(conn)?.into_iter().map(|r| (r.id, r)).collect();
             let worker_ids: Vec<i64> = page.iter().map(|(_, w)| *w).collect();
             let workers: HashMap<i64, StaffWorker> = workers_t::table
                 .inner_join(users::table)

@@ -9,10 +9,10 @@ use crate::auth::AuthUser;
 use crate::domain::time::now_utc;
 use crate::domain::{Role, ShiftStatus};
 use crate::error::{ApiError, ErrorBody};
+use crate::listing::{Decision, Finding, Severity, Verdict};
 use crate::ratelimit::Budget;
 use crate::routes::extract::{JsonBody, PageQuery, page};
 use crate::routes::{Page, created, resource};
-use crate::listing::{Decision, Finding, Severity, Verdict};
 use crate::services::shifts::{self, ShiftRequest, ShiftView};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -143,15 +143,18 @@ pub async fn close(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64
             let before = row.status.clone();
             let row = shifts::close(conn, &row, now_utc())?;
             if by_staff {
-                crate::services::audit::record(conn, crate::services::audit::Entry {
-                    actor_id: user.id,
-                    action: "shift.close",
-                    target_type: "shift",
-                    target_id: id,
-                    reason: None,
-                    before: Some(serde_json::json!({"status": before})),
-                    after: Some(serde_json::json!({"status": row.status})),
-                })?;
+                crate::services::audit::record(
+                    conn,
+                    crate::services::audit::Entry {
+                        actor_id: user.id,
+                        action: "shift.close",
+                        target_type: "shift",
+                        target_id: id,
+                        reason: None,
+                        before: Some(serde_json::json!({"status": before})),
+                        after: Some(serde_json::json!({"status": row.status})),
+                    },
+                )?;
             }
             shifts::view(conn, row)
         })

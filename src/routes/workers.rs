@@ -51,9 +51,12 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
 pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::StationStaff, Role::Moderator, Role::Admin])?;
     let id = id.into_inner();
-    let view = state.db.run(move |conn| {
-        let row = workers::by_id(conn, id)?;
-        workers::private_view(conn, row)
-    }).await?;
+    let view = state
+        .db
+        .run(move |conn| {
+            let row = workers::by_id(conn, id)?;
+            workers::private_view(conn, row)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(view))
 }

@@ -80,7 +80,9 @@ mod tests {
 
     #[test]
     fn every_point_in_the_circle_is_covered() {
-        for (c, r) in [(GeoPoint { lat: 31.2304, lng: 121.4737 }, 8.0), (GeoPoint { lat: 45.75, lng: 126.65 }, 40.0), (GeoPoint { lat: 22.54, lng: 114.06 }, 0.5)] {
+        for (c, r) in
+            [(GeoPoint { lat: 31.2304, lng: 121.4737 }, 8.0), (GeoPoint { lat: 45.75, lng: 126.65 }, 40.0), (GeoPoint { lat: 22.54, lng: 114.06 }, 0.5)]
+        {
             let env = crate::search::engine::envelope(c, r);
             let q = query_cells(env.lower(), env.upper(), Some((c, r)));
             assert!(q.is_some());

@@ -50,11 +50,7 @@ impl IdMap {
     const DENSE_LIMIT: i64 = 1 << 26;
 
     fn get(&self, id: i64) -> Option<u32> {
-        if (0..Self::DENSE_LIMIT).contains(&id) {
-            self.dense.get(id as usize).copied().filter(|s| *s != Self::NONE)
-        } else {
-            self.sparse.get(&id).copied()
-        }
+        if (0..Self::DENSE_LIMIT).contains(&id) { self.dense.get(id as usize).copied().filter(|s| *s != Self::NONE) } else { self.sparse.get(&id).copied() }
     }
 
     fn insert(&mut self, id: i64, slot: u32) {
@@ -584,7 +580,8 @@ impl Engine {
         if shifts.tree.size() == 0 && untreed.len() > 1000 {
             // A (re)build: bulk loading makes a better tree, much faster, than one insert at a time.
             shifts.order_spatially();
-            let entries: Vec<SlotEntry> = shifts.docs.iter().enumerate().filter_map(|(i, d)| d.as_ref().map(|d| GeomWithData::new([d.point.lng, d.point.lat], i as u32))).collect();
+            let entries: Vec<SlotEntry> =
+                shifts.docs.iter().enumerate().filter_map(|(i, d)| d.as_ref().map(|d| GeomWithData::new([d.point.lng, d.point.lat], i as u32))).collect();
             shifts.tree = RTree::bulk_load_with_params(entries);
         } else {
             for slot in untreed {
@@ -658,10 +655,12 @@ impl Engine {
             }
         } else {
             match (q.near, q.bbox) {
-                (Some((c, r)), _) => candidates.extend(shifts.near(c, r).filter(|(slot, _)| in_bbox(shifts.get(*slot).point)).map(|(slot, d)| (slot, Some(d), None))),
-                (None, Some([min_lng, min_lat, max_lng, max_lat])) => candidates.extend(
-                    shifts.tree.locate_in_envelope(&AABB::from_corners([min_lng, min_lat], [max_lng, max_lat])).map(|e| (e.data, None, None)),
-                ),
+                (Some((c, r)), _) => {
+                    candidates.extend(shifts.near(c, r).filter(|(slot, _)| in_bbox(shifts.get(*slot).point)).map(|(slot, d)| (slot, Some(d), None)))
+                }
+                (None, Some([min_lng, min_lat, max_lng, max_lat])) => {
+                    candidates.extend(shifts.tree.locate_in_envelope(&AABB::from_corners([min_lng, min_lat], [max_lng, max_lat])).map(|e| (e.data, None, None)))
+                }
                 (None, None) => candidates.extend(shifts.docs.iter().enumerate().filter(|(_, d)| d.is_some()).map(|(slot, _)| (slot as u32, None, None))),
             }
         }
@@ -861,7 +860,14 @@ impl Engine {
             if fit == Some(Fit::None) {
                 continue;
             }
-            let signals = Signals { text: text_score, distance_km: dist, radius_km: near.map(|(_, r)| r), time_fit: fit, priority_group: Some(a.priority_group), ..Default::default() };
+            let signals = Signals {
+                text: text_score,
+                distance_km: dist,
+                radius_km: near.map(|(_, r)| r),
+                time_fit: fit,
+                priority_group: Some(a.priority_group),
+                ..Default::default()
+            };
             let (s, reasons) = score(&signals, &self.weights);
             out.push((Hit { id, distance_km: dist.map(|d| (d * 100.0).round() / 100.0), score: s, reasons }, a.worker_id));
         }

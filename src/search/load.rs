@@ -95,7 +95,13 @@ pub fn shifts_by_id(conn: &mut DbConn, ids: &[i64]) -> Result<(Vec<(ShiftDoc, St
 }
 
 /// One batch of published, unexpired shifts after `after_id`, for a rebuild.
-pub fn shift_batch(conn: &mut DbConn, after_id: i64, limit: i64, now: NaiveDateTime, cats: &HashMap<String, String>) -> Result<(Vec<(ShiftDoc, String)>, Option<i64>), ApiError> {
+pub fn shift_batch(
+    conn: &mut DbConn,
+    after_id: i64,
+    limit: i64,
+    now: NaiveDateTime,
+    cats: &HashMap<String, String>,
+) -> Result<(Vec<(ShiftDoc, String)>, Option<i64>), ApiError> {
     let rows: Vec<ShiftRow> = shifts::table
         .filter(shifts::id.gt(after_id))
         .filter(shifts::status.eq(ShiftStatus::Published.as_str()))

@@ -129,7 +129,15 @@ mod tests {
     use super::*;
 
     fn base() -> Signals {
-        Signals { distance_km: Some(2.0), radius_km: Some(10.0), time_fit: Some(Fit::Full), pay_ok: Some(true), category_match: Some(true), age_hours: Some(1.0), ..Default::default() }
+        Signals {
+            distance_km: Some(2.0),
+            radius_km: Some(10.0),
+            time_fit: Some(Fit::Full),
+            pay_ok: Some(true),
+            category_match: Some(true),
+            age_hours: Some(1.0),
+            ..Default::default()
+        }
     }
 
     #[test]

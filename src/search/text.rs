@@ -34,7 +34,8 @@ impl TextIndex {
         // Cells only filter: no frequencies, no norms.
         let cells = sb.add_text_field(
             "cells",
-            TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::Basic).set_fieldnorms(false)),
+            TextOptions::default()
+                .set_indexing_options(TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::Basic).set_fieldnorms(false)),
         );
         (sb.build(), id, text, cells)
     }

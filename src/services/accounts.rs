@@ -76,11 +76,7 @@ pub fn parse_email(e: &str) -> Result<String, Invalid> {
     let ok = e.len() <= 254
         && e.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
         && !e.chars().any(|c| c.is_whitespace() || c == ',' || c == ';' || c == '<' || c == '>');
-    if ok {
-        Ok(e.to_string())
-    } else {
-        Err(Invalid::new("invalid_email", "邮箱地址格式不正确", "not an email address"))
-    }
+    if ok { Ok(e.to_string()) } else { Err(Invalid::new("invalid_email", "邮箱地址格式不正确", "not an email address")) }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -153,9 +149,7 @@ pub fn credentials(conn: &mut DbConn, phone: &Phone) -> Result<Option<(UserView,
         .select((users::id, users::role, users::display_name, users::password_hash))
         .first::<(i64, String, String, String)>(conn)
         .optional()?;
-    Ok(row.map(|(id, role, display_name, hash)| {
-        (UserView { id, role: Role::parse(&role).unwrap_or(Role::Worker), display_name }, hash)
-    }))
+    Ok(row.map(|(id, role, display_name, hash)| (UserView { id, role: Role::parse(&role).unwrap_or(Role::Worker), display_name }, hash)))
 }
 
 pub fn revoke(conn: &mut DbConn, token_hash: &str) -> Result<(), ApiError> {
@@ -165,24 +159,23 @@ pub fn revoke(conn: &mut DbConn, token_hash: &str) -> Result<(), ApiError> {
 
 /// Limits a staff member to districts (adcode prefixes; empty means everywhere), audited.
 pub fn set_scope(conn: &mut DbConn, admin_id: i64, user_id: i64, adcodes: &[String]) -> Result<(), ApiError> {
-    let (role, old): (String, String) = users::table
-        .find(user_id)
-        .select((users::role, users::scope_adcodes))
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("用户", "user"))?;
+    let (role, old): (String, String) =
+        users::table.find(user_id).select((users::role, users::scope_adcodes)).first(conn).optional()?.ok_or_else(|| ApiError::not_found("用户", "user"))?;
     if !Role::parse(&role).is_ok_and(|r| r.is_staff()) {
         return Err(ApiError::conflict("not_staff", "只能为工作人员设置管辖范围", "only staff accounts have a district scope"));
     }
     let new = serde_json::to_string(adcodes).expect("serializable");
     diesel::update(users::table.find(user_id)).set(users::scope_adcodes.eq(&new)).execute(conn)?;
-    crate::services::audit::record(conn, crate::services::audit::Entry {
-        actor_id: admin_id,
-        action: "staff.scope",
-        target_type: "user",
-        target_id: user_id,
-        reason: None,
-        before: serde_json::from_str(&old).ok(),
-        after: serde_json::from_str(&new).ok(),
-    })
+    crate::services::audit::record(
+        conn,
+        crate::services::audit::Entry {
+            actor_id: admin_id,
+            action: "staff.scope",
+            target_type: "user",
+            target_id: user_id,
+            reason: None,
+            before: serde_json::from_str(&old).ok(),
+            after: serde_json::from_str(&new).ok(),
+        },
+    )
 }

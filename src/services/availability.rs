@@ -305,7 +305,11 @@ impl<'a> AvailabilityFields<'a> {
 
 pub fn require_worker(conn: &mut DbConn, user_id: i64) -> Result<WorkerRow, ApiError> {
     crate::services::workers::by_user(conn, user_id)?.ok_or_else(|| {
-        ApiError::conflict("worker_profile_required", "请先完善个人求职信息（PUT /api/v1/workers/me）", "create your worker profile first (PUT /api/v1/workers/me)")
+        ApiError::conflict(
+            "worker_profile_required",
+            "请先完善个人求职信息（PUT /api/v1/workers/me）",
+            "create your worker profile first (PUT /api/v1/workers/me)",
+        )
     })
 }
 
@@ -316,12 +320,7 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> Result<AvailabilityRow, ApiError> {
 pub fn create(conn: &mut DbConn, worker_id: i64, v: &ValidAvailability) -> Result<AvailabilityRow, ApiError> {
     let now = now_utc();
     let id: i64 = diesel::insert_into(availability::table)
-        .values((
-            AvailabilityFields::of(v),
-            availability::worker_id.eq(worker_id),
-            availability::created_at.eq(now),
-            availability::updated_at.eq(now),
-        ))
+        .values((AvailabilityFields::of(v), availability::worker_id.eq(worker_id), availability::created_at.eq(now), availability::updated_at.eq(now)))
         .returning(availability::id)
         .get_result(conn)?;
     search_log::record(conn, Entity::Availability, id)?;
@@ -349,12 +348,7 @@ pub fn update(conn: &mut DbConn, user_id: i64, id: i64, patch: &AvailabilityRequ
         merged.adcode = None;
     }
     let v = validate(conn, &merged, now)?;
-    diesel::update(availability::table.find(id))
-        .set((
-            AvailabilityFields::of(&v),
-            availability::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    diesel::update(availability::table.find(id)).set((AvailabilityFields::of(&v), availability::updated_at.eq(now))).execute(conn)?;
     search_log::record(conn, Entity::Availability, id)?;
     by_id(conn, id)
 }

@@ -14,7 +14,13 @@ use crate::services::workers as workers_svc;
 
 fn worker_id(conn: &mut DbConn, user_id: i64) -> Result<i64, ApiError> {
     Ok(workers_svc::by_user(conn, user_id)?
-        .ok_or_else(|| ApiError::conflict("worker_profile_required", "请先完善求职者信息（PUT /api/v1/workers/me）", "create your worker profile first (PUT /api/v1/workers/me)"))?
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "worker_profile_required",
+                "请先完善求职者信息（PUT /api/v1/workers/me）",
+                "create your worker profile first (PUT /api/v1/workers/me)",
+            )
+        })?
         .id)
 }
 

@@ -48,11 +48,16 @@ pub fn unknown_codes(conn: &mut DbConn, codes: &[String]) -> Result<Vec<String>,
 }
 
 pub fn code(s: &str) -> Result<String, Invalid> {
-    let ok = (2..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') && s.as_bytes()[0].is_ascii_lowercase();
+    let ok =
+        (2..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') && s.as_bytes()[0].is_ascii_lowercase();
     if ok {
         Ok(s.to_string())
     } else {
-        Err(Invalid::new("invalid_code", "代码应为 2–40 位小写字母、数字或下划线，以字母开头", "code must be 2–40 lowercase letters, digits or underscores, starting with a letter"))
+        Err(Invalid::new(
+            "invalid_code",
+            "代码应为 2–40 位小写字母、数字或下划线，以字母开头",
+            "code must be 2–40 lowercase letters, digits or underscores, starting with a letter",
+        ))
     }
 }
 
@@ -65,7 +70,13 @@ pub struct NewCategory {
 }
 
 impl NewCategory {
-    pub fn parse(code_in: Option<&str>, name_zh: Option<&str>, name_en: Option<&str>, group_zh: Option<&str>, keywords: Option<&str>) -> Result<NewCategory, ApiError> {
+    pub fn parse(
+        code_in: Option<&str>,
+        name_zh: Option<&str>,
+        name_en: Option<&str>,
+        group_zh: Option<&str>,
+        keywords: Option<&str>,
+    ) -> Result<NewCategory, ApiError> {
         let mut errs = FieldErrors::new();
         let c = errs.check("code", code_in.ok_or_else(Invalid::required).and_then(code));
         let zh = errs.check("name_zh", BoundedText::parse(name_zh.unwrap_or(""), 1, 30));
@@ -99,14 +110,17 @@ pub fn create(conn: &mut DbConn, c: NewCategory, by: i64) -> Result<Category, Ap
         ))
         .execute(conn)?;
     let created = get(conn, &c.code)?.ok_or_else(|| ApiError::internal("category vanished after insert"))?;
-    crate::services::audit::record(conn, crate::services::audit::Entry {
-        actor_id: by,
-        action: "category.create",
-        target_type: "category",
-        target_id: created.id,
-        reason: None,
-        before: None,
-        after: Some(serde_json::json!({"code": created.code, "name_zh": created.name_zh, "name_en": created.name_en})),
-    })?;
+    crate::services::audit::record(
+        conn,
+        crate::services::audit::Entry {
+            actor_id: by,
+            action: "category.create",
+            target_type: "category",
+            target_id: created.id,
+            reason: None,
+            before: None,
+            after: Some(serde_json::json!({"code": created.code, "name_zh": created.name_zh, "name_en": created.name_en})),
+        },
+    )?;
     Ok(created)
 }

@@ -83,11 +83,7 @@ impl Districts {
     /// Accepts 6-digit codes too (`440305`), as many systems write them.
     pub fn normalize(&self, code: &str) -> Option<&District> {
         let code = code.trim();
-        if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-            self.by_code(&format!("{code}000000"))
-        } else {
-            self.by_code(code)
-        }
+        if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) { self.by_code(&format!("{code}000000")) } else { self.by_code(code) }
     }
 
     /// Name, full name or code prefix match; counties first, then by code.

@@ -10,8 +10,8 @@ use crate::db::schema::employers;
 use crate::domain::time::{now_utc, to_display};
 use crate::domain::{BoundedText, CreditCode, EmployerKind, GeoPoint, Phone};
 use crate::error::{ApiError, FieldErrors, Invalid};
-use crate::services::districts::Districts;
 use crate::mail::templates::kind;
+use crate::services::districts::Districts;
 use crate::services::search_log::{self, Entity};
 use crate::services::{audit, outbox};
 use serde_json::json;
@@ -269,15 +269,18 @@ pub fn verify(conn: &mut DbConn, id: i64, staff_id: i64) -> Result<EmployerRow, 
         .set((employers::verified.eq(true), employers::verified_at.eq(now), employers::verified_by.eq(staff_id), employers::updated_at.eq(now)))
         .execute(conn)?;
     search_log::record(conn, Entity::Employer, id)?;
-    audit::record(conn, audit::Entry {
-        actor_id: staff_id,
-        action: "employer.verify",
-        target_type: "employer",
-        target_id: id,
-        reason: None,
-        before: Some(json!({"verified": row.verified, "name": row.name, "credit_code": row.credit_code})),
-        after: Some(json!({"verified": true})),
-    })?;
+    audit::record(
+        conn,
+        audit::Entry {
+            actor_id: staff_id,
+            action: "employer.verify",
+            target_type: "employer",
+            target_id: id,
+            reason: None,
+            before: Some(json!({"verified": row.verified, "name": row.name, "credit_code": row.credit_code})),
+            after: Some(json!({"verified": true})),
+        },
+    )?;
     outbox::enqueue_to_user(conn, kind::EMPLOYER_VERIFIED, row.user_id, &json!({"employer_id": id, "name": row.name}))?;
     by_id(conn, id)
 }
@@ -290,15 +293,18 @@ pub fn block(conn: &mut DbConn, id: i64, staff_id: i64, reason: &str) -> Result<
         .set((employers::blocked.eq(true), employers::blocked_reason.eq(reason), employers::blocked_at.eq(now), employers::updated_at.eq(now)))
         .execute(conn)?;
     search_log::record(conn, Entity::Employer, id)?;
-    audit::record(conn, audit::Entry {
-        actor_id: staff_id,
-        action: "employer.block",
-        target_type: "employer",
-        target_id: id,
-        reason: Some(reason),
-        before: Some(json!({"blocked": row.blocked, "blocked_reason": row.blocked_reason})),
-        after: Some(json!({"blocked": true, "blocked_reason": reason})),
-    })?;
+    audit::record(
+        conn,
+        audit::Entry {
+            actor_id: staff_id,
+            action: "employer.block",
+            target_type: "employer",
+            target_id: id,
+            reason: Some(reason),
+            before: Some(json!({"blocked": row.blocked, "blocked_reason": row.blocked_reason})),
+            after: Some(json!({"blocked": true, "blocked_reason": reason})),
+        },
+    )?;
     outbox::enqueue_to_user(conn, kind::EMPLOYER_BLOCKED, row.user_id, &json!({"employer_id": id, "name": row.name, "reason": reason}))?;
     by_id(conn, id)
 }
@@ -306,17 +312,25 @@ pub fn block(conn: &mut DbConn, id: i64, staff_id: i64, reason: &str) -> Result<
 pub fn unblock(conn: &mut DbConn, id: i64, staff_id: i64, reason: &str) -> Result<EmployerRow, ApiError> {
     let row = by_id(conn, id)?;
     diesel::update(employers::table.find(id))
-        .set((employers::blocked.eq(false), employers::blocked_reason.eq(None::<String>), employers::blocked_at.eq(None::<NaiveDateTime>), employers::updated_at.eq(now_utc())))
+        .set((
+            employers::blocked.eq(false),
+            employers::blocked_reason.eq(None::<String>),
+            employers::blocked_at.eq(None::<NaiveDateTime>),
+            employers::updated_at.eq(now_utc()),
+        ))
         .execute(conn)?;
     search_log::record(conn, Entity::Employer, id)?;
-    audit::record(conn, audit::Entry {
-        actor_id: staff_id,
-        action: "employer.unblock",
-        target_type: "employer",
-        target_id: id,
-        reason: Some(reason),
-        before: Some(json!({"blocked": row.blocked, "blocked_reason": row.blocked_reason})),
-        after: Some(json!({"blocked": false})),
-    })?;
+    audit::record(
+        conn,
+        audit::Entry {
+            actor_id: staff_id,
+            action: "employer.unblock",
+            target_type: "employer",
+            target_id: id,
+            reason: Some(reason),
+            before: Some(json!({"blocked": row.blocked, "blocked_reason": row.blocked_reason})),
+            after: Some(json!({"blocked": false})),
+        },
+    )?;
     by_id(conn, id)
 }

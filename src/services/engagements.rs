@@ -333,7 +333,16 @@ fn record_event(conn: &mut DbConn, engagement_id: i64, e: Event, now: NaiveDateT
 /// the state read, so a concurrent change (another replica's timer, a double click) is refused
 /// rather than applied twice.
 #[allow(clippy::too_many_arguments)]
-fn step(conn: &mut DbConn, row: &EngagementRow, action: Action, actor: Actor, user_id: Option<i64>, late_cancel: bool, detail: &Value, now: NaiveDateTime) -> Result<State, ApiError> {
+fn step(
+    conn: &mut DbConn,
+    row: &EngagementRow,
+    action: Action,
+    actor: Actor,
+    user_id: Option<i64>,
+    late_cancel: bool,
+    detail: &Value,
+    now: NaiveDateTime,
+) -> Result<State, ApiError> {
     let from = row.state();
     let to = machine::transition(from, action, actor).map_err(illegal)?;
     // Moves may record search changes (fill, reopen, reliability): the change-log lock comes
@@ -394,7 +403,11 @@ fn shift_open_for_taking(shift: &ShiftRow) -> Result<(), ApiError> {
     if open {
         Ok(())
     } else {
-        Err(ApiError::conflict("shift_not_open", format!("岗位当前状态为 {}，不接受报名", shift.status()), format!("the shift is {} and takes no applications", shift.status())))
+        Err(ApiError::conflict(
+            "shift_not_open",
+            format!("岗位当前状态为 {}，不接受报名", shift.status()),
+            format!("the shift is {} and takes no applications", shift.status()),
+        ))
     }
 }
 
@@ -406,7 +419,11 @@ fn refuse_existing(conn: &mut DbConn, shift_id: i64, worker_id: i64) -> Result<(
         .first(conn)
         .optional()?;
     match existing {
-        Some(state) => Err(ApiError::conflict("already_engaged", format!("已有该岗位的用工记录（状态 {state}）"), format!("there is already an engagement for this shift and worker (state {state})"))),
+        Some(state) => Err(ApiError::conflict(
+            "already_engaged",
+            format!("已有该岗位的用工记录（状态 {state}）"),
+            format!("there is already an engagement for this shift and worker (state {state})"),
+        )),
         None => Ok(()),
     }
 }
@@ -447,7 +464,11 @@ fn insert(conn: &mut DbConn, n: NewEngagement, action: Action, actor: Actor, use
 /// Applies to an `apply` shift or claims a place on an `instant` one.
 pub fn apply(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &ApplyRequest, now: NaiveDateTime) -> Result<EngagementRow, ApiError> {
     let worker = workers_svc::by_user(conn, user_id)?.ok_or_else(|| {
-        ApiError::conflict("worker_profile_required", "请先完善求职者信息（PUT /api/v1/workers/me）", "create your worker profile first (PUT /api/v1/workers/me)")
+        ApiError::conflict(
+            "worker_profile_required",
+            "请先完善求职者信息（PUT /api/v1/workers/me）",
+            "create your worker profile first (PUT /api/v1/workers/me)",
+        )
     })?;
     let shift = lock_shift(conn, shift_id)?;
     shift_open_for_taking(&shift)?;
@@ -463,7 +484,10 @@ pub fn apply(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &ApplyRequest,
         Some(ids) => {
             for (i, id) in ids.iter().enumerate() {
                 if !upcoming.iter().any(|s| s.id == *id) {
-                    errs.add(format!("slot_ids[{i}]"), Invalid::new("unknown_slot", "该岗位没有这个尚未结束的时段", "no such slot still to come on this shift"));
+                    errs.add(
+                        format!("slot_ids[{i}]"),
+                        Invalid::new("unknown_slot", "该岗位没有这个尚未结束的时段", "no such slot still to come on this shift"),
+                    );
                 }
             }
             let mut ids = ids.clone();
@@ -489,7 +513,16 @@ pub fn apply(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &ApplyRequest,
             let state = machine::open(Action::Claim, Actor::System).map_err(illegal)?;
             let row = insert(
                 conn,
-                NewEngagement { shift_id, worker_id: worker.id, state, origin: "claim", slot_ids: &slot_ids, note: &note, waitlist_position: None, contact_shared: true },
+                NewEngagement {
+                    shift_id,
+                    worker_id: worker.id,
+                    state,
+                    origin: "claim",
+                    slot_ids: &slot_ids,
+                    note: &note,
+                    waitlist_position: None,
+                    contact_shared: true,
+                },
                 Action::Claim,
                 Actor::System,
                 user_id,
@@ -502,17 +535,24 @@ pub fn apply(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &ApplyRequest,
         TakeMode::Apply => {
             let state = machine::open(Action::Apply, Actor::Worker).map_err(illegal)?;
             let waitlist_position = if full {
-                let last: Option<i32> = engagements::table
-                    .filter(engagements::shift_id.eq(shift_id))
-                    .select(diesel::dsl::max(engagements::waitlist_position))
-                    .first(conn)?;
+                let last: Option<i32> =
+                    engagements::table.filter(engagements::shift_id.eq(shift_id)).select(diesel::dsl::max(engagements::waitlist_position)).first(conn)?;
                 Some(last.unwrap_or(0) + 1)
             } else {
                 None
             };
             let row = insert(
                 conn,
-                NewEngagement { shift_id, worker_id: worker.id, state, origin: "apply", slot_ids: &slot_ids, note: &note, waitlist_position, contact_shared: true },
+                NewEngagement {
+                    shift_id,
+                    worker_id: worker.id,
+                    state,
+                    origin: "apply",
+                    slot_ids: &slot_ids,
+                    note: &note,
+                    waitlist_position,
+                    contact_shared: true,
+                },
                 Action::Apply,
                 Actor::Worker,
                 user_id,
@@ -541,7 +581,8 @@ pub fn invite(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &InviteReques
     let mut errs = FieldErrors::new();
     let note = note(&mut errs, req.note.as_deref());
     errs.into_result()?;
-    let worker = workers_svc::by_id(conn, req.worker_id).map_err(|_| ApiError::field("worker_id", Invalid::new("not_found", "没有这个求职者", "no such worker")))?;
+    let worker =
+        workers_svc::by_id(conn, req.worker_id).map_err(|_| ApiError::field("worker_id", Invalid::new("not_found", "没有这个求职者", "no such worker")))?;
     refuse_existing(conn, shift_id, worker.id)?;
     let slots: Vec<SlotRow> = slots_of(conn, shift_id)?.into_iter().filter(|s| s.end_at > now).collect();
     if slots.is_empty() {
@@ -551,7 +592,16 @@ pub fn invite(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &InviteReques
     let state = machine::open(Action::Invite, Actor::Employer).map_err(illegal)?;
     let row = insert(
         conn,
-        NewEngagement { shift_id, worker_id: worker.id, state, origin: "invite", slot_ids: &slot_ids, note: &note, waitlist_position: None, contact_shared: false },
+        NewEngagement {
+            shift_id,
+            worker_id: worker.id,
+            state,
+            origin: "invite",
+            slot_ids: &slot_ids,
+            note: &note,
+            waitlist_position: None,
+            contact_shared: false,
+        },
         Action::Invite,
         Actor::Employer,
         user_id,
@@ -612,10 +662,20 @@ pub fn act(conn: &mut DbConn, ctx: &Ctx, user_id: i64, role: Role, id: i64, acti
             match actor {
                 Actor::Employer => {
                     let employer = employers_svc::by_id(conn, shift.employer_id)?;
-                    outbox::enqueue_to_user(conn, kind::APPLICATION_ACCEPTED, worker_user, &json!({"engagement_id": id, "title": shift.title, "employer_name": employer.name, "starts": starts(&slots)}))?;
+                    outbox::enqueue_to_user(
+                        conn,
+                        kind::APPLICATION_ACCEPTED,
+                        worker_user,
+                        &json!({"engagement_id": id, "title": shift.title, "employer_name": employer.name, "starts": starts(&slots)}),
+                    )?;
                 }
                 _ => {
-                    outbox::enqueue_to_user(conn, kind::INVITATION_ANSWERED, employer_user, &json!({"engagement_id": id, "title": shift.title, "answer": "accept"}))?;
+                    outbox::enqueue_to_user(
+                        conn,
+                        kind::INVITATION_ANSWERED,
+                        employer_user,
+                        &json!({"engagement_id": id, "title": shift.title, "answer": "accept"}),
+                    )?;
                 }
             }
         }
@@ -627,7 +687,12 @@ pub fn act(conn: &mut DbConn, ctx: &Ctx, user_id: i64, role: Role, id: i64, acti
                     outbox::enqueue_to_user(conn, kind::APPLICATION_DECLINED, worker_user, &base)?;
                 }
                 _ => {
-                    outbox::enqueue_to_user(conn, kind::INVITATION_ANSWERED, employer_user, &json!({"engagement_id": id, "title": shift.title, "answer": "decline"}))?;
+                    outbox::enqueue_to_user(
+                        conn,
+                        kind::INVITATION_ANSWERED,
+                        employer_user,
+                        &json!({"engagement_id": id, "title": shift.title, "answer": "decline"}),
+                    )?;
                     // A waiting-list offer turned down goes to the next in line.
                     offer_next(conn, &shift, id, now)?;
                 }
@@ -654,7 +719,17 @@ pub fn act(conn: &mut DbConn, ctx: &Ctx, user_id: i64, role: Role, id: i64, acti
 }
 
 #[allow(clippy::too_many_arguments)]
-fn cancel(conn: &mut DbConn, ctx: &Ctx, shift: &ShiftRow, row: &EngagementRow, actor: Actor, user_id: i64, reason: Option<String>, employer_user: i64, worker_user: i64) -> Result<(), ApiError> {
+fn cancel(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    shift: &ShiftRow,
+    row: &EngagementRow,
+    actor: Actor,
+    user_id: i64,
+    reason: Option<String>,
+    employer_user: i64,
+    worker_user: i64,
+) -> Result<(), ApiError> {
     let now = ctx.now;
     let was_confirmed = row.state() == State::Confirmed;
     let first_start = chosen_slots(conn, row)?.first().map(|s| s.start_at);
@@ -672,10 +747,20 @@ fn cancel(conn: &mut DbConn, ctx: &Ctx, shift: &ShiftRow, row: &EngagementRow, a
     let offered = if place_freed { offer_next(conn, shift, row.id, now)? } else { None };
     if place_freed && actor == Actor::Worker {
         // One mail to the employer: who cancelled, that the place is open again, and who was offered it.
-        outbox::enqueue_to_user(conn, kind::PLACE_REOFFERED, employer_user, &json!({"engagement_id": row.id, "title": shift.title, "late": late, "offered_engagement_id": offered}))?;
+        outbox::enqueue_to_user(
+            conn,
+            kind::PLACE_REOFFERED,
+            employer_user,
+            &json!({"engagement_id": row.id, "title": shift.title, "late": late, "offered_engagement_id": offered}),
+        )?;
     } else {
         let other = if actor == Actor::Worker { employer_user } else { worker_user };
-        outbox::enqueue_to_user(conn, kind::ENGAGEMENT_CANCELLED, other, &json!({"engagement_id": row.id, "title": shift.title, "by": actor.as_str(), "late": late}))?;
+        outbox::enqueue_to_user(
+            conn,
+            kind::ENGAGEMENT_CANCELLED,
+            other,
+            &json!({"engagement_id": row.id, "title": shift.title, "by": actor.as_str(), "late": late}),
+        )?;
     }
     Ok(())
 }
@@ -693,7 +778,12 @@ pub fn end_for_closed_shift(conn: &mut DbConn, shift: &ShiftRow, why: &str, now:
         let action = if row.state() == State::Applied { Action::Decline } else { Action::Cancel };
         step(conn, row, action, Actor::System, None, false, &json!({"reason": why}), now)?;
         let worker_user = user_of_worker(conn, row.worker_id)?;
-        outbox::enqueue_to_user(conn, kind::ENGAGEMENT_CANCELLED, worker_user, &json!({"engagement_id": row.id, "title": shift.title, "by": "shift_closed", "why": why}))?;
+        outbox::enqueue_to_user(
+            conn,
+            kind::ENGAGEMENT_CANCELLED,
+            worker_user,
+            &json!({"engagement_id": row.id, "title": shift.title, "by": "shift_closed", "why": why}),
+        )?;
     }
     Ok(open.len())
 }
@@ -741,13 +831,19 @@ fn check_in(conn: &mut DbConn, ctx: &Ctx, shift: &ShiftRow, row: &EngagementRow,
     let slots = chosen_slots(conn, row)?;
     let slot = match req.slot_id {
         Some(sid) => {
-            let s = slots.iter().find(|s| s.id == sid).ok_or_else(|| ApiError::field("slot_id", Invalid::new("unknown_slot", "不是所选的时段", "not one of the chosen slots")))?;
+            let s = slots
+                .iter()
+                .find(|s| s.id == sid)
+                .ok_or_else(|| ApiError::field("slot_id", Invalid::new("unknown_slot", "不是所选的时段", "not one of the chosen slots")))?;
             if done.contains(&s.id) {
                 return Err(ApiError::conflict("already_checked_in", "该时段已签到", "this slot is already checked in"));
             }
             s
         }
-        None => slots.iter().find(|s| !done.contains(&s.id) && s.end_at > now).ok_or_else(|| ApiError::conflict("not_check_in_time", "没有可签到的时段", "no slot left to check in to"))?,
+        None => slots
+            .iter()
+            .find(|s| !done.contains(&s.id) && s.end_at > now)
+            .ok_or_else(|| ApiError::conflict("not_check_in_time", "没有可签到的时段", "no slot left to check in to"))?,
     };
     if now < slot.start_at - early || now >= slot.end_at {
         return Err(ApiError::conflict(
@@ -787,7 +883,15 @@ fn open_attendance(conn: &mut DbConn, engagement_id: i64) -> Result<Option<Atten
     Ok(attendance::table.filter(attendance::engagement_id.eq(engagement_id)).filter(attendance::check_out_at.is_null()).first(conn).optional()?)
 }
 
-fn check_out(conn: &mut DbConn, shift: &ShiftRow, row: &EngagementRow, actor: Actor, user_id: i64, req: &ActionRequest, now: NaiveDateTime) -> Result<(), ApiError> {
+fn check_out(
+    conn: &mut DbConn,
+    shift: &ShiftRow,
+    row: &EngagementRow,
+    actor: Actor,
+    user_id: i64,
+    req: &ActionRequest,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
     let mut errs = FieldErrors::new();
     let point = point_of(&mut errs, req.lat, req.lng, false);
     errs.into_result()?;
@@ -833,7 +937,16 @@ fn computed(shift: &ShiftRow, worked: &[Worked], minutes: i64) -> Option<i64> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn complete(conn: &mut DbConn, shift: &ShiftRow, row: &EngagementRow, actor: Actor, user_id: i64, req: &ActionRequest, now: NaiveDateTime, worker_user: i64) -> Result<(), ApiError> {
+fn complete(
+    conn: &mut DbConn,
+    shift: &ShiftRow,
+    row: &EngagementRow,
+    actor: Actor,
+    user_id: i64,
+    req: &ActionRequest,
+    now: NaiveDateTime,
+    worker_user: i64,
+) -> Result<(), ApiError> {
     let worked = worked(conn, row, now)?;
     let recorded: i64 = worked.iter().map(|w| (w.end - w.start).num_minutes()).sum();
     let chosen = row.slot_ids().len().max(1) as f64;
@@ -855,7 +968,10 @@ fn complete(conn: &mut DbConn, shift: &ShiftRow, row: &EngagementRow, actor: Act
         }
         (None, Some(c)) => Some(c),
         (None, None) => {
-            errs.add("amount_fen", Invalid::new("required", "计件工资无法按工时计算，请填写应付金额", "piece-rate pay cannot be computed from hours; give amount_fen"));
+            errs.add(
+                "amount_fen",
+                Invalid::new("required", "计件工资无法按工时计算，请填写应付金额", "piece-rate pay cannot be computed from hours; give amount_fen"),
+            );
             None
         }
     };
@@ -872,7 +988,16 @@ fn complete(conn: &mut DbConn, shift: &ShiftRow, row: &EngagementRow, actor: Act
     let work_end = worked.iter().map(|w| w.end).max().unwrap_or(now).min(now);
     let settlement = Settlement::parse(&shift.settlement).unwrap_or(Settlement::Daily);
     let due = machine::due_at(settlement, work_end);
-    step(conn, row, Action::Complete, actor, Some(user_id), false, &json!({"minutes": minutes, "amount_fen": amount, "computed_amount_fen": computed_amount}), now)?;
+    step(
+        conn,
+        row,
+        Action::Complete,
+        actor,
+        Some(user_id),
+        false,
+        &json!({"minutes": minutes, "amount_fen": amount, "computed_amount_fen": computed_amount}),
+        now,
+    )?;
     diesel::update(engagements::table.find(row.id))
         .set((
             engagements::minutes_worked.eq(minutes as i32),
@@ -892,7 +1017,14 @@ fn complete(conn: &mut DbConn, shift: &ShiftRow, row: &EngagementRow, actor: Act
 }
 
 /// The employer confirms a slot's attendance record as it stands, or corrects its times.
-pub fn correct_attendance(conn: &mut DbConn, user_id: i64, id: i64, slot_id: i64, req: &AttendanceCorrection, now: NaiveDateTime) -> Result<EngagementRow, ApiError> {
+pub fn correct_attendance(
+    conn: &mut DbConn,
+    user_id: i64,
+    id: i64,
+    slot_id: i64,
+    req: &AttendanceCorrection,
+    now: NaiveDateTime,
+) -> Result<EngagementRow, ApiError> {
     let row = by_id(conn, id)?;
     if actor_for(conn, &row, user_id, Role::Employer)? != Actor::Employer {
         return Err(not_found());
@@ -969,10 +1101,8 @@ pub fn run_timers(conn: &mut DbConn, cfg: &EngagementsConfig, now: NaiveDateTime
 
     let cutoff = now - Duration::minutes(cfg.no_show_minutes);
     let started = shift_slots::table.filter(shift_slots::shift_id.eq(engagements::shift_id)).filter(shift_slots::start_at.le(cutoff));
-    let candidates: Vec<EngagementRow> = engagements::table
-        .filter(engagements::state.eq(State::Confirmed.as_str()))
-        .filter(diesel::dsl::exists(started))
-        .load(conn)?;
+    let candidates: Vec<EngagementRow> =
+        engagements::table.filter(engagements::state.eq(State::Confirmed.as_str())).filter(diesel::dsl::exists(started)).load(conn)?;
     for cand in candidates {
         let done = write_transaction(conn, |c| {
             let row = by_id(c, cand.id)?;
@@ -1166,7 +1296,11 @@ pub fn views(conn: &mut DbConn, rows: Vec<EngagementRow>, viewer: Viewer, with_e
                 pay: PayBody { amount_fen: shift.pay_amount_fen, unit: PayUnit::parse(&shift.pay_unit).unwrap_or(PayUnit::Hour) },
                 settlement: Settlement::parse(&shift.settlement).unwrap_or(Settlement::Daily),
             },
-            slots: slots.iter().filter(|s| chosen.contains(&s.id)).map(|s| SlotView { id: s.id, start: to_display(s.start_at), end: to_display(s.end_at) }).collect(),
+            slots: slots
+                .iter()
+                .filter(|s| chosen.contains(&s.id))
+                .map(|s| SlotView { id: s.id, start: to_display(s.start_at), end: to_display(s.end_at) })
+                .collect(),
             note: row.note.clone(),
             waitlist_position: row.waitlist_position,
             worker: WorkerBrief { id: worker.id, name: show_worker.then(|| worker.display_name.clone()), phone, stats },
@@ -1210,7 +1344,10 @@ pub fn parse_state(s: Option<&str>) -> Result<Option<State>, ApiError> {
         None | Some("") => Ok(None),
         Some(s) => State::parse(s).map(Some).ok_or_else(|| {
             let all: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
-            ApiError::field("state", Invalid::new("invalid_choice", format!("状态应为以下之一：{}", all.join(", ")), format!("must be one of: {}", all.join(", "))))
+            ApiError::field(
+                "state",
+                Invalid::new("invalid_choice", format!("状态应为以下之一：{}", all.join(", ")), format!("must be one of: {}", all.join(", "))),
+            )
         }),
     }
 }
@@ -1229,7 +1366,14 @@ pub fn list_for_worker(conn: &mut DbConn, user_id: i64, state: Option<State>, li
 }
 
 /// The engagements on the signed-in employer's shifts, newest first.
-pub fn list_for_employer(conn: &mut DbConn, user_id: i64, state: Option<State>, shift_id: Option<i64>, limit: i64, cursor: Option<i64>) -> Result<Vec<EngagementRow>, ApiError> {
+pub fn list_for_employer(
+    conn: &mut DbConn,
+    user_id: i64,
+    state: Option<State>,
+    shift_id: Option<i64>,
+    limit: i64,
+    cursor: Option<i64>,
+) -> Result<Vec<EngagementRow>, ApiError> {
     let employer = shifts_svc::require_employer(conn, user_id)?;
     let mine = shifts::table.filter(shifts::employer_id.eq(employer.id)).select(shifts::id);
     let mut q = engagements::table.filter(engagements::shift_id.eq_any(mine)).into_boxed();
@@ -1345,11 +1489,8 @@ pub fn worker_raw_stats(conn: &mut DbConn, worker: &WorkerRow, now: NaiveDateTim
         .filter(engagement_events::at.ge(since))
         .count()
         .get_result(conn)?;
-    let completed: i64 = engagements::table
-        .filter(engagements::worker_id.eq(worker.id))
-        .filter(engagements::completed_at.ge(since))
-        .count()
-        .get_result(conn)?;
+    let completed: i64 =
+        engagements::table.filter(engagements::worker_id.eq(worker.id)).filter(engagements::completed_at.ge(since)).count().get_result(conn)?;
     let (rating_count, rating_avg) = ratings_of(conn, worker.user_id, since)?;
     Ok(Stats { confirmed, completed, no_shows, late_cancels, rating_count, rating_avg })
 }
@@ -1362,7 +1503,11 @@ pub fn worker_stats(conn: &mut DbConn, worker: &WorkerRow, now: NaiveDateTime) -
 /// the ratings workers gave them.
 pub fn employer_stats(conn: &mut DbConn, employer: &EmployerRow, now: NaiveDateTime) -> Result<ProfileStats, ApiError> {
     let since = now - Duration::days(STATS_WINDOW_DAYS);
-    let theirs = || engagements::table.filter(engagements::shift_id.eq_any(shifts::table.filter(shifts::employer_id.eq(employer.id)).select(shifts::id))).select(engagements::id);
+    let theirs = || {
+        engagements::table
+            .filter(engagements::shift_id.eq_any(shifts::table.filter(shifts::employer_id.eq(employer.id)).select(shifts::id)))
+            .select(engagements::id)
+    };
     let confirmed = engagement_events::table
         .filter(engagement_events::engagement_id.eq_any(theirs()))
         .filter(engagement_events::to_state.eq("confirmed"))

@@ -4,8 +4,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod availability;
-pub mod categories;
 pub mod calendar;
+pub mod categories;
 pub mod districts;
 pub mod employers;
 pub mod engagements;

@@ -22,7 +22,11 @@ use crate::services::{audit, json_list, outbox};
 pub const REASONS: &[(&str, &str, &str)] = &[
     ("illegal_fee", "岗位向劳动者收取费用或扣押证件", "the posting asks workers to pay or to hand over documents"),
     ("discrimination", "岗位含有歧视性招聘条件", "the posting has discriminatory conditions"),
-    ("incomplete", "岗位信息不完整（单位情况、人数、条件、内容、地点、报酬或有效期）", "required information is missing (employer, headcount, conditions, content, place, pay or validity)"),
+    (
+        "incomplete",
+        "岗位信息不完整（单位情况、人数、条件、内容、地点、报酬或有效期）",
+        "required information is missing (employer, headcount, conditions, content, place, pay or validity)",
+    ),
     ("below_minimum_wage", "报酬低于当地非全日制小时最低工资标准", "pay is below the local part-time hourly minimum wage"),
     ("false_information", "岗位信息不真实或夸大宣传", "the posting is untrue or exaggerated"),
     ("off_platform_contact", "岗位引导求职者到平台外联系", "the posting pulls applicants off the platform"),
@@ -47,7 +51,10 @@ pub fn reason(code: Option<&str>, text: Option<&str>) -> Result<(String, Msg), A
     let code = code.unwrap_or("other");
     let Some((c, zh, en)) = REASONS.iter().find(|(c, _, _)| *c == code) else {
         let codes: Vec<&str> = REASONS.iter().map(|r| r.0).collect();
-        return Err(ApiError::field("reason_code", Invalid::new("invalid_choice", format!("原因代码应为：{}", codes.join("、")), format!("reason_code must be one of: {}", codes.join(", ")))));
+        return Err(ApiError::field(
+            "reason_code",
+            Invalid::new("invalid_choice", format!("原因代码应为：{}", codes.join("、")), format!("reason_code must be one of: {}", codes.join(", "))),
+        ));
     };
     if *c == "other" && text.is_none() {
         return Err(ApiError::field("reason", Invalid::new("required", "选择“其他原因”时需填写说明", "explain the reason when reason_code is other")));
@@ -73,11 +80,7 @@ pub fn in_scope(scope: &[String], adcode: Option<&str>) -> bool {
 }
 
 fn shift_in_scope(conn: &mut DbConn, staff_id: i64, shift: &ShiftRow) -> Result<(), ApiError> {
-    if in_scope(&scope_of(conn, staff_id)?, shift.adcode.as_deref()) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
+    if in_scope(&scope_of(conn, staff_id)?, shift.adcode.as_deref()) { Ok(()) } else { Err(ApiError::forbidden()) }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -100,18 +103,19 @@ pub struct QueueItem {
 /// limited to the moderator's districts.
 pub fn queue(conn: &mut DbConn, staff_id: i64, limit: i64, offset: i64) -> Result<(Vec<QueueItem>, i64), ApiError> {
     let scope = scope_of(conn, staff_id)?;
-    let reported: Vec<i64> = reports::table
-        .filter(reports::status.eq("open"))
-        .filter(reports::target_type.eq("shift"))
-        .select(reports::target_id)
-        .distinct()
-        .load(conn)?;
+    let reported: Vec<i64> =
+        reports::table.filter(reports::status.eq("open")).filter(reports::target_type.eq("shift")).select(reports::target_id).distinct().load(conn)?;
     let rows: Vec<ShiftRow> = shifts::table
         .filter(shifts::status.eq(ShiftStatus::PendingReview.as_str()).or(shifts::hidden_by_reports.eq(true)).or(shifts::id.eq_any(&reported)))
         .load(conn)?;
     let mut scored: Vec<(i64, NaiveDateTime, ShiftRow, i64, i64)> = Vec::new();
     for r in rows.into_iter().filter(|r| in_scope(&scope, r.adcode.as_deref())) {
-        let open: i64 = reports::table.filter(reports::status.eq("open")).filter(reports::target_type.eq("shift")).filter(reports::target_id.eq(r.id)).count().get_result(conn)?;
+        let open: i64 = reports::table
+            .filter(reports::status.eq("open"))
+            .filter(reports::target_type.eq("shift"))
+            .filter(reports::target_id.eq(r.id))
+            .count()
+            .get_result(conn)?;
         let employer_open: i64 = reports::table.filter(reports::status.eq("open")).filter(reports::employer_id.eq(r.employer_id)).count().get_result(conn)?;
         let risk = r.risk as i64 + open.min(5) + employer_open.min(5) / 2;
         scored.push((risk, r.updated_at, r, open, employer_open));
@@ -199,15 +203,18 @@ pub fn act(conn: &mut DbConn, staff_id: i64, shift_id: i64, action: Action, why:
     if new_status == ShiftStatus::TakenDown {
         crate::services::engagements::end_for_closed_shift(conn, &shift, "taken_down", now)?;
     }
-    audit::record(conn, audit::Entry {
-        actor_id: staff_id,
-        action: action.name(),
-        target_type: "shift",
-        target_id: shift_id,
-        reason: msg.as_ref().map(|m| m.zh.as_str()),
-        before: Some(json!({"status": status.as_str(), "hidden_by_reports": shift.hidden_by_reports})),
-        after: Some(json!({"status": new_status.as_str(), "reason_code": code})),
-    })?;
+    audit::record(
+        conn,
+        audit::Entry {
+            actor_id: staff_id,
+            action: action.name(),
+            target_type: "shift",
+            target_id: shift_id,
+            reason: msg.as_ref().map(|m| m.zh.as_str()),
+            before: Some(json!({"status": status.as_str(), "hidden_by_reports": shift.hidden_by_reports})),
+            after: Some(json!({"status": new_status.as_str(), "reason_code": code})),
+        },
+    )?;
     let employer_user: i64 = employers::table.find(shift.employer_id).select(employers::user_id).first(conn)?;
     let mail_kind = match action {
         Action::Approve => kind::SHIFT_APPROVED,

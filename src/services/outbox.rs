@@ -61,10 +61,7 @@ pub fn enqueue_to_user(conn: &mut DbConn, kind: &str, user_id: i64, payload: &Va
 #[diesel::dsl::auto_type]
 fn due(now: NaiveDateTime) -> _ {
     let pending: &'static str = PENDING;
-    outbox::status
-        .eq(pending)
-        .and(outbox::next_attempt_at.le(now))
-        .and(outbox::locked_until.is_null().or(outbox::locked_until.lt(now)))
+    outbox::status.eq(pending).and(outbox::next_attempt_at.le(now)).and(outbox::locked_until.is_null().or(outbox::locked_until.lt(now)))
 }
 
 /// Claims up to `limit` due events for `worker` until `now + lease`.

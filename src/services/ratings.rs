@@ -10,13 +10,13 @@ use utoipa::ToSchema;
 
 use crate::db::DbConn;
 use crate::db::schema::{employers, engagements as engagements_t, ratings, shifts, workers};
-use crate::services::search_log::{self, Entity};
 use crate::domain::engagement::Actor;
 use crate::domain::time::to_display;
 use crate::domain::{BoundedText, Role};
 use crate::error::{ApiError, FieldErrors, Invalid};
 use crate::services::audit;
 use crate::services::engagements::{self, EngagementRow};
+use crate::services::search_log::{self, Entity};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -86,17 +86,21 @@ impl RatingRow {
 /// The other side's user id.
 fn ratee(conn: &mut DbConn, row: &EngagementRow, actor: Actor) -> Result<i64, ApiError> {
     Ok(match actor {
-        Actor::Worker => shifts::table
-            .inner_join(employers::table)
-            .filter(shifts::id.eq(row.shift_id))
-            .select(employers::user_id)
-            .first(conn)?,
+        Actor::Worker => shifts::table.inner_join(employers::table).filter(shifts::id.eq(row.shift_id)).select(employers::user_id).first(conn)?,
         _ => workers::table.find(row.worker_id).select(workers::user_id).first(conn)?,
     })
 }
 
 /// Rates the other side of a completed engagement, or changes the rating within the edit window.
-pub fn rate(conn: &mut DbConn, user_id: i64, role: Role, engagement_id: i64, req: &RatingRequest, edit_hours: i64, now: NaiveDateTime) -> Result<(RatingView, bool), ApiError> {
+pub fn rate(
+    conn: &mut DbConn,
+    user_id: i64,
+    role: Role,
+    engagement_id: i64,
+    req: &RatingRequest,
+    edit_hours: i64,
+    now: NaiveDateTime,
+) -> Result<(RatingView, bool), ApiError> {
     let row = engagements::by_id(conn, engagement_id)?;
     let actor = engagements::actor_for(conn, &row, user_id, role)?;
     let mut errs = FieldErrors::new();
@@ -109,17 +113,22 @@ pub fn rate(conn: &mut DbConn, user_id: i64, role: Role, engagement_id: i64, req
     };
     errs.into_result()?;
     if !row.state().is_after_completion() {
-        return Err(ApiError::conflict("not_completed", format!("当前状态为 {}，完工后才能评价", row.state()), format!("the engagement is {}; ratings open after completion", row.state())));
+        return Err(ApiError::conflict(
+            "not_completed",
+            format!("当前状态为 {}，完工后才能评价", row.state()),
+            format!("the engagement is {}; ratings open after completion", row.state()),
+        ));
     }
-    let existing: Option<RatingRow> = ratings::table
-        .filter(ratings::engagement_id.eq(engagement_id))
-        .filter(ratings::rater_role.eq(actor.as_str()))
-        .first(conn)
-        .optional()?;
+    let existing: Option<RatingRow> =
+        ratings::table.filter(ratings::engagement_id.eq(engagement_id)).filter(ratings::rater_role.eq(actor.as_str())).first(conn).optional()?;
     let (id, created) = match existing {
         Some(old) => {
             if now > old.created_at + Duration::hours(edit_hours) {
-                return Err(ApiError::conflict("rating_locked", format!("评价只能在 {edit_hours} 小时内修改"), format!("a rating can only be changed within {edit_hours} hours")));
+                return Err(ApiError::conflict(
+                    "rating_locked",
+                    format!("评价只能在 {edit_hours} 小时内修改"),
+                    format!("a rating can only be changed within {edit_hours} hours"),
+                ));
             }
             diesel::update(ratings::table.find(old.id))
                 .set((ratings::score.eq(req.score as i32), ratings::comment.eq(&comment), ratings::updated_at.eq(now)))
@@ -165,14 +174,17 @@ pub fn hide(conn: &mut DbConn, staff_id: i64, id: i64, reason: &str, edit_hours:
     diesel::update(ratings::table.find(id)).set((ratings::hidden.eq(true), ratings::hidden_by.eq(staff_id))).execute(conn)?;
     let worker_id: i64 = engagements_t::table.find(row.engagement_id).select(engagements_t::worker_id).first(conn)?;
     search_log::record(conn, Entity::Worker, worker_id)?;
-    audit::record(conn, audit::Entry {
-        actor_id: staff_id,
-        action: "rating.hide",
-        target_type: "rating",
-        target_id: id,
-        reason: Some(&reason),
-        before: Some(json!({"hidden": false, "score": row.score, "comment": row.comment})),
-        after: Some(json!({"hidden": true})),
-    })?;
+    audit::record(
+        conn,
+        audit::Entry {
+            actor_id: staff_id,
+            action: "rating.hide",
+            target_type: "rating",
+            target_id: id,
+            reason: Some(&reason),
+            before: Some(json!({"hidden": false, "score": row.score, "comment": row.comment})),
+            after: Some(json!({"hidden": true})),
+        },
+    )?;
     Ok(ratings::table.find(id).first::<RatingRow>(conn)?.view(edit_hours))
 }

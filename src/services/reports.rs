@@ -62,7 +62,10 @@ pub fn validate(r: &ReportRequest) -> Result<ValidReport, ApiError> {
     let kind = match r.kind.as_deref() {
         Some(k) if KINDS.contains(&k) => Some(k.to_string()),
         Some(_) => {
-            errs.add("kind", Invalid::new("invalid_choice", format!("举报类型应为：{}", KINDS.join("、")), format!("kind must be one of: {}", KINDS.join(", "))));
+            errs.add(
+                "kind",
+                Invalid::new("invalid_choice", format!("举报类型应为：{}", KINDS.join("、")), format!("kind must be one of: {}", KINDS.join(", "))),
+            );
             None
         }
         None => {
@@ -161,8 +164,16 @@ pub fn create(conn: &mut DbConn, v: ValidReport, reporter_id: Option<i64>, key: 
     // Change-log lock before row locks, like every writer that records a change (see search_log::lock).
     search_log::lock(conn)?;
     let employer_id = match v.target_type {
-        "shift" => shifts_svc::by_id(conn, v.target_id).map_err(|_| ApiError::field("target_id", Invalid::new("not_found", "被举报的岗位不存在", "no such shift")))?.employer_id,
-        _ => employers::by_id(conn, v.target_id).map_err(|_| ApiError::field("target_id", Invalid::new("not_found", "被举报的用人单位不存在", "no such employer")))?.id,
+        "shift" => {
+            shifts_svc::by_id(conn, v.target_id)
+                .map_err(|_| ApiError::field("target_id", Invalid::new("not_found", "被举报的岗位不存在", "no such shift")))?
+                .employer_id
+        }
+        _ => {
+            employers::by_id(conn, v.target_id)
+                .map_err(|_| ApiError::field("target_id", Invalid::new("not_found", "被举报的用人单位不存在", "no such employer")))?
+                .id
+        }
     };
     let follow_token = token::generate();
     let email = match (v.email.clone(), reporter_id) {
@@ -196,7 +207,9 @@ pub fn create(conn: &mut DbConn, v: ValidReport, reporter_id: Option<i64>, key: 
             .distinct()
             .load(conn)?;
         if reporters.len() as i64 >= hide_threshold {
-            let n = diesel::update(shifts::table.find(v.target_id).filter(shifts::hidden_by_reports.eq(false))).set(shifts::hidden_by_reports.eq(true)).execute(conn)?;
+            let n = diesel::update(shifts::table.find(v.target_id).filter(shifts::hidden_by_reports.eq(false)))
+                .set(shifts::hidden_by_reports.eq(true))
+                .execute(conn)?;
             if n > 0 {
                 search_log::record(conn, Entity::Shift, v.target_id)?;
             }
@@ -240,15 +253,18 @@ pub fn resolve(conn: &mut DbConn, id: i64, staff_id: i64, dismissed: bool, resol
     diesel::update(reports::table.find(id))
         .set((reports::status.eq(status), reports::resolution.eq(resolution), reports::resolved_by.eq(staff_id), reports::resolved_at.eq(now_utc())))
         .execute(conn)?;
-    audit::record(conn, audit::Entry {
-        actor_id: staff_id,
-        action: "report.resolve",
-        target_type: "report",
-        target_id: id,
-        reason: Some(resolution),
-        before: Some(json!({"status": row.status})),
-        after: Some(json!({"status": status})),
-    })?;
+    audit::record(
+        conn,
+        audit::Entry {
+            actor_id: staff_id,
+            action: "report.resolve",
+            target_type: "report",
+            target_id: id,
+            reason: Some(resolution),
+            before: Some(json!({"status": row.status})),
+            after: Some(json!({"status": status})),
+        },
+    )?;
     outbox::enqueue(conn, kind::REPORT_RESOLVED, row.reporter_email.clone(), &json!({"report_id": id, "resolution": resolution}))?;
     Ok(reports::table.find(id).first::<ReportRow>(conn)?.view())
 }

@@ -13,9 +13,9 @@ use crate::db::schema::{categories, employers, shift_slots, shifts};
 use crate::domain::time::{parse_instant, to_display};
 use crate::domain::{BoundedText, EmploymentType, GeoPoint, Pay, PayUnit, Settlement, ShiftStatus, TakeMode, TimeSlot};
 use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::listing::{Decision, Posting, Rules, Severity, Verdict};
 use crate::services::employers::{self as employers_svc, EmployerRow, resolve_adcode};
 use crate::services::search_log::{self, Entity};
-use crate::listing::{Decision, Posting, Rules, Severity, Verdict};
 use crate::services::workers::PayBody;
 
 /// Longest a posting may stay open without being refreshed (有效期).
@@ -137,7 +137,10 @@ pub fn validate(conn: &mut DbConn, r: &ShiftRequest, now: NaiveDateTime) -> Resu
         Some(c) => {
             let known: i64 = categories::table.filter(categories::code.eq(c)).count().get_result(conn)?;
             if known == 0 {
-                errs.add("category", Invalid::new("unknown_category", "未知的职业代码（见 /api/v1/categories）", "unknown category code (see /api/v1/categories)"));
+                errs.add(
+                    "category",
+                    Invalid::new("unknown_category", "未知的职业代码（见 /api/v1/categories）", "unknown category code (see /api/v1/categories)"),
+                );
                 None
             } else {
                 Some(c.to_string())
@@ -151,7 +154,10 @@ pub fn validate(conn: &mut DbConn, r: &ShiftRequest, now: NaiveDateTime) -> Resu
         }
         Some(n) if (1..=MAX_HEADCOUNT).contains(&n) => Some(n as i32),
         Some(_) => {
-            errs.add("headcount", Invalid::new("out_of_range", format!("招聘人数应在 1 到 {MAX_HEADCOUNT} 之间"), format!("headcount must be 1 to {MAX_HEADCOUNT}")));
+            errs.add(
+                "headcount",
+                Invalid::new("out_of_range", format!("招聘人数应在 1 到 {MAX_HEADCOUNT} 之间"), format!("headcount must be 1 to {MAX_HEADCOUNT}")),
+            );
             None
         }
     };
@@ -186,7 +192,11 @@ pub fn validate(conn: &mut DbConn, r: &ShiftRequest, now: NaiveDateTime) -> Resu
             Ok(t) if t > now + Duration::days(MAX_VALIDITY_DAYS) => {
                 errs.add(
                     "valid_through",
-                    Invalid::new("too_far", format!("有效期不能超过 {MAX_VALIDITY_DAYS} 天，到期后可刷新"), format!("valid_through may be at most {MAX_VALIDITY_DAYS} days ahead; refresh the posting later")),
+                    Invalid::new(
+                        "too_far",
+                        format!("有效期不能超过 {MAX_VALIDITY_DAYS} 天，到期后可刷新"),
+                        format!("valid_through may be at most {MAX_VALIDITY_DAYS} days ahead; refresh the posting later"),
+                    ),
                 );
                 None
             }
@@ -252,7 +262,10 @@ pub fn validate_slots(errs: &mut FieldErrors, slots: Option<&[SlotBody]>, now: N
             continue;
         }
         if let Some(j) = out.iter().position(|o: &(usize, TimeSlot)| o.1.start < slot.end && slot.start < o.1.end) {
-            errs.add(format!("slots[{i}]"), Invalid::new("overlapping_slots", format!("与第 {} 个时段重叠", out[j].0 + 1), format!("overlaps slots[{}]", out[j].0)));
+            errs.add(
+                format!("slots[{i}]"),
+                Invalid::new("overlapping_slots", format!("与第 {} 个时段重叠", out[j].0 + 1), format!("overlaps slots[{}]", out[j].0)),
+            );
             continue;
         }
         out.push((i, slot));
@@ -331,11 +344,7 @@ pub fn refuse(verdict: &Verdict) -> Result<(), ApiError> {
         "the posting breaks the listing rules; fix what is listed and submit again",
     );
     for f in verdict.findings.iter().filter(|f| f.severity == Severity::Refuse) {
-        err.fields.push(crate::error::FieldError {
-            field: f.field.clone().unwrap_or_else(|| "posting".into()),
-            code: f.code.clone(),
-            msg: f.message.clone(),
-        });
+        err.fields.push(crate::error::FieldError { field: f.field.clone().unwrap_or_else(|| "posting".into()), code: f.code.clone(), msg: f.message.clone() });
     }
     Err(err)
 }
@@ -543,7 +552,11 @@ fn insert_slots(conn: &mut DbConn, shift_id: i64, slots: &[TimeSlot]) -> Result<
 /// The caller's employer profile, which must exist before posting.
 pub fn require_employer(conn: &mut DbConn, user_id: i64) -> Result<EmployerRow, ApiError> {
     employers_svc::by_user(conn, user_id)?.ok_or_else(|| {
-        ApiError::conflict("employer_profile_required", "请先完善用人单位信息（PUT /api/v1/employers/me）", "create your employer profile first (PUT /api/v1/employers/me)")
+        ApiError::conflict(
+            "employer_profile_required",
+            "请先完善用人单位信息（PUT /api/v1/employers/me）",
+            "create your employer profile first (PUT /api/v1/employers/me)",
+        )
     })
 }
 
@@ -600,14 +613,35 @@ pub fn update(conn: &mut DbConn, rules: &Rules, user_id: i64, shift_id: i64, pat
     refuse_if_blocked(&employer)?;
     let status = shift.status();
     if !status.is_editable() {
-        return Err(ApiError::conflict("not_editable", format!("岗位当前状态为 {status}，不能修改"), format!("the shift is {status} and can no longer be edited")));
+        return Err(ApiError::conflict(
+            "not_editable",
+            format!("岗位当前状态为 {status}，不能修改"),
+            format!("the shift is {status} and can no longer be edited"),
+        ));
     }
     let old_slots = slots_of(conn, shift_id)?;
     let mut merged = shift.as_request(&old_slots);
     macro_rules! take {
         ($($f:ident),+) => { $(if patch.$f.is_some() { merged.$f = patch.$f.clone(); })+ };
     }
-    take!(title, description, requirements, category, headcount, address, lat, lng, adcode, slots, pay, settlement, employment_type, take_mode, valid_through, probation_days);
+    take!(
+        title,
+        description,
+        requirements,
+        category,
+        headcount,
+        address,
+        lat,
+        lng,
+        adcode,
+        slots,
+        pay,
+        settlement,
+        employment_type,
+        take_mode,
+        valid_through,
+        probation_days
+    );
     if patch.slots.is_none() {
         // Slots already over stay on record but are not re-validated as new ones.
         merged.slots = Some(

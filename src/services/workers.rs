@@ -202,13 +202,13 @@ pub fn upsert(conn: &mut DbConn, user_id: i64, v: ValidWorker, pii_key: &str) ->
         (None, None) => (None, None),
     };
     if let Some(h) = &hash {
-        let clash: i64 = workers::table
-            .filter(workers::id_number_hash.eq(h))
-            .filter(workers::user_id.ne(user_id))
-            .count()
-            .get_result(conn)?;
+        let clash: i64 = workers::table.filter(workers::id_number_hash.eq(h)).filter(workers::user_id.ne(user_id)).count().get_result(conn)?;
         if clash > 0 {
-            return Err(ApiError::conflict("id_number_taken", "该身份证号已被其他账号使用，请到社区就业服务站核实", "this ID number belongs to another account; please visit a community service station"));
+            return Err(ApiError::conflict(
+                "id_number_taken",
+                "该身份证号已被其他账号使用，请到社区就业服务站核实",
+                "this ID number belongs to another account; please visit a community service station",
+            ));
         }
     }
     let values = (

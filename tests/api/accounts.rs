@@ -6,7 +6,11 @@ use crate::helpers::*;
 async fn register_login_me_logout() {
     let app = spawn_app().await;
     let r = app
-        .post("/api/v1/auth/register", None, json!({"role": "worker", "phone": "+86 139-0011-2233", "password": "a-good-passphrase", "display_name": "张伟", "email": "zw@example.com"}))
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"role": "worker", "phone": "+86 139-0011-2233", "password": "a-good-passphrase", "display_name": "张伟", "email": "zw@example.com"}),
+        )
         .await;
     r.assert(201);
     assert_eq!(r.body["user"]["role"], "worker");
@@ -42,12 +46,15 @@ async fn duplicate_phone_is_a_conflict() {
 #[tokio::test]
 async fn registration_names_every_bad_field() {
     let app = spawn_app().await;
-    let r = app.post("/api/v1/auth/register", None, json!({"role": "admin", "phone": "12345", "password": "short", "display_name": "", "email": "not-mail"})).await;
+    let r =
+        app.post("/api/v1/auth/register", None, json!({"role": "admin", "phone": "12345", "password": "short", "display_name": "", "email": "not-mail"})).await;
     r.assert_error(422, "validation_failed");
     assert_eq!(r.fields(), ["role", "phone", "password", "display_name", "email"]);
     assert_eq!(r.field_code("phone").unwrap(), "invalid_phone");
     // Staff roles are never self-registered.
-    let r = app.post("/api/v1/auth/register", None, json!({"role": "moderator", "phone": "13700002222", "password": "a-good-passphrase", "display_name": "x"})).await;
+    let r = app
+        .post("/api/v1/auth/register", None, json!({"role": "moderator", "phone": "13700002222", "password": "a-good-passphrase", "display_name": "x"}))
+        .await;
     r.assert_error(422, "validation_failed");
     assert_eq!(r.fields(), ["role"]);
     // Missing fields are named too.

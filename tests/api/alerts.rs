@@ -29,10 +29,18 @@ fn now() -> NaiveDateTime {
 async fn worker(app: &TestApp) -> (String, String) {
     let phone = format!("137{:08}", unique() % 100_000_000);
     let email = format!("worker{}@example.com", unique());
-    let r = app.post("/api/v1/auth/register", None, json!({"role": "worker", "phone": phone, "password": "a-good-passphrase", "display_name": "李秀英", "email": email})).await;
+    let r = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"role": "worker", "phone": phone, "password": "a-good-passphrase", "display_name": "李秀英", "email": email}),
+        )
+        .await;
     r.assert(201);
     let token = r.body["token"].as_str().unwrap().to_string();
-    app.put("/api/v1/workers/me", Some(&token), json!({"display_name": "李秀英", "skills": ["cleaning"], "lat": 39.92, "lng": 116.46, "radius_km": 5})).await.assert(200);
+    app.put("/api/v1/workers/me", Some(&token), json!({"display_name": "李秀英", "skills": ["cleaning"], "lat": 39.92, "lng": 116.46, "radius_km": 5}))
+        .await
+        .assert(200);
     (token, email)
 }
 
@@ -79,7 +87,9 @@ async fn run_digests(db: &Db, s: &Settings, at: NaiveDateTime) -> usize {
 /// Alert mails in the outbox: (kind, recipient, payload).
 async fn alert_mails(db: &Db) -> Vec<(String, Option<String>, Value)> {
     let rows: Vec<(String, Option<String>, String)> = db
-        .run(|c| Ok(outbox::table.filter(outbox::kind.like("alert_%")).order(outbox::id.asc()).select((outbox::kind, outbox::recipient, outbox::payload)).load(c)?))
+        .run(|c| {
+            Ok(outbox::table.filter(outbox::kind.like("alert_%")).order(outbox::id.asc()).select((outbox::kind, outbox::recipient, outbox::payload)).load(c)?)
+        })
         .await
         .unwrap();
     rows.into_iter().map(|(k, r, p)| (k, r, serde_json::from_str(&p).unwrap())).collect()
@@ -120,7 +130,8 @@ async fn instant_alert_is_sent_once_and_never_again() {
     assert_eq!(payload["shift"]["shift_id"], hit);
     // What the worker reads: the shift's title, pay, place and time, and the unsubscribe link.
     let m = lingong::mail::templates::render(kind, payload, &email, 1, "lingong.localhost");
-    for part in ["家庭保洁员（日结）", "45.00 元/小时", "北京市朝阳区建国路88号", &at(2, 8)[..10], "08:00–12:00", "/api/v1/alerts/unsubscribe?token="] {
+    for part in ["家庭保洁员（日结）", "45.00 元/小时", "北京市朝阳区建国路88号", &at(2, 8)[..10], "08:00–12:00", "/api/v1/alerts/unsubscribe?token="]
+    {
         assert!(m.body.contains(part), "{part} missing from {}", m.body);
     }
     let url = m.unsubscribe_url.expect("List-Unsubscribe");
@@ -319,8 +330,10 @@ async fn the_background_job_mails_alerts() {
     publish(&app, "家庭保洁员（日结）", &employer, 4500).await;
     let started = std::time::Instant::now();
     loop {
-        let rows: Vec<(String, Option<String>, String)> =
-            db.run(|c| Ok(outbox::table.filter(outbox::kind.eq("alert_match")).select((outbox::kind, outbox::recipient, outbox::status)).load(c)?)).await.unwrap();
+        let rows: Vec<(String, Option<String>, String)> = db
+            .run(|c| Ok(outbox::table.filter(outbox::kind.eq("alert_match")).select((outbox::kind, outbox::recipient, outbox::status)).load(c)?))
+            .await
+            .unwrap();
         if rows.iter().any(|r| r.1.as_deref() == Some(email.as_str()) && r.2 == "sent") {
             assert_eq!(rows.len(), 1);
             break;
@@ -349,12 +362,26 @@ async fn subscriptions_are_validated_listed_and_deleted() {
     assert_eq!(r.field_code("frequency").unwrap(), "invalid_choice");
     assert_eq!(r.field_code("q").unwrap(), "no_words");
 
-    let r = app.post("/api/v1/workers/me/alerts", Some(&token), json!({"source": "availability", "availability_id": theirs, "lat": 39.9, "min_pay": {"amount_fen": 3000, "unit": "hour"}})).await;
+    let r = app
+        .post(
+            "/api/v1/workers/me/alerts",
+            Some(&token),
+            json!({"source": "availability", "availability_id": theirs, "lat": 39.9, "min_pay": {"amount_fen": 3000, "unit": "hour"}}),
+        )
+        .await;
     assert_eq!(r.fields(), ["availability_id", "lat", "min_pay"]);
     assert_eq!(r.field_code("availability_id").unwrap(), "unknown_availability");
     assert_eq!(r.field_code("lat").unwrap(), "not_allowed");
     // English on request, like every error.
-    let en = app.client.post(format!("{}/api/v1/workers/me/alerts", app.addr)).bearer_auth(&token).header("Accept-Language", "en").json(&json!({"source": "availability"})).send().await.unwrap();
+    let en = app
+        .client
+        .post(format!("{}/api/v1/workers/me/alerts", app.addr))
+        .bearer_auth(&token)
+        .header("Accept-Language", "en")
+        .json(&json!({"source": "availability"}))
+        .send()
+        .await
+        .unwrap();
     let en: Value = en.json().await.unwrap();
     assert_eq!(en["error"]["fields"][0]["message"], "this field is required");
     // A wrongly typed or unknown field names itself.
@@ -388,7 +415,13 @@ async fn subscriptions_are_validated_listed_and_deleted() {
     app.get("/api/v1/workers/me/alerts", None).await.assert_error(401, "unauthorized");
 
     let doc = app.get("/api/v1/openapi.json", None).await;
-    for (path, method) in [("/api/v1/workers/me/alerts", "post"), ("/api/v1/workers/me/alerts", "get"), ("/api/v1/workers/me/alerts/{id}", "delete"), ("/api/v1/alerts/unsubscribe", "get"), ("/api/v1/alerts/unsubscribe", "post")] {
+    for (path, method) in [
+        ("/api/v1/workers/me/alerts", "post"),
+        ("/api/v1/workers/me/alerts", "get"),
+        ("/api/v1/workers/me/alerts/{id}", "delete"),
+        ("/api/v1/alerts/unsubscribe", "get"),
+        ("/api/v1/alerts/unsubscribe", "post"),
+    ] {
         assert!(doc.body["paths"][path][method].is_object(), "{method} {path} missing from the OpenAPI document");
     }
 }

@@ -77,7 +77,13 @@ async fn availability_validation() {
     );
     let r = app.post("/api/v1/availability", Some(&token), json!({"lat": 39.9, "lng": 116.4, "radius_km": 5})).await;
     assert_eq!(r.fields(), ["windows"]);
-    let r = app.post("/api/v1/availability", Some(&token), json!({"lat": 39.9, "lng": 116.4, "radius_km": 5, "windows": {"weekly": [{"weekday": 1, "start": "25:00", "end": "12:00"}]}})).await;
+    let r = app
+        .post(
+            "/api/v1/availability",
+            Some(&token),
+            json!({"lat": 39.9, "lng": 116.4, "radius_km": 5, "windows": {"weekly": [{"weekday": 1, "start": "25:00", "end": "12:00"}]}}),
+        )
+        .await;
     assert_eq!(r.fields(), ["windows.weekly[0].start"]);
     assert_eq!(app.get("/api/v1/workers/me/availability", Some(&token)).await.body["items"], json!([]));
 }

@@ -162,7 +162,8 @@ async fn an_applied_shift_goes_from_application_to_paid_and_rated() {
         .iter()
         .map(|e| (e["to_state"].as_str().unwrap().to_string(), e["actor_role"].as_str().unwrap().to_string()))
         .collect();
-    let expected = [("applied", "worker"), ("confirmed", "employer"), ("checked_in", "worker"), ("checked_out", "worker"), ("completed", "employer"), ("paid", "worker")];
+    let expected =
+        [("applied", "worker"), ("confirmed", "employer"), ("checked_in", "worker"), ("checked_out", "worker"), ("completed", "employer"), ("paid", "worker")];
     assert_eq!(trail, expected.map(|(a, b)| (a.to_string(), b.to_string())));
 
     // Both sides rate once; a change is allowed for a while, then locked.
@@ -407,7 +408,15 @@ async fn moves_out_of_turn_are_refused_with_the_current_state() {
     let (stranger, _) = app.worker().await;
     let id = apply(&app, shift, &worker).await.body["id"].as_i64().unwrap();
 
-    for (action, token) in [("check-in", &worker), ("complete", &employer), ("confirm-paid", &worker), ("dispute", &worker), ("cancel", &worker), ("withdraw", &employer), ("check-out", &worker)] {
+    for (action, token) in [
+        ("check-in", &worker),
+        ("complete", &employer),
+        ("confirm-paid", &worker),
+        ("dispute", &worker),
+        ("cancel", &worker),
+        ("withdraw", &employer),
+        ("check-out", &worker),
+    ] {
         let r = act(&app, id, action, token, json!({"lat": 39.9, "lng": 116.4})).await;
         r.assert_error(409, "illegal_transition");
         assert!(r.body["error"]["message"].as_str().unwrap().contains("applied"), "{action}: {}", r.text);
@@ -423,7 +432,8 @@ async fn moves_out_of_turn_are_refused_with_the_current_state() {
     let r = act(&app, id, "accept", &employer, json!({})).await;
     r.assert_error(409, "illegal_transition");
     assert!(r.body["error"]["message"].as_str().unwrap().contains("withdrawn"));
-    let en = app.client.post(format!("{}/api/v1/engagements/{id}/accept", app.addr)).bearer_auth(&employer).header("Accept-Language", "en").send().await.unwrap();
+    let en =
+        app.client.post(format!("{}/api/v1/engagements/{id}/accept", app.addr)).bearer_auth(&employer).header("Accept-Language", "en").send().await.unwrap();
     let body: Value = en.json().await.unwrap();
     assert_eq!(body["error"]["message"], "the engagement is withdrawn; accept is not possible now");
     app.get("/api/v1/workers/me/engagements?state=nonsense", Some(&worker)).await.assert_error(422, "validation_failed");
@@ -435,7 +445,9 @@ async fn contact_details_wait_for_the_rules_and_key_groups_never_reach_employers
     let (employer, _) = app.employer(true).await;
     let shift = post_shift(&app, &employer, "apply", 2, one_slot(2)).await;
     let (worker, worker_id) = app.worker().await;
-    app.put("/api/v1/workers/me", Some(&worker), json!({"display_name": "张桂兰", "skills": ["cleaning"], "key_groups": ["laid_off", "age_40_50"]})).await.assert(200);
+    app.put("/api/v1/workers/me", Some(&worker), json!({"display_name": "张桂兰", "skills": ["cleaning"], "key_groups": ["laid_off", "age_40_50"]}))
+        .await
+        .assert(200);
 
     // Invited, not yet answered: the employer knows the worker only by id.
     let r = app.post(&format!("/api/v1/shifts/{shift}/invitations"), Some(&employer), json!({"worker_id": worker_id})).await;
@@ -584,7 +596,10 @@ async fn closing_or_taking_down_a_shift_ends_its_open_engagements_and_tells_the_
     assert_eq!(app.get(&format!("/api/v1/engagements/{waiting}"), Some(&w2)).await.body["state"], "declined");
     let mails = mail_kinds(&app).await;
     for e in [confirmed, waiting] {
-        assert!(mails.iter().any(|(k, p)| k == "engagement_cancelled" && p["engagement_id"] == e && p["by"] == "shift_closed" && p["why"] == "closed"), "{mails:?}");
+        assert!(
+            mails.iter().any(|(k, p)| k == "engagement_cancelled" && p["engagement_id"] == e && p["by"] == "shift_closed" && p["why"] == "closed"),
+            "{mails:?}"
+        );
     }
     // Nothing is left to act on: the closed shift's engagements refuse further moves.
     act(&app, confirmed, "check-in", &w1, json!({"lat": 39.9087, "lng": 116.4605})).await.assert_error(409, "illegal_transition");

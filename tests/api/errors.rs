@@ -82,7 +82,14 @@ async fn failed_transactions_leave_nothing_behind() {
     let db = lingong::db::Db::connect(&app.db.url, 1, std::time::Duration::from_secs(5)).unwrap();
     let count = db
         .tx(|conn| {
-            let u = lingong::services::accounts::NewUser::parse(Some("worker"), Some("13512345678"), Some("a-good-passphrase"), Some("半截"), None, &[lingong::domain::Role::Worker])?;
+            let u = lingong::services::accounts::NewUser::parse(
+                Some("worker"),
+                Some("13512345678"),
+                Some("a-good-passphrase"),
+                Some("半截"),
+                None,
+                &[lingong::domain::Role::Worker],
+            )?;
             lingong::services::accounts::create_user(conn, &u, "hash", None)?;
             // A later step fails: the user written above must not survive.
             Err::<(), _>(lingong::error::ApiError::conflict("boom", "失败", "failed"))

@@ -182,9 +182,8 @@ impl TestApp {
     /// Registers an account; returns (token, user id, phone).
     pub async fn register(&self, role: &str) -> (String, i64, String) {
         let phone = format!("139{:08}", unique() % 100_000_000);
-        let r = self
-            .post("/api/v1/auth/register", None, json!({"role": role, "phone": phone, "password": "a-good-passphrase", "display_name": "测试用户"}))
-            .await;
+        let r =
+            self.post("/api/v1/auth/register", None, json!({"role": role, "phone": phone, "password": "a-good-passphrase", "display_name": "测试用户"})).await;
         r.assert(201);
         (r.body["token"].as_str().unwrap().to_string(), r.body["user"]["id"].as_i64().unwrap(), phone)
     }
@@ -230,7 +229,9 @@ impl TestApp {
     /// A worker with a profile. Returns (token, worker id).
     pub async fn worker(&self) -> (String, i64) {
         let (token, _, _) = self.register("worker").await;
-        let r = self.put("/api/v1/workers/me", Some(&token), json!({"display_name": "李秀英", "skills": ["cleaning"], "lat": 39.92, "lng": 116.46, "radius_km": 5})).await;
+        let r = self
+            .put("/api/v1/workers/me", Some(&token), json!({"display_name": "李秀英", "skills": ["cleaning"], "lat": 39.92, "lng": 116.46, "radius_km": 5}))
+            .await;
         r.assert(200);
         (token, r.body["id"].as_i64().unwrap())
     }

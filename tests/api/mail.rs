@@ -34,7 +34,8 @@ impl SmtpSink {
     }
 
     fn messages(&self) -> Vec<Value> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+        let mut files: Vec<PathBuf> =
+            std::fs::read_dir(self.dir.path()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
         files.sort();
         files.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
     }
@@ -69,12 +70,20 @@ async fn mail_reaches_a_real_smtp_server() {
     })
     .await;
     let phone = format!("135{:08}", unique() % 100_000_000);
-    let r = app.post("/api/v1/auth/register", None, json!({"role": "employer", "phone": phone, "password": "a-good-passphrase", "display_name": "王经理", "email": "wang@example.com"})).await;
+    let r = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"role": "employer", "phone": phone, "password": "a-good-passphrase", "display_name": "王经理", "email": "wang@example.com"}),
+        )
+        .await;
     let token = r.body["token"].as_str().unwrap().to_string();
     let emp = app.put("/api/v1/employers/me", Some(&token), employer_body()).await.body["id"].as_i64().unwrap();
     let id = app.post("/api/v1/shifts", Some(&token), shift_body()).await.body["id"].as_i64().unwrap();
     let moderator = app.staff("moderator").await;
-    app.post(&format!("/api/v1/moderation/shifts/{id}/reject"), Some(&moderator), json!({"reason_code": "illegal_fee", "reason": "要求交押金"})).await.assert(200);
+    app.post(&format!("/api/v1/moderation/shifts/{id}/reject"), Some(&moderator), json!({"reason_code": "illegal_fee", "reason": "要求交押金"}))
+        .await
+        .assert(200);
     app.post(&format!("/api/v1/employers/{emp}/verify"), Some(&moderator), json!({})).await.assert(200);
     wait_for(Duration::from_secs(15), || sink.messages().len() >= 2).await;
     let mails = sink.messages();

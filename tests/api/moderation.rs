@@ -26,7 +26,13 @@ async fn wait_until(limit: Duration, mut f: impl AsyncFnMut() -> bool) {
 /// An employer whose account has an email address (so mail is sent, not skipped).
 async fn employer_with_email(app: &TestApp, email: &str) -> (String, i64) {
     let phone = format!("135{:08}", unique() % 100_000_000);
-    let r = app.post("/api/v1/auth/register", None, json!({"role": "employer", "phone": phone, "password": "a-good-passphrase", "display_name": "王经理", "email": email})).await;
+    let r = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"role": "employer", "phone": phone, "password": "a-good-passphrase", "display_name": "王经理", "email": email}),
+        )
+        .await;
     r.assert(201);
     let token = r.body["token"].as_str().unwrap().to_string();
     let id = app.put("/api/v1/employers/me", Some(&token), employer_body()).await.body["id"].as_i64().unwrap();
@@ -54,7 +60,9 @@ async fn a_moderators_day() {
     // Rejected with a canned reason plus text, which the employer sees and acts on.
     let reasons = app.get("/api/v1/moderation/reasons", None).await;
     assert!(reasons.body.as_array().unwrap().iter().any(|r| r["code"] == "incomplete"));
-    let r = app.post(&format!("/api/v1/moderation/shifts/{id}/reject"), Some(&moderator), json!({"reason_code": "incomplete", "reason": "请写明具体工作时间"})).await;
+    let r = app
+        .post(&format!("/api/v1/moderation/shifts/{id}/reject"), Some(&moderator), json!({"reason_code": "incomplete", "reason": "请写明具体工作时间"}))
+        .await;
     r.assert(200);
     assert_eq!(r.body["status"], "rejected");
     let mine = app.get(&format!("/api/v1/shifts/{id}"), Some(&employer)).await;
@@ -63,7 +71,9 @@ async fn a_moderators_day() {
     app.post(&format!("/api/v1/moderation/shifts/{id}/reject"), Some(&moderator), json!({"reason_code": "other"})).await.assert(422);
 
     // Fixed and resubmitted, then approved: published and searchable.
-    let r = app.patch(&format!("/api/v1/shifts/{id}"), Some(&employer), json!({"description": "负责住户家庭日常保洁，每天上午 8 点到 12 点，工具由公司提供。"})).await;
+    let r = app
+        .patch(&format!("/api/v1/shifts/{id}"), Some(&employer), json!({"description": "负责住户家庭日常保洁，每天上午 8 点到 12 点，工具由公司提供。"}))
+        .await;
     assert_eq!(r.body["status"], "pending_review");
     let r = app.post(&format!("/api/v1/moderation/shifts/{id}/approve"), Some(&moderator), json!({})).await;
     r.assert(200);
@@ -157,7 +167,11 @@ async fn reports_hide_a_shift_until_reviewed_and_reporters_follow_them() {
 
     // An anonymous report with an email for the outcome.
     let r = app
-        .post("/api/v1/reports", None, json!({"target_type": "shift", "target_id": id, "kind": "illegal_fee", "description": "面试时要求先交200元服装费", "email": "citizen@example.com"}))
+        .post(
+            "/api/v1/reports",
+            None,
+            json!({"target_type": "shift", "target_id": id, "kind": "illegal_fee", "description": "面试时要求先交200元服装费", "email": "citizen@example.com"}),
+        )
         .await;
     r.assert(201);
     let report_id = r.body["id"].as_i64().unwrap();
@@ -166,13 +180,23 @@ async fn reports_hide_a_shift_until_reviewed_and_reporters_follow_them() {
     app.get(&format!("/api/v1/reports/{report_id}"), None).await.assert(404);
     assert_eq!(app.get(&format!("/api/v1/reports/{report_id}?token={follow}"), None).await.body["status"], "open");
     // The same person again does not count twice; a second person does.
-    app.post("/api/v1/reports", None, json!({"target_type": "shift", "target_id": id, "kind": "illegal_fee", "description": "又一次要求交服装费"})).await.assert(201);
+    app.post("/api/v1/reports", None, json!({"target_type": "shift", "target_id": id, "kind": "illegal_fee", "description": "又一次要求交服装费"}))
+        .await
+        .assert(201);
     assert!(in_search(&app.get("/api/v1/shifts/search", None).await.body, id));
     let (worker, _) = app.worker().await;
-    app.post("/api/v1/reports", Some(&worker), json!({"target_type": "shift", "target_id": id, "kind": "fake_job", "description": "到了现场发现没有这份工作"})).await.assert(201);
+    app.post("/api/v1/reports", Some(&worker), json!({"target_type": "shift", "target_id": id, "kind": "fake_job", "description": "到了现场发现没有这份工作"}))
+        .await
+        .assert(201);
     wait_until(Duration::from_secs(5), async || !in_search(&app.get("/api/v1/shifts/search", None).await.body, id)).await;
     // Reports against the employer are grouped in the queue.
-    app.post("/api/v1/reports", Some(&worker), json!({"target_type": "employer", "target_id": emp_id, "kind": "wage_arrears", "description": "上个月的工资还没发"})).await.assert(201);
+    app.post(
+        "/api/v1/reports",
+        Some(&worker),
+        json!({"target_type": "employer", "target_id": emp_id, "kind": "wage_arrears", "description": "上个月的工资还没发"}),
+    )
+    .await
+    .assert(201);
     let moderator = app.staff("moderator").await;
     let q = app.get("/api/v1/moderation/queue", Some(&moderator)).await;
     assert_eq!(q.body["items"][0]["shift"]["id"], id);

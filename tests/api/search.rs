@@ -160,7 +160,9 @@ async fn search_follows_every_change() {
     assert!(!search_ids(&app, &q).await.contains(&pending), "unpublished shifts are not searchable");
 
     // An edit changes what finds it.
-    app.patch(&format!("/api/v1/shifts/{id}"), Some(&verified), json!({"title": "仓库装卸工", "description": "货车装卸，按件计酬", "category": "warehouse"})).await.assert(200);
+    app.patch(&format!("/api/v1/shifts/{id}"), Some(&verified), json!({"title": "仓库装卸工", "description": "货车装卸，按件计酬", "category": "warehouse"}))
+        .await
+        .assert(200);
     eventually(Duration::from_secs(5), || async { search_ids(&app, &format!("q={}", enc("装卸"))).await == [id] }).await;
     assert!(search_ids(&app, &q).await.is_empty());
 
@@ -176,10 +178,7 @@ async fn search_follows_every_change() {
     let soon = post(&app, &verified, b).await;
     eventually(Duration::from_secs(5), || async { search_ids(&app, "").await.contains(&soon) || chrono::Utc::now() > valid }).await;
     eventually(Duration::from_secs(5), || async { search_ids(&app, "").await.is_empty() }).await;
-    eventually(Duration::from_secs(10), || async {
-        app.get(&format!("/api/v1/shifts/{soon}"), Some(&verified)).await.body["status"] == "expired"
-    })
-    .await;
+    eventually(Duration::from_secs(10), || async { app.get(&format!("/api/v1/shifts/{soon}"), Some(&verified)).await.body["status"] == "expired" }).await;
 }
 
 #[tokio::test]
@@ -316,10 +315,9 @@ async fn two_replicas_stay_in_step_and_a_restarted_one_catches_up() {
     let mut waits = Vec::new();
     for i in 0..5 {
         let id = post(&a, &token, shift_at(&format!("装卸工{i}"), "仓库装卸与理货", "warehouse", 30.5, 114.3)).await;
-        let waited = eventually(Duration::from_secs(5), || async {
-            search_b("limit=100").await["items"].as_array().unwrap().iter().any(|x| x["shift"]["id"] == id)
-        })
-        .await;
+        let waited =
+            eventually(Duration::from_secs(5), || async { search_b("limit=100").await["items"].as_array().unwrap().iter().any(|x| x["shift"]["id"] == id) })
+                .await;
         waits.push(waited);
     }
     eprintln!("replica lag (post on A → visible on B): {waits:?}");

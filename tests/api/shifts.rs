@@ -55,10 +55,7 @@ async fn shift_validation_names_every_field_and_stores_nothing() {
     body["valid_through"] = json!("2020-01-01T00:00:00+08:00");
     let r = app.post("/api/v1/shifts", Some(&token), body).await;
     r.assert_error(422, "validation_failed");
-    assert_eq!(
-        r.fields(),
-        ["category", "headcount", "lat", "slots[0].end", "slots[1].start", "pay.amount_fen", "settlement", "valid_through"]
-    );
+    assert_eq!(r.fields(), ["category", "headcount", "lat", "slots[0].end", "slots[1].start", "pay.amount_fen", "settlement", "valid_through"]);
     assert_eq!(r.field_code("slots[0].end").unwrap(), "end_before_start");
     assert_eq!(r.field_code("pay.amount_fen").unwrap(), "must_be_positive");
     assert_eq!(r.field_code("lat").unwrap(), "out_of_range");

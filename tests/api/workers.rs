@@ -24,7 +24,8 @@ async fn worker_profile_keeps_private_data_private() {
     assert_eq!(r.body["phone"], phone);
 
     // Updating without the ID number keeps the one on file.
-    let r = app.put("/api/v1/workers/me", Some(&token), json!({"display_name": "王秀英", "skills": ["cleaning"], "key_groups": ["age_40_50", "laid_off"]})).await;
+    let r =
+        app.put("/api/v1/workers/me", Some(&token), json!({"display_name": "王秀英", "skills": ["cleaning"], "key_groups": ["age_40_50", "laid_off"]})).await;
     assert_eq!(r.body["id_number_masked"], "110105********002X");
     assert_eq!(app.get("/api/v1/workers/me", Some(&token)).await.body["skills"], json!(["cleaning"]));
 
