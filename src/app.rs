@@ -13,26 +13,28 @@ use futures_util::FutureExt;
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::error::{ApiError, Lang};
+use crate::error::Lang;
+use crate::routes::error::ApiError;
 use crate::listing::Rules;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::routes;
+pub use crate::services::Services;
 use crate::search::{self, engine::Engine, sync::ChangeBus};
 
+/// What the HTTP layer holds: the use-case context every operation runs against, plus what only
+/// HTTP needs (request metrics). Handlers reach the context's fields through `Deref`.
 pub struct AppState {
-    pub config: Arc<Config>,
-    pub db: Db,
-    pub redis: Option<redis::aio::ConnectionManager>,
-    pub limiter: RateLimiter,
+    pub services: Services,
     pub metrics: Metrics,
-    pub engine: Arc<Engine>,
-    pub bus: ChangeBus,
-    pub mailer: Mailer,
-    pub rules: Arc<Rules>,
-    /// The time engagement rules read (system time; tests move it forward in-process).
-    pub clock: crate::clock::Clock,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.services
+    }
 }
 
 impl AppState {
@@ -72,7 +74,8 @@ impl AppState {
         } else {
             Rules::load(std::path::Path::new(&config.listing.rules_dir)).map_err(|e| anyhow::anyhow!("listing.rules_dir: {e}"))?
         });
-        Ok(AppState { config: Arc::new(config), db, redis, limiter, metrics: Metrics::new(), engine, bus, mailer, rules, clock: crate::clock::Clock::system() })
+        let services = Services { config: Arc::new(config), db, redis, limiter, engine, bus, mailer, rules, clock: crate::clock::Clock::system() };
+        Ok(AppState { services, metrics: Metrics::new() })
     }
 
     /// Starts the background work: the search engine and its followers, the mail outbox worker,
@@ -108,7 +111,7 @@ impl AppState {
             tokio::spawn(search::sync::listen_redis(url.to_string(), changes_channel(&self.config), self.bus.notify.clone()));
         }
         let every = Duration::from_secs(self.config.search.expiry_interval_secs);
-        tokio::spawn(search::sync::expire_periodically(self.db.clone(), self.bus.clone(), every));
+        tokio::spawn(search::sync::expire_periodically(self.db.clone(), self.clock.clone(), every));
         Ok(())
     }
 }

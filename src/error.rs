@@ -1,12 +1,10 @@
-//! One error shape for every failure:
-//! `{"error": {"code", "message", "fields": [{"field", "code", "message"}]}}`.
-//! Every message exists in Chinese and English; the language middleware picks one per request.
+//! What can go wrong in an operation, as values. Services return [`Error`]; only the HTTP layer
+//! (`routes::error`) knows which status code each variant becomes. Every message lives here, once,
+//! keyed by its code: a code has one wording in Chinese and one in English, wherever it is raised.
+//!
+//! This module is pure: it names neither diesel nor actix (a test checks that).
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
-use utoipa::ToSchema;
+use crate::domain::ShiftStatus;
 
 /// A message in both languages the service speaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +57,11 @@ impl Invalid {
     pub fn required() -> Invalid {
         Invalid::new("required", "此项必填", "this field is required")
     }
+
+    /// A number outside its allowed range, e.g. `limit` 1–100.
+    pub fn out_of_range(zh: impl Into<String>, en: impl Into<String>) -> Invalid {
+        Invalid::new("out_of_range", zh, en)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +71,7 @@ pub struct FieldError {
     pub msg: Msg,
 }
 
-/// Collects every bad field of a request so one 422 names them all.
+/// Collects every bad field of a request so one error names them all.
 #[derive(Debug, Default)]
 pub struct FieldErrors(Vec<FieldError>);
 
@@ -100,175 +103,330 @@ impl FieldErrors {
         self.0.len()
     }
 
-    pub fn into_result(self) -> Result<(), ApiError> {
-        if self.0.is_empty() { Ok(()) } else { Err(ApiError::validation(self.0)) }
+    pub fn into_result(self) -> Result<(), Error> {
+        if self.0.is_empty() { Ok(()) } else { Err(Error::Validation(self.0)) }
+    }
+
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.0
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub msg: Msg,
-    pub fields: Vec<FieldError>,
-    pub retry_after_secs: Option<u64>,
+/// What an operation could not find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thing {
+    Shift,
+    Report,
+    Availability,
+    Calendar,
+    Worker,
+    WorkerProfile,
+    Employer,
+    EmployerProfile,
+    Engagement,
+    User,
+    Attendance,
+    Alert,
+    Rating,
+    /// A path that names nothing that could exist (`/shifts/abc`).
+    Resource,
 }
 
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.msg.en)
+impl Thing {
+    fn name(self) -> (&'static str, &'static str) {
+        match self {
+            Thing::Shift => ("岗位", "shift"),
+            Thing::Report => ("举报", "report"),
+            Thing::Availability => ("可工作时段", "availability"),
+            Thing::Calendar => ("日历", "calendar"),
+            Thing::Worker => ("求职者", "worker"),
+            Thing::WorkerProfile => ("求职者信息", "worker profile"),
+            Thing::Employer => ("用人单位", "employer"),
+            Thing::EmployerProfile => ("用人单位信息", "employer profile"),
+            Thing::Engagement => ("用工记录", "engagement"),
+            Thing::User => ("用户", "user"),
+            Thing::Attendance => ("签到记录", "attendance record"),
+            Thing::Alert => ("职位提醒", "alert"),
+            Thing::Rating => ("评价", "rating"),
+            Thing::Resource => ("资源", "resource"),
+        }
     }
 }
 
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
-        ApiError { status, code, msg: Msg::new(zh, en), fields: Vec::new(), retry_after_secs: None }
-    }
+/// Why an operation is refused for this actor (beyond a plain lack of role or ownership).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// The actor's role, ownership or district scope does not allow it.
+    NotAllowed,
+    /// Staff blocked the employer; the reason is theirs, shown to the employer.
+    EmployerBlocked { reason: Option<String> },
+}
 
-    pub fn validation(fields: Vec<FieldError>) -> ApiError {
-        ApiError {
-            fields,
-            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "请求内容有误，请检查标出的字段", "the request has invalid fields")
+/// A request that cannot be carried out in the current state of things (HTTP 409).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// A unique key that already exists, found by the database (no more specific code known).
+    Duplicate,
+    EmployerProfileRequired,
+    WorkerProfileRequired,
+    PhoneTaken,
+    IdNumberTaken,
+    NotStaff,
+    CategoryExists,
+    CreditCodeMissing,
+    ReportAlreadyResolved,
+    AlreadyReported,
+    RatingAlreadyHidden,
+    ShiftAlreadyClosed { status: ShiftStatus },
+    ShiftNotEditable { status: ShiftStatus },
+    /// A moderation action that does not apply to a shift in this status.
+    ShiftWrongState { status: ShiftStatus },
+    ShiftFull,
+    /// The shift takes no applications: its status (`Some`), or every slot is over (`None`).
+    ShiftNotOpen { status: Option<ShiftStatus> },
+    AlreadyEngaged { state: String },
+    AlreadyCheckedIn,
+    /// No slot can be checked in to now: none left (`None`), or outside the window that opens
+    /// this many minutes before a slot.
+    NotCheckInTime { opens_minutes_before: Option<i64> },
+    NotCheckedIn,
+    NotCompleted { state: String },
+    RatingLocked { edit_hours: i64 },
+    NotOverdue { state: String },
+    TooManyAlerts { max: i64 },
+}
+
+impl Conflict {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Conflict::Duplicate => "conflict",
+            Conflict::EmployerProfileRequired => "employer_profile_required",
+            Conflict::WorkerProfileRequired => "worker_profile_required",
+            Conflict::PhoneTaken => "phone_taken",
+            Conflict::IdNumberTaken => "id_number_taken",
+            Conflict::NotStaff => "not_staff",
+            Conflict::CategoryExists => "category_exists",
+            Conflict::CreditCodeMissing => "credit_code_missing",
+            Conflict::ReportAlreadyResolved => "already_resolved",
+            Conflict::AlreadyReported => "already_reported",
+            Conflict::RatingAlreadyHidden => "already_hidden",
+            Conflict::ShiftAlreadyClosed { .. } => "already_closed",
+            Conflict::ShiftNotEditable { .. } => "not_editable",
+            Conflict::ShiftWrongState { .. } => "invalid_state",
+            Conflict::ShiftFull => "shift_full",
+            Conflict::ShiftNotOpen { .. } => "shift_not_open",
+            Conflict::AlreadyEngaged { .. } => "already_engaged",
+            Conflict::AlreadyCheckedIn => "already_checked_in",
+            Conflict::NotCheckInTime { .. } => "not_check_in_time",
+            Conflict::NotCheckedIn => "not_checked_in",
+            Conflict::NotCompleted { .. } => "not_completed",
+            Conflict::RatingLocked { .. } => "rating_locked",
+            Conflict::NotOverdue { .. } => "not_overdue",
+            Conflict::TooManyAlerts { .. } => "too_many_alerts",
         }
     }
 
-    pub fn field(field: &str, invalid: Invalid) -> ApiError {
+    pub fn msg(&self) -> Msg {
+        match self {
+            Conflict::Duplicate => Msg::new("记录已存在", "the record already exists"),
+            Conflict::EmployerProfileRequired => {
+                Msg::new("请先完善用人单位信息（PUT /api/v1/employers/me）", "create your employer profile first (PUT /api/v1/employers/me)")
+            }
+            Conflict::WorkerProfileRequired => Msg::new("请先完善求职者信息（PUT /api/v1/workers/me）", "create your worker profile first (PUT /api/v1/workers/me)"),
+            Conflict::PhoneTaken => Msg::new("该手机号已注册", "this phone number is already registered"),
+            Conflict::IdNumberTaken => {
+                Msg::new("该身份证号已被其他账号使用，请到社区就业服务站核实", "this ID number belongs to another account; please visit a community service station")
+            }
+            Conflict::NotStaff => Msg::new("只能为工作人员设置管辖范围", "only staff accounts have a district scope"),
+            Conflict::CategoryExists => Msg::new("该职业代码已存在", "a category with this code exists"),
+            Conflict::CreditCodeMissing => {
+                Msg::new("企业未提供统一社会信用代码，无法认证", "the enterprise has no credit code to verify")
+            }
+            Conflict::ReportAlreadyResolved => Msg::new("该举报已处理", "the report is already resolved"),
+            Conflict::AlreadyReported => Msg::new("已为这次用工提交过欠薪投诉", "a wage-arrears report was already filed for this engagement"),
+            Conflict::RatingAlreadyHidden => Msg::new("该评价已隐藏", "the rating is already hidden"),
+            Conflict::ShiftAlreadyClosed { status } => Msg::new(format!("岗位已是 {status} 状态"), format!("the shift is already {status}")),
+            Conflict::ShiftNotEditable { status } => Msg::new(format!("岗位当前状态为 {status}，不能修改"), format!("the shift is {status} and can no longer be edited")),
+            Conflict::ShiftWrongState { status } => {
+                Msg::new(format!("岗位当前状态为 {status}，不能执行该操作"), format!("the shift is {status}; this action does not apply"))
+            }
+            Conflict::ShiftFull => Msg::new("名额已满", "all places on this shift are taken"),
+            Conflict::ShiftNotOpen { status: Some(status) } => {
+                Msg::new(format!("岗位当前状态为 {status}，不接受报名"), format!("the shift is {status} and takes no applications"))
+            }
+            Conflict::ShiftNotOpen { status: None } => Msg::new("岗位的所有时段都已结束", "every slot of this shift is over"),
+            Conflict::AlreadyEngaged { state } => Msg::new(
+                format!("已有该岗位的用工记录（状态 {state}）"),
+                format!("there is already an engagement for this shift and worker (state {state})"),
+            ),
+            Conflict::AlreadyCheckedIn => Msg::new("该时段已签到", "this slot is already checked in"),
+            Conflict::NotCheckInTime { opens_minutes_before: None } => Msg::new("没有可签到的时段", "no slot left to check in to"),
+            Conflict::NotCheckInTime { opens_minutes_before: Some(m) } => {
+                Msg::new(format!("签到时间为开工前 {m} 分钟至收工"), format!("check-in opens {m} minutes before the slot starts and closes when it ends"))
+            }
+            Conflict::NotCheckedIn => Msg::new("没有未签退的签到", "there is no open check-in"),
+            Conflict::NotCompleted { state } => Msg::new(format!("当前状态为 {state}，完工后才能评价"), format!("the engagement is {state}; ratings open after completion")),
+            Conflict::RatingLocked { edit_hours } => {
+                Msg::new(format!("评价只能在 {edit_hours} 小时内修改"), format!("a rating can only be changed within {edit_hours} hours"))
+            }
+            Conflict::NotOverdue { state } => Msg::new(
+                format!("当前状态为 {state}，只有逾期未付或有争议的工资可以一键投诉"),
+                format!("the engagement is {state}; only overdue or disputed pay can be reported in one step"),
+            ),
+            Conflict::TooManyAlerts { max } => {
+                Msg::new(format!("最多保留 {max} 个职位提醒，请先删除不需要的"), format!("at most {max} alerts; delete one you no longer need first"))
+            }
+        }
+    }
+}
+
+/// A request the service cannot read at all (HTTP 400).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadRequest {
+    /// Not JSON, with the parser's complaint.
+    MalformedJson(String),
+    /// JSON, but not an object.
+    NotAnObject,
+    /// The body could not be read from the connection.
+    UnreadableBody(String),
+}
+
+/// The failure of an operation.
+#[derive(Debug, Clone)]
+pub enum Error {
+    /// Fields of the input are invalid; every one is named.
+    Validation(Vec<FieldError>),
+    /// The request tried to attach a charge to a listing (posting is always free).
+    PostingIsFree(Vec<FieldError>),
+    /// The listing rules refuse the posting; each finding names its field.
+    PostingRefused(Vec<FieldError>),
+    BadRequest(BadRequest),
+    /// No valid sign-in.
+    Unauthorized,
+    /// Wrong phone number or password.
+    InvalidCredentials,
+    Forbidden(Denied),
+    NotFound(Thing),
+    Conflict(Conflict),
+    /// An engagement action that its state machine does not allow now (`state` is `None` when the
+    /// action cannot open an engagement).
+    IllegalTransition { state: Option<String>, action: String },
+    RateLimited { retry_after_secs: u64 },
+    PayloadTooLarge { limit: usize },
+    /// A dependency (the database) cannot be reached; try again later.
+    Unavailable,
+    /// A bug or a broken invariant; the cause is kept for the log, never shown.
+    Internal(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Internal(cause) => write!(f, "internal: {cause}"),
+            other => write!(f, "{}: {}", other.code(), other.msg().en),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Error {
+    /// One invalid field.
+    pub fn field(field: &str, invalid: Invalid) -> Error {
         let mut errs = FieldErrors::new();
         errs.add(field, invalid);
-        ApiError::validation(errs.0)
+        Error::Validation(errs.0)
     }
 
-    pub fn bad_request(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, code, zh, en)
+    pub fn forbidden() -> Error {
+        Error::Forbidden(Denied::NotAllowed)
     }
 
-    pub fn malformed_json(detail: &str) -> ApiError {
-        ApiError::bad_request("malformed_json", format!("请求体不是有效的 JSON：{detail}"), format!("the request body is not valid JSON: {detail}"))
+    pub fn internal(cause: impl std::fmt::Display) -> Error {
+        Error::Internal(cause.to_string())
     }
 
-    pub fn unauthorized() -> ApiError {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "请先登录（缺少或无效的令牌）",
-            "sign in first: the bearer token is missing, invalid or expired",
-        )
+    pub fn too_many(retry_after_secs: u64) -> Error {
+        Error::RateLimited { retry_after_secs: retry_after_secs.max(1) }
     }
 
-    pub fn forbidden() -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "无权执行此操作", "you are not allowed to do this")
-    }
-
-    pub fn not_found(what_zh: &str, what_en: &str) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what_zh}不存在"), format!("{what_en} not found"))
-    }
-
-    pub fn conflict(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::CONFLICT, code, zh, en)
-    }
-
-    pub fn too_many(retry_after_secs: u64) -> ApiError {
-        ApiError {
-            retry_after_secs: Some(retry_after_secs.max(1)),
-            ..ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("请求过于频繁，请 {} 秒后再试", retry_after_secs.max(1)),
-                format!("too many requests; try again in {} s", retry_after_secs.max(1)),
-            )
+    /// The stable machine-readable code clients branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Validation(_) => "validation_failed",
+            Error::PostingIsFree(_) => "posting_is_free",
+            Error::PostingRefused(_) => "posting_refused",
+            Error::BadRequest(BadRequest::MalformedJson(_) | BadRequest::NotAnObject) => "malformed_json",
+            Error::BadRequest(BadRequest::UnreadableBody(_)) => "unreadable_body",
+            Error::Unauthorized => "unauthorized",
+            Error::InvalidCredentials => "invalid_credentials",
+            Error::Forbidden(Denied::NotAllowed) => "forbidden",
+            Error::Forbidden(Denied::EmployerBlocked { .. }) => "employer_blocked",
+            Error::NotFound(_) => "not_found",
+            Error::Conflict(c) => c.code(),
+            Error::IllegalTransition { .. } => "illegal_transition",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::PayloadTooLarge { .. } => "payload_too_large",
+            Error::Unavailable => "database_unavailable",
+            Error::Internal(_) => "internal",
         }
     }
 
-    pub fn payload_too_large(limit: usize) -> ApiError {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("请求体超过 {} 字节上限", limit),
-            format!("the request body exceeds the {limit}-byte limit"),
-        )
-    }
-
-    pub fn unavailable() -> ApiError {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "数据库暂时不可用，请稍后再试", "the database is unavailable; try again shortly")
-    }
-
-    pub fn internal(detail: impl std::fmt::Display) -> ApiError {
-        tracing::error!(%detail, "internal error");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误", "internal server error")
-    }
-
-    pub fn body(&self, lang: Lang) -> ErrorBody {
-        ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_string(),
-                message: self.msg.pick(lang).to_string(),
-                fields: self
-                    .fields
-                    .iter()
-                    .map(|f| FieldErrorBody { field: f.field.clone(), code: f.code.clone(), message: f.msg.pick(lang).to_string() })
-                    .collect(),
-            },
-        }
-    }
-
-    pub fn to_response(&self, lang: Lang) -> HttpResponse {
-        let mut res = HttpResponse::build(self.status);
-        if let Some(secs) = self.retry_after_secs {
-            res.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
-        }
-        let mut res = res.json(self.body(lang));
-        // The language middleware re-renders from this copy when the client asked for English.
-        res.extensions_mut().insert(self.clone());
-        res
-    }
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.status
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        self.to_response(Lang::Zh)
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> ApiError {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match e {
-            Error::NotFound => ApiError::not_found("记录", "record"),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                tracing::debug!(detail = info.message(), "unique violation");
-                ApiError::conflict("conflict", "记录已存在", "the record already exists")
+    /// The catalogue: the one message for each code.
+    pub fn msg(&self) -> Msg {
+        match self {
+            Error::Validation(_) => Msg::new("请求内容有误，请检查标出的字段", "the request has invalid fields"),
+            Error::PostingIsFree(_) => Msg::new(
+                "发布、修改、刷新和推广岗位信息一律免费，不能附加任何费用",
+                "posting, editing, refreshing and promoting a listing is always free; no charge can be attached",
+            ),
+            Error::PostingRefused(_) => Msg::new("岗位信息不符合发布规定，请按提示修改后再提交", "the posting breaks the listing rules; fix what is listed and submit again"),
+            Error::BadRequest(BadRequest::MalformedJson(detail)) => {
+                Msg::new(format!("请求体不是有效的 JSON：{detail}"), format!("the request body is not valid JSON: {detail}"))
             }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => ApiError::unavailable(),
-            other => ApiError::internal(other),
+            Error::BadRequest(BadRequest::NotAnObject) => Msg::new("请求体应为 JSON 对象", "the request body must be a JSON object"),
+            Error::BadRequest(BadRequest::UnreadableBody(detail)) => Msg::new("无法读取请求体", format!("cannot read the request body: {detail}")),
+            Error::Unauthorized => Msg::new("请先登录（缺少或无效的令牌）", "sign in first: the bearer token is missing, invalid or expired"),
+            Error::InvalidCredentials => Msg::new("手机号或密码错误", "wrong phone number or password"),
+            Error::Forbidden(Denied::NotAllowed) => Msg::new("无权执行此操作", "you are not allowed to do this"),
+            Error::Forbidden(Denied::EmployerBlocked { reason }) => {
+                let reason = reason.as_deref().unwrap_or("");
+                Msg::new(format!("该用人单位已被暂停发布岗位：{reason}"), format!("this employer is blocked from posting: {reason}"))
+            }
+            Error::NotFound(thing) => {
+                let (zh, en) = thing.name();
+                Msg::new(format!("{zh}不存在"), format!("{en} not found"))
+            }
+            Error::Conflict(c) => c.msg(),
+            Error::IllegalTransition { state: Some(state), action } => {
+                Msg::new(format!("当前状态为 {state}，不能执行 {action}"), format!("the engagement is {state}; {action} is not possible now"))
+            }
+            Error::IllegalTransition { state: None, action } => Msg::new(format!("不能以 {action} 开始用工"), format!("an engagement cannot start with {action}")),
+            Error::RateLimited { retry_after_secs } => {
+                Msg::new(format!("请求过于频繁，请 {retry_after_secs} 秒后再试"), format!("too many requests; try again in {retry_after_secs} s"))
+            }
+            Error::PayloadTooLarge { limit } => Msg::new(format!("请求体超过 {limit} 字节上限"), format!("the request body exceeds the {limit}-byte limit")),
+            Error::Unavailable => Msg::new("数据库暂时不可用，请稍后再试", "the database is unavailable; try again shortly"),
+            Error::Internal(_) => Msg::new("服务器内部错误", "internal server error"),
         }
     }
-}
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
+    /// The invalid fields, for the variants that have them.
+    pub fn fields(&self) -> &[FieldError] {
+        match self {
+            Error::Validation(f) | Error::PostingIsFree(f) | Error::PostingRefused(f) => f,
+            _ => &[],
+        }
+    }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Stable machine-readable code, e.g. `validation_failed`, `not_found`.
-    pub code: String,
-    /// Human-readable message, Chinese by default, English with `Accept-Language: en`.
-    pub message: String,
-    /// Every invalid field of the request (validation errors only).
-    pub fields: Vec<FieldErrorBody>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FieldErrorBody {
-    /// Path of the field, e.g. `pay.amount_fen` or `slots[1].end`.
-    pub field: String,
-    pub code: String,
-    pub message: String,
+    /// Seconds after which a retry may succeed, where the error says so.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Error::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            Error::Unavailable => Some(5),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -282,5 +440,14 @@ mod tests {
         assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
         assert_eq!(Lang::from_accept_language(Some("zh-CN,zh;q=0.9,en;q=0.8")), Lang::Zh);
         assert_eq!(Lang::from_accept_language(Some("fr")), Lang::Zh);
+    }
+
+    #[test]
+    fn one_code_has_one_message() {
+        // Two raisings of the same code read the same, wherever they come from.
+        let a = Error::Conflict(Conflict::WorkerProfileRequired);
+        let b = Error::Conflict(Conflict::WorkerProfileRequired);
+        assert_eq!(a.msg(), b.msg());
+        assert_eq!(a.code(), "worker_profile_required");
     }
 }

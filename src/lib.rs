@@ -18,3 +18,6 @@ pub mod search;
 pub mod seed;
 pub mod services;
 pub mod telemetry;
+
+#[cfg(test)]
+mod layering;

@@ -72,9 +72,8 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
                     .with_style(indicatif::ProgressStyle::with_template("shifts [{bar:40}] {pos}/{len} {per_sec} eta {eta}").expect("valid template"));
                 let n = lingong::search::sync::rebuild(&engine, &db, Some(&bar))?;
                 bar.finish_and_clear();
-                let mut conn = db.get().map_err(|e| anyhow::anyhow!(e.msg.en))?;
-                write_transaction(&mut conn, |c| lingong::services::search_log::record(c, lingong::services::search_log::Entity::All, 0))
-                    .map_err(|e| anyhow::anyhow!(e.msg.en))?;
+                let mut conn = db.get().map_err(|e| anyhow::anyhow!(e))?;
+                write_transaction(&mut conn, |tx| tx.record(lingong::db::changes::Entity::All, 0)).map_err(|e| anyhow::anyhow!(e))?;
                 Ok(format!(
                     "indexed {n} published shifts and {} availability records in {:.1} s; running replicas will rebuild too",
                     engine.availability_count(),
@@ -94,15 +93,15 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             let user =
                 NewUser::parse(Some(&role), Some(&phone), Some(&password), Some(&name), email.as_deref(), &[Role::Moderator, Role::StationStaff, Role::Admin])
                     .map_err(|e| {
-                        let fields: Vec<String> = e.fields.iter().map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.msg.en)).collect();
+                        let fields: Vec<String> = e.fields().iter().map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.msg.en)).collect();
                         anyhow::anyhow!("{}", fields.join("; "))
                     })?;
             let state = AppState::build(config).await?;
             let db = state.db.clone();
             let view = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let hash = auth::password::hash(&user.password);
-                let mut conn = db.get().map_err(|e| anyhow::anyhow!(e.msg.en))?;
-                write_transaction(&mut conn, |c| accounts::create_user(c, &user, &hash, None)).map_err(|e| anyhow::anyhow!(e.msg.en))
+                let mut conn = db.get().map_err(|e| anyhow::anyhow!(e))?;
+                write_transaction(&mut conn, |c| accounts::create_user(c, &user, &hash, None)).map(|(v, _)| v).map_err(|e| anyhow::anyhow!(e))
             })
             .await??;
             println!("created {} account {} (id {})", view.role, view.display_name, view.id);

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redis::aio::ConnectionManager;
 
-use crate::error::ApiError;
+use crate::error::Error;
 
 /// One budget: `limit` requests per `window` for each key (client address, user id).
 #[derive(Debug, Clone, Copy)]
@@ -33,7 +33,7 @@ impl RateLimiter {
     }
 
     /// Counts one request; refuses with 429 and the seconds until the window resets when over budget.
-    pub async fn hit(&self, budget: Budget, key: &str) -> Result<(), ApiError> {
+    pub async fn hit(&self, budget: Budget, key: &str) -> Result<(), Error> {
         let window = budget.window.as_secs().max(1);
         let now = now_secs();
         let window_start = now - now % window;
@@ -68,7 +68,7 @@ impl RateLimiter {
                 }
             }
         };
-        if count > budget.limit { Err(ApiError::too_many(retry_after)) } else { Ok(()) }
+        if count > budget.limit { Err(Error::too_many(retry_after)) } else { Ok(()) }
     }
 }
 
@@ -84,8 +84,8 @@ mod tests {
             rl.hit(b, "1.2.3.4").await.unwrap();
         }
         let e = rl.hit(b, "1.2.3.4").await.unwrap_err();
-        assert_eq!(e.status.as_u16(), 429);
-        assert!(e.retry_after_secs.unwrap() >= 1);
+        assert!(matches!(e, crate::error::Error::RateLimited { .. }), "{e}");
+        assert!(e.retry_after_secs().unwrap() >= 1);
         rl.hit(b, "5.6.7.8").await.unwrap();
         RateLimiter::Disabled.hit(b, "x").await.unwrap();
     }

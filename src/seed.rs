@@ -13,7 +13,7 @@ use crate::db::schema::users;
 use crate::db::{Db, write_transaction};
 use crate::domain::time::{now_utc, shanghai, to_display};
 use crate::domain::{CreditCode, PayUnit, Phone, Role};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::listing::Rules;
 use crate::services::accounts::{self, NewUser};
 use crate::services::availability::{self, AvailabilityRequest, DatedWindowBody, WeeklyWindowBody, WindowsBody};
@@ -235,7 +235,7 @@ const KEY_GROUPS: &[&str] = &["laid_off", "graduate", "migrant_worker", "hard_to
 
 /// Loads the demo market unless it is already there. Returns a summary for the terminal.
 pub fn demo(db: &Db) -> anyhow::Result<String> {
-    let mut conn = db.get().map_err(|e| anyhow::anyhow!(e.msg.en))?;
+    let mut conn = db.get().map_err(|e| anyhow::anyhow!(e))?;
     let present: i64 = users::table.filter(users::phone.eq(FIRST_EMPLOYER_PHONE)).count().get_result(&mut *conn)?;
     if present > 0 {
         return Ok("demo data already loaded; nothing to do".into());
@@ -252,7 +252,7 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
         (d.lat + rng.random_range(-0.025..0.025), d.lng + rng.random_range(-0.03..0.03))
     };
 
-    let summary = write_transaction(&mut conn, |conn| -> Result<String, ApiError> {
+    let summary = write_transaction(&mut conn, |conn| -> Result<String, Error> {
         bar.set_message("staff");
         let mut moderator_id = 0;
         for (phone, role, name) in [("13900000001", Role::Moderator, "审核员小孙"), ("13900000002", Role::StationStaff, "社区服务站小何")] {
@@ -420,7 +420,7 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
         ))
     });
     bar.finish_and_clear();
-    summary.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.fields.iter().map(|f| format!("{} {}", f.field, f.msg.en)).collect::<Vec<_>>().join("; ")))
+    summary.map(|(s, _)| s).map_err(|e| anyhow::anyhow!("{}: {}", e.code(), e.fields().iter().map(|f| format!("{} {}", f.field, f.msg.en)).collect::<Vec<_>>().join("; ")))
 }
 
 /// `serve --demo`: load the demo market unless its accounts are already there.

@@ -19,7 +19,7 @@ use crate::db::schema::{alert_deliveries, alert_subscriptions, availability, job
 use crate::db::{Db, DbConn, write_transaction};
 use crate::domain::time::{now_utc, to_display};
 use crate::domain::{PayUnit, ShiftStatus};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::mail::templates::kind;
 use crate::search::engine::ShiftDoc;
 use crate::search::load;
@@ -66,7 +66,7 @@ struct Sub {
     criteria: Criteria,
 }
 
-fn active_subscriptions(conn: &mut DbConn) -> Result<Vec<Sub>, ApiError> {
+fn active_subscriptions(conn: &mut DbConn) -> Result<Vec<Sub>, Error> {
     let rows: Vec<(AlertRow, i64)> = alert_subscriptions::table
         .inner_join(workers::table)
         .filter(alert_subscriptions::active.eq(true))
@@ -109,25 +109,25 @@ macro_rules! insert_ignoring_conflict {
     };
 }
 
-pub fn cursor(conn: &mut DbConn, name: &str) -> Result<Option<i64>, ApiError> {
+pub fn cursor(conn: &mut DbConn, name: &str) -> Result<Option<i64>, Error> {
     Ok(job_cursors::table.find(name).select(job_cursors::position).first(conn).optional()?)
 }
 
 /// Moves a cursor forward, never back (a slower replica finishing late must not rewind it).
-pub fn advance_cursor(conn: &mut DbConn, name: &str, position: i64) -> Result<(), ApiError> {
-    write_transaction(conn, |c| {
+pub fn advance_cursor(conn: &mut DbConn, name: &str, position: i64) -> Result<(), Error> {
+    write_transaction(conn, |tx| {
         let row = (job_cursors::name.eq(name), job_cursors::position.eq(position));
-        let inserted = insert_ignoring_conflict!(c, job_cursors::table, row);
+        let inserted = insert_ignoring_conflict!(tx.conn(), job_cursors::table, row);
         if inserted == 0 {
-            diesel::update(job_cursors::table.find(name).filter(job_cursors::position.lt(position))).set(job_cursors::position.eq(position)).execute(c)?;
+            diesel::update(job_cursors::table.find(name).filter(job_cursors::position.lt(position))).set(job_cursors::position.eq(position)).execute(tx.conn())?;
         }
         Ok(())
-    })
+    }).map(|(v, _)| v)
 }
 
 /// Records that `shift` was announced to `subscription`; false when it already was (by this or
 /// another replica), in which case nothing may be mailed.
-fn record_delivery(conn: &mut DbConn, subscription: i64, shift: i64, now: NaiveDateTime) -> Result<bool, ApiError> {
+fn record_delivery(conn: &mut DbConn, subscription: i64, shift: i64, now: NaiveDateTime) -> Result<bool, Error> {
     let row = (alert_deliveries::subscription_id.eq(subscription), alert_deliveries::shift_id.eq(shift), alert_deliveries::created_at.eq(now));
     let n = insert_ignoring_conflict!(conn, alert_deliveries::table, row);
     Ok(n == 1)
@@ -180,7 +180,7 @@ fn summary(doc: &ShiftDoc, title: &str, address: &str, public_url: &str, now: Na
 
 /// Published, visible shifts with their summaries (blocked employers' shifts drop out here, as
 /// they do from search).
-fn open_shifts(conn: &mut DbConn, ids: &[i64], public_url: &str, now: NaiveDateTime) -> Result<Vec<(ShiftDoc, ShiftText, ShiftSummary)>, ApiError> {
+fn open_shifts(conn: &mut DbConn, ids: &[i64], public_url: &str, now: NaiveDateTime) -> Result<Vec<(ShiftDoc, ShiftText, ShiftSummary)>, Error> {
     let (docs, _) = load::shifts_by_id(conn, ids)?;
     let names: HashMap<i64, (String, String)> = shifts::table
         .filter(shifts::id.eq_any(ids))
@@ -202,7 +202,7 @@ fn open_shifts(conn: &mut DbConn, ids: &[i64], public_url: &str, now: NaiveDateT
 /// Matches shifts published since the cursor (minus the look-back) against every active
 /// subscription. Each shift is handled in one transaction: its delivery rows and the instant mails
 /// for exactly the rows that transaction inserted.
-pub fn match_new_shifts(conn: &mut DbConn, s: &Settings, now: NaiveDateTime) -> Result<Outcome, ApiError> {
+pub fn match_new_shifts(conn: &mut DbConn, s: &Settings, now: NaiveDateTime) -> Result<Outcome, Error> {
     // Looking back past the cursor catches a shift whose publishing transaction committed after a
     // run had already moved past its timestamp; the delivery rows make the second look harmless.
     let from = cursor(conn, CURSOR)?.map(from_secs).unwrap_or(now) - s.lookback;
@@ -246,7 +246,7 @@ fn announce(
     summary: &ShiftSummary,
     s: &Settings,
     now: NaiveDateTime,
-) -> Result<(usize, usize), ApiError> {
+) -> Result<(usize, usize), Error> {
     let wanted: Vec<&Sub> = subs.iter().filter(|sub| rules::matches(&sub.criteria, doc, text, now)).collect();
     if wanted.is_empty() {
         return Ok((0, 0));
@@ -262,10 +262,10 @@ fn announce(
     if fresh.is_empty() {
         return Ok((0, 0));
     }
-    write_transaction(conn, |c| {
+    write_transaction(conn, |tx| {
         let (mut recorded, mut mailed) = (0, 0);
         for sub in fresh {
-            if !record_delivery(c, sub.row.id, doc.id, now)? {
+            if !record_delivery(tx, sub.row.id, doc.id, now)? {
                 continue;
             }
             recorded += 1;
@@ -275,12 +275,12 @@ fn announce(
                     "shift": summary,
                     "unsubscribe_url": subscriptions::unsubscribe_url(&s.public_url, &sub.row.unsubscribe_token),
                 });
-                outbox::enqueue_to_user(c, kind::ALERT_MATCH, sub.user_id, &payload)?;
+                outbox::enqueue_to_user(tx, kind::ALERT_MATCH, sub.user_id, &payload)?;
                 mailed += 1;
             }
         }
         Ok((recorded, mailed))
-    })
+    }).map(|(v, _)| v)
 }
 
 /// The start of the current digest day in UTC: today's `digest_hour` in Beijing, or `None` before
@@ -296,7 +296,7 @@ pub fn digest_due_since(now: NaiveDateTime, digest_hour: u32) -> Option<NaiveDat
 
 /// Sends each daily subscription that has not had today's digest one mail listing what was
 /// recorded for it since. Returns the number of mails queued.
-pub fn send_digests(conn: &mut DbConn, s: &Settings, now: NaiveDateTime) -> Result<usize, ApiError> {
+pub fn send_digests(conn: &mut DbConn, s: &Settings, now: NaiveDateTime) -> Result<usize, Error> {
     let Some(due_since) = digest_due_since(now, s.digest_hour) else { return Ok(0) };
     let due: Vec<(AlertRow, i64)> = alert_subscriptions::table
         .inner_join(workers::table)
@@ -307,7 +307,7 @@ pub fn send_digests(conn: &mut DbConn, s: &Settings, now: NaiveDateTime) -> Resu
         .load(conn)?;
     let mut sent = 0;
     for (row, user_id) in due {
-        sent += write_transaction(conn, |c| {
+        sent += write_transaction(conn, |tx| {
             // Claim today's digest for this subscription. A replica that claimed it first has
             // moved `last_digest_at` on, so this update finds nothing and this run sends nothing.
             let claimed = diesel::update(
@@ -316,7 +316,7 @@ pub fn send_digests(conn: &mut DbConn, s: &Settings, now: NaiveDateTime) -> Resu
                     .filter(alert_subscriptions::last_digest_at.is_null().or(alert_subscriptions::last_digest_at.lt(due_since))),
             )
             .set(alert_subscriptions::last_digest_at.eq(now))
-            .execute(c)?;
+            .execute(tx.conn())?;
             if claimed == 0 {
                 return Ok(0);
             }
@@ -326,15 +326,15 @@ pub fn send_digests(conn: &mut DbConn, s: &Settings, now: NaiveDateTime) -> Resu
                 .order(alert_deliveries::id.asc())
                 .limit(s.max_per_digest)
                 .select((alert_deliveries::id, alert_deliveries::shift_id))
-                .load(c)?;
+                .load(tx.conn())?;
             if pending.is_empty() {
                 return Ok(0);
             }
             let ids: Vec<i64> = pending.iter().map(|p| p.0).collect();
-            diesel::update(alert_deliveries::table.filter(alert_deliveries::id.eq_any(&ids))).set(alert_deliveries::sent_in_digest_at.eq(now)).execute(c)?;
+            diesel::update(alert_deliveries::table.filter(alert_deliveries::id.eq_any(&ids))).set(alert_deliveries::sent_in_digest_at.eq(now)).execute(tx.conn())?;
             // Shifts closed or filled since they were found are left out rather than advertised.
             let shift_ids: Vec<i64> = pending.iter().map(|p| p.1).collect();
-            let mut open: Vec<ShiftSummary> = open_shifts(c, &shift_ids, &s.public_url, now)?.into_iter().map(|(_, _, sm)| sm).collect();
+            let mut open: Vec<ShiftSummary> = open_shifts(tx, &shift_ids, &s.public_url, now)?.into_iter().map(|(_, _, sm)| sm).collect();
             open.sort_by_key(|sm| shift_ids.iter().position(|id| *id == sm.shift_id));
             if open.is_empty() {
                 return Ok(0);
@@ -344,9 +344,9 @@ pub fn send_digests(conn: &mut DbConn, s: &Settings, now: NaiveDateTime) -> Resu
                 "shifts": open,
                 "unsubscribe_url": subscriptions::unsubscribe_url(&s.public_url, &row.unsubscribe_token),
             });
-            outbox::enqueue_to_user(c, kind::ALERT_DIGEST, user_id, &payload)?;
+            outbox::enqueue_to_user(tx, kind::ALERT_DIGEST, user_id, &payload)?;
             Ok(1)
-        })?;
+        }).map(|(v, _)| v)?;
     }
     Ok(sent)
 }
@@ -360,7 +360,7 @@ pub async fn run(db: Db, settings: Settings, every: StdDuration) {
             let now = now_utc();
             let matched = match_new_shifts(&mut conn, &s, now)?;
             let digests = send_digests(&mut conn, &s, now)?;
-            Ok::<_, ApiError>((matched, digests))
+            Ok::<_, Error>((matched, digests))
         })
         .await;
         match result {

@@ -11,7 +11,7 @@ use crate::db::schema::{alert_subscriptions, availability};
 use crate::domain::geo::radius_km;
 use crate::domain::time::to_display;
 use crate::domain::{BoundedText, GeoPoint, PayUnit};
-use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::search::analyze::analyze_query;
 use crate::search::timefit::Interval;
 use crate::services::availability::AvailabilityRow;
@@ -93,7 +93,7 @@ fn not_with_availability(errs: &mut FieldErrors, field: &str) {
 
 /// Checks every field at once. `worker_id` is the signed-in worker, whose record an
 /// availability-based alert must follow.
-pub fn validate(conn: &mut DbConn, worker_id: i64, r: &AlertRequest) -> Result<ValidAlert, ApiError> {
+pub fn validate(conn: &mut DbConn, worker_id: i64, r: &AlertRequest) -> Result<ValidAlert, Error> {
     let mut errs = FieldErrors::new();
     let source = choice(&mut errs, "source", r.source.as_deref(), &[SOURCE_AVAILABILITY, SOURCE_SEARCH], None);
     let frequency = choice(&mut errs, "frequency", r.frequency.as_deref(), &[INSTANT, DAILY], Some(INSTANT));
@@ -260,17 +260,13 @@ impl AlertRow {
     }
 }
 
-pub fn count_for_worker(conn: &mut DbConn, worker_id: i64) -> Result<i64, ApiError> {
+pub fn count_for_worker(conn: &mut DbConn, worker_id: i64) -> Result<i64, Error> {
     Ok(alert_subscriptions::table.filter(alert_subscriptions::worker_id.eq(worker_id)).count().get_result(conn)?)
 }
 
-pub fn create(conn: &mut DbConn, worker_id: i64, v: &ValidAlert, max_per_worker: i64, now: NaiveDateTime) -> Result<AlertRow, ApiError> {
+pub fn create(conn: &mut DbConn, worker_id: i64, v: &ValidAlert, max_per_worker: i64, now: NaiveDateTime) -> Result<AlertRow, Error> {
     if count_for_worker(conn, worker_id)? >= max_per_worker {
-        return Err(ApiError::conflict(
-            "too_many_alerts",
-            format!("最多保留 {max_per_worker} 个职位提醒，请先删除不需要的"),
-            format!("at most {max_per_worker} alerts; delete one you no longer need first"),
-        ));
+        return Err(Error::Conflict(Conflict::TooManyAlerts { max: max_per_worker }));
     }
     let id: i64 = diesel::insert_into(alert_subscriptions::table)
         .values((
@@ -294,11 +290,11 @@ pub fn create(conn: &mut DbConn, worker_id: i64, v: &ValidAlert, max_per_worker:
     by_id(conn, id)
 }
 
-pub fn by_id(conn: &mut DbConn, id: i64) -> Result<AlertRow, ApiError> {
-    alert_subscriptions::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("职位提醒", "alert"))
+pub fn by_id(conn: &mut DbConn, id: i64) -> Result<AlertRow, Error> {
+    alert_subscriptions::table.find(id).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::Alert))
 }
 
-pub fn list_for_worker(conn: &mut DbConn, worker_id: i64, limit: i64, cursor: Option<i64>) -> Result<Vec<AlertRow>, ApiError> {
+pub fn list_for_worker(conn: &mut DbConn, worker_id: i64, limit: i64, cursor: Option<i64>) -> Result<Vec<AlertRow>, Error> {
     let mut q = alert_subscriptions::table.filter(alert_subscriptions::worker_id.eq(worker_id)).into_boxed();
     if let Some(c) = cursor {
         q = q.filter(alert_subscriptions::id.lt(c));
@@ -308,22 +304,22 @@ pub fn list_for_worker(conn: &mut DbConn, worker_id: i64, limit: i64, cursor: Op
 
 /// Deletes the worker's own subscription (and what was recorded as sent): 404 when missing,
 /// 403 when it is someone else's.
-pub fn delete(conn: &mut DbConn, worker_id: i64, id: i64) -> Result<(), ApiError> {
+pub fn delete(conn: &mut DbConn, worker_id: i64, id: i64) -> Result<(), Error> {
     let row = by_id(conn, id)?;
     if row.worker_id != worker_id {
-        return Err(ApiError::forbidden());
+        return Err(Error::forbidden());
     }
     diesel::delete(crate::db::schema::alert_deliveries::table.filter(crate::db::schema::alert_deliveries::subscription_id.eq(id))).execute(conn)?;
     diesel::delete(alert_subscriptions::table.find(id)).execute(conn)?;
     Ok(())
 }
 
-pub fn by_token(conn: &mut DbConn, token: &str) -> Result<Option<AlertRow>, ApiError> {
+pub fn by_token(conn: &mut DbConn, token: &str) -> Result<Option<AlertRow>, Error> {
     Ok(alert_subscriptions::table.filter(alert_subscriptions::unsubscribe_token.eq(token)).first(conn).optional()?)
 }
 
 /// Switches the subscription off by its mail link; repeating it changes nothing.
-pub fn unsubscribe(conn: &mut DbConn, token: &str) -> Result<Option<AlertRow>, ApiError> {
+pub fn unsubscribe(conn: &mut DbConn, token: &str) -> Result<Option<AlertRow>, Error> {
     let Some(row) = by_token(conn, token)? else { return Ok(None) };
     diesel::update(alert_subscriptions::table.find(row.id)).set(alert_subscriptions::active.eq(false)).execute(conn)?;
     Ok(Some(AlertRow { active: false, ..row }))

@@ -1,6 +1,7 @@
 //! Storage: one diesel schema for SQLite and PostgreSQL, a connection enum, a pool, embedded
 //! per-backend migrations, and helpers that keep blocking database work off the async executor.
 
+pub mod changes;
 pub mod schema;
 
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::error::ApiError;
+use crate::error::{Conflict, Error};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -84,6 +85,23 @@ impl BackendUrl {
     }
 }
 
+/// A database failure as an operation's error. A row an operation looked for by key is its own
+/// `Error::NotFound(thing)`, decided where the lookup happens; a `NotFound` reaching here is an
+/// internal lookup that should not have failed, so it is an internal error, not a misleading 404.
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Error {
+        use diesel::result::{DatabaseErrorKind, Error as Diesel};
+        match e {
+            Diesel::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                tracing::debug!(detail = info.message(), "unique violation");
+                Error::Conflict(Conflict::Duplicate)
+            }
+            Diesel::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => Error::Unavailable,
+            other => Error::internal(other),
+        }
+    }
+}
+
 /// Initialises OpenSSL before libpq does, without its exit-time cleanup: libpq would otherwise
 /// register that cleanup, and it frees TLS state under threads whose pooled connections are still
 /// open while the process exits (a crash at exit seen with PostgreSQL over TLS).
@@ -107,8 +125,11 @@ impl ManageConnection for Manager {
         conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection left inside a transaction (a panic mid-write unwound past its commit) or
+    /// whose transaction manager is broken is not handed out again.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        use diesel::connection::TransactionManager;
+        <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
     }
 }
 
@@ -141,18 +162,18 @@ impl Db {
     }
 
     /// Gets a pooled connection on the current (blocking) thread.
-    pub fn get(&self) -> Result<r2d2::PooledConnection<Manager>, ApiError> {
+    pub fn get(&self) -> Result<r2d2::PooledConnection<Manager>, Error> {
         self.pool.get().map_err(|e| {
             tracing::warn!(error = %e, "database unavailable");
-            ApiError::unavailable()
+            Error::Unavailable
         })
     }
 
     /// Runs blocking database work on tokio's blocking pool.
-    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
     {
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
@@ -160,28 +181,40 @@ impl Db {
             f(&mut conn)
         })
         .await
-        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+        .map_err(|e| Error::internal(format!("database task failed: {e}")))?
     }
 
     /// Runs `f` in one write transaction: all of it lands, or none of it. When it recorded a
-    /// search change, the change hook runs after the commit.
-    pub async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
+    /// change for the search indexes, every follower is woken after the commit.
+    pub async fn tx<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut Tx) -> Result<T, Error> + Send + 'static,
     {
         let hook = self.on_change.clone();
         self.run(move |conn| {
-            crate::services::search_log::take_recorded();
-            let out = write_transaction(conn, f);
-            if crate::services::search_log::take_recorded() && out.is_ok() {
+            let (out, changed) = write_transaction(conn, f)?;
+            if changed {
                 if let Some(h) = hook.get() {
                     h();
                 }
             }
-            out
+            Ok(out)
         })
         .await
+    }
+
+    /// Like [`Db::tx`], on a connection the caller already holds (background jobs that work
+    /// through many items on one connection): the followers are woken after each commit that
+    /// recorded a change.
+    pub fn write_on<T>(&self, conn: &mut DbConn, f: impl FnOnce(&mut Tx) -> Result<T, Error>) -> Result<T, Error> {
+        let (out, changed) = write_transaction(conn, f)?;
+        if changed {
+            if let Some(h) = self.on_change.get() {
+                h();
+            }
+        }
+        Ok(out)
     }
 
     /// Sets what runs after a transaction that recorded a search change commits (once).
@@ -196,47 +229,71 @@ impl Db {
     }
 }
 
-/// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, taking the write lock up front:
-/// a deferred transaction that reads and then writes can deadlock against another one doing the same.
-pub fn write_transaction<T, F>(conn: &mut DbConn, f: F) -> Result<T, ApiError>
+/// A write transaction in progress. Reads go through it like through a connection (it derefs to
+/// one); [`Tx::record`] is the only way to add to the change log the search indexes follow.
+pub struct Tx<'c> {
+    conn: &'c mut DbConn,
+    changed: bool,
+}
+
+impl Tx<'_> {
+    /// The connection, for diesel queries (`.execute(tx.conn())`).
+    pub fn conn(&mut self) -> &mut DbConn {
+        self.conn
+    }
+
+    /// Records that `entity` `id` changed in a way search may show, in this transaction.
+    pub fn record(&mut self, entity: changes::Entity, id: i64) -> Result<(), Error> {
+        changes::append(self.conn, entity, id, crate::domain::time::now_utc())?;
+        self.changed = true;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        self.conn
+    }
+}
+
+impl std::ops::DerefMut for Tx<'_> {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        self.conn
+    }
+}
+
+/// Runs `f` in one transaction on `conn`; returns its result and whether it recorded a change
+/// (the caller announces it after this returns, i.e. after the commit). On SQLite the
+/// transaction starts with `BEGIN IMMEDIATE`, taking the write lock up front: a deferred
+/// transaction that reads and then writes can deadlock against another doing the same.
+pub fn write_transaction<T, F>(conn: &mut DbConn, f: F) -> Result<(T, bool), Error>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, ApiError>,
+    F: FnOnce(&mut Tx) -> Result<T, Error>,
 {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let run = |conn: &mut DbConn| {
+        let mut tx = Tx { conn, changed: false };
+        let out = f(&mut tx)?;
+        Ok((out, tx.changed))
+    };
     match conn {
+        DbConn::Pg(_) => conn.transaction(run),
         DbConn::Sqlite(inner) => {
-            // Hand the same connection back to `f` wrapped as a DbConn for one call.
-            let mut f = Some(f);
-            inner.immediate_transaction(|c| {
-                let mut wrapped = DbConnRef::new(c);
-                let f = f.take().expect("called once");
-                wrapped.with(|conn| f(conn))
-            })
+            // diesel's own manager opens the transaction with the SQL we give it and then tracks it
+            // as usual; commit and rollback below go through the same manager via the enum.
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            match run(conn) {
+                Ok(v) => {
+                    <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+                    Ok(v)
+                }
+                Err(e) => {
+                    <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+                    Err(e)
+                }
+            }
         }
-        DbConn::Pg(_) => conn.transaction(f),
-    }
-}
-
-/// Lends a `&mut SqliteConnection` as a `DbConn` for the length of one closure, then takes it back.
-/// `DbConn` owns its inner connection, so the connection is swapped in and out with a placeholder.
-struct DbConnRef<'a> {
-    inner: &'a mut SqliteConnection,
-}
-
-impl<'a> DbConnRef<'a> {
-    fn new(inner: &'a mut SqliteConnection) -> Self {
-        DbConnRef { inner }
-    }
-
-    fn with<T>(&mut self, f: impl FnOnce(&mut DbConn) -> T) -> T {
-        let placeholder = SqliteConnection::establish(":memory:").expect("in-memory SQLite always opens");
-        let real = std::mem::replace(self.inner, placeholder);
-        let mut wrapped = DbConn::Sqlite(real);
-        let out = f(&mut wrapped);
-        match wrapped {
-            DbConn::Sqlite(real) => *self.inner = real,
-            DbConn::Pg(_) => unreachable!("a SQLite connection stays SQLite"),
-        }
-        out
     }
 }
 

@@ -150,6 +150,7 @@ diesel::table! {
         entity -> Text,
         entity_id -> BigInt,
         created_at -> Timestamp,
+        txid -> BigInt,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod geo;
 pub mod ical;
 pub mod id_number;
 pub mod pay;
+pub mod shift;
 pub mod phone;
 pub mod text;
 pub mod time;

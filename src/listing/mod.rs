@@ -41,7 +41,7 @@ use utoipa::ToSchema;
 
 use crate::domain::{EmploymentType, Pay, Settlement, TimeSlot};
 use crate::error::{Lang, Msg};
-use crate::services::shifts::ValidShift;
+use crate::domain::shift::ValidShift;
 
 pub use wages::WageFloor;
 

@@ -18,7 +18,7 @@ pub async fn run_once(db: &Db, mailer: &Mailer, from: &str, worker: &str, lease:
         outbox::claim(&mut conn, &w, chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(2)), BATCH, now_utc())
     })
     .await?
-    .map_err(|e| anyhow::anyhow!(e.msg.en))?;
+    .map_err(|e| anyhow::anyhow!(e))?;
     let host = from.rsplit('@').next().unwrap_or("lingong.localhost").trim_end_matches('>').to_string();
     let n = claimed.len();
     for row in claimed {
@@ -38,7 +38,7 @@ pub async fn run_once(db: &Db, mailer: &Mailer, from: &str, worker: &str, lease:
             }
         })
         .await?
-        .map_err(|e| anyhow::anyhow!(e.msg.en))?;
+        .map_err(|e| anyhow::anyhow!(e))?;
     }
     Ok(n)
 }

@@ -10,8 +10,8 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::domain::time::now_utc;
-use crate::error::{ApiError, ErrorBody};
-use crate::routes::extract::{PageQuery, ValidJson, page};
+use crate::routes::error::{ApiError, ErrorBody};
+use crate::routes::extract::{PageQuery, ValidJson};
 use crate::routes::{Page, created, resource};
 use crate::services::availability::require_worker;
 
@@ -30,10 +30,10 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
     let max = state.config.alerts.max_per_worker;
     let view = state
         .db
-        .tx(move |conn| {
-            let worker = require_worker(conn, user.id)?;
-            let valid = subscriptions::validate(conn, worker.id, &body.value)?;
-            Ok(subscriptions::create(conn, worker.id, &valid, max, now_utc())?.view())
+        .tx(move |tx|{
+            let worker = require_worker(tx, user.id)?;
+            let valid = subscriptions::validate(tx, worker.id, &body.value)?;
+            Ok(subscriptions::create(tx, worker.id, &valid, max, now_utc())?.view())
         })
         .await?;
     Ok(created(view))
@@ -44,13 +44,14 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
     responses((status = 200, body = Page<AlertView>), (status = 403, body = ErrorBody), (status = 409, description = "no worker profile yet", body = ErrorBody)))]
 pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
-    let (limit, cursor) = pq.parse()?;
+    let pr = pq.parse()?;
+    let (limit, cursor) = (pr.limit, pr.cursor);
     let body = state
         .db
         .run(move |conn| {
             let worker = require_worker(conn, user.id)?;
             let rows = subscriptions::list_for_worker(conn, worker.id, limit, cursor)?;
-            let (rows, next_cursor) = page(rows, limit, |r| r.id);
+            let (rows, next_cursor) = pr.split(rows, |r| r.id);
             Ok(Page { items: rows.into_iter().map(AlertRow::view).collect(), next_cursor })
         })
         .await?;
@@ -65,9 +66,9 @@ pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
     let id = id.into_inner();
     state
         .db
-        .tx(move |conn| {
-            let worker = require_worker(conn, user.id)?;
-            subscriptions::delete(conn, worker.id, id)
+        .tx(move |tx|{
+            let worker = require_worker(tx, user.id)?;
+            subscriptions::delete(tx, worker.id, id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -142,7 +143,7 @@ pub async fn unsubscribe_page(state: web::Data<AppState>, q: web::Query<Unsubscr
     responses((status = 200, content_type = "text/html", body = String), (status = 404, content_type = "text/html", body = String)))]
 pub async fn unsubscribe(state: web::Data<AppState>, q: web::Query<UnsubscribeParams>) -> Result<HttpResponse, ApiError> {
     let Some(token) = q.into_inner().token.filter(|t| !t.is_empty()) else { return Ok(invalid_link()) };
-    let Some(row) = state.db.tx(move |conn| subscriptions::unsubscribe(conn, &token)).await? else { return Ok(invalid_link()) };
+    let Some(row) = state.db.tx(move |tx|subscriptions::unsubscribe(tx, &token)).await? else { return Ok(invalid_link()) };
     let (zh, en) = describe(&row);
     Ok(html(
         StatusCode::OK,

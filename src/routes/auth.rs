@@ -7,11 +7,12 @@ use utoipa::ToSchema;
 use crate::app::AppState;
 use crate::auth::{AuthUser, password};
 use crate::domain::{Phone, Role};
-use crate::error::{ApiError, ErrorBody};
+use crate::routes::error::{ApiError, ErrorBody};
 use crate::ratelimit::Budget;
 use crate::routes::extract::ValidJson;
 use crate::routes::{client_key, created, resource};
 use crate::services::accounts::{self, NewUser, Session, UserView};
+use crate::error::Error;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/auth/register").route(web::post().to(register)))
@@ -41,7 +42,7 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-async fn auth_budget(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
+async fn auth_budget(state: &AppState, req: &HttpRequest) -> Result<(), Error> {
     let rl = &state.config.rate_limit;
     let budget = Budget { name: "auth", limit: rl.auth_requests, window: Duration::from_secs(rl.auth_window_secs) };
     state.limiter.hit(budget, &client_key(req)).await
@@ -70,9 +71,9 @@ pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: ValidJ
     let ttl = state.config.auth.token_ttl_hours;
     let session = state
         .db
-        .tx(move |conn| {
-            let view = accounts::create_user(conn, &user, &hash, None)?;
-            accounts::issue_token(conn, view, ttl)
+        .tx(move |tx|{
+            let view = accounts::create_user(tx, &user, &hash, None)?;
+            accounts::issue_token(tx, view, ttl)
         })
         .await?;
     Ok(created(session))
@@ -84,7 +85,7 @@ pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: ValidJ
 pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: ValidJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
     auth_budget(&state, &req).await?;
     let b = body.value;
-    let bad = || ApiError::new(actix_web::http::StatusCode::UNAUTHORIZED, "invalid_credentials", "手机号或密码错误", "wrong phone number or password");
+    let bad = || ApiError::from(Error::InvalidCredentials);
     let Ok(phone) = Phone::parse(&b.phone) else { return Err(bad()) };
     let found = state.db.run(move |conn| accounts::credentials(conn, &phone)).await?;
     let (stored, user) = match found {
@@ -95,7 +96,7 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: ValidJson
     let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &stored)).await.map_err(ApiError::internal)?;
     let user = user.filter(|_| ok).ok_or_else(bad)?;
     let ttl = state.config.auth.token_ttl_hours;
-    let session = state.db.tx(move |conn| accounts::issue_token(conn, user, ttl)).await?;
+    let session = state.db.tx(move |tx|accounts::issue_token(tx, user, ttl)).await?;
     Ok(HttpResponse::Ok().json(session))
 }
 

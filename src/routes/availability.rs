@@ -4,8 +4,8 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::domain::time::now_utc;
-use crate::error::{ApiError, ErrorBody};
-use crate::routes::extract::{PageQuery, ValidJson, page};
+use crate::routes::error::{ApiError, ErrorBody};
+use crate::routes::extract::{PageQuery, ValidJson};
 use crate::routes::{Page, created, resource};
 use crate::services::availability::{self, AvailabilityRequest, AvailabilityView};
 
@@ -22,10 +22,10 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
     user.require(&[Role::Worker])?;
     let view = state
         .db
-        .tx(move |conn| {
-            let worker = availability::require_worker(conn, user.id)?;
-            let valid = availability::validate(conn, &body.value, now_utc())?;
-            Ok(availability::create(conn, worker.id, &valid)?.view())
+        .tx(move |tx|{
+            let worker = availability::require_worker(tx, user.id)?;
+            let valid = availability::validate(tx, &body.value, now_utc())?;
+            Ok(availability::create(tx, worker.id, &valid)?.view())
         })
         .await?;
     Ok(created(view))
@@ -51,7 +51,7 @@ pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i
     responses((status = 200, body = AvailabilityView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<AvailabilityRequest>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let view = state.db.tx(move |conn| Ok(availability::update(conn, user.id, id, &body.value)?.view())).await?;
+    let view = state.db.tx(move |tx|Ok(availability::update(tx, user.id, id, &body.value)?.view())).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -60,7 +60,7 @@ pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
     responses((status = 204, description = "removed"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    state.db.tx(move |conn| availability::delete(conn, user.id, id)).await?;
+    state.db.tx(move |tx|availability::delete(tx, user.id, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -69,13 +69,14 @@ pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
     responses((status = 200, body = Page<AvailabilityView>), (status = 403, body = ErrorBody)))]
 pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
-    let (limit, cursor) = pq.parse()?;
+    let pr = pq.parse()?;
+    let (limit, cursor) = (pr.limit, pr.cursor);
     let body = state
         .db
         .run(move |conn| {
             let worker = availability::require_worker(conn, user.id)?;
             let rows = availability::list_for_worker(conn, worker.id, limit, cursor)?;
-            let (rows, next_cursor) = page(rows, limit, |r| r.id);
+            let (rows, next_cursor) = pr.split(rows, |r| r.id);
             Ok(Page { items: rows.into_iter().map(|r| r.view()).collect(), next_cursor })
         })
         .await?;

@@ -2,7 +2,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ErrorBody, Invalid};
+use crate::error::{Error, Invalid};
+use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::resource;
 use crate::services::districts::{District, Districts};
 
@@ -29,7 +30,7 @@ pub struct DistrictList {
 pub async fn search(q: web::Query<DistrictQuery>) -> Result<HttpResponse, ApiError> {
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
-        return Err(ApiError::field("limit", Invalid::new("out_of_range", "limit 应在 1 到 100 之间", "limit must be 1 to 100")));
+        return Err(ApiError::from(Error::field("limit", Invalid::new("out_of_range", "limit 应在 1 到 100 之间", "limit must be 1 to 100"))));
     }
     let items = Districts::get().search(q.q.as_deref().unwrap_or(""), limit).into_iter().cloned().collect();
     Ok(HttpResponse::Ok().json(DistrictList { items }))

@@ -3,10 +3,11 @@ use actix_web::{HttpResponse, web};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
-use crate::error::{ApiError, ErrorBody};
+use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::ValidJson;
 use crate::routes::resource;
 use crate::services::employers::{self, EmployerRequest, EmployerView};
+use crate::error::{Error, Thing};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/employers/me").route(web::get().to(get_me)).route(web::put().to(put_me)))
@@ -20,7 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn put_me(state: web::Data<AppState>, user: AuthUser, body: ValidJson<EmployerRequest>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
     let valid = employers::validate(&body.value)?;
-    let row = state.db.tx(move |conn| employers::upsert(conn, user.id, valid)).await?;
+    let row = state.db.tx(move |tx|employers::upsert(tx, user.id, valid)).await?;
     Ok(HttpResponse::Ok().json(row.view(true)))
 }
 
@@ -32,7 +33,7 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     let view = state
         .db
         .run(move |conn| {
-            let row = employers::by_user(conn, user.id)?.ok_or_else(|| ApiError::not_found("用人单位信息", "employer profile"))?;
+            let row = employers::by_user(conn, user.id)?.ok_or_else(|| Error::NotFound(Thing::EmployerProfile))?;
             employers::view_with_stats(conn, row, true)
         })
         .await?;
@@ -61,6 +62,6 @@ pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web
 pub async fn verify(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     user.require_moderator()?;
     let id = id.into_inner();
-    let row = state.db.tx(move |conn| employers::verify(conn, id, user.id)).await?;
+    let row = state.db.tx(move |tx|employers::verify(tx, id, user.id)).await?;
     Ok(HttpResponse::Ok().json(row.view(true)))
 }

@@ -12,13 +12,14 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::domain::engagement::Action;
-use crate::error::{ApiError, ErrorBody};
-use crate::routes::extract::{JsonBody, PageQuery, ValidJson, page};
+use crate::routes::error::{ApiError, ErrorBody};
+use crate::routes::extract::{JsonBody, PageQuery, ValidJson};
 use crate::routes::{Page, client_key, created, resource};
 use crate::services::calendar;
 use crate::services::engagements::{self as svc, ActionRequest, ApplyRequest, AttendanceCorrection, Ctx, EngagementView, InviteRequest, Viewer};
 use crate::services::ratings::{self, HideRequest, RatingRequest, RatingView};
 use crate::services::reports::{self, ReportReceipt};
+use crate::error::{BadRequest, Error, Thing};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/shifts/{id}/applications").route(web::post().to(apply)))
@@ -42,7 +43,7 @@ fn optional_body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiEr
     }
     let raw: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::malformed_json(&e.to_string()))?;
     if !raw.is_object() {
-        return Err(ApiError::bad_request("malformed_json", "请求体应为 JSON 对象", "the request body must be a JSON object"));
+        return Err(ApiError::from(Error::BadRequest(BadRequest::NotAnObject)));
     }
     JsonBody(raw).parse()
 }
@@ -59,9 +60,9 @@ pub async fn apply(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64
     let (shift_id, now) = (id.into_inner(), state.clock.now());
     let view = state
         .db
-        .tx(move |conn| {
-            let row = svc::apply(conn, user.id, shift_id, &req, now)?;
-            svc::view(conn, row, Viewer::Worker, false, now)
+        .tx(move |tx|{
+            let row = svc::apply(tx, user.id, shift_id, &req, now)?;
+            svc::view(tx, row, Viewer::Worker, false, now)
         })
         .await?;
     Ok(created(view))
@@ -77,9 +78,9 @@ pub async fn invite(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
     let (shift_id, now, req) = (id.into_inner(), state.clock.now(), body.value);
     let view = state
         .db
-        .tx(move |conn| {
-            let row = svc::invite(conn, user.id, shift_id, &req, now)?;
-            svc::view(conn, row, Viewer::Employer, false, now)
+        .tx(move |tx|{
+            let row = svc::invite(tx, user.id, shift_id, &req, now)?;
+            svc::view(tx, row, Viewer::Employer, false, now)
         })
         .await?;
     Ok(created(view))
@@ -113,16 +114,16 @@ pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i
 pub async fn act(state: web::Data<AppState>, user: AuthUser, path: web::Path<(i64, String)>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
     let action =
-        Action::from_path(&action).ok_or_else(|| ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "route_not_found", "没有这个操作", "no such action"))?;
+        Action::from_path(&action).ok_or_else(|| ApiError::route_not_found())?;
     let req: ActionRequest = optional_body(&body)?;
     let cfg = state.config.engagements.clone();
     let now = state.clock.now();
     let view = state
         .db
-        .tx(move |conn| {
+        .tx(move |tx|{
             let ctx = Ctx { cfg: &cfg, now };
-            let (row, actor) = svc::act(conn, &ctx, user.id, user.role, id, action, &req)?;
-            svc::view(conn, row, svc::viewer_of(actor), false, now)
+            let (row, actor) = svc::act(tx, &ctx, user.id, user.role, id, action, &req)?;
+            svc::view(tx, row, svc::viewer_of(actor), false, now)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -139,9 +140,9 @@ pub async fn correct_attendance(state: web::Data<AppState>, user: AuthUser, path
     let now = state.clock.now();
     let view = state
         .db
-        .tx(move |conn| {
-            let row = svc::correct_attendance(conn, user.id, id, slot_id, &req, now)?;
-            svc::view(conn, row, Viewer::Employer, false, now)
+        .tx(move |tx|{
+            let row = svc::correct_attendance(tx, user.id, id, slot_id, &req, now)?;
+            svc::view(tx, row, Viewer::Employer, false, now)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -171,7 +172,7 @@ pub async fn arrears_report(
     let id = id.into_inner();
     let key = reports::reporter_key(&state.config.auth.pii_hash_key, Some(user.id), &client_key(&req));
     let threshold = state.config.moderation.report_hide_threshold;
-    let receipt = state.db.tx(move |conn| svc::file_arrears_report(conn, user.id, id, body.note.as_deref(), key, threshold)).await?;
+    let receipt = state.db.tx(move |tx|svc::file_arrears_report(tx, user.id, id, body.note.as_deref(), key, threshold)).await?;
     Ok(created(receipt))
 }
 
@@ -184,7 +185,7 @@ pub async fn arrears_report(
 pub async fn rate(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<RatingRequest>) -> Result<HttpResponse, ApiError> {
     let (id, now, req) = (id.into_inner(), state.clock.now(), body.value);
     let hours = state.config.engagements.rating_edit_hours;
-    let (view, is_new) = state.db.tx(move |conn| ratings::rate(conn, user.id, user.role, id, &req, hours, now)).await?;
+    let (view, is_new) = state.db.tx(move |tx|ratings::rate(tx, user.id, user.role, id, &req, hours, now)).await?;
     Ok(if is_new { created(view) } else { HttpResponse::Ok().json(view) })
 }
 
@@ -196,7 +197,7 @@ pub async fn hide_rating(state: web::Data<AppState>, user: AuthUser, id: web::Pa
     user.require_moderator()?;
     let (id, reason) = (id.into_inner(), body.value.reason);
     let hours = state.config.engagements.rating_edit_hours;
-    let view = state.db.tx(move |conn| ratings::hide(conn, user.id, id, &reason, hours)).await?;
+    let view = state.db.tx(move |tx|ratings::hide(tx, user.id, id, &reason, hours)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -218,14 +219,15 @@ pub async fn list_for_worker(
     q: web::Query<EngagementQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
-    let (limit, cursor) = pq.parse()?;
+    let pr = pq.parse()?;
+    let (limit, cursor) = (pr.limit, pr.cursor);
     let filter = svc::parse_state(q.state.as_deref())?;
     let now = state.clock.now();
     let body = state
         .db
         .run(move |conn| {
             let rows = svc::list_for_worker(conn, user.id, filter, limit, cursor)?;
-            let (rows, next_cursor) = page(rows, limit, |r| r.id);
+            let (rows, next_cursor) = pr.split(rows, |r| r.id);
             Ok(Page { items: svc::views(conn, rows, Viewer::Worker, false, now)?, next_cursor })
         })
         .await?;
@@ -242,7 +244,8 @@ pub async fn list_for_employer(
     q: web::Query<EngagementQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
-    let (limit, cursor) = pq.parse()?;
+    let pr = pq.parse()?;
+    let (limit, cursor) = (pr.limit, pr.cursor);
     let filter = svc::parse_state(q.state.as_deref())?;
     let shift_id = q.shift_id;
     let now = state.clock.now();
@@ -250,7 +253,7 @@ pub async fn list_for_employer(
         .db
         .run(move |conn| {
             let rows = svc::list_for_employer(conn, user.id, filter, shift_id, limit, cursor)?;
-            let (rows, next_cursor) = page(rows, limit, |r| r.id);
+            let (rows, next_cursor) = pr.split(rows, |r| r.id);
             Ok(Page { items: svc::views(conn, rows, Viewer::Employer, false, now)?, next_cursor })
         })
         .await?;
@@ -271,7 +274,7 @@ pub struct CalendarToken {
 pub async fn rotate_calendar(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
     let now = state.clock.now();
-    let token = state.db.tx(move |conn| calendar::rotate(conn, user.id, now)).await?;
+    let token = state.db.tx(move |tx|calendar::rotate(tx, user.id, now)).await?;
     Ok(created(CalendarToken { path: format!("/api/v1/calendar/{token}.ics"), token }))
 }
 
@@ -280,15 +283,15 @@ pub async fn rotate_calendar(state: web::Data<AppState>, user: AuthUser) -> Resu
     responses((status = 204, description = "revoked"), (status = 404, description = "there was none", body = ErrorBody)))]
 pub async fn revoke_calendar(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
-    let had = state.db.tx(move |conn| calendar::revoke(conn, user.id)).await?;
-    if had { Ok(HttpResponse::NoContent().finish()) } else { Err(ApiError::not_found("日历", "calendar")) }
+    let had = state.db.tx(move |tx|calendar::revoke(tx, user.id)).await?;
+    if had { Ok(HttpResponse::NoContent().finish()) } else { Err(ApiError::from(Error::NotFound(Thing::Calendar))) }
 }
 
 /// A worker's confirmed shifts as iCalendar (RFC 5545), at a private URL that needs no sign-in.
 #[utoipa::path(operation_id = "calendar_feed", get, path = "/api/v1/calendar/{file}", tag = "engagements", params(("file" = String, Path, description = "`{token}.ics`")),
     responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = ErrorBody)))]
 pub async fn calendar_feed(state: web::Data<AppState>, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let token = file.into_inner().strip_suffix(".ics").map(str::to_string).ok_or_else(|| ApiError::not_found("日历", "calendar"))?;
+    let token = file.into_inner().strip_suffix(".ics").map(str::to_string).ok_or_else(|| Error::NotFound(Thing::Calendar))?;
     let now = state.clock.now();
     let body = state.db.run(move |conn| calendar::feed(conn, &token, now)).await?;
     Ok(HttpResponse::Ok().content_type("text/calendar; charset=utf-8").insert_header((header::CACHE_CONTROL, "private, no-cache")).body(body))

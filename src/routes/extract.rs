@@ -5,10 +5,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::error::{BadRequest, Error, FieldErrors, Invalid, Thing};
+use crate::routes::error::ApiError;
 
 /// A JSON object body, read with the service's limits and errors but not yet typed, for rules that
 /// look at which keys were sent before the typed parse refuses unknown ones (listing charges).
@@ -31,17 +31,17 @@ impl FromRequest for JsonBody {
         Box::pin(async move {
             let bytes = bytes.await.map_err(|e| {
                 if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::payload_too_large(limit)
+                    ApiError::from(Error::PayloadTooLarge { limit })
                 } else {
-                    ApiError::bad_request("unreadable_body", "无法读取请求体", format!("cannot read the request body: {e}"))
+                    ApiError::from(Error::BadRequest(BadRequest::UnreadableBody(e.to_string())))
                 }
             })?;
             if bytes.len() > limit {
-                return Err(ApiError::payload_too_large(limit));
+                return Err(ApiError::from(Error::PayloadTooLarge { limit }));
             }
             let raw: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::malformed_json(&e.to_string()))?;
             if !raw.is_object() {
-                return Err(ApiError::bad_request("malformed_json", "请求体应为 JSON 对象", "the request body must be a JSON object"));
+                return Err(Error::BadRequest(BadRequest::NotAnObject).into());
             }
             Ok(JsonBody(raw))
         })
@@ -79,67 +79,19 @@ fn shape_error(e: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     } else {
         errs.add(path, Invalid::new("invalid_type", format!("类型或取值不正确：{detail}"), format!("wrong type or value: {detail}")));
     }
-    errs.into_result().unwrap_err()
+    errs.into_result().unwrap_err().into()
 }
 
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|e, _| {
-        ApiError::new(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_query",
-            format!("查询参数有误：{e}"),
-            format!("invalid query parameters: {e}"),
-        )
+        ApiError::invalid_query(&e.to_string())
         .into()
     })
 }
 
 pub fn path_config() -> web::PathConfig {
     // `/shifts/abc` names no shift that could exist.
-    web::PathConfig::default().error_handler(|_, _| ApiError::not_found("资源", "resource").into())
+    web::PathConfig::default().error_handler(|_, _| ApiError::from(Error::NotFound(Thing::Resource)).into())
 }
 
-pub const DEFAULT_PAGE: i64 = 20;
-pub const MAX_PAGE: i64 = 100;
-
-/// `?limit=&cursor=`: keyset pagination by id, newest first. The cursor is the last id seen.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct PageQuery {
-    /// Items per page, 1–100 (default 20).
-    pub limit: Option<i64>,
-    /// `next_cursor` from the previous page.
-    pub cursor: Option<String>,
-}
-
-impl PageQuery {
-    pub fn parse(&self) -> Result<(i64, Option<i64>), ApiError> {
-        let mut errs = FieldErrors::new();
-        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            errs.add("limit", Invalid::new("out_of_range", "limit 应在 1 到 100 之间", "limit must be 1 to 100"));
-        }
-        let cursor = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
-            None => None,
-            Some(c) => match c.parse::<i64>() {
-                Ok(v) if v > 0 => Some(v),
-                _ => {
-                    errs.add("cursor", Invalid::new("invalid_cursor", "分页游标无效", "invalid cursor"));
-                    None
-                }
-            },
-        };
-        errs.into_result()?;
-        Ok((limit, cursor))
-    }
-}
-
-/// Splits one extra fetched row off a page to decide whether another page exists.
-pub fn page<T>(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<String>) {
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| id(r).to_string())
-    } else {
-        None
-    };
-    (rows, next)
-}
+pub use crate::services::page::PageQuery;

@@ -9,17 +9,19 @@ pub mod districts;
 pub mod docs;
 pub mod employers;
 pub mod engagements;
+pub mod error;
 pub mod extract;
 pub mod moderation;
 pub mod ops;
 pub mod reports;
 pub mod search;
+pub mod session;
 pub mod shifts;
 pub mod workers;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::error::ApiError;
+use crate::routes::error::ApiError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     ops::configure(cfg);
@@ -48,17 +50,12 @@ pub(crate) fn resource(path: &str) -> actix_web::Resource {
 }
 
 async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(
-        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "此地址不支持该请求方法",
-        "this method is not allowed on this path",
-    ))
+    Err(ApiError::method_not_allowed())
 }
 
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     tracing::debug!(path = req.path(), "no route");
-    Err(ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "route_not_found", "没有这个接口地址", "no such endpoint"))
+    Err(ApiError::route_not_found())
 }
 
 /// The client address used for per-client budgets (the TCP peer; put a trusted proxy's own limits in front).
@@ -70,10 +67,4 @@ pub(crate) fn created<T: serde::Serialize>(body: T) -> HttpResponse {
     HttpResponse::Created().json(body)
 }
 
-/// A page of items with the cursor for the next one.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
+pub use crate::services::page::Page;

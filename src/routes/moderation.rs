@@ -8,8 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
-use crate::error::{ApiError, ErrorBody, Invalid};
-use crate::routes::extract::{PageQuery, ValidJson, page};
+use crate::error::{Error, Invalid};
+use crate::routes::error::{ApiError, ErrorBody};
+use crate::routes::extract::{PageQuery, ValidJson};
 use crate::routes::{Page, resource};
 use crate::services::audit::{self, AuditView};
 use crate::services::employers::{self, EmployerView};
@@ -48,27 +49,14 @@ pub struct Queue {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct QueueParams {
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
 
 /// The moderation queue (moderators and admins; limited to the moderator's districts).
-#[utoipa::path(get, operation_id = "moderation_queue", path = "/api/v1/moderation/queue", tag = "moderation", security(("bearer" = [])), params(QueueParams),
+#[utoipa::path(get, operation_id = "moderation_queue", path = "/api/v1/moderation/queue", tag = "moderation", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Queue), (status = 403, body = ErrorBody)))]
-pub async fn queue(state: web::Data<AppState>, user: AuthUser, p: web::Query<QueueParams>) -> Result<HttpResponse, ApiError> {
+pub async fn queue(state: web::Data<AppState>, user: AuthUser, p: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     user.require_moderator()?;
-    let limit = p.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::field("limit", Invalid::new("out_of_range", "limit 应在 1 到 100 之间", "limit must be 1 to 100")));
-    }
-    let offset: i64 = p
-        .cursor
-        .as_deref()
-        .map(|c| c.parse().map_err(|_| ApiError::field("cursor", Invalid::new("invalid_cursor", "分页游标无效", "invalid cursor"))))
-        .transpose()?
-        .unwrap_or(0);
+    let page = PageQuery { limit: p.limit, cursor: p.cursor.clone() }.parse()?;
+    let (limit, offset) = (page.limit, page.cursor.unwrap_or(0));
     let body = state
         .db
         .run(move |conn| {
@@ -103,7 +91,7 @@ pub struct ReasonBody {
     pub reason: Option<String>,
 }
 
-async fn act(state: &AppState, user: AuthUser, id: i64, action: Action, body: Option<ReasonBody>) -> Result<ShiftView, ApiError> {
+async fn act(state: &AppState, user: AuthUser, id: i64, action: Action, body: Option<ReasonBody>) -> Result<ShiftView, Error> {
     user.require_moderator()?;
     let why = match (action, body) {
         (Action::Approve, _) => None,
@@ -114,15 +102,15 @@ async fn act(state: &AppState, user: AuthUser, id: i64, action: Action, body: Op
     };
     state
         .db
-        .tx(move |conn| {
-            let row = moderation::act(conn, user.id, id, action, why.as_ref())?;
+        .tx(move |tx|{
+            let row = moderation::act(tx, user.id, id, action, why.as_ref())?;
             let outcome = match (action, &why) {
                 (Action::Approve, _) => "经审核未发现违规，岗位正常显示 / reviewed: no violation found".to_string(),
                 (_, Some((_, m))) => format!("岗位已处理：{} / the shift was acted on: {}", m.zh, m.en),
                 (_, None) => "岗位已处理 / the shift was acted on".to_string(),
             };
-            reports::resolve_for_shift(conn, id, user.id, &outcome)?;
-            shifts_svc::view(conn, row)
+            reports::resolve_for_shift(tx, id, user.id, &outcome)?;
+            shifts_svc::view(tx, row)
         })
         .await
 }
@@ -172,7 +160,7 @@ pub async fn bulk(state: web::Data<AppState>, user: AuthUser, body: ValidJson<Bu
     user.require_moderator()?;
     let b = body.value;
     if b.shift_ids.is_empty() || b.shift_ids.len() > 100 {
-        return Err(ApiError::field("shift_ids", Invalid::new("out_of_range", "一次处理 1 到 100 个岗位", "give 1 to 100 shift ids")));
+        return Err(ApiError::from(Error::field("shift_ids", Invalid::new("out_of_range", "一次处理 1 到 100 个岗位", "give 1 to 100 shift ids"))));
     }
     if b.action != Action::Approve {
         moderation::reason(b.reason_code.as_deref(), b.reason.as_deref())?;
@@ -183,7 +171,7 @@ pub async fn bulk(state: web::Data<AppState>, user: AuthUser, body: ValidJson<Bu
         let r = act(&state, user.clone(), id, b.action, Some(reason)).await;
         results.push(match r {
             Ok(v) => BulkResult { shift_id: id, ok: true, status: Some(v.status.as_str().to_string()), error: None },
-            Err(e) => BulkResult { shift_id: id, ok: false, status: None, error: Some(e.code.to_string()) },
+            Err(e) => BulkResult { shift_id: id, ok: false, status: None, error: Some(e.code().to_string()) },
         });
     }
     Ok(HttpResponse::Ok().json(results))
@@ -196,10 +184,10 @@ pub struct BlockRequest {
     pub reason: String,
 }
 
-fn block_reason(r: &str) -> Result<String, ApiError> {
+fn block_reason(r: &str) -> Result<String, Error> {
     let r = r.trim();
     if r.chars().count() < 2 || r.chars().count() > 1000 {
-        return Err(ApiError::field("reason", Invalid::new("out_of_range", "原因应为 2 到 1000 字", "reason must be 2 to 1000 characters")));
+        return Err(Error::field("reason", Invalid::new("out_of_range", "原因应为 2 到 1000 字", "reason must be 2 to 1000 characters")));
     }
     Ok(r.to_string())
 }
@@ -213,12 +201,12 @@ pub async fn block(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64
     let id = id.into_inner();
     let row = state
         .db
-        .tx(move |conn| {
-            let e = employers::by_id(conn, id)?;
-            if !moderation::in_scope(&moderation::scope_of(conn, user.id)?, e.adcode.as_deref()) {
-                return Err(ApiError::forbidden());
+        .tx(move |tx|{
+            let e = employers::by_id(tx, id)?;
+            if !moderation::in_scope(&moderation::scope_of(tx, user.id)?, e.adcode.as_deref()) {
+                return Err(Error::forbidden());
             }
-            employers::block(conn, id, user.id, &reason)
+            employers::block(tx, id, user.id, &reason)
         })
         .await?;
     Ok(HttpResponse::Ok().json(row.view(true)))
@@ -231,7 +219,7 @@ pub async fn unblock(state: web::Data<AppState>, user: AuthUser, id: web::Path<i
     user.require_moderator()?;
     let reason = block_reason(&body.value.reason)?;
     let id = id.into_inner();
-    let row = state.db.tx(move |conn| employers::unblock(conn, id, user.id, &reason)).await?;
+    let row = state.db.tx(move |tx|employers::unblock(tx, id, user.id, &reason)).await?;
     Ok(HttpResponse::Ok().json(row.view(true)))
 }
 
@@ -251,9 +239,9 @@ pub struct ResolveRequest {
 pub async fn resolve_report(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<ResolveRequest>) -> Result<HttpResponse, ApiError> {
     user.require_moderator()?;
     let resolution = block_reason(&body.value.resolution)
-        .map_err(|_| ApiError::field("resolution", Invalid::new("out_of_range", "处理结果应为 2 到 1000 字", "resolution must be 2 to 1000 characters")))?;
+        .map_err(|_| Error::field("resolution", Invalid::new("out_of_range", "处理结果应为 2 到 1000 字", "resolution must be 2 to 1000 characters")))?;
     let (id, dismissed) = (id.into_inner(), body.value.dismissed);
-    let view = state.db.tx(move |conn| reports::resolve(conn, id, user.id, dismissed, &resolution)).await?;
+    let view = state.db.tx(move |tx|reports::resolve(tx, id, user.id, dismissed, &resolution)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -272,14 +260,14 @@ pub async fn set_scope(state: web::Data<AppState>, user: AuthUser, user_id: web:
     let codes = body.value.adcodes;
     for (i, c) in codes.iter().enumerate() {
         if c.is_empty() || c.len() > 12 || !c.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ApiError::field(
+            return Err(ApiError::from(Error::field(
                 &format!("adcodes[{i}]"),
                 Invalid::new("invalid_adcode", "行政区划代码前缀应为 1–12 位数字", "an adcode prefix is 1–12 digits"),
-            ));
+            )));
         }
     }
     let target = user_id.into_inner();
-    state.db.tx(move |conn| crate::services::accounts::set_scope(conn, user.id, target, &codes)).await?;
+    state.db.tx(move |tx|crate::services::accounts::set_scope(tx, user.id, target, &codes)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -295,14 +283,15 @@ pub struct AuditParams {
     responses((status = 200, body = Page<AuditView>), (status = 403, body = ErrorBody)))]
 pub async fn audit_log(state: web::Data<AppState>, user: AuthUser, q: web::Query<AuditParams>, pq: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin])?;
-    let (limit, cursor) = pq.parse()?;
+    let pr = pq.parse()?;
+    let (limit, cursor) = (pr.limit, pr.cursor);
     let target = q.target_type.clone().zip(q.target_id);
     let actor = q.actor_id;
     let body = state
         .db
         .run(move |conn| {
             let rows = audit::list(conn, target.as_ref().map(|(t, id)| (t.as_str(), *id)), actor, limit, cursor)?;
-            let (items, next_cursor) = page(rows, limit, |r| r.id);
+            let (items, next_cursor) = pr.split(rows, |r| r.id);
             Ok(Page { items, next_cursor })
         })
         .await?;

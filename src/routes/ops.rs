@@ -51,7 +51,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let database = match tokio::task::spawn_blocking(move || db.get().map(|mut c| c.batch_execute("SELECT 1"))).await {
         Ok(Ok(Ok(()))) => "ok".to_string(),
         Ok(Ok(Err(e))) => format!("error: {e}"),
-        Ok(Err(e)) => format!("error: {}", e.msg.en),
+        Ok(Err(e)) => format!("error: {e}"),
         Err(e) => format!("error: {e}"),
     };
     let redis = match &state.redis {

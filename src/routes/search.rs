@@ -1,28 +1,12 @@
-//! Search and matching: shifts for anyone, shifts for a worker, workers for a shift, and staff
-//! search over availability.
-
-use std::collections::HashMap;
+//! Search and matching over HTTP; the operations are in `services::search`.
 
 use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
-use crate::db::schema::{availability as availability_t, shifts as shifts_t, users, workers as workers_t};
-use crate::domain::geo::radius_km;
-use crate::domain::time::{now_utc, parse_instant};
-use crate::domain::{GeoPoint, KeyGroup, PayUnit, Role};
-use crate::error::{ApiError, ErrorBody, FieldErrors, Invalid};
+use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::resource;
-use crate::search::engine::{Facets, Hit, ShiftQuery, Sort};
-use crate::search::load;
-use crate::search::score::Reasons;
-use crate::search::timefit::Interval;
-use crate::services::availability::{AvailabilityRow, AvailabilityView};
-use crate::services::json_list;
-use crate::services::shifts::{self, ShiftRow, ShiftView};
+use crate::services::search::{self, AvailabilitySearchParams, AvailabilitySearchResults, PageParams, SearchParams, ShiftMatches, ShiftSearchResults, WorkerMatches};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // Registered before `/shifts/{id}` so "search" is not read as an id.
@@ -32,207 +16,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/availability/search").route(web::get().to(search_availability)));
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct SearchParams {
-    /// Words: Chinese (保洁, 搬家 周末), pinyin (baojie) or initials (bj).
-    pub q: Option<String>,
-    pub lat: Option<f64>,
-    pub lng: Option<f64>,
-    /// With lat/lng; default 10 km.
-    pub radius_km: Option<f64>,
-    /// `min_lng,min_lat,max_lng,max_lat`, for a map view.
-    pub bbox: Option<String>,
-    pub category: Option<String>,
-    /// District code or prefix (`4403` = all of Shenzhen).
-    pub adcode: Option<String>,
-    /// RFC 3339: only shifts with a slot ending after this.
-    pub from: Option<String>,
-    /// RFC 3339: only shifts with a slot starting before this.
-    pub to: Option<String>,
-    /// Minimum pay in fen, in `pay_unit` (or per hour when no unit is given).
-    pub min_pay_fen: Option<i64>,
-    pub pay_unit: Option<String>,
-    pub settlement: Option<String>,
-    pub employment_type: Option<String>,
-    /// `relevance` (default), `distance`, `pay` or `start`.
-    pub sort: Option<String>,
-    /// 1–100, default 20.
-    pub limit: Option<usize>,
-    pub cursor: Option<String>,
-}
-
-/// Parsed paging and place parameters shared by the search endpoints.
-struct Common {
-    near: Option<(GeoPoint, f64)>,
-    from: Option<chrono::NaiveDateTime>,
-    to: Option<chrono::NaiveDateTime>,
-    limit: usize,
-    offset: usize,
-}
-
-fn common(
-    errs: &mut FieldErrors,
-    lat: Option<f64>,
-    lng: Option<f64>,
-    radius: Option<f64>,
-    from: Option<&str>,
-    to: Option<&str>,
-    limit: Option<usize>,
-    cursor: Option<&str>,
-) -> Common {
-    let near = match (lat, lng) {
-        (None, None) => None,
-        (lat, lng) => {
-            let p = GeoPoint::check(errs, "", lat, lng);
-            let r = errs.check("radius_km", radius_km(radius.unwrap_or(10.0)));
-            p.zip(r)
-        }
-    };
-    let from = from.and_then(|s| errs.check("from", parse_instant(s)));
-    let to = to.and_then(|s| errs.check("to", parse_instant(s)));
-    if let (Some(f), Some(t)) = (from, to) {
-        if t <= f {
-            errs.add("to", Invalid::new("end_before_start", "结束时间必须晚于开始时间", "to must be after from"));
-        }
-    }
-    let limit = limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        errs.add("limit", Invalid::new("out_of_range", "limit 应在 1 到 100 之间", "limit must be 1 to 100"));
-    }
-    let offset = match cursor.filter(|c| !c.is_empty()) {
-        None => 0,
-        Some(c) => c.parse::<usize>().unwrap_or_else(|_| {
-            errs.add("cursor", Invalid::new("invalid_cursor", "分页游标无效", "invalid cursor"));
-            0
-        }),
-    };
-    Common { near, from, to, limit, offset }
-}
-
-fn next_cursor(offset: usize, shown: usize, total: usize) -> Option<String> {
-    (offset + shown < total).then(|| (offset + shown).to_string())
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ShiftHit {
-    pub shift: ShiftView,
-    pub distance_km: Option<f64>,
-    pub score: f64,
-    pub reasons: Reasons,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ShiftSearchResults {
-    pub total: usize,
-    pub items: Vec<ShiftHit>,
-    pub facets: Facets,
-    pub next_cursor: Option<String>,
-}
-
-/// Shift views for hits, in hit order (hits whose shift vanished meanwhile are dropped).
-async fn shift_hits(state: &AppState, hits: Vec<Hit>) -> Result<Vec<ShiftHit>, ApiError> {
-    let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
-    let views = state
-        .db
-        .run(move |conn| {
-            let rows: Vec<ShiftRow> = shifts_t::table.filter(shifts_t::id.eq_any(&ids)).load(conn)?;
-            shifts::views(conn, rows)
-        })
-        .await?;
-    let mut by_id: HashMap<i64, ShiftView> = views.into_iter().map(|v| (v.id, v)).collect();
-    Ok(hits
-        .into_iter()
-        .filter_map(|h| by_id.remove(&h.id).map(|shift| ShiftHit { shift, distance_km: h.distance_km, score: h.score, reasons: h.reasons }))
-        .collect())
-}
-
 /// Search published shifts: text, place, time, pay and kind, ranked with reasons. Public.
 #[utoipa::path(get, operation_id = "search_shifts", path = "/api/v1/shifts/search", tag = "search", params(SearchParams),
     responses((status = 200, body = ShiftSearchResults), (status = 422, body = ErrorBody)))]
 pub async fn search_shifts(state: web::Data<AppState>, p: web::Query<SearchParams>) -> Result<HttpResponse, ApiError> {
-    let mut errs = FieldErrors::new();
-    let c = common(&mut errs, p.lat, p.lng, p.radius_km, p.from.as_deref(), p.to.as_deref(), p.limit, p.cursor.as_deref());
-    let bbox = p.bbox.as_deref().and_then(|b| {
-        let v: Vec<f64> = b.split(',').filter_map(|x| x.trim().parse().ok()).collect();
-        let ok = v.len() == 4
-            && v[0] < v[2]
-            && v[1] < v[3]
-            && GeoPoint::lng(v[0]).is_ok()
-            && GeoPoint::lng(v[2]).is_ok()
-            && GeoPoint::lat(v[1]).is_ok()
-            && GeoPoint::lat(v[3]).is_ok();
-        if ok {
-            Some([v[0], v[1], v[2], v[3]])
-        } else {
-            errs.add("bbox", Invalid::new("invalid_bbox", "bbox 应为 最小经度,最小纬度,最大经度,最大纬度", "bbox must be min_lng,min_lat,max_lng,max_lat"));
-            None
-        }
-    });
-    let pay_unit = p.pay_unit.as_deref().and_then(|u| errs.check("pay_unit", PayUnit::parse(u)));
-    let settlement = p.settlement.as_deref().and_then(|s| errs.check("settlement", crate::domain::Settlement::parse(s)).map(|s| s.as_str().to_string()));
-    let employment_type =
-        p.employment_type.as_deref().and_then(|s| errs.check("employment_type", crate::domain::EmploymentType::parse(s)).map(|s| s.as_str().to_string()));
-    let sort = match p.sort.as_deref() {
-        None | Some("relevance") => Sort::Relevance,
-        Some("distance") if c.near.is_some() => Sort::Distance,
-        Some("distance") => {
-            errs.add("sort", Invalid::new("needs_location", "按距离排序需要提供 lat 和 lng", "sort=distance needs lat and lng"));
-            Sort::Relevance
-        }
-        Some("pay") => Sort::Pay,
-        Some("start") => Sort::Start,
-        Some(_) => {
-            errs.add("sort", Invalid::new("invalid_choice", "sort 应为 relevance、distance、pay 或 start", "sort must be relevance, distance, pay or start"));
-            Sort::Relevance
-        }
-    };
-    if let Some(m) = p.min_pay_fen {
-        if m < 0 {
-            errs.add("min_pay_fen", Invalid::new("out_of_range", "不能为负数", "must not be negative"));
-        }
-    }
-    errs.into_result()?;
-    let query = ShiftQuery {
-        q: p.q.clone().filter(|q| !q.trim().is_empty()),
-        near: c.near,
-        bbox,
-        category: p.category.clone().filter(|s| !s.is_empty()),
-        adcode: p.adcode.clone().filter(|s| !s.is_empty()),
-        from: c.from,
-        to: c.to,
-        min_pay_fen: p.min_pay_fen,
-        pay_unit,
-        settlement,
-        employment_type,
-        sort,
-        offset: c.offset,
-        limit: c.limit,
-        now: now_utc(),
-    };
-    let engine = state.engine.clone();
-    let results = web::block(move || engine.search_shifts(&query)).await.map_err(ApiError::internal)?.map_err(ApiError::internal)?;
-    let shown = results.hits.len();
-    let items = shift_hits(&state, results.hits).await?;
-    Ok(HttpResponse::Ok().json(ShiftSearchResults {
-        total: results.total,
-        items,
-        facets: results.facets,
-        next_cursor: next_cursor(c.offset, shown, results.total),
-    }))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct PageParams {
-    /// 1–100, default 20.
-    pub limit: Option<usize>,
-    pub cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ShiftMatches {
-    pub total: usize,
-    pub items: Vec<ShiftHit>,
-    pub next_cursor: Option<String>,
+    Ok(HttpResponse::Ok().json(search::search_shifts(&state, p.into_inner()).await?))
 }
 
 /// Shifts for the signed-in worker, from their active availability: within each record's radius,
@@ -240,203 +28,19 @@ pub struct ShiftMatches {
 #[utoipa::path(get, operation_id = "search_my_matches", path = "/api/v1/workers/me/matches", tag = "search", security(("bearer" = [])), params(PageParams),
     responses((status = 200, body = ShiftMatches), (status = 403, body = ErrorBody), (status = 409, description = "no worker profile yet", body = ErrorBody)))]
 pub async fn my_matches(state: web::Data<AppState>, user: AuthUser, p: web::Query<PageParams>) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Worker])?;
-    let mut errs = FieldErrors::new();
-    let c = common(&mut errs, None, None, None, None, None, p.limit, p.cursor.as_deref());
-    errs.into_result()?;
-    let avails = state
-        .db
-        .run(move |conn| {
-            let worker = crate::services::availability::require_worker(conn, user.id)?;
-            let rows: Vec<AvailabilityRow> =
-                availability_t::table.filter(availability_t::worker_id.eq(worker.id)).filter(availability_t::active.eq(true)).load(conn)?;
-            let groups: Vec<KeyGroup> = json_list(&worker.key_groups);
-            Ok(rows.iter().map(|r| load::avail_doc(r, &groups)).collect::<Vec<_>>())
-        })
-        .await?;
-    let engine = state.engine.clone();
-    let hits = web::block(move || engine.shifts_for_worker(&avails, now_utc())).await.map_err(ApiError::internal)?;
-    let total = hits.len();
-    let page: Vec<Hit> = hits.into_iter().skip(c.offset).take(c.limit).collect();
-    let shown = page.len();
-    let items = shift_hits(&state, page).await?;
-    Ok(HttpResponse::Ok().json(ShiftMatches { total, items, next_cursor: next_cursor(c.offset, shown, total) }))
-}
-
-/// A worker as an employer may see them in matches: no phone, no full name, no key groups.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MatchedWorker {
-    pub worker_id: i64,
-    pub availability_id: i64,
-    /// Family name only (王**) until the worker applies.
-    pub display_name: String,
-    pub skills: Vec<String>,
-    pub distance_km: Option<f64>,
-    pub score: f64,
-    pub reasons: Reasons,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WorkerMatches {
-    pub total: usize,
-    pub items: Vec<MatchedWorker>,
-    pub next_cursor: Option<String>,
-}
-
-fn masked_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => format!("{first}{}", "*".repeat(chars.count().clamp(1, 3))),
-        None => String::new(),
-    }
+    Ok(HttpResponse::Ok().json(search::my_matches(&state, &user, p.into_inner()).await?))
 }
 
 /// Workers who can come to a shift (its owner and staff only).
 #[utoipa::path(get, operation_id = "search_shift_matches", path = "/api/v1/shifts/{id}/matches", tag = "search", security(("bearer" = [])), params(("id" = i64, Path), PageParams),
     responses((status = 200, body = WorkerMatches), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn shift_matches(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, p: web::Query<PageParams>) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let mut errs = FieldErrors::new();
-    let c = common(&mut errs, None, None, None, None, None, p.limit, p.cursor.as_deref());
-    errs.into_result()?;
-    let staff = user.role.is_staff();
-    // The shift as the engine would index it, built from the database so unpublished drafts can
-    // be matched by their owner too.
-    let doc = state
-        .db
-        .run(move |conn| {
-            if !staff {
-                shifts::owned(conn, user.id, id)?;
-            }
-            let row = shifts::by_id(conn, id)?;
-            let cats = load::category_words(conn)?;
-            load::shift_docs(conn, vec![row], &cats)?.into_iter().next().map(|d| d.0).ok_or_else(|| ApiError::not_found("岗位", "shift"))
-        })
-        .await?;
-    let engine = state.engine.clone();
-    let hits = web::block(move || engine.workers_for_shift(&doc, now_utc())).await.map_err(ApiError::internal)?;
-    let total = hits.len();
-    let page: Vec<(Hit, i64)> = hits.into_iter().skip(c.offset).take(c.limit).collect();
-    let worker_ids: Vec<i64> = page.iter().map(|(_, w)| *w).collect();
-    let facts: HashMap<i64, (String, String)> = state
-        .db
-        .run(move |conn| {
-            Ok(workers_t::table
-                .filter(workers_t::id.eq_any(&worker_ids))
-                .select((workers_t::id, workers_t::display_name, workers_t::skills))
-                .load::<(i64, String, String)>(conn)?
-                .into_iter()
-                .map(|(id, n, s)| (id, (n, s)))
-                .collect())
-        })
-        .await?;
-    let shown = page.len();
-    let items = page
-        .into_iter()
-        .filter_map(|(mut hit, worker_id)| {
-            let (name, skills) = facts.get(&worker_id)?.clone();
-            if !staff {
-                // Key groups never reach employers, not even as a reason.
-                hit.reasons.priority_group = None;
-            }
-            Some(MatchedWorker {
-                worker_id,
-                availability_id: hit.id,
-                display_name: if staff { name } else { masked_name(&name) },
-                skills: json_list(&skills),
-                distance_km: hit.distance_km,
-                score: hit.score,
-                reasons: hit.reasons,
-            })
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(WorkerMatches { total, items, next_cursor: next_cursor(c.offset, shown, total) }))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct AvailabilitySearchParams {
-    /// Words over skills, notes and district (Chinese, pinyin or initials).
-    pub q: Option<String>,
-    pub lat: Option<f64>,
-    pub lng: Option<f64>,
-    pub radius_km: Option<f64>,
-    /// RFC 3339: the worker must be able to work in [from, to].
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub category: Option<String>,
-    pub limit: Option<usize>,
-    pub cursor: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct StaffWorker {
-    pub id: i64,
-    pub display_name: String,
-    pub phone: String,
-    pub key_groups: Vec<KeyGroup>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AvailabilityHit {
-    pub availability: AvailabilityView,
-    pub worker: StaffWorker,
-    pub distance_km: Option<f64>,
-    pub score: f64,
-    pub reasons: Reasons,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AvailabilitySearchResults {
-    pub total: usize,
-    pub items: Vec<AvailabilityHit>,
-    pub next_cursor: Option<String>,
+    Ok(HttpResponse::Ok().json(search::shift_matches(&state, &user, id.into_inner(), p.into_inner()).await?))
 }
 
 /// Staff and community-station search over workers' availability, by text, place and time.
 #[utoipa::path(get, operation_id = "search_availability", path = "/api/v1/availability/search", tag = "search", security(("bearer" = [])), params(AvailabilitySearchParams),
     responses((status = 200, body = AvailabilitySearchResults), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn search_availability(state: web::Data<AppState>, user: AuthUser, p: web::Query<AvailabilitySearchParams>) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::StationStaff, Role::Moderator, Role::Admin])?;
-    let mut errs = FieldErrors::new();
-    let c = common(&mut errs, p.lat, p.lng, p.radius_km, p.from.as_deref(), p.to.as_deref(), p.limit, p.cursor.as_deref());
-    if c.from.is_some() != c.to.is_some() {
-        errs.add(if c.from.is_some() { "to" } else { "from" }, Invalid::new("required", "from 与 to 需同时提供", "give both from and to"));
-    }
-    errs.into_result()?;
-    let range = c.from.zip(c.to).map(|(start, end)| Interval { start, end });
-    let engine = state.engine.clone();
-    let (q, category) = (p.q.clone(), p.category.clone());
-    let hits = web::block(move || engine.search_availability(q.as_deref(), c.near, range, category.as_deref()))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
-    let total = hits.len();
-    let page: Vec<(Hit, i64)> = hits.into_iter().skip(c.offset).take(c.limit).collect();
-    let shown = page.len();
-    let items = state
-        .db
-        .run(move |conn| {
-            let ids: Vec<i64> = page.iter().map(|(h, _)| h.id).collect();
-            let mut rows: HashMap<i64, AvailabilityRow> =
-                availability_t::table.filter(availability_t::id.eq_any(&ids)).load::<AvailabilityRow>(conn)?.into_iter().map(|r| (r.id, r)).collect();
-            let worker_ids: Vec<i64> = page.iter().map(|(_, w)| *w).collect();
-            let workers: HashMap<i64, StaffWorker> = workers_t::table
-                .inner_join(users::table)
-                .filter(workers_t::id.eq_any(&worker_ids))
-                .select((workers_t::id, workers_t::display_name, users::phone, workers_t::key_groups))
-                .load::<(i64, String, String, String)>(conn)?
-                .into_iter()
-                .map(|(id, display_name, phone, kg)| (id, StaffWorker { id, display_name, phone, key_groups: json_list(&kg) }))
-                .collect();
-            Ok(page
-                .into_iter()
-                .filter_map(|(hit, worker_id)| {
-                    let availability = rows.remove(&hit.id)?.view();
-                    let worker = workers.get(&worker_id)?.clone();
-                    Some(AvailabilityHit { availability, worker, distance_km: hit.distance_km, score: hit.score, reasons: hit.reasons })
-                })
-                .collect::<Vec<_>>())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(AvailabilitySearchResults { total, items, next_cursor: next_cursor(c.offset, shown, total) }))
+    Ok(HttpResponse::Ok().json(search::search_availability(&state, &user, p.into_inner()).await?))
 }

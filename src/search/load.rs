@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::{availability, categories, employers, engagements, shift_slots, shifts, workers};
 use crate::domain::{GeoPoint, KeyGroup, PayUnit, ShiftStatus};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::search::analyze::doc_text;
 use crate::search::engine::{AvailDoc, ShiftDoc};
 use crate::search::timefit::Interval;
@@ -20,7 +20,7 @@ use crate::services::shifts::{ShiftRow, SlotRow};
 use crate::services::workers::WorkerRow;
 
 /// Category code → (name, keywords), read once per batch.
-pub fn category_words(conn: &mut DbConn) -> Result<HashMap<String, String>, ApiError> {
+pub fn category_words(conn: &mut DbConn) -> Result<HashMap<String, String>, Error> {
     Ok(categories::table
         .select((categories::code, categories::name_zh, categories::keywords))
         .load::<(String, String, String)>(conn)?
@@ -34,7 +34,7 @@ fn district_name(adcode: Option<&str>) -> String {
 }
 
 /// Builds engine documents for shift rows (which must be published).
-pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String, String>) -> Result<Vec<(ShiftDoc, String)>, ApiError> {
+pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String, String>) -> Result<Vec<(ShiftDoc, String)>, Error> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut slots: HashMap<i64, Vec<Interval>> = HashMap::new();
     for s in shift_slots::table.filter(shift_slots::shift_id.eq_any(&ids)).load::<SlotRow>(conn)? {
@@ -82,7 +82,7 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
 }
 
 /// Published shifts with ids in `ids`; the ones missing or not published are returned apart.
-pub fn shifts_by_id(conn: &mut DbConn, ids: &[i64]) -> Result<(Vec<(ShiftDoc, String)>, Vec<i64>), ApiError> {
+pub fn shifts_by_id(conn: &mut DbConn, ids: &[i64]) -> Result<(Vec<(ShiftDoc, String)>, Vec<i64>), Error> {
     let rows: Vec<ShiftRow> = shifts::table
         .filter(shifts::id.eq_any(ids))
         .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
@@ -101,7 +101,7 @@ pub fn shift_batch(
     limit: i64,
     now: NaiveDateTime,
     cats: &HashMap<String, String>,
-) -> Result<(Vec<(ShiftDoc, String)>, Option<i64>), ApiError> {
+) -> Result<(Vec<(ShiftDoc, String)>, Option<i64>), Error> {
     let rows: Vec<ShiftRow> = shifts::table
         .filter(shifts::id.gt(after_id))
         .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
@@ -114,11 +114,11 @@ pub fn shift_batch(
     Ok((shift_docs(conn, rows, cats)?, last))
 }
 
-pub fn published_shift_count(conn: &mut DbConn, now: NaiveDateTime) -> Result<i64, ApiError> {
+pub fn published_shift_count(conn: &mut DbConn, now: NaiveDateTime) -> Result<i64, Error> {
     Ok(shifts::table.filter(shifts::status.eq(ShiftStatus::Published.as_str())).filter(shifts::valid_through.gt(now)).count().get_result(conn)?)
 }
 
-pub fn shift_ids_of_employer(conn: &mut DbConn, employer_id: i64) -> Result<Vec<i64>, ApiError> {
+pub fn shift_ids_of_employer(conn: &mut DbConn, employer_id: i64) -> Result<Vec<i64>, Error> {
     Ok(shifts::table.filter(shifts::employer_id.eq(employer_id)).filter(shifts::status.eq(ShiftStatus::Published.as_str())).select(shifts::id).load(conn)?)
 }
 
@@ -140,7 +140,7 @@ pub fn avail_doc(row: &AvailabilityRow, key_groups: &[KeyGroup]) -> AvailDoc {
 }
 
 /// Active availability (all, or with the given ids), with tokens; plus the ids not found active.
-pub fn availability_docs(conn: &mut DbConn, ids: Option<&[i64]>) -> Result<(Vec<(AvailDoc, String)>, Vec<i64>), ApiError> {
+pub fn availability_docs(conn: &mut DbConn, ids: Option<&[i64]>) -> Result<(Vec<(AvailDoc, String)>, Vec<i64>), Error> {
     let mut q = availability::table.filter(availability::active.eq(true)).into_boxed();
     if let Some(ids) = ids {
         q = q.filter(availability::id.eq_any(ids));
@@ -176,7 +176,7 @@ pub fn availability_docs(conn: &mut DbConn, ids: Option<&[i64]>) -> Result<(Vec<
 }
 
 /// Reliability of the workers who have any engagement (the rest have no record to judge by).
-fn reliability_of(conn: &mut DbConn, worker_ids: &[i64]) -> Result<HashMap<i64, f64>, ApiError> {
+fn reliability_of(conn: &mut DbConn, worker_ids: &[i64]) -> Result<HashMap<i64, f64>, Error> {
     let engaged: Vec<i64> = engagements::table.filter(engagements::worker_id.eq_any(worker_ids)).select(engagements::worker_id).distinct().load(conn)?;
     if engaged.is_empty() {
         return Ok(HashMap::new());
@@ -185,12 +185,12 @@ fn reliability_of(conn: &mut DbConn, worker_ids: &[i64]) -> Result<HashMap<i64, 
     let rows: Vec<WorkerRow> = workers::table.filter(workers::id.eq_any(&engaged)).load(conn)?;
     let mut out = HashMap::new();
     for w in rows {
-        let stats = crate::services::engagements::worker_raw_stats(conn, &w, now)?;
+        let stats = crate::services::reputation::worker_raw_stats(conn, crate::services::reputation::WorkerRef { id: w.id, user_id: w.user_id }, now)?;
         out.insert(w.id, crate::domain::engagement::reliability(&stats));
     }
     Ok(out)
 }
 
-pub fn availability_ids_of_worker(conn: &mut DbConn, worker_id: i64) -> Result<Vec<i64>, ApiError> {
+pub fn availability_ids_of_worker(conn: &mut DbConn, worker_id: i64) -> Result<Vec<i64>, Error> {
     Ok(availability::table.filter(availability::worker_id.eq(worker_id)).select(availability::id).load(conn)?)
 }

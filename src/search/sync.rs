@@ -13,14 +13,15 @@ use futures_util::StreamExt;
 use indicatif::ProgressBar;
 use tokio::sync::Notify;
 
-use crate::db::schema::{search_changes, shift_slots, shifts};
-use crate::db::{Db, DbConn, write_transaction};
+use crate::clock::Clock;
+use crate::db::changes::{self, Entity};
+use crate::db::schema::{shift_slots, shifts};
+use crate::db::{Db, DbConn, Tx};
 use crate::domain::ShiftStatus;
 use crate::domain::time::now_utc;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::search::engine::Engine;
 use crate::search::load;
-use crate::services::search_log::{self, Entity};
 
 const BATCH: i64 = 5_000;
 
@@ -55,23 +56,23 @@ impl ChangeBus {
 /// Rebuilds the engine from the database. The change-log position is read first, so a change
 /// committed while loading is applied again afterwards (applying is idempotent).
 pub fn rebuild(engine: &Engine, db: &Db, progress: Option<&ProgressBar>) -> anyhow::Result<usize> {
-    let mut conn = db.get().map_err(|e| anyhow::anyhow!(e.msg.en))?;
+    let mut conn = db.get().map_err(|e| anyhow::anyhow!(e))?;
     rebuild_on(engine, &mut conn, progress)
 }
 
 pub fn rebuild_on(engine: &Engine, conn: &mut DbConn, progress: Option<&ProgressBar>) -> anyhow::Result<usize> {
     let conn = &mut *conn;
     engine.clear()?;
-    let position: Option<i64> = search_changes::table.select(diesel::dsl::max(search_changes::id)).first(conn)?;
+    let position = changes::head(conn)?;
     let now = now_utc();
     if let Some(p) = progress {
-        p.set_length(load::published_shift_count(conn, now).map_err(|e| anyhow::anyhow!(e.msg.en))? as u64);
+        p.set_length(load::published_shift_count(conn, now).map_err(|e| anyhow::anyhow!(e))? as u64);
     }
-    let cats = load::category_words(conn).map_err(|e| anyhow::anyhow!(e.msg.en))?;
+    let cats = load::category_words(conn).map_err(|e| anyhow::anyhow!(e))?;
     let mut after = 0;
     let mut total = 0;
     loop {
-        let (docs, last) = load::shift_batch(conn, after, BATCH, now, &cats).map_err(|e| anyhow::anyhow!(e.msg.en))?;
+        let (docs, last) = load::shift_batch(conn, after, BATCH, now, &cats).map_err(|e| anyhow::anyhow!(e))?;
         let Some(last) = last else { break };
         total += docs.len();
         if let Some(p) = progress {
@@ -80,50 +81,49 @@ pub fn rebuild_on(engine: &Engine, conn: &mut DbConn, progress: Option<&Progress
         engine.put_shifts(docs)?;
         after = last;
     }
-    let (avail, _) = load::availability_docs(conn, None).map_err(|e| anyhow::anyhow!(e.msg.en))?;
+    let (avail, _) = load::availability_docs(conn, None).map_err(|e| anyhow::anyhow!(e))?;
     engine.put_availability(avail)?;
     engine.commit()?;
-    engine.set_position(position.unwrap_or(0));
+    engine.set_position(position);
     Ok(total)
 }
 
 /// Applies every change after the engine's position. Returns how many entries it applied.
-pub fn catch_up(engine: &Engine, conn: &mut DbConn) -> Result<usize, ApiError> {
+pub fn catch_up(engine: &Engine, conn: &mut DbConn) -> Result<usize, Error> {
     let mut applied = 0;
     loop {
-        let rows: Vec<(i64, String, i64)> = search_changes::table
-            .filter(search_changes::id.gt(engine.position()))
-            .order(search_changes::id.asc())
-            .limit(BATCH)
-            .select((search_changes::id, search_changes::entity, search_changes::entity_id))
-            .load(conn)?;
-        let Some(last) = rows.last().map(|r| r.0) else { return Ok(applied) };
-        if rows.iter().any(|r| r.1 == Entity::All.as_str()) {
+        let (rows, next) = changes::read_after(conn, engine.position(), BATCH)?;
+        if rows.is_empty() {
+            engine.set_position(next);
+            return Ok(applied);
+        }
+        if rows.iter().any(|c| c.entity == Entity::All) {
             tracing::info!("full reindex requested through the change log; rebuilding");
-            rebuild_on(engine, conn, None).map_err(ApiError::internal)?;
-            engine.set_position(last);
+            rebuild_on(engine, conn, None).map_err(Error::internal)?;
+            engine.set_position(next);
             applied += rows.len();
             continue;
         }
         let mut shift_ids = BTreeSet::new();
         let mut avail_ids = BTreeSet::new();
-        for (_, entity, id) in &rows {
-            match entity.as_str() {
-                "shift" => {
-                    shift_ids.insert(*id);
+        for c in &rows {
+            let id = c.entity_id;
+            match c.entity {
+                Entity::Shift => {
+                    shift_ids.insert(id);
                 }
-                "employer" => {
-                    shift_ids.extend(load::shift_ids_of_employer(conn, *id)?);
-                    shift_ids.extend(engine.shift_ids_of_employer(*id));
+                Entity::Employer => {
+                    shift_ids.extend(load::shift_ids_of_employer(conn, id)?);
+                    shift_ids.extend(engine.shift_ids_of_employer(id));
                 }
-                "availability" => {
-                    avail_ids.insert(*id);
+                Entity::Availability => {
+                    avail_ids.insert(id);
                 }
-                "worker" => {
-                    avail_ids.extend(load::availability_ids_of_worker(conn, *id)?);
-                    avail_ids.extend(engine.availability_ids_of_worker(*id));
+                Entity::Worker => {
+                    avail_ids.extend(load::availability_ids_of_worker(conn, id)?);
+                    avail_ids.extend(engine.availability_ids_of_worker(id));
                 }
-                other => tracing::warn!(entity = other, "unknown change-log entity"),
+                Entity::All => unreachable!("handled above"),
             }
         }
         let shift_ids: Vec<i64> = shift_ids.into_iter().collect();
@@ -132,39 +132,34 @@ pub fn catch_up(engine: &Engine, conn: &mut DbConn) -> Result<usize, ApiError> {
         for id in gone {
             engine.remove_shift(id);
         }
-        engine.put_shifts(docs).map_err(ApiError::internal)?;
+        engine.put_shifts(docs).map_err(Error::internal)?;
         let (docs, gone) = load::availability_docs(conn, Some(&avail_ids))?;
         for id in gone {
             engine.remove_availability(id);
         }
-        engine.put_availability(docs).map_err(ApiError::internal)?;
-        engine.commit().map_err(ApiError::internal)?;
-        engine.set_position(last);
+        engine.put_availability(docs).map_err(Error::internal)?;
+        engine.commit().map_err(Error::internal)?;
+        engine.set_position(next);
         applied += rows.len();
     }
 }
 
 /// Marks shifts whose validity or last slot has passed as expired, through the change log.
 /// Every replica may run this; the conditional update makes a second run a no-op.
-pub fn expire(conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<i64>, ApiError> {
-    write_transaction(conn, |conn| {
-        let live_slot = shift_slots::table.filter(shift_slots::shift_id.eq(shifts::id)).filter(shift_slots::end_at.gt(now));
-        let ids: Vec<i64> = shifts::table
+pub fn expire(tx: &mut Tx, now: NaiveDateTime) -> Result<Vec<i64>, Error> {
+    let live_slot = shift_slots::table.filter(shift_slots::shift_id.eq(shifts::id)).filter(shift_slots::end_at.gt(now));
+    let expired: Vec<i64> = diesel::update(
+        shifts::table
             .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
-            .filter(shifts::valid_through.le(now).or(diesel::dsl::not(diesel::dsl::exists(live_slot))))
-            .select(shifts::id)
-            .load(conn)?;
-        // The change-log lock first, then the rows, as every writer that records changes does.
-        search_log::lock(conn)?;
-        let expired: Vec<i64> = diesel::update(shifts::table.filter(shifts::id.eq_any(&ids)).filter(shifts::status.eq(ShiftStatus::Published.as_str())))
-            .set((shifts::status.eq(ShiftStatus::Expired.as_str()), shifts::updated_at.eq(now)))
-            .returning(shifts::id)
-            .get_results(conn)?;
-        for id in &expired {
-            search_log::record(conn, Entity::Shift, *id)?;
-        }
-        Ok(expired)
-    })
+            .filter(shifts::valid_through.le(now).or(diesel::dsl::not(diesel::dsl::exists(live_slot)))),
+    )
+    .set((shifts::status.eq(ShiftStatus::Expired.as_str()), shifts::updated_at.eq(now)))
+    .returning(shifts::id)
+    .get_results(tx.conn())?;
+    for id in &expired {
+        tx.record(Entity::Shift, *id)?;
+    }
+    Ok(expired)
 }
 
 /// The follower: applies changes when woken or every `poll`, whichever comes first.
@@ -214,23 +209,15 @@ pub async fn listen_redis(url: String, channel: String, notify: Arc<Notify>) {
     }
 }
 
-/// Expires shifts every `every`, and wakes the follower when it did.
-pub async fn expire_periodically(db: Db, bus: ChangeBus, every: Duration) {
+/// Expires shifts every `every`; the transaction wakes the followers when it expired any.
+pub async fn expire_periodically(db: Db, clock: Clock, every: Duration) {
     loop {
         tokio::time::sleep(every).await;
-        let db2 = db.clone();
-        match tokio::task::spawn_blocking(move || {
-            let mut conn = db2.get()?;
-            expire(&mut conn, now_utc())
-        })
-        .await
-        {
-            Ok(Ok(ids)) if !ids.is_empty() => {
-                tracing::info!(count = ids.len(), "shifts expired");
-                bus.announce();
-            }
-            Ok(Err(e)) => tracing::warn!(error = %e, "expiry run failed"),
-            _ => {}
+        let now = clock.now();
+        match db.tx(move |tx| expire(tx, now)).await {
+            Ok(ids) if !ids.is_empty() => tracing::info!(count = ids.len(), "shifts expired"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "expiry run failed"),
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::db::DbConn;
 use crate::db::schema::{auth_tokens, users};
 use crate::domain::time::now_utc;
 use crate::domain::{BoundedText, Phone, Role};
-use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 
 /// A new account, validated.
 pub struct NewUser {
@@ -31,7 +31,7 @@ impl NewUser {
         display_name: Option<&str>,
         email: Option<&str>,
         allowed_roles: &[Role],
-    ) -> Result<NewUser, ApiError> {
+    ) -> Result<NewUser, Error> {
         let mut errs = FieldErrors::new();
         let role = match role {
             None => {
@@ -96,7 +96,7 @@ pub struct Session {
 }
 
 /// Creates the user; the password hash is computed by the caller off the async executor.
-pub fn create_user(conn: &mut DbConn, u: &NewUser, password_hash: &str, created_by: Option<i64>) -> Result<UserView, ApiError> {
+pub fn create_user(conn: &mut DbConn, u: &NewUser, password_hash: &str, created_by: Option<i64>) -> Result<UserView, Error> {
     let taken: i64 = users::table.filter(users::phone.eq(u.phone.as_str())).count().get_result(conn)?;
     if taken > 0 {
         return Err(phone_taken());
@@ -120,11 +120,11 @@ pub fn create_user(conn: &mut DbConn, u: &NewUser, password_hash: &str, created_
     Ok(UserView { id, role: u.role, display_name: u.display_name.clone() })
 }
 
-fn phone_taken() -> ApiError {
-    ApiError::conflict("phone_taken", "该手机号已注册", "this phone number is already registered")
+fn phone_taken() -> Error {
+    Error::Conflict(Conflict::PhoneTaken)
 }
 
-pub fn issue_token(conn: &mut DbConn, user: UserView, ttl_hours: i64) -> Result<Session, ApiError> {
+pub fn issue_token(conn: &mut DbConn, user: UserView, ttl_hours: i64) -> Result<Session, Error> {
     let token = token::generate();
     let now = now_utc();
     let expires = now + Duration::hours(ttl_hours);
@@ -142,7 +142,7 @@ pub fn issue_token(conn: &mut DbConn, user: UserView, ttl_hours: i64) -> Result<
 }
 
 /// The stored credentials for a phone, if registered and not disabled.
-pub fn credentials(conn: &mut DbConn, phone: &Phone) -> Result<Option<(UserView, String)>, ApiError> {
+pub fn credentials(conn: &mut DbConn, phone: &Phone) -> Result<Option<(UserView, String)>, Error> {
     let row = users::table
         .filter(users::phone.eq(phone.as_str()))
         .filter(users::disabled.eq(false))
@@ -152,17 +152,17 @@ pub fn credentials(conn: &mut DbConn, phone: &Phone) -> Result<Option<(UserView,
     Ok(row.map(|(id, role, display_name, hash)| (UserView { id, role: Role::parse(&role).unwrap_or(Role::Worker), display_name }, hash)))
 }
 
-pub fn revoke(conn: &mut DbConn, token_hash: &str) -> Result<(), ApiError> {
+pub fn revoke(conn: &mut DbConn, token_hash: &str) -> Result<(), Error> {
     diesel::delete(auth_tokens::table.filter(auth_tokens::token_hash.eq(token_hash))).execute(conn)?;
     Ok(())
 }
 
 /// Limits a staff member to districts (adcode prefixes; empty means everywhere), audited.
-pub fn set_scope(conn: &mut DbConn, admin_id: i64, user_id: i64, adcodes: &[String]) -> Result<(), ApiError> {
+pub fn set_scope(conn: &mut DbConn, admin_id: i64, user_id: i64, adcodes: &[String]) -> Result<(), Error> {
     let (role, old): (String, String) =
-        users::table.find(user_id).select((users::role, users::scope_adcodes)).first(conn).optional()?.ok_or_else(|| ApiError::not_found("用户", "user"))?;
+        users::table.find(user_id).select((users::role, users::scope_adcodes)).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::User))?;
     if !Role::parse(&role).is_ok_and(|r| r.is_staff()) {
-        return Err(ApiError::conflict("not_staff", "只能为工作人员设置管辖范围", "only staff accounts have a district scope"));
+        return Err(Error::Conflict(Conflict::NotStaff));
     }
     let new = serde_json::to_string(adcodes).expect("serializable");
     diesel::update(users::table.find(user_id)).set(users::scope_adcodes.eq(&new)).execute(conn)?;
@@ -178,4 +178,19 @@ pub fn set_scope(conn: &mut DbConn, admin_id: i64, user_id: i64, adcodes: &[Stri
             after: serde_json::from_str(&new).ok(),
         },
     )
+}
+
+/// The signed-in user a bearer token belongs to, if the token is live and the account enabled.
+pub fn authenticate(conn: &mut DbConn, token_hash: &str, now: chrono::NaiveDateTime) -> Result<Option<crate::auth::AuthUser>, Error> {
+    let row = auth_tokens::table
+        .inner_join(users::table)
+        .filter(auth_tokens::token_hash.eq(token_hash))
+        .filter(auth_tokens::expires_at.gt(now))
+        .filter(users::disabled.eq(false))
+        .select((users::id, users::role, users::display_name))
+        .first::<(i64, String, String)>(conn)
+        .optional()?;
+    let Some((id, role, display_name)) = row else { return Ok(None) };
+    let role = Role::parse(&role).map_err(|_| Error::internal(format!("user {id} has an unknown stored role {role:?}")))?;
+    Ok(Some(crate::auth::AuthUser { id, role, display_name, token_hash: token_hash.to_string() }))
 }

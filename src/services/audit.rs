@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::db::DbConn;
 use crate::db::schema::audit_log;
 use crate::domain::time::{now_utc, to_display};
-use crate::error::ApiError;
+use crate::error::Error;
 
 pub struct Entry<'a> {
     pub actor_id: i64,
@@ -22,7 +22,7 @@ pub struct Entry<'a> {
     pub after: Option<Value>,
 }
 
-pub fn record(conn: &mut DbConn, e: Entry) -> Result<(), ApiError> {
+pub fn record(conn: &mut DbConn, e: Entry) -> Result<(), Error> {
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::actor_id.eq(e.actor_id),
@@ -68,7 +68,7 @@ pub struct AuditView {
 }
 
 /// Newest first, optionally for one target, keyset-paginated by id.
-pub fn list(conn: &mut DbConn, target: Option<(&str, i64)>, actor: Option<i64>, limit: i64, cursor: Option<i64>) -> Result<Vec<AuditView>, ApiError> {
+pub fn list(conn: &mut DbConn, target: Option<(&str, i64)>, actor: Option<i64>, limit: i64, cursor: Option<i64>) -> Result<Vec<AuditView>, Error> {
     let mut q = audit_log::table.into_boxed();
     if let Some((t, id)) = target {
         q = q.filter(audit_log::target_type.eq(t.to_string())).filter(audit_log::target_id.eq(id));

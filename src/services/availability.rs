@@ -6,14 +6,14 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::db::schema::availability;
 use crate::domain::geo::radius_km;
 use crate::domain::time::{now_utc, parse_instant, to_display};
 use crate::domain::{BoundedText, DatedWindow, GeoPoint, Pay, WeeklyWindow};
-use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::services::employers::resolve_adcode;
-use crate::services::search_log::{self, Entity};
+use crate::db::changes::Entity;
 use crate::services::workers::{PayBody, WorkerRow, check_categories};
 use crate::services::{json_list, to_json};
 
@@ -76,7 +76,7 @@ pub struct ValidAvailability {
     active: bool,
 }
 
-pub fn validate(conn: &mut DbConn, r: &AvailabilityRequest, now: NaiveDateTime) -> Result<ValidAvailability, ApiError> {
+pub fn validate(conn: &mut DbConn, r: &AvailabilityRequest, now: NaiveDateTime) -> Result<ValidAvailability, Error> {
     let mut errs = FieldErrors::new();
     let point = GeoPoint::check(&mut errs, "", r.lat, r.lng);
     let radius = match r.radius_km {
@@ -303,42 +303,38 @@ impl<'a> AvailabilityFields<'a> {
     }
 }
 
-pub fn require_worker(conn: &mut DbConn, user_id: i64) -> Result<WorkerRow, ApiError> {
+pub fn require_worker(conn: &mut DbConn, user_id: i64) -> Result<WorkerRow, Error> {
     crate::services::workers::by_user(conn, user_id)?.ok_or_else(|| {
-        ApiError::conflict(
-            "worker_profile_required",
-            "请先完善个人求职信息（PUT /api/v1/workers/me）",
-            "create your worker profile first (PUT /api/v1/workers/me)",
-        )
+        Error::Conflict(Conflict::WorkerProfileRequired)
     })
 }
 
-pub fn by_id(conn: &mut DbConn, id: i64) -> Result<AvailabilityRow, ApiError> {
-    availability::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("可工作时段", "availability"))
+pub fn by_id(conn: &mut DbConn, id: i64) -> Result<AvailabilityRow, Error> {
+    availability::table.find(id).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::Availability))
 }
 
-pub fn create(conn: &mut DbConn, worker_id: i64, v: &ValidAvailability) -> Result<AvailabilityRow, ApiError> {
+pub fn create(tx: &mut Tx, worker_id: i64, v: &ValidAvailability) -> Result<AvailabilityRow, Error> {
     let now = now_utc();
     let id: i64 = diesel::insert_into(availability::table)
         .values((AvailabilityFields::of(v), availability::worker_id.eq(worker_id), availability::created_at.eq(now), availability::updated_at.eq(now)))
         .returning(availability::id)
-        .get_result(conn)?;
-    search_log::record(conn, Entity::Availability, id)?;
-    by_id(conn, id)
+        .get_result(tx.conn())?;
+    tx.record(Entity::Availability, id)?;
+    by_id(tx, id)
 }
 
 /// The worker's own record: 404 when missing, 403 when it belongs to someone else.
-pub fn owned(conn: &mut DbConn, user_id: i64, id: i64) -> Result<(WorkerRow, AvailabilityRow), ApiError> {
+pub fn owned(conn: &mut DbConn, user_id: i64, id: i64) -> Result<(WorkerRow, AvailabilityRow), Error> {
     let row = by_id(conn, id)?;
     match crate::services::workers::by_user(conn, user_id)? {
         Some(w) if w.id == row.worker_id => Ok((w, row)),
-        _ => Err(ApiError::forbidden()),
+        _ => Err(Error::forbidden()),
     }
 }
 
-pub fn update(conn: &mut DbConn, user_id: i64, id: i64, patch: &AvailabilityRequest) -> Result<AvailabilityRow, ApiError> {
+pub fn update(tx: &mut Tx, user_id: i64, id: i64, patch: &AvailabilityRequest) -> Result<AvailabilityRow, Error> {
     let now = now_utc();
-    let (_, row) = owned(conn, user_id, id)?;
+    let (_, row) = owned(tx, user_id, id)?;
     let mut merged = row.as_request(now);
     macro_rules! take {
         ($($f:ident),+) => { $(if patch.$f.is_some() { merged.$f = patch.$f.clone(); })+ };
@@ -347,20 +343,20 @@ pub fn update(conn: &mut DbConn, user_id: i64, id: i64, patch: &AvailabilityRequ
     if (patch.lat.is_some() || patch.lng.is_some()) && patch.adcode.is_none() {
         merged.adcode = None;
     }
-    let v = validate(conn, &merged, now)?;
-    diesel::update(availability::table.find(id)).set((AvailabilityFields::of(&v), availability::updated_at.eq(now))).execute(conn)?;
-    search_log::record(conn, Entity::Availability, id)?;
-    by_id(conn, id)
+    let v = validate(tx, &merged, now)?;
+    diesel::update(availability::table.find(id)).set((AvailabilityFields::of(&v), availability::updated_at.eq(now))).execute(tx.conn())?;
+    tx.record(Entity::Availability, id)?;
+    by_id(tx, id)
 }
 
-pub fn delete(conn: &mut DbConn, user_id: i64, id: i64) -> Result<(), ApiError> {
-    owned(conn, user_id, id)?;
-    diesel::delete(availability::table.find(id)).execute(conn)?;
-    search_log::record(conn, Entity::Availability, id)?;
+pub fn delete(tx: &mut Tx, user_id: i64, id: i64) -> Result<(), Error> {
+    owned(tx, user_id, id)?;
+    diesel::delete(availability::table.find(id)).execute(tx.conn())?;
+    tx.record(Entity::Availability, id)?;
     Ok(())
 }
 
-pub fn list_for_worker(conn: &mut DbConn, worker_id: i64, limit: i64, cursor: Option<i64>) -> Result<Vec<AvailabilityRow>, ApiError> {
+pub fn list_for_worker(conn: &mut DbConn, worker_id: i64, limit: i64, cursor: Option<i64>) -> Result<Vec<AvailabilityRow>, Error> {
     let mut q = availability::table.filter(availability::worker_id.eq(worker_id)).into_boxed();
     if let Some(c) = cursor {
         q = q.filter(availability::id.lt(c));

@@ -9,23 +9,19 @@ use crate::db::DbConn;
 use crate::db::schema::{calendar_tokens, employers, engagements, shift_slots, shifts};
 use crate::domain::engagement::State;
 use crate::domain::ical::{self, CalEvent};
-use crate::error::ApiError;
+use crate::error::{Conflict, Error, Thing};
 use crate::services::workers as workers_svc;
 
-fn worker_id(conn: &mut DbConn, user_id: i64) -> Result<i64, ApiError> {
+fn worker_id(conn: &mut DbConn, user_id: i64) -> Result<i64, Error> {
     Ok(workers_svc::by_user(conn, user_id)?
         .ok_or_else(|| {
-            ApiError::conflict(
-                "worker_profile_required",
-                "请先完善求职者信息（PUT /api/v1/workers/me）",
-                "create your worker profile first (PUT /api/v1/workers/me)",
-            )
+            Error::Conflict(Conflict::WorkerProfileRequired)
         })?
         .id)
 }
 
 /// Creates the feed token, or replaces it (the old URL stops working). The token is shown once.
-pub fn rotate(conn: &mut DbConn, user_id: i64, now: NaiveDateTime) -> Result<String, ApiError> {
+pub fn rotate(conn: &mut DbConn, user_id: i64, now: NaiveDateTime) -> Result<String, Error> {
     let worker = worker_id(conn, user_id)?;
     diesel::delete(calendar_tokens::table.filter(calendar_tokens::worker_id.eq(worker))).execute(conn)?;
     let t = token::generate();
@@ -36,7 +32,7 @@ pub fn rotate(conn: &mut DbConn, user_id: i64, now: NaiveDateTime) -> Result<Str
 }
 
 /// Revokes the feed. Returns whether there was one.
-pub fn revoke(conn: &mut DbConn, user_id: i64) -> Result<bool, ApiError> {
+pub fn revoke(conn: &mut DbConn, user_id: i64) -> Result<bool, Error> {
     let worker = worker_id(conn, user_id)?;
     Ok(diesel::delete(calendar_tokens::table.filter(calendar_tokens::worker_id.eq(worker))).execute(conn)? > 0)
 }
@@ -45,13 +41,13 @@ pub fn revoke(conn: &mut DbConn, user_id: i64) -> Result<bool, ApiError> {
 const ON_CALENDAR: &[State] = &[State::Confirmed, State::CheckedIn, State::CheckedOut];
 
 /// The feed for a token, or 404 for an unknown or revoked one.
-pub fn feed(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> Result<String, ApiError> {
+pub fn feed(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> Result<String, Error> {
     let worker: i64 = calendar_tokens::table
         .filter(calendar_tokens::token_hash.eq(token::hash(token)))
         .select(calendar_tokens::worker_id)
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("日历", "calendar"))?;
+        .ok_or_else(|| Error::NotFound(Thing::Calendar))?;
     let states: Vec<&str> = ON_CALENDAR.iter().map(|s| s.as_str()).collect();
     let rows: Vec<(i64, String, i64, String, String, f64, f64, String, String, String)> = engagements::table
         .inner_join(shifts::table.inner_join(employers::table))

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use crate::db::DbConn;
 use crate::db::schema::categories;
 use crate::domain::BoundedText;
-use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::error::{Conflict, Error, FieldErrors, Invalid};
 
 #[derive(Debug, Clone, Serialize, Queryable, ToSchema)]
 pub struct Category {
@@ -23,14 +23,14 @@ pub struct Category {
     pub keywords: String,
 }
 
-pub fn list(conn: &mut DbConn) -> Result<Vec<Category>, ApiError> {
+pub fn list(conn: &mut DbConn) -> Result<Vec<Category>, Error> {
     Ok(categories::table
         .select((categories::id, categories::code, categories::name_zh, categories::name_en, categories::group_zh, categories::keywords))
         .order(categories::id.asc())
         .load(conn)?)
 }
 
-pub fn get(conn: &mut DbConn, code: &str) -> Result<Option<Category>, ApiError> {
+pub fn get(conn: &mut DbConn, code: &str) -> Result<Option<Category>, Error> {
     Ok(categories::table
         .filter(categories::code.eq(code))
         .select((categories::id, categories::code, categories::name_zh, categories::name_en, categories::group_zh, categories::keywords))
@@ -39,7 +39,7 @@ pub fn get(conn: &mut DbConn, code: &str) -> Result<Option<Category>, ApiError> 
 }
 
 /// Codes in `codes` that are not categories.
-pub fn unknown_codes(conn: &mut DbConn, codes: &[String]) -> Result<Vec<String>, ApiError> {
+pub fn unknown_codes(conn: &mut DbConn, codes: &[String]) -> Result<Vec<String>, Error> {
     if codes.is_empty() {
         return Ok(Vec::new());
     }
@@ -76,7 +76,7 @@ impl NewCategory {
         name_en: Option<&str>,
         group_zh: Option<&str>,
         keywords: Option<&str>,
-    ) -> Result<NewCategory, ApiError> {
+    ) -> Result<NewCategory, Error> {
         let mut errs = FieldErrors::new();
         let c = errs.check("code", code_in.ok_or_else(Invalid::required).and_then(code));
         let zh = errs.check("name_zh", BoundedText::parse(name_zh.unwrap_or(""), 1, 30));
@@ -94,9 +94,9 @@ impl NewCategory {
     }
 }
 
-pub fn create(conn: &mut DbConn, c: NewCategory, by: i64) -> Result<Category, ApiError> {
+pub fn create(conn: &mut DbConn, c: NewCategory, by: i64) -> Result<Category, Error> {
     if get(conn, &c.code)?.is_some() {
-        return Err(ApiError::conflict("category_exists", "该职业代码已存在", "a category with this code exists"));
+        return Err(Error::Conflict(Conflict::CategoryExists));
     }
     diesel::insert_into(categories::table)
         .values((
@@ -109,7 +109,7 @@ pub fn create(conn: &mut DbConn, c: NewCategory, by: i64) -> Result<Category, Ap
             categories::created_at.eq(crate::domain::time::now_utc()),
         ))
         .execute(conn)?;
-    let created = get(conn, &c.code)?.ok_or_else(|| ApiError::internal("category vanished after insert"))?;
+    let created = get(conn, &c.code)?.ok_or_else(|| Error::internal("category vanished after insert"))?;
     crate::services::audit::record(
         conn,
         crate::services::audit::Entry {

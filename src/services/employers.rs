@@ -5,14 +5,15 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::db::schema::employers;
 use crate::domain::time::{now_utc, to_display};
 use crate::domain::{BoundedText, CreditCode, EmployerKind, GeoPoint, Phone};
-use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::mail::templates::kind;
 use crate::services::districts::Districts;
-use crate::services::search_log::{self, Entity};
+use crate::db::changes::Entity;
+use crate::services::reputation::EmployerRef;
 use crate::services::{audit, outbox};
 use serde_json::json;
 
@@ -49,7 +50,7 @@ pub struct ValidEmployer {
 }
 
 /// Checks a posted profile, naming every bad field.
-pub fn validate(r: &EmployerRequest) -> Result<ValidEmployer, ApiError> {
+pub fn validate(r: &EmployerRequest) -> Result<ValidEmployer, Error> {
     let mut errs = FieldErrors::new();
     let name = errs.check("name", BoundedText::parse(r.name.as_deref().unwrap_or(""), 2, 100));
     let kind = errs.check("kind", r.kind.as_deref().ok_or_else(Invalid::required).and_then(EmployerKind::parse));
@@ -181,7 +182,7 @@ pub struct EmployerView {
     pub updated_at: chrono::DateTime<chrono::FixedOffset>,
     /// The last 90 days: ratings from workers, completed engagements, late cancellations.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stats: Option<crate::services::engagements::ProfileStats>,
+    pub stats: Option<crate::services::reputation::ProfileStats>,
 }
 
 impl EmployerRow {
@@ -210,25 +211,25 @@ impl EmployerRow {
 }
 
 /// The profile with its 90-day record.
-pub fn view_with_stats(conn: &mut DbConn, row: EmployerRow, with_contact: bool) -> Result<EmployerView, ApiError> {
-    let stats = crate::services::engagements::employer_stats(conn, &row, crate::domain::time::now_utc())?;
+pub fn view_with_stats(conn: &mut DbConn, row: EmployerRow, with_contact: bool) -> Result<EmployerView, Error> {
+    let stats = crate::services::reputation::employer_stats(conn, EmployerRef { id: row.id, user_id: row.user_id }, crate::domain::time::now_utc())?;
     Ok(EmployerView { stats: Some(stats), ..row.view(with_contact) })
 }
 
-pub fn by_user(conn: &mut DbConn, user_id: i64) -> Result<Option<EmployerRow>, ApiError> {
+pub fn by_user(conn: &mut DbConn, user_id: i64) -> Result<Option<EmployerRow>, Error> {
     Ok(employers::table.filter(employers::user_id.eq(user_id)).first(conn).optional()?)
 }
 
-pub fn by_id(conn: &mut DbConn, id: i64) -> Result<EmployerRow, ApiError> {
-    employers::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("用人单位", "employer"))
+pub fn by_id(conn: &mut DbConn, id: i64) -> Result<EmployerRow, Error> {
+    employers::table.find(id).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::Employer))
 }
 
 /// Creates or replaces the user's profile. Changing the name or credit code of a verified
 /// profile withdraws the verification: staff verified the old identity, not the new one.
-pub fn upsert(conn: &mut DbConn, user_id: i64, v: ValidEmployer) -> Result<EmployerRow, ApiError> {
+pub fn upsert(tx: &mut Tx, user_id: i64, v: ValidEmployer) -> Result<EmployerRow, Error> {
     let now = now_utc();
     let code = v.credit_code.as_ref().map(|c| c.as_str().to_string());
-    let id = match by_user(conn, user_id)? {
+    let id = match by_user(tx, user_id)? {
         Some(old) => {
             let identity_changed = old.name != v.name || old.credit_code != code || old.kind != v.kind.as_str();
             let keep_verified = old.verified && !identity_changed;
@@ -240,7 +241,7 @@ pub fn upsert(conn: &mut DbConn, user_id: i64, v: ValidEmployer) -> Result<Emplo
                     employers::verified_by.eq(if keep_verified { old.verified_by } else { None }),
                     employers::updated_at.eq(now),
                 ))
-                .execute(conn)?;
+                .execute(tx.conn())?;
             old.id
         }
         None => diesel::insert_into(employers::table)
@@ -252,25 +253,25 @@ pub fn upsert(conn: &mut DbConn, user_id: i64, v: ValidEmployer) -> Result<Emplo
                 employers::updated_at.eq(now),
             ))
             .returning(employers::id)
-            .get_result(conn)?,
+            .get_result(tx.conn())?,
     };
     // The employer's name is searchable on its shifts.
-    search_log::record(conn, Entity::Employer, id)?;
-    by_id(conn, id)
+    tx.record(Entity::Employer, id)?;
+    by_id(tx, id)
 }
 
-pub fn verify(conn: &mut DbConn, id: i64, staff_id: i64) -> Result<EmployerRow, ApiError> {
-    let row = by_id(conn, id)?;
+pub fn verify(tx: &mut Tx, id: i64, staff_id: i64) -> Result<EmployerRow, Error> {
+    let row = by_id(tx, id)?;
     if row.kind == EmployerKind::Enterprise.as_str() && row.credit_code.is_none() {
-        return Err(ApiError::conflict("credit_code_missing", "企业未提供统一社会信用代码，无法认证", "the enterprise has no credit code to verify"));
+        return Err(Error::Conflict(Conflict::CreditCodeMissing));
     }
     let now = now_utc();
     diesel::update(employers::table.find(id))
         .set((employers::verified.eq(true), employers::verified_at.eq(now), employers::verified_by.eq(staff_id), employers::updated_at.eq(now)))
-        .execute(conn)?;
-    search_log::record(conn, Entity::Employer, id)?;
+        .execute(tx.conn())?;
+    tx.record(Entity::Employer, id)?;
     audit::record(
-        conn,
+        tx,
         audit::Entry {
             actor_id: staff_id,
             action: "employer.verify",
@@ -281,20 +282,20 @@ pub fn verify(conn: &mut DbConn, id: i64, staff_id: i64) -> Result<EmployerRow, 
             after: Some(json!({"verified": true})),
         },
     )?;
-    outbox::enqueue_to_user(conn, kind::EMPLOYER_VERIFIED, row.user_id, &json!({"employer_id": id, "name": row.name}))?;
-    by_id(conn, id)
+    outbox::enqueue_to_user(tx, kind::EMPLOYER_VERIFIED, row.user_id, &json!({"employer_id": id, "name": row.name}))?;
+    by_id(tx, id)
 }
 
 /// Stops an employer from posting and hides their shifts (e.g. confirmed wage arrears).
-pub fn block(conn: &mut DbConn, id: i64, staff_id: i64, reason: &str) -> Result<EmployerRow, ApiError> {
-    let row = by_id(conn, id)?;
+pub fn block(tx: &mut Tx, id: i64, staff_id: i64, reason: &str) -> Result<EmployerRow, Error> {
+    let row = by_id(tx, id)?;
     let now = now_utc();
     diesel::update(employers::table.find(id))
         .set((employers::blocked.eq(true), employers::blocked_reason.eq(reason), employers::blocked_at.eq(now), employers::updated_at.eq(now)))
-        .execute(conn)?;
-    search_log::record(conn, Entity::Employer, id)?;
+        .execute(tx.conn())?;
+    tx.record(Entity::Employer, id)?;
     audit::record(
-        conn,
+        tx,
         audit::Entry {
             actor_id: staff_id,
             action: "employer.block",
@@ -305,12 +306,12 @@ pub fn block(conn: &mut DbConn, id: i64, staff_id: i64, reason: &str) -> Result<
             after: Some(json!({"blocked": true, "blocked_reason": reason})),
         },
     )?;
-    outbox::enqueue_to_user(conn, kind::EMPLOYER_BLOCKED, row.user_id, &json!({"employer_id": id, "name": row.name, "reason": reason}))?;
-    by_id(conn, id)
+    outbox::enqueue_to_user(tx, kind::EMPLOYER_BLOCKED, row.user_id, &json!({"employer_id": id, "name": row.name, "reason": reason}))?;
+    by_id(tx, id)
 }
 
-pub fn unblock(conn: &mut DbConn, id: i64, staff_id: i64, reason: &str) -> Result<EmployerRow, ApiError> {
-    let row = by_id(conn, id)?;
+pub fn unblock(tx: &mut Tx, id: i64, staff_id: i64, reason: &str) -> Result<EmployerRow, Error> {
+    let row = by_id(tx, id)?;
     diesel::update(employers::table.find(id))
         .set((
             employers::blocked.eq(false),
@@ -318,10 +319,10 @@ pub fn unblock(conn: &mut DbConn, id: i64, staff_id: i64, reason: &str) -> Resul
             employers::blocked_at.eq(None::<NaiveDateTime>),
             employers::updated_at.eq(now_utc()),
         ))
-        .execute(conn)?;
-    search_log::record(conn, Entity::Employer, id)?;
+        .execute(tx.conn())?;
+    tx.record(Entity::Employer, id)?;
     audit::record(
-        conn,
+        tx,
         audit::Entry {
             actor_id: staff_id,
             action: "employer.unblock",
@@ -332,5 +333,5 @@ pub fn unblock(conn: &mut DbConn, id: i64, staff_id: i64, reason: &str) -> Resul
             after: Some(json!({"blocked": false})),
         },
     )?;
-    by_id(conn, id)
+    by_id(tx, id)
 }

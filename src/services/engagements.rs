@@ -14,16 +14,17 @@ use utoipa::ToSchema;
 
 use crate::config::EngagementsConfig;
 use crate::db::schema::{attendance, employers, engagement_events, engagements, shift_slots, shifts, users, workers};
-use crate::db::{DbConn, write_transaction};
-use crate::domain::engagement::{self as machine, Action, Actor, Illegal, State, Stats, Worked};
+use crate::db::{DbConn, Tx};
+use crate::domain::engagement::{self as machine, Action, Actor, Illegal, State, Worked};
 use crate::domain::time::{parse_instant, to_display};
 use crate::domain::{BoundedText, GeoPoint, Pay, PayUnit, Role, Settlement, ShiftStatus, TakeMode};
-use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::mail::templates::kind;
 use crate::services::employers::{self as employers_svc, EmployerRow};
-use crate::services::search_log::{self, Entity};
+use crate::db::changes::Entity;
 use crate::services::shifts::{self as shifts_svc, ShiftRow, SlotRow, SlotView};
 use crate::services::workers::{self as workers_svc, PayBody, WorkerRow};
+use crate::services::reputation::{self, ProfileStats, WorkerRef};
 use crate::services::{json_list, outbox, to_json};
 
 #[derive(Debug, Clone, Queryable)]
@@ -224,55 +225,31 @@ pub struct EngagementView {
     pub updated_at: DateTime<FixedOffset>,
 }
 
-/// A side's record over the last 90 days, as profiles show it.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-pub struct ProfileStats {
-    pub window_days: i64,
-    pub rating_avg: Option<f64>,
-    pub rating_count: i64,
-    /// Engagements confirmed in the window.
-    pub confirmed: i64,
-    /// Engagements completed in the window.
-    pub completed: i64,
-    /// Share of confirmed engagements ending in a no-show (workers only).
-    pub no_show_rate: Option<f64>,
-    /// Share of confirmed engagements this side cancelled late.
-    pub late_cancel_rate: f64,
-    /// 0–1, from `domain::engagement::reliability`.
-    pub reliability: f64,
-}
 
-pub const STATS_WINDOW_DAYS: i64 = 90;
-
-fn illegal(i: Illegal) -> ApiError {
+fn illegal(i: Illegal) -> Error {
     let action = i.action.as_str();
     match i.state {
-        Some(state) => ApiError::conflict(
-            "illegal_transition",
-            format!("当前状态为 {state}，不能执行 {action}"),
-            format!("the engagement is {state}; {action} is not possible now"),
-        ),
-        None => ApiError::conflict("illegal_transition", format!("不能以 {action} 开始用工"), format!("an engagement cannot start with {action}")),
+        Some(state) => Error::IllegalTransition { state: Some(state.to_string()), action: action.to_string() },
+        None => Error::IllegalTransition { state: None, action: action.to_string() },
     }
 }
 
-fn shift_full() -> ApiError {
-    ApiError::conflict("shift_full", "名额已满", "all places on this shift are taken")
+fn shift_full() -> Error {
+    Error::Conflict(Conflict::ShiftFull)
 }
 
-fn not_found() -> ApiError {
-    ApiError::not_found("用工记录", "engagement")
+fn not_found() -> Error {
+    Error::NotFound(Thing::Engagement)
 }
 
-pub fn by_id(conn: &mut DbConn, id: i64) -> Result<EngagementRow, ApiError> {
+pub fn by_id(conn: &mut DbConn, id: i64) -> Result<EngagementRow, Error> {
     engagements::table.find(id).first(conn).optional()?.ok_or_else(not_found)
 }
 
 /// Locks the shift row until the transaction ends, so place counts read after it stay true.
-fn lock_shift(conn: &mut DbConn, shift_id: i64) -> Result<ShiftRow, ApiError> {
+fn lock_shift(conn: &mut DbConn, shift_id: i64) -> Result<ShiftRow, Error> {
     // The change-log lock before the row: filling or reopening the shift records a change, and
     // other writers (expiry, moderation) hold that lock while they update shift rows.
-    search_log::lock(conn)?;
     if let DbConn::Pg(pg) = conn {
         shifts::table.find(shift_id).select(shifts::id).for_update().first::<i64>(pg).optional()?;
     }
@@ -281,15 +258,15 @@ fn lock_shift(conn: &mut DbConn, shift_id: i64) -> Result<ShiftRow, ApiError> {
 
 const HOLDING: &[&str] = &["confirmed", "checked_in", "checked_out", "no_show", "completed", "paid", "disputed", "overdue"];
 
-pub fn places_held(conn: &mut DbConn, shift_id: i64) -> Result<i64, ApiError> {
+pub fn places_held(conn: &mut DbConn, shift_id: i64) -> Result<i64, Error> {
     Ok(engagements::table.filter(engagements::shift_id.eq(shift_id)).filter(engagements::state.eq_any(HOLDING)).count().get_result(conn)?)
 }
 
 /// Marks a published shift `filled` when its places are taken, and a filled one `published`
 /// again when one frees up; either way search hears of it. Returns whether it reopened.
-fn refresh_fill(conn: &mut DbConn, shift_id: i64, now: NaiveDateTime) -> Result<bool, ApiError> {
-    let shift = shifts_svc::by_id(conn, shift_id)?;
-    let held = places_held(conn, shift_id)?;
+fn refresh_fill(tx: &mut Tx, shift_id: i64, now: NaiveDateTime) -> Result<bool, Error> {
+    let shift = shifts_svc::by_id(tx, shift_id)?;
+    let held = places_held(tx, shift_id)?;
     let (from, to) = match shift.status() {
         ShiftStatus::Published if held >= shift.headcount as i64 => (ShiftStatus::Published, ShiftStatus::Filled),
         ShiftStatus::Filled if held < shift.headcount as i64 => (ShiftStatus::Filled, ShiftStatus::Published),
@@ -297,8 +274,8 @@ fn refresh_fill(conn: &mut DbConn, shift_id: i64, now: NaiveDateTime) -> Result<
     };
     diesel::update(shifts::table.find(shift_id).filter(shifts::status.eq(from.as_str())))
         .set((shifts::status.eq(to.as_str()), shifts::updated_at.eq(now)))
-        .execute(conn)?;
-    search_log::record(conn, Entity::Shift, shift_id)?;
+        .execute(tx.conn())?;
+    tx.record(Entity::Shift, shift_id)?;
     Ok(to == ShiftStatus::Published)
 }
 
@@ -312,7 +289,7 @@ struct Event<'a> {
     detail: &'a Value,
 }
 
-fn record_event(conn: &mut DbConn, engagement_id: i64, e: Event, now: NaiveDateTime) -> Result<(), ApiError> {
+fn record_event(conn: &mut DbConn, engagement_id: i64, e: Event, now: NaiveDateTime) -> Result<(), Error> {
     diesel::insert_into(engagement_events::table)
         .values((
             engagement_events::engagement_id.eq(engagement_id),
@@ -334,7 +311,7 @@ fn record_event(conn: &mut DbConn, engagement_id: i64, e: Event, now: NaiveDateT
 /// rather than applied twice.
 #[allow(clippy::too_many_arguments)]
 fn step(
-    conn: &mut DbConn,
+    tx: &mut Tx,
     row: &EngagementRow,
     action: Action,
     actor: Actor,
@@ -342,23 +319,22 @@ fn step(
     late_cancel: bool,
     detail: &Value,
     now: NaiveDateTime,
-) -> Result<State, ApiError> {
+) -> Result<State, Error> {
     let from = row.state();
     let to = machine::transition(from, action, actor).map_err(illegal)?;
     // Moves may record search changes (fill, reopen, reliability): the change-log lock comes
     // before any row lock, in every writer, so no two can wait on each other in a cycle.
-    search_log::lock(conn)?;
     let n = diesel::update(engagements::table.find(row.id).filter(engagements::state.eq(from.as_str())))
         .set((engagements::state.eq(to.as_str()), engagements::updated_at.eq(now)))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     if n == 0 {
-        let current = by_id(conn, row.id)?.state();
+        let current = by_id(tx, row.id)?.state();
         return Err(illegal(Illegal { state: Some(current), action, actor }));
     }
-    record_event(conn, row.id, Event { from: Some(from), to, action, actor, user_id, late_cancel, detail }, now)?;
+    record_event(tx, row.id, Event { from: Some(from), to, action, actor, user_id, late_cancel, detail }, now)?;
     if late_cancel || matches!(to, State::NoShow | State::Completed) {
         // The worker's reliability moved: matching ranks them with it (search change log).
-        search_log::record(conn, Entity::Worker, row.worker_id)?;
+        tx.record(Entity::Worker, row.worker_id)?;
     }
     Ok(to)
 }
@@ -373,20 +349,20 @@ fn add_flags(existing: &str, new: &[&str]) -> String {
     to_json(&flags)
 }
 
-fn slots_of(conn: &mut DbConn, shift_id: i64) -> Result<Vec<SlotRow>, ApiError> {
+fn slots_of(conn: &mut DbConn, shift_id: i64) -> Result<Vec<SlotRow>, Error> {
     Ok(shift_slots::table.filter(shift_slots::shift_id.eq(shift_id)).order(shift_slots::start_at.asc()).load(conn)?)
 }
 
-fn chosen_slots(conn: &mut DbConn, row: &EngagementRow) -> Result<Vec<SlotRow>, ApiError> {
+fn chosen_slots(conn: &mut DbConn, row: &EngagementRow) -> Result<Vec<SlotRow>, Error> {
     let ids = row.slot_ids();
     Ok(slots_of(conn, row.shift_id)?.into_iter().filter(|s| ids.contains(&s.id)).collect())
 }
 
-fn user_of_worker(conn: &mut DbConn, worker_id: i64) -> Result<i64, ApiError> {
+fn user_of_worker(conn: &mut DbConn, worker_id: i64) -> Result<i64, Error> {
     Ok(workers::table.find(worker_id).select(workers::user_id).first(conn)?)
 }
 
-fn user_of_employer(conn: &mut DbConn, employer_id: i64) -> Result<i64, ApiError> {
+fn user_of_employer(conn: &mut DbConn, employer_id: i64) -> Result<i64, Error> {
     Ok(employers::table.find(employer_id).select(employers::user_id).first(conn)?)
 }
 
@@ -398,20 +374,16 @@ fn note(errs: &mut FieldErrors, v: Option<&str>) -> String {
     errs.check("note", BoundedText::parse(v.unwrap_or(""), 0, 500)).map(BoundedText::into_string).unwrap_or_default()
 }
 
-fn shift_open_for_taking(shift: &ShiftRow) -> Result<(), ApiError> {
+fn shift_open_for_taking(shift: &ShiftRow) -> Result<(), Error> {
     let open = matches!(shift.status(), ShiftStatus::Published | ShiftStatus::Filled) && !shift.hidden_by_reports;
     if open {
         Ok(())
     } else {
-        Err(ApiError::conflict(
-            "shift_not_open",
-            format!("岗位当前状态为 {}，不接受报名", shift.status()),
-            format!("the shift is {} and takes no applications", shift.status()),
-        ))
+        Err(Error::Conflict(Conflict::ShiftNotOpen { status: Some(shift.status()) }))
     }
 }
 
-fn refuse_existing(conn: &mut DbConn, shift_id: i64, worker_id: i64) -> Result<(), ApiError> {
+fn refuse_existing(conn: &mut DbConn, shift_id: i64, worker_id: i64) -> Result<(), Error> {
     let existing: Option<String> = engagements::table
         .filter(engagements::shift_id.eq(shift_id))
         .filter(engagements::worker_id.eq(worker_id))
@@ -419,11 +391,7 @@ fn refuse_existing(conn: &mut DbConn, shift_id: i64, worker_id: i64) -> Result<(
         .first(conn)
         .optional()?;
     match existing {
-        Some(state) => Err(ApiError::conflict(
-            "already_engaged",
-            format!("已有该岗位的用工记录（状态 {state}）"),
-            format!("there is already an engagement for this shift and worker (state {state})"),
-        )),
+        Some(state) => Err(Error::Conflict(Conflict::AlreadyEngaged { state })),
         None => Ok(()),
     }
 }
@@ -439,7 +407,7 @@ struct NewEngagement<'a> {
     contact_shared: bool,
 }
 
-fn insert(conn: &mut DbConn, n: NewEngagement, action: Action, actor: Actor, user_id: i64, now: NaiveDateTime) -> Result<EngagementRow, ApiError> {
+fn insert(conn: &mut DbConn, n: NewEngagement, action: Action, actor: Actor, user_id: i64, now: NaiveDateTime) -> Result<EngagementRow, Error> {
     let id: i64 = diesel::insert_into(engagements::table)
         .values((
             engagements::shift_id.eq(n.shift_id),
@@ -462,19 +430,15 @@ fn insert(conn: &mut DbConn, n: NewEngagement, action: Action, actor: Actor, use
 }
 
 /// Applies to an `apply` shift or claims a place on an `instant` one.
-pub fn apply(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &ApplyRequest, now: NaiveDateTime) -> Result<EngagementRow, ApiError> {
-    let worker = workers_svc::by_user(conn, user_id)?.ok_or_else(|| {
-        ApiError::conflict(
-            "worker_profile_required",
-            "请先完善求职者信息（PUT /api/v1/workers/me）",
-            "create your worker profile first (PUT /api/v1/workers/me)",
-        )
+pub fn apply(tx: &mut Tx, user_id: i64, shift_id: i64, req: &ApplyRequest, now: NaiveDateTime) -> Result<EngagementRow, Error> {
+    let worker = workers_svc::by_user(tx, user_id)?.ok_or_else(|| {
+        Error::Conflict(Conflict::WorkerProfileRequired)
     })?;
-    let shift = lock_shift(conn, shift_id)?;
+    let shift = lock_shift(tx, shift_id)?;
     shift_open_for_taking(&shift)?;
     let mut errs = FieldErrors::new();
     let note = note(&mut errs, req.note.as_deref());
-    let upcoming: Vec<SlotRow> = slots_of(conn, shift_id)?.into_iter().filter(|s| s.end_at > now).collect();
+    let upcoming: Vec<SlotRow> = slots_of(tx, shift_id)?.into_iter().filter(|s| s.end_at > now).collect();
     let slot_ids: Vec<i64> = match &req.slot_ids {
         None => upcoming.iter().map(|s| s.id).collect(),
         Some(ids) if ids.is_empty() => {
@@ -498,11 +462,11 @@ pub fn apply(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &ApplyRequest,
     };
     errs.into_result()?;
     if slot_ids.is_empty() {
-        return Err(ApiError::conflict("shift_not_open", "岗位的所有时段都已结束", "every slot of this shift is over"));
+        return Err(Error::Conflict(Conflict::ShiftNotOpen { status: None }));
     }
-    refuse_existing(conn, shift_id, worker.id)?;
-    let employer_user = user_of_employer(conn, shift.employer_id)?;
-    let full = shift.status() == ShiftStatus::Filled || places_held(conn, shift_id)? >= shift.headcount as i64;
+    refuse_existing(tx, shift_id, worker.id)?;
+    let employer_user = user_of_employer(tx, shift.employer_id)?;
+    let full = shift.status() == ShiftStatus::Filled || places_held(tx, shift_id)? >= shift.headcount as i64;
     let slots: Vec<SlotRow> = upcoming.into_iter().filter(|s| slot_ids.contains(&s.id)).collect();
     let take_mode = TakeMode::parse(&shift.take_mode).unwrap_or(TakeMode::Apply);
     match take_mode {
@@ -512,7 +476,7 @@ pub fn apply(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &ApplyRequest,
             }
             let state = machine::open(Action::Claim, Actor::System).map_err(illegal)?;
             let row = insert(
-                conn,
+                tx,
                 NewEngagement {
                     shift_id,
                     worker_id: worker.id,
@@ -528,21 +492,21 @@ pub fn apply(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &ApplyRequest,
                 user_id,
                 now,
             )?;
-            refresh_fill(conn, shift_id, now)?;
-            outbox::enqueue_to_user(conn, kind::CLAIM_CONFIRMED, user_id, &json!({"engagement_id": row.id, "title": shift.title, "starts": starts(&slots)}))?;
+            refresh_fill(tx, shift_id, now)?;
+            outbox::enqueue_to_user(tx, kind::CLAIM_CONFIRMED, user_id, &json!({"engagement_id": row.id, "title": shift.title, "starts": starts(&slots)}))?;
             Ok(row)
         }
         TakeMode::Apply => {
             let state = machine::open(Action::Apply, Actor::Worker).map_err(illegal)?;
             let waitlist_position = if full {
                 let last: Option<i32> =
-                    engagements::table.filter(engagements::shift_id.eq(shift_id)).select(diesel::dsl::max(engagements::waitlist_position)).first(conn)?;
+                    engagements::table.filter(engagements::shift_id.eq(shift_id)).select(diesel::dsl::max(engagements::waitlist_position)).first(tx.conn())?;
                 Some(last.unwrap_or(0) + 1)
             } else {
                 None
             };
             let row = insert(
-                conn,
+                tx,
                 NewEngagement {
                     shift_id,
                     worker_id: worker.id,
@@ -559,7 +523,7 @@ pub fn apply(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &ApplyRequest,
                 now,
             )?;
             outbox::enqueue_to_user(
-                conn,
+                tx,
                 kind::APPLICATION_RECEIVED,
                 employer_user,
                 &json!({"engagement_id": row.id, "title": shift.title, "worker_name": worker.display_name, "waitlist_position": waitlist_position}),
@@ -570,7 +534,7 @@ pub fn apply(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &ApplyRequest,
 }
 
 /// The employer invites a worker (found through matching) to a shift; the worker accepts or declines.
-pub fn invite(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &InviteRequest, now: NaiveDateTime) -> Result<EngagementRow, ApiError> {
+pub fn invite(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &InviteRequest, now: NaiveDateTime) -> Result<EngagementRow, Error> {
     let (employer, _) = shifts_svc::owned(conn, user_id, shift_id)?;
     shifts_svc::refuse_if_blocked(&employer)?;
     let shift = lock_shift(conn, shift_id)?;
@@ -582,11 +546,11 @@ pub fn invite(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &InviteReques
     let note = note(&mut errs, req.note.as_deref());
     errs.into_result()?;
     let worker =
-        workers_svc::by_id(conn, req.worker_id).map_err(|_| ApiError::field("worker_id", Invalid::new("not_found", "没有这个求职者", "no such worker")))?;
+        workers_svc::by_id(conn, req.worker_id).map_err(|_| Error::field("worker_id", Invalid::new("not_found", "没有这个求职者", "no such worker")))?;
     refuse_existing(conn, shift_id, worker.id)?;
     let slots: Vec<SlotRow> = slots_of(conn, shift_id)?.into_iter().filter(|s| s.end_at > now).collect();
     if slots.is_empty() {
-        return Err(ApiError::conflict("shift_not_open", "岗位的所有时段都已结束", "every slot of this shift is over"));
+        return Err(Error::Conflict(Conflict::ShiftNotOpen { status: None }));
     }
     let slot_ids: Vec<i64> = slots.iter().map(|s| s.id).collect();
     let state = machine::open(Action::Invite, Actor::Employer).map_err(illegal)?;
@@ -617,7 +581,7 @@ pub fn invite(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &InviteReques
 }
 
 /// Who the signed-in user is to this engagement; anyone else is told it does not exist.
-pub fn actor_for(conn: &mut DbConn, row: &EngagementRow, user_id: i64, role: Role) -> Result<Actor, ApiError> {
+pub fn actor_for(conn: &mut DbConn, row: &EngagementRow, user_id: i64, role: Role) -> Result<Actor, Error> {
     match role {
         Role::Worker if user_of_worker(conn, row.worker_id)? == user_id => Ok(Actor::Worker),
         Role::Employer => {
@@ -634,36 +598,36 @@ pub struct Ctx<'a> {
 }
 
 /// A person's action on an engagement, with everything it implies, in the caller's transaction.
-pub fn act(conn: &mut DbConn, ctx: &Ctx, user_id: i64, role: Role, id: i64, action: Action, req: &ActionRequest) -> Result<(EngagementRow, Actor), ApiError> {
+pub fn act(tx: &mut Tx, ctx: &Ctx, user_id: i64, role: Role, id: i64, action: Action, req: &ActionRequest) -> Result<(EngagementRow, Actor), Error> {
     let now = ctx.now;
-    let first = by_id(conn, id)?;
-    let actor = actor_for(conn, &first, user_id, role)?;
+    let first = by_id(tx, id)?;
+    let actor = actor_for(tx, &first, user_id, role)?;
     // Lock the shift before reading the engagement again: place counts and state are then stable.
-    let shift = lock_shift(conn, first.shift_id)?;
-    let row = by_id(conn, id)?;
+    let shift = lock_shift(tx, first.shift_id)?;
+    let row = by_id(tx, id)?;
     let from = row.state();
     // Refuse an illegal move before looking at anything else, so the 409 names the state.
     machine::transition(from, action, actor).map_err(illegal)?;
-    let employer_user = user_of_employer(conn, shift.employer_id)?;
-    let worker_user = user_of_worker(conn, row.worker_id)?;
+    let employer_user = user_of_employer(tx, shift.employer_id)?;
+    let worker_user = user_of_worker(tx, row.worker_id)?;
     let reason = req.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(|r| r.chars().take(500).collect::<String>());
     let base = json!({"title": shift.title, "engagement_id": row.id});
     match action {
         Action::Accept => {
-            if places_held(conn, shift.id)? >= shift.headcount as i64 {
+            if places_held(tx, shift.id)? >= shift.headcount as i64 {
                 return Err(shift_full());
             }
-            step(conn, &row, action, actor, Some(user_id), false, &json!({}), now)?;
+            step(tx, &row, action, actor, Some(user_id), false, &json!({}), now)?;
             diesel::update(engagements::table.find(id))
                 .set((engagements::confirmed_at.eq(now), engagements::contact_shared.eq(true), engagements::waitlist_position.eq(None::<i32>)))
-                .execute(conn)?;
-            refresh_fill(conn, shift.id, now)?;
-            let slots = chosen_slots(conn, &row)?;
+                .execute(tx.conn())?;
+            refresh_fill(tx, shift.id, now)?;
+            let slots = chosen_slots(tx, &row)?;
             match actor {
                 Actor::Employer => {
-                    let employer = employers_svc::by_id(conn, shift.employer_id)?;
+                    let employer = employers_svc::by_id(tx, shift.employer_id)?;
                     outbox::enqueue_to_user(
-                        conn,
+                        tx,
                         kind::APPLICATION_ACCEPTED,
                         worker_user,
                         &json!({"engagement_id": id, "title": shift.title, "employer_name": employer.name, "starts": starts(&slots)}),
@@ -671,7 +635,7 @@ pub fn act(conn: &mut DbConn, ctx: &Ctx, user_id: i64, role: Role, id: i64, acti
                 }
                 _ => {
                     outbox::enqueue_to_user(
-                        conn,
+                        tx,
                         kind::INVITATION_ANSWERED,
                         employer_user,
                         &json!({"engagement_id": id, "title": shift.title, "answer": "accept"}),
@@ -680,47 +644,47 @@ pub fn act(conn: &mut DbConn, ctx: &Ctx, user_id: i64, role: Role, id: i64, acti
             }
         }
         Action::Decline => {
-            step(conn, &row, action, actor, Some(user_id), false, &json!({"reason": reason}), now)?;
-            diesel::update(engagements::table.find(id)).set(engagements::waitlist_position.eq(None::<i32>)).execute(conn)?;
+            step(tx, &row, action, actor, Some(user_id), false, &json!({"reason": reason}), now)?;
+            diesel::update(engagements::table.find(id)).set(engagements::waitlist_position.eq(None::<i32>)).execute(tx.conn())?;
             match actor {
                 Actor::Employer => {
-                    outbox::enqueue_to_user(conn, kind::APPLICATION_DECLINED, worker_user, &base)?;
+                    outbox::enqueue_to_user(tx, kind::APPLICATION_DECLINED, worker_user, &base)?;
                 }
                 _ => {
                     outbox::enqueue_to_user(
-                        conn,
+                        tx,
                         kind::INVITATION_ANSWERED,
                         employer_user,
                         &json!({"engagement_id": id, "title": shift.title, "answer": "decline"}),
                     )?;
                     // A waiting-list offer turned down goes to the next in line.
-                    offer_next(conn, &shift, id, now)?;
+                    offer_next(tx, &shift, id, now)?;
                 }
             }
         }
         Action::Withdraw => {
-            step(conn, &row, action, actor, Some(user_id), false, &json!({"reason": reason}), now)?;
-            diesel::update(engagements::table.find(id)).set(engagements::waitlist_position.eq(None::<i32>)).execute(conn)?;
+            step(tx, &row, action, actor, Some(user_id), false, &json!({"reason": reason}), now)?;
+            diesel::update(engagements::table.find(id)).set(engagements::waitlist_position.eq(None::<i32>)).execute(tx.conn())?;
         }
-        Action::Cancel => cancel(conn, ctx, &shift, &row, actor, user_id, reason, employer_user, worker_user)?,
-        Action::CheckIn => check_in(conn, ctx, &shift, &row, actor, user_id, req)?,
-        Action::CheckOut => check_out(conn, &shift, &row, actor, user_id, req, now)?,
-        Action::Complete => complete(conn, &shift, &row, actor, user_id, req, now, worker_user)?,
+        Action::Cancel => cancel(tx, ctx, &shift, &row, actor, user_id, reason, employer_user, worker_user)?,
+        Action::CheckIn => check_in(tx, ctx, &shift, &row, actor, user_id, req)?,
+        Action::CheckOut => check_out(tx, &shift, &row, actor, user_id, req, now)?,
+        Action::Complete => complete(tx, &shift, &row, actor, user_id, req, now, worker_user)?,
         Action::ConfirmPaid => {
-            step(conn, &row, action, actor, Some(user_id), false, &json!({}), now)?;
-            diesel::update(engagements::table.find(id)).set(engagements::paid_at.eq(now)).execute(conn)?;
+            step(tx, &row, action, actor, Some(user_id), false, &json!({}), now)?;
+            diesel::update(engagements::table.find(id)).set(engagements::paid_at.eq(now)).execute(tx.conn())?;
         }
         Action::Dispute => {
-            step(conn, &row, action, actor, Some(user_id), false, &json!({"reason": reason}), now)?;
+            step(tx, &row, action, actor, Some(user_id), false, &json!({"reason": reason}), now)?;
         }
         _ => return Err(illegal(Illegal { state: Some(from), action, actor })),
     }
-    Ok((by_id(conn, id)?, actor))
+    Ok((by_id(tx, id)?, actor))
 }
 
 #[allow(clippy::too_many_arguments)]
 fn cancel(
-    conn: &mut DbConn,
+    tx: &mut Tx,
     ctx: &Ctx,
     shift: &ShiftRow,
     row: &EngagementRow,
@@ -729,26 +693,26 @@ fn cancel(
     reason: Option<String>,
     employer_user: i64,
     worker_user: i64,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let now = ctx.now;
     let was_confirmed = row.state() == State::Confirmed;
-    let first_start = chosen_slots(conn, row)?.first().map(|s| s.start_at);
+    let first_start = chosen_slots(tx, row)?.first().map(|s| s.start_at);
     let late = was_confirmed && first_start.is_some_and(|s| s - now < Duration::hours(ctx.cfg.late_cancel_hours));
-    step(conn, row, Action::Cancel, actor, Some(user_id), late, &json!({"reason": reason, "late": late}), now)?;
+    step(tx, row, Action::Cancel, actor, Some(user_id), late, &json!({"reason": reason, "late": late}), now)?;
     if late {
         diesel::update(engagements::table.find(row.id))
             .set((engagements::late_cancel_by.eq(actor.as_str()), engagements::flags.eq(add_flags(&row.flags, &["late_cancel"]))))
-            .execute(conn)?;
+            .execute(tx.conn())?;
     }
     let place_freed = was_confirmed && {
-        refresh_fill(conn, shift.id, now)?;
-        places_held(conn, shift.id)? < shift.headcount as i64
+        refresh_fill(tx, shift.id, now)?;
+        places_held(tx, shift.id)? < shift.headcount as i64
     };
-    let offered = if place_freed { offer_next(conn, shift, row.id, now)? } else { None };
+    let offered = if place_freed { offer_next(tx, shift, row.id, now)? } else { None };
     if place_freed && actor == Actor::Worker {
         // One mail to the employer: who cancelled, that the place is open again, and who was offered it.
         outbox::enqueue_to_user(
-            conn,
+            tx,
             kind::PLACE_REOFFERED,
             employer_user,
             &json!({"engagement_id": row.id, "title": shift.title, "late": late, "offered_engagement_id": offered}),
@@ -756,7 +720,7 @@ fn cancel(
     } else {
         let other = if actor == Actor::Worker { employer_user } else { worker_user };
         outbox::enqueue_to_user(
-            conn,
+            tx,
             kind::ENGAGEMENT_CANCELLED,
             other,
             &json!({"engagement_id": row.id, "title": shift.title, "by": actor.as_str(), "late": late}),
@@ -768,18 +732,18 @@ fn cancel(
 /// Ends what is still open on a shift that has just closed (by its employer, or taken down by a
 /// moderator): applications are declined, invitations and confirmed places cancelled, and each
 /// worker is told. Work already begun keeps its course (check-out, completion, pay).
-pub fn end_for_closed_shift(conn: &mut DbConn, shift: &ShiftRow, why: &str, now: NaiveDateTime) -> Result<usize, ApiError> {
+pub fn end_for_closed_shift(tx: &mut Tx, shift: &ShiftRow, why: &str, now: NaiveDateTime) -> Result<usize, Error> {
     let open: Vec<EngagementRow> = engagements::table
         .filter(engagements::shift_id.eq(shift.id))
         .filter(engagements::state.eq_any([State::Applied.as_str(), State::Invited.as_str(), State::Confirmed.as_str()]))
         .order(engagements::id.asc())
-        .load(conn)?;
+        .load(tx.conn())?;
     for row in &open {
         let action = if row.state() == State::Applied { Action::Decline } else { Action::Cancel };
-        step(conn, row, action, Actor::System, None, false, &json!({"reason": why}), now)?;
-        let worker_user = user_of_worker(conn, row.worker_id)?;
+        step(tx, row, action, Actor::System, None, false, &json!({"reason": why}), now)?;
+        let worker_user = user_of_worker(tx, row.worker_id)?;
         outbox::enqueue_to_user(
-            conn,
+            tx,
             kind::ENGAGEMENT_CANCELLED,
             worker_user,
             &json!({"engagement_id": row.id, "title": shift.title, "by": "shift_closed", "why": why}),
@@ -790,8 +754,8 @@ pub fn end_for_closed_shift(conn: &mut DbConn, shift: &ShiftRow, why: &str, now:
 
 /// Offers a free place on an `apply` shift to the first on its waiting list (a system invitation
 /// the worker accepts or declines). Returns the engagement offered the place, if any.
-fn offer_next(conn: &mut DbConn, shift: &ShiftRow, freed_by: i64, now: NaiveDateTime) -> Result<Option<i64>, ApiError> {
-    if shift.take_mode != TakeMode::Apply.as_str() || places_held(conn, shift.id)? >= shift.headcount as i64 {
+fn offer_next(tx: &mut Tx, shift: &ShiftRow, freed_by: i64, now: NaiveDateTime) -> Result<Option<i64>, Error> {
+    if shift.take_mode != TakeMode::Apply.as_str() || places_held(tx, shift.id)? >= shift.headcount as i64 {
         return Ok(None);
     }
     let next: Option<EngagementRow> = engagements::table
@@ -799,13 +763,13 @@ fn offer_next(conn: &mut DbConn, shift: &ShiftRow, freed_by: i64, now: NaiveDate
         .filter(engagements::state.eq(State::Applied.as_str()))
         .filter(engagements::waitlist_position.is_not_null())
         .order(engagements::waitlist_position.asc())
-        .first(conn)
+        .first(tx.conn())
         .optional()?;
     let Some(next) = next else { return Ok(None) };
-    step(conn, &next, Action::Invite, Actor::System, None, false, &json!({"waitlist_position": next.waitlist_position, "freed_by": freed_by}), now)?;
-    diesel::update(engagements::table.find(next.id)).set(engagements::waitlist_position.eq(None::<i32>)).execute(conn)?;
-    let next_user = user_of_worker(conn, next.worker_id)?;
-    outbox::enqueue_to_user(conn, kind::WAITLIST_OFFER, next_user, &json!({"engagement_id": next.id, "title": shift.title}))?;
+    step(tx, &next, Action::Invite, Actor::System, None, false, &json!({"waitlist_position": next.waitlist_position, "freed_by": freed_by}), now)?;
+    diesel::update(engagements::table.find(next.id)).set(engagements::waitlist_position.eq(None::<i32>)).execute(tx.conn())?;
+    let next_user = user_of_worker(tx, next.worker_id)?;
+    outbox::enqueue_to_user(tx, kind::WAITLIST_OFFER, next_user, &json!({"engagement_id": next.id, "title": shift.title}))?;
     Ok(Some(next.id))
 }
 
@@ -821,36 +785,32 @@ fn distance_m(shift: &ShiftRow, p: Option<GeoPoint>) -> Option<i64> {
     p.map(|p| (site.haversine_km(&p) * 1000.0).round() as i64)
 }
 
-fn check_in(conn: &mut DbConn, ctx: &Ctx, shift: &ShiftRow, row: &EngagementRow, actor: Actor, user_id: i64, req: &ActionRequest) -> Result<(), ApiError> {
+fn check_in(tx: &mut Tx, ctx: &Ctx, shift: &ShiftRow, row: &EngagementRow, actor: Actor, user_id: i64, req: &ActionRequest) -> Result<(), Error> {
     let now = ctx.now;
     let mut errs = FieldErrors::new();
     let point = point_of(&mut errs, req.lat, req.lng, true);
     errs.into_result()?;
-    let done: Vec<i64> = attendance::table.filter(attendance::engagement_id.eq(row.id)).select(attendance::slot_id).load(conn)?;
+    let done: Vec<i64> = attendance::table.filter(attendance::engagement_id.eq(row.id)).select(attendance::slot_id).load(tx.conn())?;
     let early = Duration::minutes(ctx.cfg.early_check_in_minutes);
-    let slots = chosen_slots(conn, row)?;
+    let slots = chosen_slots(tx, row)?;
     let slot = match req.slot_id {
         Some(sid) => {
             let s = slots
                 .iter()
                 .find(|s| s.id == sid)
-                .ok_or_else(|| ApiError::field("slot_id", Invalid::new("unknown_slot", "不是所选的时段", "not one of the chosen slots")))?;
+                .ok_or_else(|| Error::field("slot_id", Invalid::new("unknown_slot", "不是所选的时段", "not one of the chosen slots")))?;
             if done.contains(&s.id) {
-                return Err(ApiError::conflict("already_checked_in", "该时段已签到", "this slot is already checked in"));
+                return Err(Error::Conflict(Conflict::AlreadyCheckedIn));
             }
             s
         }
         None => slots
             .iter()
             .find(|s| !done.contains(&s.id) && s.end_at > now)
-            .ok_or_else(|| ApiError::conflict("not_check_in_time", "没有可签到的时段", "no slot left to check in to"))?,
+            .ok_or_else(|| Error::Conflict(Conflict::NotCheckInTime { opens_minutes_before: None }))?,
     };
     if now < slot.start_at - early || now >= slot.end_at {
-        return Err(ApiError::conflict(
-            "not_check_in_time",
-            format!("签到时间为开工前 {} 分钟至收工", ctx.cfg.early_check_in_minutes),
-            format!("check-in opens {} minutes before the slot starts and closes when it ends", ctx.cfg.early_check_in_minutes),
-        ));
+        return Err(Error::Conflict(Conflict::NotCheckInTime { opens_minutes_before: Some(ctx.cfg.early_check_in_minutes) }));
     }
     let distance = distance_m(shift, point);
     let mut flags = Vec::new();
@@ -860,7 +820,7 @@ fn check_in(conn: &mut DbConn, ctx: &Ctx, shift: &ShiftRow, row: &EngagementRow,
     if now > slot.start_at + Duration::minutes(ctx.cfg.late_check_in_minutes) {
         flags.push("late_check_in");
     }
-    step(conn, row, Action::CheckIn, actor, Some(user_id), false, &json!({"slot_id": slot.id, "distance_m": distance, "flags": flags}), now)?;
+    step(tx, row, Action::CheckIn, actor, Some(user_id), false, &json!({"slot_id": slot.id, "distance_m": distance, "flags": flags}), now)?;
     diesel::insert_into(attendance::table)
         .values((
             attendance::engagement_id.eq(row.id),
@@ -872,32 +832,32 @@ fn check_in(conn: &mut DbConn, ctx: &Ctx, shift: &ShiftRow, row: &EngagementRow,
             attendance::flags.eq(to_json(&flags)),
             attendance::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     if !flags.is_empty() {
-        diesel::update(engagements::table.find(row.id)).set(engagements::flags.eq(add_flags(&row.flags, &flags))).execute(conn)?;
+        diesel::update(engagements::table.find(row.id)).set(engagements::flags.eq(add_flags(&row.flags, &flags))).execute(tx.conn())?;
     }
     Ok(())
 }
 
-fn open_attendance(conn: &mut DbConn, engagement_id: i64) -> Result<Option<AttendanceRow>, ApiError> {
+fn open_attendance(conn: &mut DbConn, engagement_id: i64) -> Result<Option<AttendanceRow>, Error> {
     Ok(attendance::table.filter(attendance::engagement_id.eq(engagement_id)).filter(attendance::check_out_at.is_null()).first(conn).optional()?)
 }
 
 fn check_out(
-    conn: &mut DbConn,
+    tx: &mut Tx,
     shift: &ShiftRow,
     row: &EngagementRow,
     actor: Actor,
     user_id: i64,
     req: &ActionRequest,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let mut errs = FieldErrors::new();
     let point = point_of(&mut errs, req.lat, req.lng, false);
     errs.into_result()?;
-    let open = open_attendance(conn, row.id)?.ok_or_else(|| ApiError::conflict("not_checked_in", "没有未签退的签到", "there is no open check-in"))?;
+    let open = open_attendance(tx, row.id)?.ok_or_else(|| Error::Conflict(Conflict::NotCheckedIn))?;
     let distance = distance_m(shift, point);
-    step(conn, row, Action::CheckOut, actor, Some(user_id), false, &json!({"slot_id": open.slot_id, "distance_m": distance}), now)?;
+    step(tx, row, Action::CheckOut, actor, Some(user_id), false, &json!({"slot_id": open.slot_id, "distance_m": distance}), now)?;
     diesel::update(attendance::table.find(open.id))
         .set((
             attendance::check_out_at.eq(now),
@@ -906,13 +866,13 @@ fn check_out(
             attendance::check_out_distance_m.eq(distance),
             attendance::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     Ok(())
 }
 
 /// Worked periods from the attendance record, each clipped to its slot; an open check-in counts
 /// up to `now` or the slot's end, whichever is first.
-fn worked(conn: &mut DbConn, row: &EngagementRow, now: NaiveDateTime) -> Result<Vec<Worked>, ApiError> {
+fn worked(conn: &mut DbConn, row: &EngagementRow, now: NaiveDateTime) -> Result<Vec<Worked>, Error> {
     let slots: HashMap<i64, SlotRow> = slots_of(conn, row.shift_id)?.into_iter().map(|s| (s.id, s)).collect();
     let att: Vec<AttendanceRow> = attendance::table.filter(attendance::engagement_id.eq(row.id)).load(conn)?;
     Ok(att
@@ -938,7 +898,7 @@ fn computed(shift: &ShiftRow, worked: &[Worked], minutes: i64) -> Option<i64> {
 
 #[allow(clippy::too_many_arguments)]
 fn complete(
-    conn: &mut DbConn,
+    tx: &mut Tx,
     shift: &ShiftRow,
     row: &EngagementRow,
     actor: Actor,
@@ -946,8 +906,8 @@ fn complete(
     req: &ActionRequest,
     now: NaiveDateTime,
     worker_user: i64,
-) -> Result<(), ApiError> {
-    let worked = worked(conn, row, now)?;
+) -> Result<(), Error> {
+    let worked = worked(tx, row, now)?;
     let recorded: i64 = worked.iter().map(|w| (w.end - w.start).num_minutes()).sum();
     let chosen = row.slot_ids().len().max(1) as f64;
     let mut errs = FieldErrors::new();
@@ -978,18 +938,18 @@ fn complete(
     errs.into_result()?;
     let (minutes, amount) = (minutes.expect("checked"), amount.expect("checked"));
     // A check-in still open is closed now (or at its slot's end, if that came first).
-    if let Some(open) = open_attendance(conn, row.id)? {
-        let end: Option<NaiveDateTime> = shift_slots::table.find(open.slot_id).select(shift_slots::end_at).first(conn).optional()?;
+    if let Some(open) = open_attendance(tx, row.id)? {
+        let end: Option<NaiveDateTime> = shift_slots::table.find(open.slot_id).select(shift_slots::end_at).first(tx.conn()).optional()?;
         let out = end.map_or(now, |e| e.min(now)).max(open.check_in_at);
         diesel::update(attendance::table.find(open.id))
             .set((attendance::check_out_at.eq(out), attendance::flags.eq(add_flags(&open.flags, &["closed_at_completion"])), attendance::updated_at.eq(now)))
-            .execute(conn)?;
+            .execute(tx.conn())?;
     }
     let work_end = worked.iter().map(|w| w.end).max().unwrap_or(now).min(now);
     let settlement = Settlement::parse(&shift.settlement).unwrap_or(Settlement::Daily);
     let due = machine::due_at(settlement, work_end);
     step(
-        conn,
+        tx,
         row,
         Action::Complete,
         actor,
@@ -1006,9 +966,9 @@ fn complete(
             engagements::due_at.eq(due),
             engagements::completed_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     outbox::enqueue_to_user(
-        conn,
+        tx,
         kind::PAY_DUE,
         worker_user,
         &json!({"engagement_id": row.id, "title": shift.title, "hours": format!("{:.2}", minutes as f64 / 60.0), "amount_fen": amount, "computed_amount_fen": computed_amount, "due": to_display(due).format("%Y-%m-%d %H:%M").to_string()}),
@@ -1024,7 +984,7 @@ pub fn correct_attendance(
     slot_id: i64,
     req: &AttendanceCorrection,
     now: NaiveDateTime,
-) -> Result<EngagementRow, ApiError> {
+) -> Result<EngagementRow, Error> {
     let row = by_id(conn, id)?;
     if actor_for(conn, &row, user_id, Role::Employer)? != Actor::Employer {
         return Err(not_found());
@@ -1034,7 +994,7 @@ pub fn correct_attendance(
         .filter(attendance::slot_id.eq(slot_id))
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("签到记录", "attendance record"))?;
+        .ok_or_else(|| Error::NotFound(Thing::Attendance))?;
     let mut errs = FieldErrors::new();
     let check_in = req.check_in.as_deref().and_then(|s| errs.check("check_in", parse_instant(s)));
     let check_out = req.check_out.as_deref().and_then(|s| errs.check("check_out", parse_instant(s)));
@@ -1042,7 +1002,7 @@ pub fn correct_attendance(
     let new_in = check_in.unwrap_or(att.check_in_at);
     let new_out = check_out.or(att.check_out_at);
     if new_out.is_some_and(|o| o < new_in) {
-        return Err(ApiError::field("check_out", Invalid::new("end_before_start", "签退时间必须晚于签到时间", "check_out must be after check_in")));
+        return Err(Error::field("check_out", Invalid::new("end_before_start", "签退时间必须晚于签到时间", "check_out must be after check_in")));
     }
     let corrected = check_in.is_some() || check_out.is_some();
     let flags = if corrected { add_flags(&att.flags, &["corrected"]) } else { att.flags.clone() };
@@ -1070,7 +1030,7 @@ pub struct TimerRun {
 /// The timers, each item in its own write transaction: forgotten check-outs are closed at the
 /// slot's end, missing check-ins become no-shows, and unpaid work past its due date becomes
 /// overdue. Replicas may run this at the same time: each move is conditional on the state read.
-pub fn run_timers(conn: &mut DbConn, cfg: &EngagementsConfig, now: NaiveDateTime) -> Result<TimerRun, ApiError> {
+pub fn run_timers(db: &crate::db::Db, conn: &mut DbConn, cfg: &EngagementsConfig, now: NaiveDateTime) -> Result<TimerRun, Error> {
     let mut run = TimerRun::default();
     let grace = Duration::minutes(cfg.checkout_grace_minutes);
     let forgotten: Vec<(i64, i64, NaiveDateTime)> = attendance::table
@@ -1080,18 +1040,18 @@ pub fn run_timers(conn: &mut DbConn, cfg: &EngagementsConfig, now: NaiveDateTime
         .select((attendance::id, attendance::engagement_id, shift_slots::end_at))
         .load(conn)?;
     for (att_id, eid, slot_end) in forgotten {
-        let done = write_transaction(conn, |c| {
-            let row = by_id(c, eid)?;
+        let done = db.write_on(conn, |tx| {
+            let row = by_id(tx, eid)?;
             if row.state() != State::CheckedIn {
                 return Ok(false);
             }
-            step(c, &row, Action::AutoCheckout, Actor::System, None, false, &json!({"attendance_id": att_id, "closed_at": to_display(slot_end)}), now)?;
-            let flags: String = attendance::table.find(att_id).select(attendance::flags).first(c)?;
+            step(tx, &row, Action::AutoCheckout, Actor::System, None, false, &json!({"attendance_id": att_id, "closed_at": to_display(slot_end)}), now)?;
+            let flags: String = attendance::table.find(att_id).select(attendance::flags).first(tx.conn())?;
             // The record ends at the slot's end, never later: the employer confirms or corrects it.
             diesel::update(attendance::table.find(att_id).filter(attendance::check_out_at.is_null()))
                 .set((attendance::check_out_at.eq(slot_end), attendance::flags.eq(add_flags(&flags, &["auto_checkout"])), attendance::updated_at.eq(now)))
-                .execute(c)?;
-            diesel::update(engagements::table.find(eid)).set(engagements::flags.eq(add_flags(&row.flags, &["auto_checkout"]))).execute(c)?;
+                .execute(tx.conn())?;
+            diesel::update(engagements::table.find(eid)).set(engagements::flags.eq(add_flags(&row.flags, &["auto_checkout"]))).execute(tx.conn())?;
             Ok(true)
         });
         if skip_conflict(done)? {
@@ -1104,19 +1064,19 @@ pub fn run_timers(conn: &mut DbConn, cfg: &EngagementsConfig, now: NaiveDateTime
     let candidates: Vec<EngagementRow> =
         engagements::table.filter(engagements::state.eq(State::Confirmed.as_str())).filter(diesel::dsl::exists(started)).load(conn)?;
     for cand in candidates {
-        let done = write_transaction(conn, |c| {
-            let row = by_id(c, cand.id)?;
-            let first = chosen_slots(c, &row)?.first().map(|s| s.start_at);
+        let done = db.write_on(conn, |tx| {
+            let row = by_id(tx, cand.id)?;
+            let first = chosen_slots(tx, &row)?.first().map(|s| s.start_at);
             if row.state() != State::Confirmed || !first.is_some_and(|s| s <= cutoff) {
                 return Ok(false);
             }
-            step(c, &row, Action::NoShow, Actor::System, None, false, &json!({"slot_start": first.map(to_display)}), now)?;
-            let shift = shifts_svc::by_id(c, row.shift_id)?;
+            step(tx, &row, Action::NoShow, Actor::System, None, false, &json!({"slot_start": first.map(to_display)}), now)?;
+            let shift = shifts_svc::by_id(tx, row.shift_id)?;
             let payload = json!({"engagement_id": row.id, "title": shift.title});
-            let worker_user = user_of_worker(c, row.worker_id)?;
-            let employer_user = user_of_employer(c, shift.employer_id)?;
-            outbox::enqueue_to_user(c, kind::NO_SHOW_RECORDED, worker_user, &payload)?;
-            outbox::enqueue_to_user(c, kind::NO_SHOW_RECORDED, employer_user, &payload)?;
+            let worker_user = user_of_worker(tx, row.worker_id)?;
+            let employer_user = user_of_employer(tx, shift.employer_id)?;
+            outbox::enqueue_to_user(tx, kind::NO_SHOW_RECORDED, worker_user, &payload)?;
+            outbox::enqueue_to_user(tx, kind::NO_SHOW_RECORDED, employer_user, &payload)?;
             Ok(true)
         });
         if skip_conflict(done)? {
@@ -1129,22 +1089,22 @@ pub fn run_timers(conn: &mut DbConn, cfg: &EngagementsConfig, now: NaiveDateTime
         .filter(engagements::state.eq(State::Completed.as_str()).and(engagements::due_at.le(late)).or(engagements::state.eq(State::CheckedOut.as_str())))
         .load(conn)?;
     for cand in unpaid {
-        let done = write_transaction(conn, |c| {
-            let row = by_id(c, cand.id)?;
-            let shift = shifts_svc::by_id(c, row.shift_id)?;
+        let done = db.write_on(conn, |tx| {
+            let row = by_id(tx, cand.id)?;
+            let shift = shifts_svc::by_id(tx, row.shift_id)?;
             let settlement = Settlement::parse(&shift.settlement).unwrap_or(Settlement::Daily);
             match row.state() {
                 State::Completed if row.due_at.is_some_and(|d| d <= late) => {
-                    step(c, &row, Action::MarkOverdue, Actor::System, None, false, &json!({"due_at": row.due_at.map(to_display)}), now)?;
+                    step(tx, &row, Action::MarkOverdue, Actor::System, None, false, &json!({"due_at": row.due_at.map(to_display)}), now)?;
                 }
                 State::CheckedOut => {
                     // Checked out of every chosen slot and never marked complete: the pay terms and
                     // the record decide what is owed, and when.
-                    let last_slot_end = chosen_slots(c, &row)?.iter().map(|s| s.end_at).max();
+                    let last_slot_end = chosen_slots(tx, &row)?.iter().map(|s| s.end_at).max();
                     if !last_slot_end.is_some_and(|e| e <= now) {
                         return Ok(false);
                     }
-                    let worked = worked(c, &row, now)?;
+                    let worked = worked(tx, &row, now)?;
                     let work_end = worked.iter().map(|w| w.end).max().or(last_slot_end).unwrap_or(now);
                     let due = machine::due_at(settlement, work_end);
                     if due > late {
@@ -1152,7 +1112,7 @@ pub fn run_timers(conn: &mut DbConn, cfg: &EngagementsConfig, now: NaiveDateTime
                     }
                     let minutes: i64 = worked.iter().map(|w| (w.end - w.start).num_minutes()).sum();
                     let amount = computed(&shift, &worked, minutes);
-                    step(c, &row, Action::MarkOverdue, Actor::System, None, false, &json!({"due_at": to_display(due), "never_completed": true}), now)?;
+                    step(tx, &row, Action::MarkOverdue, Actor::System, None, false, &json!({"due_at": to_display(due), "never_completed": true}), now)?;
                     diesel::update(engagements::table.find(row.id))
                         .set((
                             engagements::minutes_worked.eq(minutes as i32),
@@ -1161,16 +1121,16 @@ pub fn run_timers(conn: &mut DbConn, cfg: &EngagementsConfig, now: NaiveDateTime
                             engagements::due_at.eq(due),
                             engagements::completed_at.eq(work_end),
                         ))
-                        .execute(c)?;
+                        .execute(tx.conn())?;
                 }
                 _ => return Ok(false),
             }
-            let row = by_id(c, row.id)?;
+            let row = by_id(tx, row.id)?;
             let payload = json!({"engagement_id": row.id, "title": shift.title, "due": row.due_at.map(|d| to_display(d).format("%Y-%m-%d %H:%M").to_string())});
-            let worker_user = user_of_worker(c, row.worker_id)?;
-            let employer_user = user_of_employer(c, shift.employer_id)?;
-            outbox::enqueue_to_user(c, kind::PAY_OVERDUE, worker_user, &payload)?;
-            outbox::enqueue_to_user(c, kind::PAY_OVERDUE, employer_user, &payload)?;
+            let worker_user = user_of_worker(tx, row.worker_id)?;
+            let employer_user = user_of_employer(tx, shift.employer_id)?;
+            outbox::enqueue_to_user(tx, kind::PAY_OVERDUE, worker_user, &payload)?;
+            outbox::enqueue_to_user(tx, kind::PAY_OVERDUE, employer_user, &payload)?;
             Ok(true)
         });
         if skip_conflict(done)? {
@@ -1181,9 +1141,9 @@ pub fn run_timers(conn: &mut DbConn, cfg: &EngagementsConfig, now: NaiveDateTime
 }
 
 /// Another replica got there first: not an error for a timer.
-fn skip_conflict(r: Result<bool, ApiError>) -> Result<bool, ApiError> {
+fn skip_conflict(r: Result<bool, Error>) -> Result<bool, Error> {
     match r {
-        Err(e) if e.code == "illegal_transition" => Ok(false),
+        Err(Error::IllegalTransition { .. }) => Ok(false),
         other => other,
     }
 }
@@ -1196,7 +1156,7 @@ pub async fn run_periodically(db: crate::db::Db, clock: crate::clock::Clock, cfg
         let (db2, cfg2, now) = (db.clone(), cfg.clone(), clock.now());
         match tokio::task::spawn_blocking(move || {
             let mut conn = db2.get()?;
-            run_timers(&mut conn, &cfg2, now)
+            run_timers(&db2, &mut conn, &cfg2, now)
         })
         .await
         {
@@ -1215,11 +1175,11 @@ pub enum Viewer {
     Employer,
 }
 
-pub fn view(conn: &mut DbConn, row: EngagementRow, viewer: Viewer, with_events: bool, now: NaiveDateTime) -> Result<EngagementView, ApiError> {
+pub fn view(conn: &mut DbConn, row: EngagementRow, viewer: Viewer, with_events: bool, now: NaiveDateTime) -> Result<EngagementView, Error> {
     Ok(views(conn, vec![row], viewer, with_events, now)?.remove(0))
 }
 
-pub fn views(conn: &mut DbConn, rows: Vec<EngagementRow>, viewer: Viewer, with_events: bool, now: NaiveDateTime) -> Result<Vec<EngagementView>, ApiError> {
+pub fn views(conn: &mut DbConn, rows: Vec<EngagementRow>, viewer: Viewer, with_events: bool, now: NaiveDateTime) -> Result<Vec<EngagementView>, Error> {
     let mut out = Vec::with_capacity(rows.len());
     let mut shift_cache: HashMap<i64, (ShiftRow, Vec<SlotRow>, EmployerRow)> = HashMap::new();
     let mut stats_cache: HashMap<i64, ProfileStats> = HashMap::new();
@@ -1239,7 +1199,7 @@ pub fn views(conn: &mut DbConn, rows: Vec<EngagementRow>, viewer: Viewer, with_e
             let s = match stats_cache.get(&worker.id) {
                 Some(s) => *s,
                 None => {
-                    let s = worker_stats(conn, &worker, now)?;
+                    let s = reputation::worker_stats(conn, WorkerRef { id: worker.id, user_id: worker.user_id }, now)?;
                     stats_cache.insert(worker.id, s);
                     s
                 }
@@ -1339,12 +1299,12 @@ pub fn views(conn: &mut DbConn, rows: Vec<EngagementRow>, viewer: Viewer, with_e
     Ok(out)
 }
 
-pub fn parse_state(s: Option<&str>) -> Result<Option<State>, ApiError> {
+pub fn parse_state(s: Option<&str>) -> Result<Option<State>, Error> {
     match s {
         None | Some("") => Ok(None),
         Some(s) => State::parse(s).map(Some).ok_or_else(|| {
             let all: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
-            ApiError::field(
+            Error::field(
                 "state",
                 Invalid::new("invalid_choice", format!("状态应为以下之一：{}", all.join(", ")), format!("must be one of: {}", all.join(", "))),
             )
@@ -1353,7 +1313,7 @@ pub fn parse_state(s: Option<&str>) -> Result<Option<State>, ApiError> {
 }
 
 /// The signed-in worker's engagements, newest first, keyset-paginated by id.
-pub fn list_for_worker(conn: &mut DbConn, user_id: i64, state: Option<State>, limit: i64, cursor: Option<i64>) -> Result<Vec<EngagementRow>, ApiError> {
+pub fn list_for_worker(conn: &mut DbConn, user_id: i64, state: Option<State>, limit: i64, cursor: Option<i64>) -> Result<Vec<EngagementRow>, Error> {
     let Some(worker) = workers_svc::by_user(conn, user_id)? else { return Ok(Vec::new()) };
     let mut q = engagements::table.filter(engagements::worker_id.eq(worker.id)).into_boxed();
     if let Some(s) = state {
@@ -1373,7 +1333,7 @@ pub fn list_for_employer(
     shift_id: Option<i64>,
     limit: i64,
     cursor: Option<i64>,
-) -> Result<Vec<EngagementRow>, ApiError> {
+) -> Result<Vec<EngagementRow>, Error> {
     let employer = shifts_svc::require_employer(conn, user_id)?;
     let mine = shifts::table.filter(shifts::employer_id.eq(employer.id)).select(shifts::id);
     let mut q = engagements::table.filter(engagements::shift_id.eq_any(mine)).into_boxed();
@@ -1391,33 +1351,29 @@ pub fn list_for_employer(
 
 /// Files a `wage_arrears` report about an overdue engagement in one step, written from its facts.
 pub fn file_arrears_report(
-    conn: &mut DbConn,
+    tx: &mut Tx,
     user_id: i64,
     id: i64,
     extra: Option<&str>,
     reporter_key: String,
     hide_threshold: i64,
-) -> Result<crate::services::reports::ReportReceipt, ApiError> {
-    let row = by_id(conn, id)?;
-    if actor_for(conn, &row, user_id, Role::Worker)? != Actor::Worker {
+) -> Result<crate::services::reports::ReportReceipt, Error> {
+    let row = by_id(tx, id)?;
+    if actor_for(tx, &row, user_id, Role::Worker)? != Actor::Worker {
         return Err(not_found());
     }
     if !matches!(row.state(), State::Overdue | State::Disputed) {
-        return Err(ApiError::conflict(
-            "not_overdue",
-            format!("当前状态为 {}，只有逾期未付或有争议的工资可以一键投诉", row.state()),
-            format!("the engagement is {}; only overdue or disputed pay can be reported in one step", row.state()),
-        ));
+        return Err(Error::Conflict(Conflict::NotOverdue { state: row.state().to_string() }));
     }
     if row.arrears_report_id.is_some() {
-        return Err(ApiError::conflict("already_reported", "已为这次用工提交过欠薪投诉", "a wage-arrears report was already filed for this engagement"));
+        return Err(Error::Conflict(Conflict::AlreadyReported));
     }
-    let shift = shifts_svc::by_id(conn, row.shift_id)?;
-    let employer = employers_svc::by_id(conn, shift.employer_id)?;
+    let shift = shifts_svc::by_id(tx, row.shift_id)?;
+    let employer = employers_svc::by_id(tx, shift.employer_id)?;
     let hours = row.minutes_worked.map(|m| format!("{:.2}", m as f64 / 60.0)).unwrap_or_else(|| "—".into());
     let amount = row.amount_fen.map(|f| format!("{}.{:02}", f / 100, f % 100)).unwrap_or_else(|| "—".into());
     let due = row.due_at.map(|d| to_display(d).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "—".into());
-    let slots = chosen_slots(conn, &row)?;
+    let slots = chosen_slots(tx, &row)?;
     let period = match (slots.first(), slots.last()) {
         (Some(a), Some(b)) => format!("{} 至 {}", to_display(a.start_at).format("%Y-%m-%d %H:%M"), to_display(b.end_at).format("%Y-%m-%d %H:%M")),
         _ => "—".into(),
@@ -1438,98 +1394,9 @@ pub fn file_arrears_report(
         email: None,
     };
     let valid = crate::services::reports::validate(&request)?;
-    let receipt = crate::services::reports::create(conn, valid, Some(user_id), reporter_key, hide_threshold)?;
-    diesel::update(engagements::table.find(id)).set(engagements::arrears_report_id.eq(receipt.report.id)).execute(conn)?;
+    let receipt = crate::services::reports::create(tx, valid, Some(user_id), reporter_key, hide_threshold)?;
+    diesel::update(engagements::table.find(id)).set(engagements::arrears_report_id.eq(receipt.report.id)).execute(tx.conn())?;
     Ok(receipt)
-}
-
-fn to_profile(s: Stats, with_no_shows: bool) -> ProfileStats {
-    ProfileStats {
-        window_days: STATS_WINDOW_DAYS,
-        rating_avg: s.rating_avg.map(|a| (a * 100.0).round() / 100.0),
-        rating_count: s.rating_count,
-        confirmed: s.confirmed,
-        completed: s.completed,
-        no_show_rate: with_no_shows.then(|| s.no_show_rate()),
-        late_cancel_rate: s.late_cancel_rate(),
-        reliability: machine::reliability(&s),
-    }
-}
-
-fn ratings_of(conn: &mut DbConn, user_id: i64, since: NaiveDateTime) -> Result<(i64, Option<f64>), ApiError> {
-    use crate::db::schema::ratings;
-    let scores: Vec<i32> = ratings::table
-        .filter(ratings::ratee_user_id.eq(user_id))
-        .filter(ratings::hidden.eq(false))
-        .filter(ratings::created_at.ge(since))
-        .select(ratings::score)
-        .load(conn)?;
-    let n = scores.len() as i64;
-    Ok((n, (n > 0).then(|| scores.iter().map(|s| *s as f64).sum::<f64>() / n as f64)))
-}
-
-/// The raw 90-day record of a worker, for profiles and for `reliability`.
-pub fn worker_raw_stats(conn: &mut DbConn, worker: &WorkerRow, now: NaiveDateTime) -> Result<Stats, ApiError> {
-    let since = now - Duration::days(STATS_WINDOW_DAYS);
-    let mine = engagements::table.filter(engagements::worker_id.eq(worker.id)).select(engagements::id);
-    let events = |to: &'static str| {
-        engagement_events::table
-            .filter(engagement_events::engagement_id.eq_any(engagements::table.filter(engagements::worker_id.eq(worker.id)).select(engagements::id)))
-            .filter(engagement_events::to_state.eq(to))
-            .filter(engagement_events::at.ge(since))
-            .select(engagement_events::engagement_id)
-            .distinct()
-    };
-    let confirmed = events("confirmed").load::<i64>(conn)?.len() as i64;
-    let no_shows = events("no_show").load::<i64>(conn)?.len() as i64;
-    let late_cancels: i64 = engagement_events::table
-        .filter(engagement_events::engagement_id.eq_any(mine))
-        .filter(engagement_events::late_cancel.eq(true))
-        .filter(engagement_events::actor_role.eq("worker"))
-        .filter(engagement_events::at.ge(since))
-        .count()
-        .get_result(conn)?;
-    let completed: i64 =
-        engagements::table.filter(engagements::worker_id.eq(worker.id)).filter(engagements::completed_at.ge(since)).count().get_result(conn)?;
-    let (rating_count, rating_avg) = ratings_of(conn, worker.user_id, since)?;
-    Ok(Stats { confirmed, completed, no_shows, late_cancels, rating_count, rating_avg })
-}
-
-pub fn worker_stats(conn: &mut DbConn, worker: &WorkerRow, now: NaiveDateTime) -> Result<ProfileStats, ApiError> {
-    Ok(to_profile(worker_raw_stats(conn, worker, now)?, true))
-}
-
-/// An employer's 90-day record: engagements on their shifts, their own late cancellations, and
-/// the ratings workers gave them.
-pub fn employer_stats(conn: &mut DbConn, employer: &EmployerRow, now: NaiveDateTime) -> Result<ProfileStats, ApiError> {
-    let since = now - Duration::days(STATS_WINDOW_DAYS);
-    let theirs = || {
-        engagements::table
-            .filter(engagements::shift_id.eq_any(shifts::table.filter(shifts::employer_id.eq(employer.id)).select(shifts::id)))
-            .select(engagements::id)
-    };
-    let confirmed = engagement_events::table
-        .filter(engagement_events::engagement_id.eq_any(theirs()))
-        .filter(engagement_events::to_state.eq("confirmed"))
-        .filter(engagement_events::at.ge(since))
-        .select(engagement_events::engagement_id)
-        .distinct()
-        .load::<i64>(conn)?
-        .len() as i64;
-    let late_cancels: i64 = engagement_events::table
-        .filter(engagement_events::engagement_id.eq_any(theirs()))
-        .filter(engagement_events::late_cancel.eq(true))
-        .filter(engagement_events::actor_role.eq("employer"))
-        .filter(engagement_events::at.ge(since))
-        .count()
-        .get_result(conn)?;
-    let completed: i64 = engagements::table
-        .filter(engagements::shift_id.eq_any(shifts::table.filter(shifts::employer_id.eq(employer.id)).select(shifts::id)))
-        .filter(engagements::completed_at.ge(since))
-        .count()
-        .get_result(conn)?;
-    let (rating_count, rating_avg) = ratings_of(conn, employer.user_id, since)?;
-    Ok(to_profile(Stats { confirmed, completed, no_shows: 0, late_cancels, rating_count, rating_avg }, false))
 }
 
 /// The employer's engagement view or the worker's, depending on who acted.

@@ -1,6 +1,17 @@
 //! The service layer: business operations over the database, called by HTTP handlers, the CLI and
 //! the demo seeder alike. Each takes validated input and runs inside one transaction.
 
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::listing::Rules;
+use crate::mail::Mailer;
+use crate::ratelimit::RateLimiter;
+use crate::search::engine::Engine;
+use crate::search::sync::ChangeBus;
+
 pub mod accounts;
 pub mod audit;
 pub mod availability;
@@ -11,11 +22,29 @@ pub mod employers;
 pub mod engagements;
 pub mod moderation;
 pub mod outbox;
+pub mod page;
 pub mod ratings;
 pub mod reports;
-pub mod search_log;
+pub mod reputation;
+pub mod search;
 pub mod shifts;
 pub mod workers;
+
+/// The use-case context: the database, the clock, the search engine, the listing rules, the rate
+/// limiter and the configuration. The seeder, the CLI and the HTTP handlers hand the same one to
+/// the operations in `services`.
+pub struct Services {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub redis: Option<redis::aio::ConnectionManager>,
+    pub limiter: RateLimiter,
+    pub engine: Arc<Engine>,
+    pub bus: ChangeBus,
+    pub mailer: Mailer,
+    pub rules: Arc<Rules>,
+    /// The time engagement rules read (system time; tests move it forward in-process).
+    pub clock: Clock,
+}
 
 /// Decodes a JSON list column; a corrupt value reads as empty rather than failing the request.
 pub(crate) fn json_list<T: serde::de::DeserializeOwned>(s: &str) -> Vec<T> {

@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::db::schema::{employers, reports, shifts, users};
 use crate::domain::ShiftStatus;
 use crate::domain::time::{now_utc, to_display};
-use crate::error::{ApiError, Invalid, Msg};
+use crate::error::{Conflict, Denied, Error, Invalid, Msg};
 use crate::mail::templates::kind;
-use crate::services::search_log::{self, Entity};
+use crate::db::changes::Entity;
 use crate::services::shifts::{self as shifts_svc, ShiftRow, ShiftView};
 use crate::services::{audit, json_list, outbox};
 
@@ -46,21 +46,21 @@ pub fn reasons() -> Vec<ReasonView> {
 }
 
 /// A reason as given by a moderator: a canned code, plus free text (required for `other`).
-pub fn reason(code: Option<&str>, text: Option<&str>) -> Result<(String, Msg), ApiError> {
+pub fn reason(code: Option<&str>, text: Option<&str>) -> Result<(String, Msg), Error> {
     let text = text.map(str::trim).filter(|t| !t.is_empty());
     let code = code.unwrap_or("other");
     let Some((c, zh, en)) = REASONS.iter().find(|(c, _, _)| *c == code) else {
         let codes: Vec<&str> = REASONS.iter().map(|r| r.0).collect();
-        return Err(ApiError::field(
+        return Err(Error::field(
             "reason_code",
             Invalid::new("invalid_choice", format!("原因代码应为：{}", codes.join("、")), format!("reason_code must be one of: {}", codes.join(", "))),
         ));
     };
     if *c == "other" && text.is_none() {
-        return Err(ApiError::field("reason", Invalid::new("required", "选择“其他原因”时需填写说明", "explain the reason when reason_code is other")));
+        return Err(Error::field("reason", Invalid::new("required", "选择“其他原因”时需填写说明", "explain the reason when reason_code is other")));
     }
     if text.is_some_and(|t| t.chars().count() > 1000) {
-        return Err(ApiError::field("reason", Invalid::new("too_long", "说明不能超过 1000 字", "reason must be at most 1000 characters")));
+        return Err(Error::field("reason", Invalid::new("too_long", "说明不能超过 1000 字", "reason must be at most 1000 characters")));
     }
     let msg = match text {
         Some(t) => Msg::new(format!("{zh}：{t}"), format!("{en}: {t}")),
@@ -70,7 +70,7 @@ pub fn reason(code: Option<&str>, text: Option<&str>) -> Result<(String, Msg), A
 }
 
 /// The district prefixes a staff member may act on; empty means everywhere.
-pub fn scope_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<String>, ApiError> {
+pub fn scope_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<String>, Error> {
     let s: String = users::table.find(user_id).select(users::scope_adcodes).first(conn)?;
     Ok(json_list(&s))
 }
@@ -79,8 +79,8 @@ pub fn in_scope(scope: &[String], adcode: Option<&str>) -> bool {
     scope.is_empty() || adcode.is_some_and(|a| scope.iter().any(|p| a.starts_with(p.as_str())))
 }
 
-fn shift_in_scope(conn: &mut DbConn, staff_id: i64, shift: &ShiftRow) -> Result<(), ApiError> {
-    if in_scope(&scope_of(conn, staff_id)?, shift.adcode.as_deref()) { Ok(()) } else { Err(ApiError::forbidden()) }
+fn shift_in_scope(conn: &mut DbConn, staff_id: i64, shift: &ShiftRow) -> Result<(), Error> {
+    if in_scope(&scope_of(conn, staff_id)?, shift.adcode.as_deref()) { Ok(()) } else { Err(Error::forbidden()) }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -101,7 +101,7 @@ pub struct QueueItem {
 
 /// Pending and report-hidden shifts and shifts with open reports, riskiest and oldest first,
 /// limited to the moderator's districts.
-pub fn queue(conn: &mut DbConn, staff_id: i64, limit: i64, offset: i64) -> Result<(Vec<QueueItem>, i64), ApiError> {
+pub fn queue(conn: &mut DbConn, staff_id: i64, limit: i64, offset: i64) -> Result<(Vec<QueueItem>, i64), Error> {
     let scope = scope_of(conn, staff_id)?;
     let reported: Vec<i64> =
         reports::table.filter(reports::status.eq("open")).filter(reports::target_type.eq("shift")).select(reports::target_id).distinct().load(conn)?;
@@ -160,11 +160,9 @@ impl Action {
 }
 
 /// Applies one moderation action to one shift.
-pub fn act(conn: &mut DbConn, staff_id: i64, shift_id: i64, action: Action, why: Option<&(String, Msg)>) -> Result<ShiftRow, ApiError> {
-    // Change-log lock before row locks, like every writer that records a change (see search_log::lock).
-    search_log::lock(conn)?;
-    let shift = shifts_svc::by_id(conn, shift_id)?;
-    shift_in_scope(conn, staff_id, &shift)?;
+pub fn act(tx: &mut Tx, staff_id: i64, shift_id: i64, action: Action, why: Option<&(String, Msg)>) -> Result<ShiftRow, Error> {
+    let shift = shifts_svc::by_id(tx, shift_id)?;
+    shift_in_scope(tx, staff_id, &shift)?;
     let status = shift.status();
     let now = now_utc();
     let (new_status, allowed) = match action {
@@ -173,16 +171,12 @@ pub fn act(conn: &mut DbConn, staff_id: i64, shift_id: i64, action: Action, why:
         Action::TakeDown => (ShiftStatus::TakenDown, matches!(status, ShiftStatus::Published | ShiftStatus::Filled | ShiftStatus::PendingReview)),
     };
     if !allowed {
-        return Err(ApiError::conflict(
-            "invalid_state",
-            format!("岗位当前状态为 {status}，不能执行该操作"),
-            format!("the shift is {status}; this action does not apply"),
-        ));
+        return Err(Error::Conflict(Conflict::ShiftWrongState { status }));
     }
     if action == Action::Approve {
-        let blocked: bool = employers::table.find(shift.employer_id).select(employers::blocked).first(conn)?;
+        let blocked: bool = employers::table.find(shift.employer_id).select(employers::blocked).first(tx.conn())?;
         if blocked {
-            return Err(ApiError::conflict("employer_blocked", "该用人单位已被暂停发布", "the employer is blocked"));
+            return Err(Error::Forbidden(Denied::EmployerBlocked { reason: None }));
         }
     }
     let (code, msg) = match why {
@@ -198,13 +192,13 @@ pub fn act(conn: &mut DbConn, staff_id: i64, shift_id: i64, action: Action, why:
             shifts::published_at.eq(if new_status == ShiftStatus::Published { shift.published_at.or(Some(now)) } else { shift.published_at }),
             shifts::updated_at.eq(now),
         ))
-        .execute(conn)?;
-    search_log::record(conn, Entity::Shift, shift_id)?;
+        .execute(tx.conn())?;
+    tx.record(Entity::Shift, shift_id)?;
     if new_status == ShiftStatus::TakenDown {
-        crate::services::engagements::end_for_closed_shift(conn, &shift, "taken_down", now)?;
+        crate::services::engagements::end_for_closed_shift(tx, &shift, "taken_down", now)?;
     }
     audit::record(
-        conn,
+        tx,
         audit::Entry {
             actor_id: staff_id,
             action: action.name(),
@@ -215,17 +209,17 @@ pub fn act(conn: &mut DbConn, staff_id: i64, shift_id: i64, action: Action, why:
             after: Some(json!({"status": new_status.as_str(), "reason_code": code})),
         },
     )?;
-    let employer_user: i64 = employers::table.find(shift.employer_id).select(employers::user_id).first(conn)?;
+    let employer_user: i64 = employers::table.find(shift.employer_id).select(employers::user_id).first(tx.conn())?;
     let mail_kind = match action {
         Action::Approve => kind::SHIFT_APPROVED,
         Action::Reject => kind::SHIFT_REJECTED,
         Action::TakeDown => kind::SHIFT_TAKEN_DOWN,
     };
     outbox::enqueue_to_user(
-        conn,
+        tx,
         mail_kind,
         employer_user,
         &json!({"shift_id": shift_id, "title": shift.title, "reason_zh": msg.as_ref().map(|m| m.zh.clone()), "reason_en": msg.as_ref().map(|m| m.en.clone())}),
     )?;
-    shifts_svc::by_id(conn, shift_id)
+    shifts_svc::by_id(tx, shift_id)
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::db::schema::{outbox, users};
 use crate::db::{DbConn, write_transaction};
-use crate::error::ApiError;
+use crate::error::Error;
 
 pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
@@ -36,7 +36,7 @@ pub struct OutboxRow {
 }
 
 /// Queues a mail to an address (or records that there is none to send to).
-pub fn enqueue(conn: &mut DbConn, kind: &str, recipient: Option<String>, payload: &Value) -> Result<i64, ApiError> {
+pub fn enqueue(conn: &mut DbConn, kind: &str, recipient: Option<String>, payload: &Value) -> Result<i64, Error> {
     let now = crate::domain::time::now_utc();
     let status = if recipient.is_some() { PENDING } else { SKIPPED_NO_EMAIL };
     Ok(diesel::insert_into(outbox::table)
@@ -53,7 +53,7 @@ pub fn enqueue(conn: &mut DbConn, kind: &str, recipient: Option<String>, payload
 }
 
 /// Queues a mail to a user, by their account's email address.
-pub fn enqueue_to_user(conn: &mut DbConn, kind: &str, user_id: i64, payload: &Value) -> Result<i64, ApiError> {
+pub fn enqueue_to_user(conn: &mut DbConn, kind: &str, user_id: i64, payload: &Value) -> Result<i64, Error> {
     let email: Option<String> = users::table.find(user_id).select(users::email).first(conn)?;
     enqueue(conn, kind, email, payload)
 }
@@ -65,7 +65,7 @@ fn due(now: NaiveDateTime) -> _ {
 }
 
 /// Claims up to `limit` due events for `worker` until `now + lease`.
-pub fn claim(conn: &mut DbConn, worker: &str, lease: Duration, limit: i64, now: NaiveDateTime) -> Result<Vec<OutboxRow>, ApiError> {
+pub fn claim(conn: &mut DbConn, worker: &str, lease: Duration, limit: i64, now: NaiveDateTime) -> Result<Vec<OutboxRow>, Error> {
     let until = now + lease;
     match conn {
         DbConn::Pg(pg) => Ok(pg.transaction(|c| {
@@ -74,11 +74,11 @@ pub fn claim(conn: &mut DbConn, worker: &str, lease: Duration, limit: i64, now: 
             diesel::update(outbox::table.filter(outbox::id.eq_any(&ids))).set((outbox::locked_until.eq(until), outbox::locked_by.eq(worker))).execute(c)?;
             outbox::table.filter(outbox::id.eq_any(&ids)).order(outbox::id.asc()).load(c)
         })?),
-        DbConn::Sqlite(_) => write_transaction(conn, |c| {
-            let ids: Vec<i64> = outbox::table.filter(due(now)).order(outbox::id.asc()).limit(limit).select(outbox::id).load(c)?;
-            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids))).set((outbox::locked_until.eq(until), outbox::locked_by.eq(worker))).execute(c)?;
-            Ok(outbox::table.filter(outbox::id.eq_any(&ids)).order(outbox::id.asc()).load(c)?)
-        }),
+        DbConn::Sqlite(_) => write_transaction(conn, |tx| {
+            let ids: Vec<i64> = outbox::table.filter(due(now)).order(outbox::id.asc()).limit(limit).select(outbox::id).load(tx.conn())?;
+            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids))).set((outbox::locked_until.eq(until), outbox::locked_by.eq(worker))).execute(tx.conn())?;
+            Ok(outbox::table.filter(outbox::id.eq_any(&ids)).order(outbox::id.asc()).load(tx.conn())?)
+        }).map(|(v, _)| v),
     }
 }
 
@@ -88,7 +88,7 @@ fn mine(id: i64, worker: String) -> _ {
     outbox::id.eq(id).and(outbox::locked_by.eq(worker)).and(outbox::status.eq(pending))
 }
 
-pub fn mark_sent(conn: &mut DbConn, id: i64, worker: &str, now: NaiveDateTime) -> Result<bool, ApiError> {
+pub fn mark_sent(conn: &mut DbConn, id: i64, worker: &str, now: NaiveDateTime) -> Result<bool, Error> {
     let n = diesel::update(outbox::table.filter(mine(id, worker.to_string())))
         .set((outbox::status.eq(SENT), outbox::sent_at.eq(now), outbox::locked_until.eq(None::<NaiveDateTime>), outbox::attempts.eq(outbox::attempts + 1)))
         .execute(conn)?;
@@ -100,7 +100,7 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::seconds((5i64 << attempts.clamp(0, 10)).min(3600))
 }
 
-pub fn mark_failed(conn: &mut DbConn, id: i64, worker: &str, error: &str, attempts_before: i32, now: NaiveDateTime) -> Result<(), ApiError> {
+pub fn mark_failed(conn: &mut DbConn, id: i64, worker: &str, error: &str, attempts_before: i32, now: NaiveDateTime) -> Result<(), Error> {
     let attempts = attempts_before + 1;
     let status = if attempts >= MAX_ATTEMPTS { FAILED } else { PENDING };
     diesel::update(outbox::table.filter(mine(id, worker.to_string())))

@@ -8,15 +8,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::db::schema::{employers, engagements as engagements_t, ratings, shifts, workers};
 use crate::domain::engagement::Actor;
 use crate::domain::time::to_display;
 use crate::domain::{BoundedText, Role};
-use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::services::audit;
 use crate::services::engagements::{self, EngagementRow};
-use crate::services::search_log::{self, Entity};
+use crate::db::changes::Entity;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -84,7 +84,7 @@ impl RatingRow {
 }
 
 /// The other side's user id.
-fn ratee(conn: &mut DbConn, row: &EngagementRow, actor: Actor) -> Result<i64, ApiError> {
+fn ratee(conn: &mut DbConn, row: &EngagementRow, actor: Actor) -> Result<i64, Error> {
     Ok(match actor {
         Actor::Worker => shifts::table.inner_join(employers::table).filter(shifts::id.eq(row.shift_id)).select(employers::user_id).first(conn)?,
         _ => workers::table.find(row.worker_id).select(workers::user_id).first(conn)?,
@@ -93,16 +93,16 @@ fn ratee(conn: &mut DbConn, row: &EngagementRow, actor: Actor) -> Result<i64, Ap
 
 /// Rates the other side of a completed engagement, or changes the rating within the edit window.
 pub fn rate(
-    conn: &mut DbConn,
+    tx: &mut Tx,
     user_id: i64,
     role: Role,
     engagement_id: i64,
     req: &RatingRequest,
     edit_hours: i64,
     now: NaiveDateTime,
-) -> Result<(RatingView, bool), ApiError> {
-    let row = engagements::by_id(conn, engagement_id)?;
-    let actor = engagements::actor_for(conn, &row, user_id, role)?;
+) -> Result<(RatingView, bool), Error> {
+    let row = engagements::by_id(tx, engagement_id)?;
+    let actor = engagements::actor_for(tx, &row, user_id, role)?;
     let mut errs = FieldErrors::new();
     if !(1..=5).contains(&req.score) {
         errs.add("score", Invalid::new("out_of_range", "评分应为 1 到 5", "score must be 1 to 5"));
@@ -113,30 +113,22 @@ pub fn rate(
     };
     errs.into_result()?;
     if !row.state().is_after_completion() {
-        return Err(ApiError::conflict(
-            "not_completed",
-            format!("当前状态为 {}，完工后才能评价", row.state()),
-            format!("the engagement is {}; ratings open after completion", row.state()),
-        ));
+        return Err(Error::Conflict(Conflict::NotCompleted { state: row.state().to_string() }));
     }
     let existing: Option<RatingRow> =
-        ratings::table.filter(ratings::engagement_id.eq(engagement_id)).filter(ratings::rater_role.eq(actor.as_str())).first(conn).optional()?;
+        ratings::table.filter(ratings::engagement_id.eq(engagement_id)).filter(ratings::rater_role.eq(actor.as_str())).first(tx.conn()).optional()?;
     let (id, created) = match existing {
         Some(old) => {
             if now > old.created_at + Duration::hours(edit_hours) {
-                return Err(ApiError::conflict(
-                    "rating_locked",
-                    format!("评价只能在 {edit_hours} 小时内修改"),
-                    format!("a rating can only be changed within {edit_hours} hours"),
-                ));
+                return Err(Error::Conflict(Conflict::RatingLocked { edit_hours }));
             }
             diesel::update(ratings::table.find(old.id))
                 .set((ratings::score.eq(req.score as i32), ratings::comment.eq(&comment), ratings::updated_at.eq(now)))
-                .execute(conn)?;
+                .execute(tx.conn())?;
             (old.id, false)
         }
         None => {
-            let ratee = ratee(conn, &row, actor)?;
+            let ratee = ratee(tx, &row, actor)?;
             let id = diesel::insert_into(ratings::table)
                 .values((
                     ratings::engagement_id.eq(engagement_id),
@@ -149,33 +141,33 @@ pub fn rate(
                     ratings::updated_at.eq(now),
                 ))
                 .returning(ratings::id)
-                .get_result(conn)?;
+                .get_result(tx.conn())?;
             (id, true)
         }
     };
     // Ratings feed the worker's reliability, which matching ranks by.
-    search_log::record(conn, Entity::Worker, row.worker_id)?;
-    Ok((ratings::table.find(id).first::<RatingRow>(conn)?.view(edit_hours), created))
+    tx.record(Entity::Worker, row.worker_id)?;
+    Ok((ratings::table.find(id).first::<RatingRow>(tx.conn())?.view(edit_hours), created))
 }
 
 /// The ratings given on one engagement.
-pub fn for_engagement(conn: &mut DbConn, engagement_id: i64, edit_hours: i64) -> Result<Vec<RatingView>, ApiError> {
+pub fn for_engagement(conn: &mut DbConn, engagement_id: i64, edit_hours: i64) -> Result<Vec<RatingView>, Error> {
     let rows: Vec<RatingRow> = ratings::table.filter(ratings::engagement_id.eq(engagement_id)).order(ratings::id.asc()).load(conn)?;
     Ok(rows.into_iter().map(|r| r.view(edit_hours)).collect())
 }
 
 /// A moderator hides an abusive rating (its comment disappears and its score leaves averages).
-pub fn hide(conn: &mut DbConn, staff_id: i64, id: i64, reason: &str, edit_hours: i64) -> Result<RatingView, ApiError> {
-    let reason = BoundedText::parse(reason, 2, 500).map_err(|e| ApiError::field("reason", e))?.into_string();
-    let row: RatingRow = ratings::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("评价", "rating"))?;
+pub fn hide(tx: &mut Tx, staff_id: i64, id: i64, reason: &str, edit_hours: i64) -> Result<RatingView, Error> {
+    let reason = BoundedText::parse(reason, 2, 500).map_err(|e| Error::field("reason", e))?.into_string();
+    let row: RatingRow = ratings::table.find(id).first(tx.conn()).optional()?.ok_or_else(|| Error::NotFound(Thing::Rating))?;
     if row.hidden {
-        return Err(ApiError::conflict("already_hidden", "该评价已隐藏", "the rating is already hidden"));
+        return Err(Error::Conflict(Conflict::RatingAlreadyHidden));
     }
-    diesel::update(ratings::table.find(id)).set((ratings::hidden.eq(true), ratings::hidden_by.eq(staff_id))).execute(conn)?;
-    let worker_id: i64 = engagements_t::table.find(row.engagement_id).select(engagements_t::worker_id).first(conn)?;
-    search_log::record(conn, Entity::Worker, worker_id)?;
+    diesel::update(ratings::table.find(id)).set((ratings::hidden.eq(true), ratings::hidden_by.eq(staff_id))).execute(tx.conn())?;
+    let worker_id: i64 = engagements_t::table.find(row.engagement_id).select(engagements_t::worker_id).first(tx.conn())?;
+    tx.record(Entity::Worker, worker_id)?;
     audit::record(
-        conn,
+        tx,
         audit::Entry {
             actor_id: staff_id,
             action: "rating.hide",
@@ -186,5 +178,5 @@ pub fn hide(conn: &mut DbConn, staff_id: i64, id: i64, reason: &str, edit_hours:
             after: Some(json!({"hidden": true})),
         },
     )?;
-    Ok(ratings::table.find(id).first::<RatingRow>(conn)?.view(edit_hours))
+    Ok(ratings::table.find(id).first::<RatingRow>(tx.conn())?.view(edit_hours))
 }

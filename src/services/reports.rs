@@ -9,14 +9,14 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::auth::token;
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::db::schema::{reports, shifts, users};
 use crate::domain::BoundedText;
 use crate::domain::time::{now_utc, to_display};
-use crate::error::{ApiError, FieldErrors, Invalid};
+use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::mail::templates::kind;
 use crate::services::accounts::parse_email;
-use crate::services::search_log::{self, Entity};
+use crate::db::changes::Entity;
 use crate::services::{audit, employers, outbox, shifts as shifts_svc};
 
 pub const KINDS: &[&str] = &["illegal_fee", "fake_job", "wage_arrears", "discrimination", "unsafe", "other"];
@@ -42,7 +42,7 @@ pub struct ValidReport {
     email: Option<String>,
 }
 
-pub fn validate(r: &ReportRequest) -> Result<ValidReport, ApiError> {
+pub fn validate(r: &ReportRequest) -> Result<ValidReport, Error> {
     let mut errs = FieldErrors::new();
     let target_type = match r.target_type.as_deref() {
         Some("shift") => Some("shift"),
@@ -160,25 +160,23 @@ pub fn reporter_key(secret: &str, user_id: Option<i64>, client: &str) -> String 
 }
 
 /// Files a report; hides the shift once `hide_threshold` independent reporters have open reports on it.
-pub fn create(conn: &mut DbConn, v: ValidReport, reporter_id: Option<i64>, key: String, hide_threshold: i64) -> Result<ReportReceipt, ApiError> {
-    // Change-log lock before row locks, like every writer that records a change (see search_log::lock).
-    search_log::lock(conn)?;
+pub fn create(tx: &mut Tx, v: ValidReport, reporter_id: Option<i64>, key: String, hide_threshold: i64) -> Result<ReportReceipt, Error> {
     let employer_id = match v.target_type {
         "shift" => {
-            shifts_svc::by_id(conn, v.target_id)
-                .map_err(|_| ApiError::field("target_id", Invalid::new("not_found", "被举报的岗位不存在", "no such shift")))?
+            shifts_svc::by_id(tx, v.target_id)
+                .map_err(|_| Error::field("target_id", Invalid::new("not_found", "被举报的岗位不存在", "no such shift")))?
                 .employer_id
         }
         _ => {
-            employers::by_id(conn, v.target_id)
-                .map_err(|_| ApiError::field("target_id", Invalid::new("not_found", "被举报的用人单位不存在", "no such employer")))?
+            employers::by_id(tx, v.target_id)
+                .map_err(|_| Error::field("target_id", Invalid::new("not_found", "被举报的用人单位不存在", "no such employer")))?
                 .id
         }
     };
     let follow_token = token::generate();
     let email = match (v.email.clone(), reporter_id) {
         (Some(e), _) => Some(e),
-        (None, Some(uid)) => users::table.find(uid).select(users::email).first::<Option<String>>(conn)?,
+        (None, Some(uid)) => users::table.find(uid).select(users::email).first::<Option<String>>(tx.conn())?,
         (None, None) => None,
     };
     let now = now_utc();
@@ -197,7 +195,7 @@ pub fn create(conn: &mut DbConn, v: ValidReport, reporter_id: Option<i64>, key: 
             reports::created_at.eq(now),
         ))
         .returning(reports::id)
-        .get_result(conn)?;
+        .get_result(tx.conn())?;
     if v.target_type == "shift" {
         let reporters: Vec<String> = reports::table
             .filter(reports::target_type.eq("shift"))
@@ -205,31 +203,31 @@ pub fn create(conn: &mut DbConn, v: ValidReport, reporter_id: Option<i64>, key: 
             .filter(reports::status.eq("open"))
             .select(reports::reporter_key)
             .distinct()
-            .load(conn)?;
+            .load(tx.conn())?;
         if reporters.len() as i64 >= hide_threshold {
             let n = diesel::update(shifts::table.find(v.target_id).filter(shifts::hidden_by_reports.eq(false)))
                 .set(shifts::hidden_by_reports.eq(true))
-                .execute(conn)?;
+                .execute(tx.conn())?;
             if n > 0 {
-                search_log::record(conn, Entity::Shift, v.target_id)?;
+                tx.record(Entity::Shift, v.target_id)?;
             }
         }
     }
-    outbox::enqueue(conn, kind::REPORT_RECEIVED, email, &json!({"report_id": id}))?;
-    let row: ReportRow = reports::table.find(id).first(conn)?;
+    outbox::enqueue(tx, kind::REPORT_RECEIVED, email, &json!({"report_id": id}))?;
+    let row: ReportRow = reports::table.find(id).first(tx.conn())?;
     Ok(ReportReceipt { report: row.view(), follow_token })
 }
 
 /// The report for its reporter (by follow token or account) or staff.
-pub fn get(conn: &mut DbConn, id: i64, follow_token: Option<&str>, user_id: Option<i64>, is_staff: bool) -> Result<ReportView, ApiError> {
-    let row: ReportRow = reports::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("举报", "report"))?;
+pub fn get(conn: &mut DbConn, id: i64, follow_token: Option<&str>, user_id: Option<i64>, is_staff: bool) -> Result<ReportView, Error> {
+    let row: ReportRow = reports::table.find(id).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::Report))?;
     let by_token = follow_token.is_some_and(|t| token::hash(t) == row.follow_token_hash);
     let by_owner = user_id.is_some() && row.reporter_id == user_id;
-    if by_token || by_owner || is_staff { Ok(row.view()) } else { Err(ApiError::not_found("举报", "report")) }
+    if by_token || by_owner || is_staff { Ok(row.view()) } else { Err(Error::NotFound(Thing::Report)) }
 }
 
 /// Open reports, grouped by employer for the queue: (employer id, reports), most reported first.
-pub fn open_by_employer(conn: &mut DbConn, limit: i64) -> Result<Vec<(i64, Vec<ReportView>)>, ApiError> {
+pub fn open_by_employer(conn: &mut DbConn, limit: i64) -> Result<Vec<(i64, Vec<ReportView>)>, Error> {
     let rows: Vec<ReportRow> = reports::table.filter(reports::status.eq("open")).order(reports::id.asc()).load(conn)?;
     let mut groups: Vec<(i64, Vec<ReportView>)> = Vec::new();
     for r in rows {
@@ -244,10 +242,10 @@ pub fn open_by_employer(conn: &mut DbConn, limit: i64) -> Result<Vec<(i64, Vec<R
 }
 
 /// Closes a report with an outcome the reporter is told about.
-pub fn resolve(conn: &mut DbConn, id: i64, staff_id: i64, dismissed: bool, resolution: &str) -> Result<ReportView, ApiError> {
-    let row: ReportRow = reports::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("举报", "report"))?;
+pub fn resolve(conn: &mut DbConn, id: i64, staff_id: i64, dismissed: bool, resolution: &str) -> Result<ReportView, Error> {
+    let row: ReportRow = reports::table.find(id).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::Report))?;
     if row.status != "open" {
-        return Err(ApiError::conflict("already_resolved", "该举报已处理", "the report is already resolved"));
+        return Err(Error::Conflict(Conflict::ReportAlreadyResolved));
     }
     let status = if dismissed { "dismissed" } else { "resolved" };
     diesel::update(reports::table.find(id))
@@ -270,7 +268,7 @@ pub fn resolve(conn: &mut DbConn, id: i64, staff_id: i64, dismissed: bool, resol
 }
 
 /// Resolves every open report on a shift when a moderator acts on the shift itself.
-pub fn resolve_for_shift(conn: &mut DbConn, shift_id: i64, staff_id: i64, resolution: &str) -> Result<usize, ApiError> {
+pub fn resolve_for_shift(conn: &mut DbConn, shift_id: i64, staff_id: i64, resolution: &str) -> Result<usize, Error> {
     let ids: Vec<i64> = reports::table
         .filter(reports::target_type.eq("shift"))
         .filter(reports::target_id.eq(shift_id))

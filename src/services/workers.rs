@@ -6,13 +6,14 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::db::schema::{users, workers};
 use crate::domain::geo::radius_km;
 use crate::domain::time::{now_utc, to_display};
 use crate::domain::{BoundedText, GeoPoint, IdNumber, KeyGroup, Pay, PayUnit};
-use crate::error::{ApiError, FieldErrors, Invalid};
-use crate::services::search_log::{self, Entity};
+use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
+use crate::db::changes::Entity;
+use crate::services::reputation::WorkerRef;
 use crate::services::{categories, json_list, to_json};
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
@@ -56,7 +57,7 @@ pub struct ValidWorker {
     key_groups: Vec<KeyGroup>,
 }
 
-pub fn validate(conn: &mut DbConn, r: &WorkerRequest) -> Result<ValidWorker, ApiError> {
+pub fn validate(conn: &mut DbConn, r: &WorkerRequest) -> Result<ValidWorker, Error> {
     let mut errs = FieldErrors::new();
     let display_name = errs.check("display_name", BoundedText::parse(r.display_name.as_deref().unwrap_or(""), 1, 40));
     let skills = check_categories(conn, &mut errs, "skills", r.skills.clone().unwrap_or_default())?;
@@ -94,7 +95,7 @@ pub fn validate(conn: &mut DbConn, r: &WorkerRequest) -> Result<ValidWorker, Api
 }
 
 /// Category codes must exist; duplicates are dropped; at most 20.
-pub fn check_categories(conn: &mut DbConn, errs: &mut FieldErrors, field: &str, mut codes: Vec<String>) -> Result<Vec<String>, ApiError> {
+pub fn check_categories(conn: &mut DbConn, errs: &mut FieldErrors, field: &str, mut codes: Vec<String>) -> Result<Vec<String>, Error> {
     codes.dedup();
     if codes.len() > 20 {
         errs.add(field, Invalid::new("too_many", "最多选择 20 个职业", "at most 20 categories"));
@@ -146,7 +147,7 @@ pub struct WorkerView {
     pub updated_at: chrono::DateTime<chrono::FixedOffset>,
     /// The last 90 days: ratings from employers, completed engagements, no-show and late-cancellation rates.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stats: Option<crate::services::engagements::ProfileStats>,
+    pub stats: Option<crate::services::reputation::ProfileStats>,
 }
 
 impl WorkerRow {
@@ -177,24 +178,24 @@ impl WorkerRow {
     }
 }
 
-pub fn by_user(conn: &mut DbConn, user_id: i64) -> Result<Option<WorkerRow>, ApiError> {
+pub fn by_user(conn: &mut DbConn, user_id: i64) -> Result<Option<WorkerRow>, Error> {
     Ok(workers::table.filter(workers::user_id.eq(user_id)).first(conn).optional()?)
 }
 
 /// The private view with the account's phone and the 90-day record.
-pub fn private_view(conn: &mut DbConn, row: WorkerRow) -> Result<WorkerView, ApiError> {
+pub fn private_view(conn: &mut DbConn, row: WorkerRow) -> Result<WorkerView, Error> {
     let phone: String = users::table.find(row.user_id).select(users::phone).first(conn)?;
-    let stats = crate::services::engagements::worker_stats(conn, &row, now_utc())?;
+    let stats = crate::services::reputation::worker_stats(conn, WorkerRef { id: row.id, user_id: row.user_id }, now_utc())?;
     Ok(WorkerView { stats: Some(stats), ..row.private_view(phone) })
 }
 
-pub fn by_id(conn: &mut DbConn, id: i64) -> Result<WorkerRow, ApiError> {
-    workers::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("求职者", "worker"))
+pub fn by_id(conn: &mut DbConn, id: i64) -> Result<WorkerRow, Error> {
+    workers::table.find(id).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::Worker))
 }
 
-pub fn upsert(conn: &mut DbConn, user_id: i64, v: ValidWorker, pii_key: &str) -> Result<WorkerRow, ApiError> {
+pub fn upsert(tx: &mut Tx, user_id: i64, v: ValidWorker, pii_key: &str) -> Result<WorkerRow, Error> {
     let now = now_utc();
-    let existing = by_user(conn, user_id)?;
+    let existing = by_user(tx, user_id)?;
     // An omitted ID number keeps the one on file: the client never had the full number to resend.
     let (masked, hash) = match (&v.id_number, &existing) {
         (Some(id), _) => (Some(id.masked()), Some(id.keyed_hash(pii_key))),
@@ -202,13 +203,9 @@ pub fn upsert(conn: &mut DbConn, user_id: i64, v: ValidWorker, pii_key: &str) ->
         (None, None) => (None, None),
     };
     if let Some(h) = &hash {
-        let clash: i64 = workers::table.filter(workers::id_number_hash.eq(h)).filter(workers::user_id.ne(user_id)).count().get_result(conn)?;
+        let clash: i64 = workers::table.filter(workers::id_number_hash.eq(h)).filter(workers::user_id.ne(user_id)).count().get_result(tx.conn())?;
         if clash > 0 {
-            return Err(ApiError::conflict(
-                "id_number_taken",
-                "该身份证号已被其他账号使用，请到社区就业服务站核实",
-                "this ID number belongs to another account; please visit a community service station",
-            ));
+            return Err(Error::Conflict(Conflict::IdNumberTaken));
         }
     }
     let values = (
@@ -226,14 +223,14 @@ pub fn upsert(conn: &mut DbConn, user_id: i64, v: ValidWorker, pii_key: &str) ->
     );
     let id = match existing {
         Some(old) => {
-            diesel::update(workers::table.find(old.id)).set(values).execute(conn)?;
+            diesel::update(workers::table.find(old.id)).set(values).execute(tx.conn())?;
             old.id
         }
         None => diesel::insert_into(workers::table)
             .values((values, workers::user_id.eq(user_id), workers::created_at.eq(now)))
             .returning(workers::id)
-            .get_result(conn)?,
+            .get_result(tx.conn())?,
     };
-    search_log::record(conn, Entity::Worker, id)?;
-    by_id(conn, id)
+    tx.record(Entity::Worker, id)?;
+    by_id(tx, id)
 }

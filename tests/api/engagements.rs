@@ -54,7 +54,7 @@ async fn run_timers(app: &TestApp) -> lingong::services::engagements::TimerRun {
     let (cfg, now) = (app.config.engagements.clone(), app.clock.now());
     tokio::task::spawn_blocking(move || {
         let mut conn = db.get().unwrap();
-        lingong::services::engagements::run_timers(&mut conn, &cfg, now).unwrap()
+        lingong::services::engagements::run_timers(&db, &mut conn, &cfg, now).unwrap()
     })
     .await
     .unwrap()

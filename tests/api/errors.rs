@@ -81,7 +81,7 @@ async fn failed_transactions_leave_nothing_behind() {
     let app = spawn_app().await;
     let db = lingong::db::Db::connect(&app.db.url, 1, std::time::Duration::from_secs(5)).unwrap();
     let count = db
-        .tx(|conn| {
+        .tx(|tx| {
             let u = lingong::services::accounts::NewUser::parse(
                 Some("worker"),
                 Some("13512345678"),
@@ -90,9 +90,9 @@ async fn failed_transactions_leave_nothing_behind() {
                 None,
                 &[lingong::domain::Role::Worker],
             )?;
-            lingong::services::accounts::create_user(conn, &u, "hash", None)?;
+            lingong::services::accounts::create_user(tx, &u, "hash", None)?;
             // A later step fails: the user written above must not survive.
-            Err::<(), _>(lingong::error::ApiError::conflict("boom", "失败", "failed"))
+            Err::<(), _>(lingong::error::Error::Conflict(lingong::error::Conflict::Duplicate))
         })
         .await;
     assert!(count.is_err());

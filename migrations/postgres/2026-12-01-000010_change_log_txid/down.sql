@@ -1,0 +1,2 @@
+DROP INDEX search_changes_txid;
+ALTER TABLE search_changes DROP COLUMN txid;

@@ -1,0 +1,111 @@
+//! One way to page through every list: `?limit=&cursor=`, answered as `{items, next_cursor}`.
+//! The cursor is opaque to clients; for lists it is the last id seen (newest first, keyset), for
+//! ranked search results the position in the ranking.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{Error, FieldErrors, Invalid};
+
+pub const DEFAULT_LIMIT: i64 = 20;
+pub const MAX_LIMIT: i64 = 100;
+
+/// `?limit=&cursor=` as sent.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A checked page request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: i64,
+    pub cursor: Option<i64>,
+}
+
+impl PageQuery {
+    pub fn parse(&self) -> Result<PageRequest, Error> {
+        let mut errs = FieldErrors::new();
+        let r = PageRequest::check(&mut errs, self.limit, self.cursor.as_deref());
+        errs.into_result()?;
+        Ok(r)
+    }
+}
+
+impl PageRequest {
+    /// Checks `limit` and `cursor`, recording problems in `errs` so they join the request's others.
+    pub fn check(errs: &mut FieldErrors, limit: Option<i64>, cursor: Option<&str>) -> PageRequest {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            errs.add("limit", Invalid::out_of_range("limit 应在 1 到 100 之间", "limit must be 1 to 100"));
+        }
+        let cursor = match cursor.filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => match c.parse::<i64>() {
+                Ok(v) if v > 0 => Some(v),
+                _ => {
+                    errs.add("cursor", Invalid::new("invalid_cursor", "分页游标无效", "invalid cursor"));
+                    None
+                }
+            },
+        };
+        PageRequest { limit: limit.clamp(1, MAX_LIMIT), cursor }
+    }
+
+    /// Keyset lists fetch one row more than the page; this splits it off to tell whether another
+    /// page exists, and gives the cursor for it.
+    pub fn split<T>(&self, mut rows: Vec<T>, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<String>) {
+        let next = if rows.len() as i64 > self.limit {
+            rows.truncate(self.limit as usize);
+            rows.last().map(|r| id(r).to_string())
+        } else {
+            None
+        };
+        (rows, next)
+    }
+
+    /// For ranked results: where this page starts.
+    pub fn offset(&self) -> usize {
+        self.cursor.unwrap_or(0) as usize
+    }
+
+    /// For ranked results: the cursor of the page after one that showed `shown` of `total`.
+    pub fn next_offset(&self, shown: usize, total: usize) -> Option<String> {
+        let end = self.offset() + shown;
+        (end < total).then(|| end.to_string())
+    }
+}
+
+/// A page of items with the cursor for the next one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_and_cursors_are_checked_together() {
+        let e = PageQuery { limit: Some(0), cursor: Some("x".into()) }.parse().unwrap_err();
+        let fields: Vec<&str> = e.fields().iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["limit", "cursor"]);
+        assert_eq!(PageQuery::default().parse().unwrap(), PageRequest { limit: 20, cursor: None });
+    }
+
+    #[test]
+    fn a_full_page_has_a_next_cursor() {
+        let p = PageRequest { limit: 2, cursor: None };
+        assert_eq!(p.split(vec![9, 8, 7], |x| *x), (vec![9, 8], Some("8".to_string())));
+        assert_eq!(p.split(vec![9, 8], |x| *x), (vec![9, 8], None));
+        assert_eq!(p.next_offset(2, 5), Some("2".into()));
+        assert_eq!(PageRequest { limit: 2, cursor: Some(4) }.next_offset(1, 5), None);
+    }
+}
