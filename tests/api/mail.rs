@@ -1,56 +1,13 @@
-//! Mail through a real SMTP server (aiosmtpd, started by the test) and the outbox's exactly-once
-//! delivery across a killed worker and across concurrent workers.
+//! Mail through a real SMTP server (`smtp_sink`, in this process, over TCP) and the outbox's
+//! exactly-once delivery across a killed worker and across concurrent workers.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::*;
-
-struct SmtpSink {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl SmtpSink {
-    fn start(stall_first: u32) -> SmtpSink {
-        let dir = tempfile::tempdir().unwrap();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(dir.path())
-            .args(["--stall-first", &stall_first.to_string()])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 with aiosmtpd (pip install aiosmtpd) runs the test SMTP server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("SMTP sink did not start: {line:?}"));
-        SmtpSink { child, port, dir }
-    }
-
-    fn messages(&self) -> Vec<Value> {
-        let mut files: Vec<PathBuf> =
-            std::fs::read_dir(self.dir.path()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
-        files.sort();
-        files.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
-    }
-
-    fn stalled(&self) -> bool {
-        self.dir.path().join("stalled").exists()
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::smtp_sink::SmtpSink;
 
 async fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
@@ -65,7 +22,7 @@ async fn mail_reaches_a_real_smtp_server() {
     let sink = SmtpSink::start(0);
     let app = spawn_with(|c| {
         c.mail.transport = lingong::config::MailTransportKind::Smtp;
-        c.mail.smtp_url = format!("smtp://127.0.0.1:{}", sink.port);
+        c.mail.smtp_url = sink.url();
         c.mail.poll_interval_ms = 50;
     })
     .await;
@@ -87,13 +44,13 @@ async fn mail_reaches_a_real_smtp_server() {
     app.post(&format!("/api/v1/employers/{emp}/verify"), Some(&moderator), json!({})).await.assert(200);
     wait_for(Duration::from_secs(15), || sink.messages().len() >= 2).await;
     let mails = sink.messages();
-    let rejected = mails.iter().find(|m| m["subject"].as_str().unwrap().contains("未通过审核")).expect("rejection mail");
-    assert_eq!(rejected["rcpt_tos"], json!(["wang@example.com"]));
-    assert!(rejected["subject"].as_str().unwrap().contains("家庭保洁员（日结）"));
-    let body = rejected["body"].as_str().unwrap();
+    let rejected = mails.iter().find(|m| m.subject.contains("未通过审核")).expect("rejection mail");
+    assert_eq!(rejected.rcpt_tos, ["wang@example.com"]);
+    assert!(rejected.subject.contains("家庭保洁员（日结）"));
+    let body = &rejected.body;
     assert!(body.contains("要求交押金") && body.contains("asks workers to pay"), "{body}");
-    assert!(rejected["mail_from"].as_str().unwrap().contains("no-reply@lingong.localhost"));
-    assert!(mails.iter().any(|m| m["subject"].as_str().unwrap().contains("实名认证已通过")));
+    assert!(rejected.mail_from.contains("no-reply@lingong.localhost"));
+    assert!(mails.iter().any(|m| m.subject.contains("实名认证已通过")));
     assert_eq!(sink.messages().len(), 2, "each event is mailed once");
 }
 
@@ -118,7 +75,7 @@ async fn a_worker_killed_mid_send_leaves_each_mail_sent_once() {
             .env("LINGONG_DATABASE__URL", &db_t.url)
             .env_remove("LINGONG_REDIS__URL")
             .env("LINGONG_MAIL__TRANSPORT", "smtp")
-            .env("LINGONG_MAIL__SMTP_URL", format!("smtp://127.0.0.1:{}", sink.port))
+            .env("LINGONG_MAIL__SMTP_URL", sink.url())
             .env("LINGONG_MAIL__POLL_INTERVAL_MS", "50")
             .env("LINGONG_MAIL__SMTP_TIMEOUT_SECS", "1")
             .env("LINGONG_MAIL__LEASE_SECS", "2")
@@ -139,7 +96,7 @@ async fn a_worker_killed_mid_send_leaves_each_mail_sent_once() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     second.kill().unwrap();
     let _ = second.wait();
-    let mut to: Vec<String> = sink.messages().iter().map(|m| m["rcpt_tos"][0].as_str().unwrap().to_string()).collect();
+    let mut to: Vec<String> = sink.messages().iter().map(|m| m.rcpt_tos[0].clone()).collect();
     to.sort();
     assert_eq!(to, (0..5).map(|i| format!("person{i}@example.com")).collect::<Vec<_>>());
     let statuses: Vec<String> = db

@@ -3,6 +3,7 @@
 
 mod helpers;
 mod listing;
+mod smtp_sink;
 
 mod accounts;
 mod alerts;

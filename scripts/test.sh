@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The test command (see README "Tests"): installs what the test suite needs when it is missing,
+# then runs `cargo test` with the arguments given, e.g. `bash scripts/test.sh --test api mail`.
+# Nothing is skipped: a tool the tests need is installed, or this script fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
+  # shellcheck disable=SC1091
+  . "$HOME/.cargo/env"
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "scripts/test.sh: cargo not found; install the Rust toolchain (rustup) first" >&2
+  exit 1
+fi
+
+apt_updated=
+need() { # command package: installs the Debian package when the command is missing
+  if command -v "$1" >/dev/null 2>&1; then return 0; fi
+  local as_root=()
+  if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
+  echo "== installing $2 (the tests need $1)"
+  if [ -z "$apt_updated" ]; then
+    "${as_root[@]}" apt-get update -qq
+    apt_updated=1
+  fi
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "scripts/test.sh: installed $2 but $1 is still missing" >&2
+    exit 1
+  fi
+}
+
+# What the tests need beyond the Rust toolchain, one `need COMMAND PACKAGE` per line. Nothing
+# today: the mail tests' SMTP server is Rust code inside the test suite (tests/api/smtp_sink.rs).
+
+cargo test "$@"
