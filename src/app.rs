@@ -19,6 +19,7 @@ use crate::listing::Rules;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
+use crate::jobs;
 use crate::routes;
 pub use crate::services::Services;
 use crate::search::{self, engine::Engine, sync::ChangeBus};
@@ -84,12 +85,13 @@ impl AppState {
         self.start_search().await?;
         let every = Duration::from_millis(self.config.mail.poll_interval_ms);
         let lease = Duration::from_secs(self.config.mail.lease_secs);
-        tokio::spawn(crate::mail::worker::run(self.db.clone(), self.mailer.clone(), self.config.mail.from.clone(), every, lease));
+        jobs::spawn(jobs::send_mail::SendMail::new(self.db.clone(), self.mailer.clone(), self.config.mail.from.clone(), every, lease), self.clock.clone());
         if self.config.alerts.enabled {
             let every = Duration::from_secs(self.config.alerts.poll_interval_secs);
-            tokio::spawn(crate::alerts::job::run(self.db.clone(), crate::alerts::job::Settings::from_config(&self.config), every));
+            let settings = jobs::match_alerts::Settings::from_config(&self.config);
+            jobs::spawn(jobs::match_alerts::MatchAlerts { db: self.db.clone(), settings, every }, self.clock.clone());
         }
-        tokio::spawn(crate::services::engagements::run_periodically(self.db.clone(), self.clock.clone(), self.config.engagements.clone()));
+        jobs::spawn(jobs::engagement_timers::EngagementTimers { db: self.db.clone(), cfg: self.config.engagements.clone() }, self.clock.clone());
         Ok(())
     }
 
@@ -111,7 +113,7 @@ impl AppState {
             tokio::spawn(search::sync::listen_redis(url.to_string(), changes_channel(&self.config), self.bus.notify.clone()));
         }
         let every = Duration::from_secs(self.config.search.expiry_interval_secs);
-        tokio::spawn(search::sync::expire_periodically(self.db.clone(), self.clock.clone(), every));
+        jobs::spawn(jobs::expire_shifts::ExpireShifts { db: self.db.clone(), every }, self.clock.clone());
         Ok(())
     }
 }

@@ -2,6 +2,5 @@
 //! search) and are mailed newly published shifts that match, instantly or as a daily digest, each
 //! shift at most once per subscription, with a link that unsubscribes without signing in.
 
-pub mod job;
 pub mod rules;
 pub mod subscriptions;

@@ -2,6 +2,7 @@
 //! per-backend migrations, and helpers that keep blocking database work off the async executor.
 
 pub mod changes;
+pub mod models;
 pub mod schema;
 
 use std::path::PathBuf;

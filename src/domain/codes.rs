@@ -42,8 +42,32 @@ macro_rules! code_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        /// How storage reads a stored code: an unknown one is corrupt data, an error.
+        impl TryFrom<String> for $name {
+            type Error = UnknownCode;
+            fn try_from(s: String) -> Result<$name, UnknownCode> {
+                $name::parse(&s).map_err(|_| UnknownCode { set: stringify!($name), value: s })
+            }
+        }
     };
 }
+
+/// A stored code outside its closed set: the data is corrupt, and reading it is an error rather
+/// than a silent fall-back to some other value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCode {
+    pub set: &'static str,
+    pub value: String,
+}
+
+impl std::fmt::Display for UnknownCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "stored {} {:?} is not a known code", self.set, self.value)
+    }
+}
+
+impl std::error::Error for UnknownCode {}
 
 code_enum!(
     /// Who a user is. Workers and employers register themselves; staff accounts are made by admins.

@@ -28,6 +28,14 @@ pub enum State {
     Overdue,
 }
 
+/// How storage reads a stored state: an unknown one is corrupt data, an error.
+impl TryFrom<String> for State {
+    type Error = crate::domain::UnknownCode;
+    fn try_from(s: String) -> Result<State, Self::Error> {
+        State::parse(&s).ok_or(crate::domain::UnknownCode { set: "State", value: s })
+    }
+}
+
 impl State {
     pub const ALL: &'static [State] = &[
         State::Applied,

@@ -1,9 +1,8 @@
 //! Mail: a transport enum (SMTP in production, `.eml` files by default, memory in tests) and the
 //! templates. Mail is never sent inline: it goes through the transactional outbox
-//! (`services::outbox`) and the outbox worker (`mail::worker`).
+//! (`services::outbox`) and the outbox sender (`jobs::send_mail`).
 
 pub mod templates;
-pub mod worker;
 
 use std::sync::{Arc, Mutex};
 

@@ -7,17 +7,12 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use futures_util::StreamExt;
 use indicatif::ProgressBar;
 use tokio::sync::Notify;
 
-use crate::clock::Clock;
 use crate::db::changes::{self, Entity};
-use crate::db::schema::{shift_slots, shifts};
-use crate::db::{Db, DbConn, Tx};
-use crate::domain::ShiftStatus;
+use crate::db::{Db, DbConn};
 use crate::domain::time::now_utc;
 use crate::error::Error;
 use crate::search::engine::Engine;
@@ -144,24 +139,6 @@ pub fn catch_up(engine: &Engine, conn: &mut DbConn) -> Result<usize, Error> {
     }
 }
 
-/// Marks shifts whose validity or last slot has passed as expired, through the change log.
-/// Every replica may run this; the conditional update makes a second run a no-op.
-pub fn expire(tx: &mut Tx, now: NaiveDateTime) -> Result<Vec<i64>, Error> {
-    let live_slot = shift_slots::table.filter(shift_slots::shift_id.eq(shifts::id)).filter(shift_slots::end_at.gt(now));
-    let expired: Vec<i64> = diesel::update(
-        shifts::table
-            .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
-            .filter(shifts::valid_through.le(now).or(diesel::dsl::not(diesel::dsl::exists(live_slot)))),
-    )
-    .set((shifts::status.eq(ShiftStatus::Expired.as_str()), shifts::updated_at.eq(now)))
-    .returning(shifts::id)
-    .get_results(tx.conn())?;
-    for id in &expired {
-        tx.record(Entity::Shift, *id)?;
-    }
-    Ok(expired)
-}
-
 /// The follower: applies changes when woken or every `poll`, whichever comes first.
 pub async fn follow(engine: Arc<Engine>, db: Db, notify: Arc<Notify>, poll: Duration) {
     loop {
@@ -206,18 +183,5 @@ pub async fn listen_redis(url: String, channel: String, notify: Arc<Notify>) {
             tracing::warn!(error = %e, "Redis change channel lost; reconnecting");
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
-/// Expires shifts every `every`; the transaction wakes the followers when it expired any.
-pub async fn expire_periodically(db: Db, clock: Clock, every: Duration) {
-    loop {
-        tokio::time::sleep(every).await;
-        let now = clock.now();
-        match db.tx(move |tx| expire(tx, now)).await {
-            Ok(ids) if !ids.is_empty() => tracing::info!(count = ids.len(), "shifts expired"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "expiry run failed"),
-        }
     }
 }

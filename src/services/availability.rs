@@ -11,6 +11,7 @@ use crate::db::schema::availability;
 use crate::domain::geo::radius_km;
 use crate::domain::time::{now_utc, parse_instant, to_display};
 use crate::domain::{BoundedText, DatedWindow, GeoPoint, Pay, WeeklyWindow};
+pub use crate::db::models::AvailabilityRow;
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::services::employers::resolve_adcode;
 use crate::db::changes::Entity;
@@ -150,24 +151,6 @@ pub struct StoredDated {
     pub end: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable)]
-pub struct AvailabilityRow {
-    pub id: i64,
-    pub worker_id: i64,
-    pub lat: f64,
-    pub lng: f64,
-    pub radius_km: f64,
-    pub adcode: Option<String>,
-    pub categories: String,
-    pub min_pay_fen: Option<i64>,
-    pub min_pay_unit: Option<String>,
-    pub note: String,
-    pub dated_windows: String,
-    pub weekly_windows: String,
-    pub active: bool,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DatedWindowView {

@@ -9,7 +9,8 @@ use crate::db::{DbConn, Tx};
 use crate::db::schema::employers;
 use crate::domain::time::{now_utc, to_display};
 use crate::domain::{BoundedText, CreditCode, EmployerKind, GeoPoint, Phone};
-use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
+pub use crate::db::models::{EmployerRow, ShiftRow};
+use crate::error::{Conflict, Denied, Error, FieldErrors, Invalid, Thing};
 use crate::mail::templates::kind;
 use crate::services::districts::Districts;
 use crate::db::changes::Entity;
@@ -129,29 +130,6 @@ impl<'a> EmployerFields<'a> {
     }
 }
 
-#[derive(Debug, Clone, Queryable)]
-pub struct EmployerRow {
-    pub id: i64,
-    pub user_id: i64,
-    pub name: String,
-    pub kind: String,
-    pub credit_code: Option<String>,
-    pub contact_name: String,
-    pub contact_phone: String,
-    pub address: String,
-    pub lat: f64,
-    pub lng: f64,
-    pub adcode: Option<String>,
-    pub description: String,
-    pub verified: bool,
-    pub verified_at: Option<NaiveDateTime>,
-    pub verified_by: Option<i64>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub blocked: bool,
-    pub blocked_reason: Option<String>,
-    pub blocked_at: Option<NaiveDateTime>,
-}
 
 /// An employer profile. Contact fields are present only for the owner and staff.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -335,3 +313,29 @@ pub fn unblock(tx: &mut Tx, id: i64, staff_id: i64, reason: &str) -> Result<Empl
     )?;
     by_id(tx, id)
 }
+
+/// The caller's employer profile, which must exist before posting.
+pub fn require_employer(conn: &mut DbConn, user_id: i64) -> Result<EmployerRow, Error> {
+    by_user(conn, user_id)?.ok_or_else(|| {
+        Error::Conflict(Conflict::EmployerProfileRequired)
+    })
+}
+
+/// Refuses postings and edits from an employer that staff have blocked.
+pub fn refuse_if_blocked(employer: &EmployerRow) -> Result<(), Error> {
+    if employer.blocked {
+        return Err(Error::Forbidden(Denied::EmployerBlocked { reason: employer.blocked_reason.clone() }));
+    }
+    Ok(())
+}
+
+/// The owning employer's shift, or 403 for someone else's, 404 for none.
+pub fn owned(conn: &mut DbConn, user_id: i64, shift_id: i64) -> Result<(EmployerRow, ShiftRow), Error> {
+    let shift = ShiftRow::find(conn, shift_id)?;
+    let employer = by_user(conn, user_id)?;
+    match employer {
+        Some(e) if e.id == shift.employer_id => Ok((e, shift)),
+        _ => Err(Error::forbidden()),
+    }
+}
+

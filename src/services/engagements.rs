@@ -22,64 +22,21 @@ use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::mail::templates::kind;
 use crate::services::employers::{self as employers_svc, EmployerRow};
 use crate::db::changes::Entity;
-use crate::services::shifts::{self as shifts_svc, ShiftRow, SlotRow, SlotView};
-use crate::services::workers::{self as workers_svc, PayBody, WorkerRow};
+use crate::db::models::{ShiftRow, SlotRow};
+use crate::services::views::SlotView;
+use crate::services::views::PayBody;
+use crate::services::workers::{self as workers_svc, WorkerRow};
 use crate::services::reputation::{self, ProfileStats, WorkerRef};
 use crate::services::{json_list, outbox, to_json};
+pub use crate::db::models::{AttendanceRow, EngagementRow};
 
-#[derive(Debug, Clone, Queryable)]
-pub struct EngagementRow {
-    pub id: i64,
-    pub shift_id: i64,
-    pub worker_id: i64,
-    pub state: String,
-    pub origin: String,
-    pub slot_ids: String,
-    pub note: String,
-    pub waitlist_position: Option<i32>,
-    pub contact_shared: bool,
-    pub minutes_worked: Option<i32>,
-    pub amount_fen: Option<i64>,
-    pub computed_amount_fen: Option<i64>,
-    pub due_at: Option<NaiveDateTime>,
-    pub flags: String,
-    pub late_cancel_by: Option<String>,
-    pub arrears_report_id: Option<i64>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub confirmed_at: Option<NaiveDateTime>,
-    pub completed_at: Option<NaiveDateTime>,
-    pub paid_at: Option<NaiveDateTime>,
-}
 
 impl EngagementRow {
-    pub fn state(&self) -> State {
-        State::parse(&self.state).unwrap_or(State::Cancelled)
-    }
-
     fn slot_ids(&self) -> Vec<i64> {
         serde_json::from_str(&self.slot_ids).unwrap_or_default()
     }
 }
 
-#[derive(Debug, Clone, Queryable)]
-pub struct AttendanceRow {
-    pub id: i64,
-    pub engagement_id: i64,
-    pub slot_id: i64,
-    pub check_in_at: NaiveDateTime,
-    pub check_in_lat: Option<f64>,
-    pub check_in_lng: Option<f64>,
-    pub check_in_distance_m: Option<i64>,
-    pub check_out_at: Option<NaiveDateTime>,
-    pub check_out_lat: Option<f64>,
-    pub check_out_lng: Option<f64>,
-    pub check_out_distance_m: Option<i64>,
-    pub flags: String,
-    pub confirmed_by: Option<i64>,
-    pub corrected_by: Option<i64>,
-    pub updated_at: NaiveDateTime,
-}
 
 /// The body of `POST /api/v1/shifts/{id}/applications`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -253,7 +210,7 @@ fn lock_shift(conn: &mut DbConn, shift_id: i64) -> Result<ShiftRow, Error> {
     if let DbConn::Pg(pg) = conn {
         shifts::table.find(shift_id).select(shifts::id).for_update().first::<i64>(pg).optional()?;
     }
-    shifts_svc::by_id(conn, shift_id)
+    ShiftRow::find(conn, shift_id)
 }
 
 const HOLDING: &[&str] = &["confirmed", "checked_in", "checked_out", "no_show", "completed", "paid", "disputed", "overdue"];
@@ -265,7 +222,7 @@ pub fn places_held(conn: &mut DbConn, shift_id: i64) -> Result<i64, Error> {
 /// Marks a published shift `filled` when its places are taken, and a filled one `published`
 /// again when one frees up; either way search hears of it. Returns whether it reopened.
 fn refresh_fill(tx: &mut Tx, shift_id: i64, now: NaiveDateTime) -> Result<bool, Error> {
-    let shift = shifts_svc::by_id(tx, shift_id)?;
+    let shift = ShiftRow::find(tx, shift_id)?;
     let held = places_held(tx, shift_id)?;
     let (from, to) = match shift.status() {
         ShiftStatus::Published if held >= shift.headcount as i64 => (ShiftStatus::Published, ShiftStatus::Filled),
@@ -310,7 +267,7 @@ fn record_event(conn: &mut DbConn, engagement_id: i64, e: Event, now: NaiveDateT
 /// the state read, so a concurrent change (another replica's timer, a double click) is refused
 /// rather than applied twice.
 #[allow(clippy::too_many_arguments)]
-fn step(
+pub(crate) fn step(
     tx: &mut Tx,
     row: &EngagementRow,
     action: Action,
@@ -339,7 +296,7 @@ fn step(
     Ok(to)
 }
 
-fn add_flags(existing: &str, new: &[&str]) -> String {
+pub(crate) fn add_flags(existing: &str, new: &[&str]) -> String {
     let mut flags: Vec<String> = json_list(existing);
     for f in new {
         if !flags.iter().any(|x| x == f) {
@@ -353,16 +310,16 @@ fn slots_of(conn: &mut DbConn, shift_id: i64) -> Result<Vec<SlotRow>, Error> {
     Ok(shift_slots::table.filter(shift_slots::shift_id.eq(shift_id)).order(shift_slots::start_at.asc()).load(conn)?)
 }
 
-fn chosen_slots(conn: &mut DbConn, row: &EngagementRow) -> Result<Vec<SlotRow>, Error> {
+pub(crate) fn chosen_slots(conn: &mut DbConn, row: &EngagementRow) -> Result<Vec<SlotRow>, Error> {
     let ids = row.slot_ids();
     Ok(slots_of(conn, row.shift_id)?.into_iter().filter(|s| ids.contains(&s.id)).collect())
 }
 
-fn user_of_worker(conn: &mut DbConn, worker_id: i64) -> Result<i64, Error> {
+pub(crate) fn user_of_worker(conn: &mut DbConn, worker_id: i64) -> Result<i64, Error> {
     Ok(workers::table.find(worker_id).select(workers::user_id).first(conn)?)
 }
 
-fn user_of_employer(conn: &mut DbConn, employer_id: i64) -> Result<i64, Error> {
+pub(crate) fn user_of_employer(conn: &mut DbConn, employer_id: i64) -> Result<i64, Error> {
     Ok(employers::table.find(employer_id).select(employers::user_id).first(conn)?)
 }
 
@@ -535,8 +492,8 @@ pub fn apply(tx: &mut Tx, user_id: i64, shift_id: i64, req: &ApplyRequest, now: 
 
 /// The employer invites a worker (found through matching) to a shift; the worker accepts or declines.
 pub fn invite(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &InviteRequest, now: NaiveDateTime) -> Result<EngagementRow, Error> {
-    let (employer, _) = shifts_svc::owned(conn, user_id, shift_id)?;
-    shifts_svc::refuse_if_blocked(&employer)?;
+    let (employer, _) = employers_svc::owned(conn, user_id, shift_id)?;
+    employers_svc::refuse_if_blocked(&employer)?;
     let shift = lock_shift(conn, shift_id)?;
     shift_open_for_taking(&shift)?;
     if shift.status() == ShiftStatus::Filled || places_held(conn, shift_id)? >= shift.headcount as i64 {
@@ -872,7 +829,7 @@ fn check_out(
 
 /// Worked periods from the attendance record, each clipped to its slot; an open check-in counts
 /// up to `now` or the slot's end, whichever is first.
-fn worked(conn: &mut DbConn, row: &EngagementRow, now: NaiveDateTime) -> Result<Vec<Worked>, Error> {
+pub(crate) fn worked(conn: &mut DbConn, row: &EngagementRow, now: NaiveDateTime) -> Result<Vec<Worked>, Error> {
     let slots: HashMap<i64, SlotRow> = slots_of(conn, row.shift_id)?.into_iter().map(|s| (s.id, s)).collect();
     let att: Vec<AttendanceRow> = attendance::table.filter(attendance::engagement_id.eq(row.id)).load(conn)?;
     Ok(att
@@ -887,11 +844,11 @@ fn worked(conn: &mut DbConn, row: &EngagementRow, now: NaiveDateTime) -> Result<
         .collect())
 }
 
-fn pay_of(shift: &ShiftRow) -> Pay {
+pub(crate) fn pay_of(shift: &ShiftRow) -> Pay {
     Pay { amount_fen: shift.pay_amount_fen, unit: PayUnit::parse(&shift.pay_unit).unwrap_or(PayUnit::Hour) }
 }
 
-fn computed(shift: &ShiftRow, worked: &[Worked], minutes: i64) -> Option<i64> {
+pub(crate) fn computed(shift: &ShiftRow, worked: &[Worked], minutes: i64) -> Option<i64> {
     let slots = worked.iter().filter(|w| w.end > w.start).count() as i64;
     machine::compute_pay(pay_of(shift), minutes, machine::local_days(worked), slots)
 }
@@ -1019,155 +976,6 @@ pub fn correct_attendance(
     by_id(conn, id)
 }
 
-/// What one run of the timers did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct TimerRun {
-    pub auto_checkouts: usize,
-    pub no_shows: usize,
-    pub overdue: usize,
-}
-
-/// The timers, each item in its own write transaction: forgotten check-outs are closed at the
-/// slot's end, missing check-ins become no-shows, and unpaid work past its due date becomes
-/// overdue. Replicas may run this at the same time: each move is conditional on the state read.
-pub fn run_timers(db: &crate::db::Db, conn: &mut DbConn, cfg: &EngagementsConfig, now: NaiveDateTime) -> Result<TimerRun, Error> {
-    let mut run = TimerRun::default();
-    let grace = Duration::minutes(cfg.checkout_grace_minutes);
-    let forgotten: Vec<(i64, i64, NaiveDateTime)> = attendance::table
-        .inner_join(shift_slots::table.on(shift_slots::id.eq(attendance::slot_id)))
-        .filter(attendance::check_out_at.is_null())
-        .filter(shift_slots::end_at.le(now - grace))
-        .select((attendance::id, attendance::engagement_id, shift_slots::end_at))
-        .load(conn)?;
-    for (att_id, eid, slot_end) in forgotten {
-        let done = db.write_on(conn, |tx| {
-            let row = by_id(tx, eid)?;
-            if row.state() != State::CheckedIn {
-                return Ok(false);
-            }
-            step(tx, &row, Action::AutoCheckout, Actor::System, None, false, &json!({"attendance_id": att_id, "closed_at": to_display(slot_end)}), now)?;
-            let flags: String = attendance::table.find(att_id).select(attendance::flags).first(tx.conn())?;
-            // The record ends at the slot's end, never later: the employer confirms or corrects it.
-            diesel::update(attendance::table.find(att_id).filter(attendance::check_out_at.is_null()))
-                .set((attendance::check_out_at.eq(slot_end), attendance::flags.eq(add_flags(&flags, &["auto_checkout"])), attendance::updated_at.eq(now)))
-                .execute(tx.conn())?;
-            diesel::update(engagements::table.find(eid)).set(engagements::flags.eq(add_flags(&row.flags, &["auto_checkout"]))).execute(tx.conn())?;
-            Ok(true)
-        });
-        if skip_conflict(done)? {
-            run.auto_checkouts += 1;
-        }
-    }
-
-    let cutoff = now - Duration::minutes(cfg.no_show_minutes);
-    let started = shift_slots::table.filter(shift_slots::shift_id.eq(engagements::shift_id)).filter(shift_slots::start_at.le(cutoff));
-    let candidates: Vec<EngagementRow> =
-        engagements::table.filter(engagements::state.eq(State::Confirmed.as_str())).filter(diesel::dsl::exists(started)).load(conn)?;
-    for cand in candidates {
-        let done = db.write_on(conn, |tx| {
-            let row = by_id(tx, cand.id)?;
-            let first = chosen_slots(tx, &row)?.first().map(|s| s.start_at);
-            if row.state() != State::Confirmed || !first.is_some_and(|s| s <= cutoff) {
-                return Ok(false);
-            }
-            step(tx, &row, Action::NoShow, Actor::System, None, false, &json!({"slot_start": first.map(to_display)}), now)?;
-            let shift = shifts_svc::by_id(tx, row.shift_id)?;
-            let payload = json!({"engagement_id": row.id, "title": shift.title});
-            let worker_user = user_of_worker(tx, row.worker_id)?;
-            let employer_user = user_of_employer(tx, shift.employer_id)?;
-            outbox::enqueue_to_user(tx, kind::NO_SHOW_RECORDED, worker_user, &payload)?;
-            outbox::enqueue_to_user(tx, kind::NO_SHOW_RECORDED, employer_user, &payload)?;
-            Ok(true)
-        });
-        if skip_conflict(done)? {
-            run.no_shows += 1;
-        }
-    }
-
-    let late = now - Duration::hours(cfg.overdue_grace_hours);
-    let unpaid: Vec<EngagementRow> = engagements::table
-        .filter(engagements::state.eq(State::Completed.as_str()).and(engagements::due_at.le(late)).or(engagements::state.eq(State::CheckedOut.as_str())))
-        .load(conn)?;
-    for cand in unpaid {
-        let done = db.write_on(conn, |tx| {
-            let row = by_id(tx, cand.id)?;
-            let shift = shifts_svc::by_id(tx, row.shift_id)?;
-            let settlement = Settlement::parse(&shift.settlement).unwrap_or(Settlement::Daily);
-            match row.state() {
-                State::Completed if row.due_at.is_some_and(|d| d <= late) => {
-                    step(tx, &row, Action::MarkOverdue, Actor::System, None, false, &json!({"due_at": row.due_at.map(to_display)}), now)?;
-                }
-                State::CheckedOut => {
-                    // Checked out of every chosen slot and never marked complete: the pay terms and
-                    // the record decide what is owed, and when.
-                    let last_slot_end = chosen_slots(tx, &row)?.iter().map(|s| s.end_at).max();
-                    if !last_slot_end.is_some_and(|e| e <= now) {
-                        return Ok(false);
-                    }
-                    let worked = worked(tx, &row, now)?;
-                    let work_end = worked.iter().map(|w| w.end).max().or(last_slot_end).unwrap_or(now);
-                    let due = machine::due_at(settlement, work_end);
-                    if due > late {
-                        return Ok(false);
-                    }
-                    let minutes: i64 = worked.iter().map(|w| (w.end - w.start).num_minutes()).sum();
-                    let amount = computed(&shift, &worked, minutes);
-                    step(tx, &row, Action::MarkOverdue, Actor::System, None, false, &json!({"due_at": to_display(due), "never_completed": true}), now)?;
-                    diesel::update(engagements::table.find(row.id))
-                        .set((
-                            engagements::minutes_worked.eq(minutes as i32),
-                            engagements::computed_amount_fen.eq(amount),
-                            engagements::amount_fen.eq(amount),
-                            engagements::due_at.eq(due),
-                            engagements::completed_at.eq(work_end),
-                        ))
-                        .execute(tx.conn())?;
-                }
-                _ => return Ok(false),
-            }
-            let row = by_id(tx, row.id)?;
-            let payload = json!({"engagement_id": row.id, "title": shift.title, "due": row.due_at.map(|d| to_display(d).format("%Y-%m-%d %H:%M").to_string())});
-            let worker_user = user_of_worker(tx, row.worker_id)?;
-            let employer_user = user_of_employer(tx, shift.employer_id)?;
-            outbox::enqueue_to_user(tx, kind::PAY_OVERDUE, worker_user, &payload)?;
-            outbox::enqueue_to_user(tx, kind::PAY_OVERDUE, employer_user, &payload)?;
-            Ok(true)
-        });
-        if skip_conflict(done)? {
-            run.overdue += 1;
-        }
-    }
-    Ok(run)
-}
-
-/// Another replica got there first: not an error for a timer.
-fn skip_conflict(r: Result<bool, Error>) -> Result<bool, Error> {
-    match r {
-        Err(Error::IllegalTransition { .. }) => Ok(false),
-        other => other,
-    }
-}
-
-/// Runs the timers every `every`, reading time from `clock`.
-pub async fn run_periodically(db: crate::db::Db, clock: crate::clock::Clock, cfg: EngagementsConfig) {
-    let every = std::time::Duration::from_secs(cfg.timer_interval_secs);
-    loop {
-        tokio::time::sleep(every).await;
-        let (db2, cfg2, now) = (db.clone(), cfg.clone(), clock.now());
-        match tokio::task::spawn_blocking(move || {
-            let mut conn = db2.get()?;
-            run_timers(&db2, &mut conn, &cfg2, now)
-        })
-        .await
-        {
-            Ok(Ok(run)) if run != TimerRun::default() => tracing::info!(?run, "engagement timers"),
-            Ok(Err(e)) => tracing::warn!(error = %e, "engagement timers failed"),
-            Err(e) => tracing::error!(error = %e, "engagement timer task failed"),
-            _ => {}
-        }
-    }
-}
-
 /// Who is looking at an engagement, which decides what of the other side they see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
@@ -1185,7 +993,7 @@ pub fn views(conn: &mut DbConn, rows: Vec<EngagementRow>, viewer: Viewer, with_e
     let mut stats_cache: HashMap<i64, ProfileStats> = HashMap::new();
     for row in rows {
         if !shift_cache.contains_key(&row.shift_id) {
-            let shift = shifts_svc::by_id(conn, row.shift_id)?;
+            let shift = ShiftRow::find(conn, row.shift_id)?;
             let slots = slots_of(conn, row.shift_id)?;
             let employer = employers_svc::by_id(conn, shift.employer_id)?;
             shift_cache.insert(row.shift_id, (shift, slots, employer));
@@ -1334,7 +1142,7 @@ pub fn list_for_employer(
     limit: i64,
     cursor: Option<i64>,
 ) -> Result<Vec<EngagementRow>, Error> {
-    let employer = shifts_svc::require_employer(conn, user_id)?;
+    let employer = employers_svc::require_employer(conn, user_id)?;
     let mine = shifts::table.filter(shifts::employer_id.eq(employer.id)).select(shifts::id);
     let mut q = engagements::table.filter(engagements::shift_id.eq_any(mine)).into_boxed();
     if let Some(s) = state {
@@ -1368,7 +1176,7 @@ pub fn file_arrears_report(
     if row.arrears_report_id.is_some() {
         return Err(Error::Conflict(Conflict::AlreadyReported));
     }
-    let shift = shifts_svc::by_id(tx, row.shift_id)?;
+    let shift = ShiftRow::find(tx, row.shift_id)?;
     let employer = employers_svc::by_id(tx, shift.employer_id)?;
     let hours = row.minutes_worked.map(|m| format!("{:.2}", m as f64 / 60.0)).unwrap_or_else(|| "—".into());
     let amount = row.amount_fen.map(|f| format!("{}.{:02}", f / 100, f % 100)).unwrap_or_else(|| "—".into());

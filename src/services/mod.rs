@@ -28,6 +28,7 @@ pub mod reports;
 pub mod reputation;
 pub mod search;
 pub mod shifts;
+pub mod views;
 pub mod workers;
 
 /// The use-case context: the database, the clock, the search engine, the listing rules, the rate

@@ -17,7 +17,8 @@ use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::mail::templates::kind;
 use crate::services::accounts::parse_email;
 use crate::db::changes::Entity;
-use crate::services::{audit, employers, outbox, shifts as shifts_svc};
+use crate::db::models::ShiftRow;
+use crate::services::{audit, employers, outbox};
 
 pub const KINDS: &[&str] = &["illegal_fee", "fake_job", "wage_arrears", "discrimination", "unsafe", "other"];
 
@@ -163,7 +164,7 @@ pub fn reporter_key(secret: &str, user_id: Option<i64>, client: &str) -> String 
 pub fn create(tx: &mut Tx, v: ValidReport, reporter_id: Option<i64>, key: String, hide_threshold: i64) -> Result<ReportReceipt, Error> {
     let employer_id = match v.target_type {
         "shift" => {
-            shifts_svc::by_id(tx, v.target_id)
+            ShiftRow::find(tx, v.target_id)
                 .map_err(|_| Error::field("target_id", Invalid::new("not_found", "被举报的岗位不存在", "no such shift")))?
                 .employer_id
         }

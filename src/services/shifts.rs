@@ -12,15 +12,18 @@ use crate::db::{DbConn, Tx};
 use crate::db::schema::{categories, employers, shift_slots, shifts};
 use crate::domain::time::{parse_instant, to_display};
 use crate::domain::{BoundedText, EmploymentType, GeoPoint, PayUnit, Settlement, ShiftStatus, TakeMode, TimeSlot};
+pub use crate::db::models::{ShiftRow, SlotRow};
+pub use crate::services::employers::{owned, refuse_if_blocked, require_employer};
+pub use crate::services::views::SlotView;
 pub use crate::domain::shift::ValidShift;
-use crate::error::{Conflict, Denied, Error, FieldError, FieldErrors, Invalid, Msg, Thing};
+use crate::error::{Conflict, Error, FieldError, FieldErrors, Invalid, Msg, Thing};
 use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::listing::{Decision, Finding, Posting, Rules, Severity, Verdict};
 use crate::ratelimit::Budget;
 use crate::services::page::{Page, PageRequest};
 use crate::services::{Services, audit};
-use crate::services::employers::{self as employers_svc, EmployerRow, resolve_adcode};
+use crate::services::employers::{EmployerRow, resolve_adcode};
 use crate::db::changes::Entity;
 use crate::services::workers::PayBody;
 
@@ -336,43 +339,8 @@ fn risk(verdict: &Verdict) -> i32 {
     verdict.findings.iter().map(|f| if f.severity == Severity::Refuse { 2 } else { 1 }).max().unwrap_or(0)
 }
 
-#[derive(Debug, Clone, Queryable)]
-pub struct ShiftRow {
-    pub id: i64,
-    pub employer_id: i64,
-    pub title: String,
-    pub description: String,
-    pub requirements: String,
-    pub category_code: String,
-    pub headcount: i32,
-    pub address: String,
-    pub lat: f64,
-    pub lng: f64,
-    pub adcode: Option<String>,
-    pub pay_amount_fen: i64,
-    pub pay_unit: String,
-    pub settlement: String,
-    pub employment_type: String,
-    pub take_mode: String,
-    pub valid_through: NaiveDateTime,
-    pub status: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub published_at: Option<NaiveDateTime>,
-    pub closed_at: Option<NaiveDateTime>,
-    pub probation_days: i32,
-    pub findings: String,
-    pub risk: i32,
-    pub rejection_code: Option<String>,
-    pub rejection_reason: Option<String>,
-    pub hidden_by_reports: bool,
-}
 
 impl ShiftRow {
-    pub fn status(&self) -> ShiftStatus {
-        ShiftStatus::parse(&self.status).unwrap_or(ShiftStatus::Closed)
-    }
-
     /// The stored posting as a request, so a PATCH can be merged over it and validated whole.
     fn as_request(&self, slots: &[SlotRow]) -> ShiftRequest {
         ShiftRequest {
@@ -396,22 +364,7 @@ impl ShiftRow {
     }
 }
 
-#[derive(Debug, Clone, Queryable)]
-pub struct SlotRow {
-    pub id: i64,
-    pub shift_id: i64,
-    pub start_at: NaiveDateTime,
-    pub end_at: NaiveDateTime,
-}
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SlotView {
-    pub id: i64,
-    #[schema(value_type = String, format = DateTime)]
-    pub start: chrono::DateTime<chrono::FixedOffset>,
-    #[schema(value_type = String, format = DateTime)]
-    pub end: chrono::DateTime<chrono::FixedOffset>,
-}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EmployerSummary {
@@ -527,20 +480,7 @@ fn insert_slots(conn: &mut DbConn, shift_id: i64, slots: &[TimeSlot]) -> Result<
     Ok(())
 }
 
-/// The caller's employer profile, which must exist before posting.
-pub fn require_employer(conn: &mut DbConn, user_id: i64) -> Result<EmployerRow, Error> {
-    employers_svc::by_user(conn, user_id)?.ok_or_else(|| {
-        Error::Conflict(Conflict::EmployerProfileRequired)
-    })
-}
 
-/// Refuses postings and edits from an employer that staff have blocked.
-pub fn refuse_if_blocked(employer: &EmployerRow) -> Result<(), Error> {
-    if employer.blocked {
-        return Err(Error::Forbidden(Denied::EmployerBlocked { reason: employer.blocked_reason.clone() }));
-    }
-    Ok(())
-}
 
 pub fn create(tx: &mut Tx, employer: &EmployerRow, v: &ValidShift, verdict: &Verdict, now: NaiveDateTime) -> Result<ShiftRow, Error> {
     refuse(verdict)?;
@@ -563,15 +503,6 @@ pub fn create(tx: &mut Tx, employer: &EmployerRow, v: &ValidShift, verdict: &Ver
     by_id(tx, id)
 }
 
-/// The owning employer's shift, or 403 for someone else's, 404 for none.
-pub fn owned(conn: &mut DbConn, user_id: i64, shift_id: i64) -> Result<(EmployerRow, ShiftRow), Error> {
-    let shift = by_id(conn, shift_id)?;
-    let employer = employers_svc::by_user(conn, user_id)?;
-    match employer {
-        Some(e) if e.id == shift.employer_id => Ok((e, shift)),
-        _ => Err(Error::forbidden()),
-    }
-}
 
 /// Merges `patch` over the stored posting, validates the whole, and stores it.
 pub fn update(tx: &mut Tx, rules: &Rules, user_id: i64, shift_id: i64, patch: &ShiftRequest, now: NaiveDateTime) -> Result<ShiftRow, Error> {

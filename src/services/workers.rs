@@ -1,7 +1,6 @@
 //! Worker profiles. Key-group flags and the ID number are private: the worker and staff see them
 //! (the ID number only masked), employers never.
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,18 +10,13 @@ use crate::db::schema::{users, workers};
 use crate::domain::geo::radius_km;
 use crate::domain::time::{now_utc, to_display};
 use crate::domain::{BoundedText, GeoPoint, IdNumber, KeyGroup, Pay, PayUnit};
+pub use crate::db::models::WorkerRow;
+pub use crate::services::views::PayBody;
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::db::changes::Entity;
 use crate::services::reputation::WorkerRef;
 use crate::services::{categories, json_list, to_json};
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PayBody {
-    /// Amount in 分 (fen): 2500 is 25.00 元.
-    pub amount_fen: i64,
-    pub unit: PayUnit,
-}
 
 impl PayBody {
     pub fn validate(self, errs: &mut FieldErrors, field: &str) -> Option<Pay> {
@@ -108,23 +102,6 @@ pub fn check_categories(conn: &mut DbConn, errs: &mut FieldErrors, field: &str, 
     Ok(codes)
 }
 
-#[derive(Debug, Clone, Queryable)]
-pub struct WorkerRow {
-    pub id: i64,
-    pub user_id: i64,
-    pub display_name: String,
-    pub skills: String,
-    pub lat: Option<f64>,
-    pub lng: Option<f64>,
-    pub radius_km: f64,
-    pub expected_pay_fen: Option<i64>,
-    pub expected_pay_unit: Option<String>,
-    pub id_number_masked: Option<String>,
-    pub id_number_hash: Option<String>,
-    pub key_groups: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
 
 /// The worker's own (or staff's) view of a profile.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
-use lingong::alerts::job::{self, Outcome, Settings};
+use lingong::jobs::match_alerts::{self as job, Outcome, Settings};
 use lingong::db::Db;
 use lingong::db::schema::{alert_deliveries, outbox};
 use serde_json::{Value, json};

@@ -49,12 +49,12 @@ async fn shift_status(app: &TestApp, shift: i64) -> String {
 }
 
 /// Runs the engagement timers once at the app's current time, as the background job would.
-async fn run_timers(app: &TestApp) -> lingong::services::engagements::TimerRun {
+async fn run_timers(app: &TestApp) -> lingong::jobs::engagement_timers::TimerRun {
     let db = lingong::db::Db::connect(&app.db.url, 1, Duration::from_secs(5)).unwrap();
     let (cfg, now) = (app.config.engagements.clone(), app.clock.now());
     tokio::task::spawn_blocking(move || {
         let mut conn = db.get().unwrap();
-        lingong::services::engagements::run_timers(&db, &mut conn, &cfg, now).unwrap()
+        lingong::jobs::engagement_timers::run_timers(&db, &mut conn, &cfg, now).unwrap()
     })
     .await
     .unwrap()

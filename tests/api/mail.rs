@@ -122,7 +122,7 @@ async fn concurrent_workers_never_send_an_event_twice() {
         let (db, mailer) = (db.clone(), mailer.clone());
         tasks.push(tokio::spawn(async move {
             let name = format!("worker-{w}");
-            while lingong::mail::worker::run_once(&db, &mailer, "lingong <no-reply@lingong.localhost>", &name, Duration::from_secs(60)).await.unwrap() > 0 {}
+            while lingong::jobs::send_mail::run_once(&db, &mailer, "lingong <no-reply@lingong.localhost>", &name, Duration::from_secs(60)).await.unwrap() > 0 {}
         }));
     }
     for t in tasks {

@@ -17,9 +17,10 @@ use crate::alerts::subscriptions::{self, AlertRow, DAILY};
 use crate::config::Config;
 use crate::db::schema::{alert_deliveries, alert_subscriptions, availability, job_cursors, shifts, workers};
 use crate::db::{Db, DbConn, write_transaction};
-use crate::domain::time::{now_utc, to_display};
+use crate::domain::time::to_display;
 use crate::domain::{PayUnit, ShiftStatus};
 use crate::error::Error;
+use crate::jobs::{Job, Ran, blocking};
 use crate::mail::templates::kind;
 use crate::search::engine::ShiftDoc;
 use crate::search::load;
@@ -352,24 +353,34 @@ pub fn send_digests(conn: &mut DbConn, s: &Settings, now: NaiveDateTime) -> Resu
 }
 
 /// Runs both jobs every `every`, with the real clock.
-pub async fn run(db: Db, settings: Settings, every: StdDuration) {
-    loop {
-        let (db2, s) = (db.clone(), settings.clone());
-        let result = tokio::task::spawn_blocking(move || {
-            let mut conn = db2.get()?;
-            let now = now_utc();
+/// The alert job: matches newly published shifts, then sends due digests. Replicas may all run
+/// it (see the module comment).
+pub struct MatchAlerts {
+    pub db: Db,
+    pub settings: Settings,
+    pub every: StdDuration,
+}
+
+impl Job for MatchAlerts {
+    fn name(&self) -> &'static str {
+        "match_alerts"
+    }
+
+    fn every(&self) -> StdDuration {
+        self.every
+    }
+
+    async fn run_once(&self, now: NaiveDateTime) -> Result<Ran, Error> {
+        let (db, s) = (self.db.clone(), self.settings.clone());
+        let (m, d) = blocking(move || {
+            let mut conn = db.get()?;
             let matched = match_new_shifts(&mut conn, &s, now)?;
             let digests = send_digests(&mut conn, &s, now)?;
-            Ok::<_, Error>((matched, digests))
+            Ok((matched, digests))
         })
-        .await;
-        match result {
-            Ok(Ok((m, d))) if m.recorded > 0 || d > 0 => tracing::info!(recorded = m.recorded, mailed = m.mailed, digests = d, "match alerts"),
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "alert job failed; will retry"),
-            Err(e) => tracing::warn!(error = %e, "alert job panicked; will retry"),
-        }
-        tokio::time::sleep(every).await;
+        .await?;
+        let busy = m.recorded > 0 || d > 0;
+        Ok(Ran { summary: busy.then(|| format!("recorded {}, mailed {}, digests {d}", m.recorded, m.mailed)), more: false })
     }
 }
 

@@ -3,6 +3,8 @@
 use std::time::Duration;
 
 use crate::db::Db;
+use crate::error::Error;
+use crate::jobs::{Job, Ran};
 use crate::domain::time::now_utc;
 use crate::mail::{Mailer, templates};
 use crate::services::outbox;
@@ -43,15 +45,36 @@ pub async fn run_once(db: &Db, mailer: &Mailer, from: &str, worker: &str, lease:
     Ok(n)
 }
 
-/// Runs forever, checking for due mail every `every`.
-pub async fn run(db: Db, mailer: Mailer, from: String, every: Duration, lease: Duration) {
-    let worker = format!("{}-{}", std::process::id(), crate::auth::token::generate().get(..8).unwrap_or("w"));
-    loop {
-        match run_once(&db, &mailer, &from, &worker, lease).await {
-            Ok(n) if n == BATCH as usize => continue,
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "outbox run failed"),
-        }
-        tokio::time::sleep(every).await;
+/// The outbox sender. Replicas may all run it: a claim is a lease on an event, so two senders
+/// never send the same mail while the lease holds.
+pub struct SendMail {
+    pub db: Db,
+    pub mailer: Mailer,
+    pub from: String,
+    pub every: Duration,
+    pub lease: Duration,
+    /// This process's name on its claims.
+    pub worker: String,
+}
+
+impl SendMail {
+    pub fn new(db: Db, mailer: Mailer, from: String, every: Duration, lease: Duration) -> SendMail {
+        let worker = format!("{}-{}", std::process::id(), crate::auth::token::generate().get(..8).unwrap_or("w"));
+        SendMail { db, mailer, from, every, lease, worker }
+    }
+}
+
+impl Job for SendMail {
+    fn name(&self) -> &'static str {
+        "send_mail"
+    }
+
+    fn every(&self) -> Duration {
+        self.every
+    }
+
+    async fn run_once(&self, _now: chrono::NaiveDateTime) -> Result<Ran, Error> {
+        let n = run_once(&self.db, &self.mailer, &self.from, &self.worker, self.lease).await.map_err(Error::internal)?;
+        Ok(Ran { summary: (n > 0).then(|| format!("{n} mail events handled")), more: n == BATCH as usize })
     }
 }
