@@ -15,6 +15,7 @@ mod mail;
 mod moderation;
 mod ops;
 mod reference;
+mod schema;
 mod search;
 mod shifts;
 mod workers;
