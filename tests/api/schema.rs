@@ -12,7 +12,8 @@ use std::path::Path;
 
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{Bool, Integer, Nullable, Text};
-use diesel::{PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{PgConnection, QueryDsl, QueryableByName, RunQueryDsl, SqliteConnection};
+use lingong::db::schema::audit_log;
 use lingong::db::{BackendUrl, DbConn};
 
 use crate::helpers::{TestDb, pg_admin_url};
@@ -133,6 +134,32 @@ fn schema_comparison_reports_drift() {
     let report = problems.join("\n");
     assert!(report.contains("users.email: schema.rs text null / altered text not null"), "{report}");
     assert!(report.contains("ratings.score: schema.rs integer(32) not null / altered integer(64) not null"), "{report}");
+}
+
+/// The append-only tables refuse removal of all their rows at once, on whichever backend the suite
+/// runs: on PostgreSQL that is TRUNCATE (row triggers do not see it), directly or cascading from
+/// `users`; SQLite has no TRUNCATE, and its bulk form is an unconditional DELETE.
+#[test]
+fn append_only_tables_refuse_bulk_removal() {
+    let db = TestDb::new();
+    let mut conn = BackendUrl::parse(&db.url).expect("test URL").establish().expect("open the test database");
+    lingong::db::migrate(&mut conn).expect("migrations apply");
+    conn.batch_execute(
+        "INSERT INTO users (role, phone, password_hash, display_name, created_at) \
+         VALUES ('admin', '13600000001', 'x', '审计测试', CURRENT_TIMESTAMP);
+         INSERT INTO audit_log (actor_id, action, target_type, target_id, created_at) \
+         SELECT id, 'test.entry', 'user', id, CURRENT_TIMESTAMP FROM users;",
+    )
+    .expect("seed one audit entry");
+    let attempts: &[&str] = match &conn {
+        DbConn::Pg(_) => &["TRUNCATE audit_log", "TRUNCATE engagement_events", "TRUNCATE users CASCADE"],
+        DbConn::Sqlite(_) => &["DELETE FROM audit_log"],
+    };
+    for sql in attempts {
+        assert!(conn.batch_execute(sql).is_err(), "{sql} must be refused");
+    }
+    let left: i64 = audit_log::table.count().get_result(&mut conn).expect("count audit entries");
+    assert_eq!(left, 1, "the audit entry survives");
 }
 
 fn compare(a: &Catalogue, b: &Catalogue, out: &mut Vec<String>) {
