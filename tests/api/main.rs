@@ -16,6 +16,7 @@ mod mail;
 mod moderation;
 mod ops;
 mod reference;
+mod schema;
 mod search;
 mod shifts;
 mod workers;

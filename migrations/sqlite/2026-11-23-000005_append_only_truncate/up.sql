@@ -1,0 +1,3 @@
+-- Nothing to do: SQLite has no TRUNCATE, and the DELETE triggers on audit_log and
+-- engagement_events already refuse bulk removal. The PostgreSQL twin of this migration closes
+-- TRUNCATE there; the version exists here too so both trees keep the same list of migrations.
