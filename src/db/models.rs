@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::schema::{employers, engagements, shift_slots, shifts, workers};
 use crate::domain::ShiftStatus;
+use crate::domain::shift::Standing;
 use crate::domain::engagement::State;
 use crate::error::{Error, Thing};
 
@@ -162,6 +163,17 @@ pub struct AttendanceRow {
 impl ShiftRow {
     pub fn status(&self) -> ShiftStatus {
         self.status
+    }
+
+    /// Where the shift stands with the public, given whether its employer is blocked.
+    pub fn standing(&self, employer_blocked: bool) -> Standing {
+        Standing { status: self.status, hidden_by_reports: self.hidden_by_reports, employer_blocked }
+    }
+
+    /// Where the shift stands with the public, reading its employer's block.
+    pub fn standing_now(&self, conn: &mut DbConn) -> Result<Standing, Error> {
+        let blocked: bool = employers::table.find(self.employer_id).select(employers::blocked).first(conn)?;
+        Ok(self.standing(blocked))
     }
 
     /// The shift with this id.

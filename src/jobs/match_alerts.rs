@@ -215,7 +215,6 @@ pub fn match_new_shifts(conn: &mut DbConn, s: &Settings, now: NaiveDateTime) -> 
         loop {
             let page: Vec<(i64, Option<NaiveDateTime>)> = shifts::table
                 .filter(shifts::status.eq(published))
-                .filter(shifts::hidden_by_reports.eq(false))
                 .filter(shifts::published_at.le(now))
                 .filter(shifts::published_at.gt(after.0).or(shifts::published_at.eq(after.0).and(shifts::id.gt(after.1))))
                 .order((shifts::published_at.asc(), shifts::id.asc()))

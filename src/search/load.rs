@@ -33,26 +33,42 @@ fn district_name(adcode: Option<&str>) -> String {
     adcode.and_then(|a| Districts::get().by_code(a)).map(|d| d.full_name.clone()).unwrap_or_default()
 }
 
-/// Builds engine documents for shift rows (which must be published).
-pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String, String>) -> Result<Vec<(ShiftDoc, String)>, Error> {
+/// Which shift rows become documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// What the public may find (`Standing::searchable`): the index.
+    Searchable,
+    /// Any shift of an employer that is not blocked: an owner matching workers to a draft.
+    AnyUnblocked,
+}
+
+/// Builds engine documents for shift rows.
+pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String, String>, keep: Keep) -> Result<Vec<(ShiftDoc, String)>, Error> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut slots: HashMap<i64, Vec<Interval>> = HashMap::new();
     for s in shift_slots::table.filter(shift_slots::shift_id.eq_any(&ids)).load::<SlotRow>(conn)? {
         slots.entry(s.shift_id).or_default().push(Interval { start: s.start_at, end: s.end_at });
     }
     let emp_ids: Vec<i64> = rows.iter().map(|r| r.employer_id).collect();
-    // Blocked employers' shifts are hidden everywhere.
-    let names: HashMap<i64, String> = employers::table
+    let employers: HashMap<i64, (String, bool)> = employers::table
         .filter(employers::id.eq_any(&emp_ids))
-        .filter(employers::blocked.eq(false))
-        .select((employers::id, employers::name))
-        .load::<(i64, String)>(conn)?
+        .select((employers::id, employers::name, employers::blocked))
+        .load::<(i64, String, bool)>(conn)?
         .into_iter()
+        .map(|(id, name, blocked)| (id, (name, blocked)))
         .collect();
+    let names: HashMap<i64, String> = employers.iter().map(|(id, (name, _))| (*id, name.clone())).collect();
     Ok(rows
         .into_iter()
-        .filter(|r| names.contains_key(&r.employer_id))
+        .filter(|r| {
+            let Some((_, blocked)) = employers.get(&r.employer_id) else { return false };
+            match keep {
+                Keep::Searchable => r.standing(*blocked).searchable(),
+                Keep::AnyUnblocked => !blocked,
+            }
+        })
         .map(|r| {
+            let pay_unit = PayUnit::parse(&r.pay_unit).map_err(|_| Error::internal(format!("shift {} has an unknown pay unit {:?}", r.id, r.pay_unit)))?;
             let tokens = doc_text(&[
                 &r.title,
                 &r.description,
@@ -69,27 +85,24 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
                 adcode: r.adcode,
                 point: GeoPoint { lat: r.lat, lng: r.lng },
                 pay_fen: r.pay_amount_fen,
-                pay_unit: PayUnit::parse(&r.pay_unit).unwrap_or(PayUnit::Hour),
+                pay_unit,
                 settlement: r.settlement,
                 employment_type: r.employment_type,
                 slots: slots.remove(&r.id).unwrap_or_default(),
                 valid_through: r.valid_through,
                 published_at: r.published_at.unwrap_or(r.created_at),
             };
-            (doc, tokens)
+            Ok((doc, tokens))
         })
-        .collect())
+        .collect::<Result<Vec<_>, Error>>()?)
 }
 
 /// Published shifts with ids in `ids`; the ones missing or not published are returned apart.
 pub fn shifts_by_id(conn: &mut DbConn, ids: &[i64]) -> Result<(Vec<(ShiftDoc, String)>, Vec<i64>), Error> {
-    let rows: Vec<ShiftRow> = shifts::table
-        .filter(shifts::id.eq_any(ids))
-        .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
-        .filter(shifts::hidden_by_reports.eq(false))
-        .load(conn)?;
+    // The SQL narrows to candidates cheaply; `Standing` decides.
+    let rows: Vec<ShiftRow> = shifts::table.filter(shifts::id.eq_any(ids)).filter(shifts::status.eq(ShiftStatus::Published.as_str())).load(conn)?;
     let cats = category_words(conn)?;
-    let docs = shift_docs(conn, rows, &cats)?;
+    let docs = shift_docs(conn, rows, &cats, Keep::Searchable)?;
     let gone = ids.iter().copied().filter(|id| !docs.iter().any(|(d, _)| d.id == *id)).collect();
     Ok((docs, gone))
 }
@@ -105,13 +118,12 @@ pub fn shift_batch(
     let rows: Vec<ShiftRow> = shifts::table
         .filter(shifts::id.gt(after_id))
         .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
-        .filter(shifts::hidden_by_reports.eq(false))
         .filter(shifts::valid_through.gt(now))
         .order(shifts::id.asc())
         .limit(limit)
         .load(conn)?;
     let last = rows.last().map(|r| r.id);
-    Ok((shift_docs(conn, rows, cats)?, last))
+    Ok((shift_docs(conn, rows, cats, Keep::Searchable)?, last))
 }
 
 pub fn published_shift_count(conn: &mut DbConn, now: NaiveDateTime) -> Result<i64, Error> {

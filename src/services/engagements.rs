@@ -331,9 +331,8 @@ fn note(errs: &mut FieldErrors, v: Option<&str>) -> String {
     errs.check("note", BoundedText::parse(v.unwrap_or(""), 0, 500)).map(BoundedText::into_string).unwrap_or_default()
 }
 
-fn shift_open_for_taking(shift: &ShiftRow) -> Result<(), Error> {
-    let open = matches!(shift.status(), ShiftStatus::Published | ShiftStatus::Filled) && !shift.hidden_by_reports;
-    if open {
+fn shift_open_for_taking(conn: &mut DbConn, shift: &ShiftRow) -> Result<(), Error> {
+    if shift.standing_now(conn)?.open_to_applications() {
         Ok(())
     } else {
         Err(Error::Conflict(Conflict::ShiftNotOpen { status: Some(shift.status()) }))
@@ -392,7 +391,7 @@ pub fn apply(tx: &mut Tx, user_id: i64, shift_id: i64, req: &ApplyRequest, now: 
         Error::Conflict(Conflict::WorkerProfileRequired)
     })?;
     let shift = lock_shift(tx, shift_id)?;
-    shift_open_for_taking(&shift)?;
+    shift_open_for_taking(tx, &shift)?;
     let mut errs = FieldErrors::new();
     let note = note(&mut errs, req.note.as_deref());
     let upcoming: Vec<SlotRow> = slots_of(tx, shift_id)?.into_iter().filter(|s| s.end_at > now).collect();
@@ -495,7 +494,7 @@ pub fn invite(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &InviteReques
     let (employer, _) = employers_svc::owned(conn, user_id, shift_id)?;
     employers_svc::refuse_if_blocked(&employer)?;
     let shift = lock_shift(conn, shift_id)?;
-    shift_open_for_taking(&shift)?;
+    shift_open_for_taking(conn, &shift)?;
     if shift.status() == ShiftStatus::Filled || places_held(conn, shift_id)? >= shift.headcount as i64 {
         return Err(shift_full());
     }

@@ -296,7 +296,7 @@ pub async fn shift_matches(state: &Services, user: &AuthUser, id: i64, p: PagePa
             }
             let row = shifts::by_id(conn, id)?;
             let cats = load::category_words(conn)?;
-            load::shift_docs(conn, vec![row], &cats)?.into_iter().next().map(|d| d.0).ok_or_else(|| Error::NotFound(Thing::Shift))
+            load::shift_docs(conn, vec![row], &cats, load::Keep::AnyUnblocked)?.into_iter().next().map(|d| d.0).ok_or_else(|| Error::NotFound(Thing::Shift))
         })
         .await?;
     let engine = state.engine.clone();

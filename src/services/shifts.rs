@@ -603,10 +603,6 @@ pub fn list_for_employer(conn: &mut DbConn, employer_id: i64, status: Option<Shi
     Ok(q.order(shifts::id.desc()).limit(limit + 1).load(conn)?)
 }
 
-/// Whether someone who is not the owner or staff may see a shift in this status.
-pub fn publicly_visible(status: ShiftStatus) -> bool {
-    matches!(status, ShiftStatus::Published | ShiftStatus::Filled | ShiftStatus::Closed | ShiftStatus::Expired)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Operations: what people do with shifts. Each does the whole job — who may, validation, the
@@ -663,7 +659,7 @@ pub async fn get(svc: &Services, viewer: Option<&AuthUser>, id: i64) -> Result<S
     svc.db
         .run(move |conn| {
             let row = by_id(conn, id)?;
-            if !publicly_visible(row.status()) {
+            if !row.standing_now(conn)?.publicly_readable() {
                 let allowed = match viewer {
                     Some((_, role)) if role.is_staff() => true,
                     Some((user_id, Role::Employer)) => owned(conn, user_id, id).is_ok(),
