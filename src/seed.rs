@@ -311,8 +311,8 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
             let (lat, lng) = jitter(&mut rng, city);
             let day = rng.random_range(1..14);
             let start_hour = if t.title.contains("夜班") { 20 } else { [8, 9, 10, 13, 14][rng.random_range(0..5)] };
-            let local = (now + Duration::hours(8)).date() + Duration::days(day);
-            let start = local.and_time(NaiveTime::from_hms_opt(start_hour, 0, 0).expect("valid")) - Duration::hours(8);
+            let local = crate::domain::time::local_date(now) + Duration::days(day);
+            let start = crate::domain::time::from_local(local.and_time(NaiveTime::from_hms_opt(start_hour, 0, 0).expect("valid")));
             let mut slots = vec![(start, start + Duration::hours(t.hours))];
             if t.employment == "part_time" || rng.random_bool(0.3) {
                 slots.push((start + Duration::days(1), start + Duration::days(1) + Duration::hours(t.hours)));
@@ -385,9 +385,8 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
                 _ => (1..=7).map(|d| WeeklyWindowBody { weekday: d, start: "19:00".into(), end: "07:00".into() }).collect(),
             };
             let dated = if i % 5 == 0 {
-                let local_now = now + Duration::hours(8);
-                let day = local_now.date() + Duration::days(rng.random_range(1..7));
-                let start = day.and_hms_opt(8, 0, 0).expect("valid") - Duration::hours(8);
+                let day = crate::domain::time::local_date(now) + Duration::days(rng.random_range(1..7));
+                let start = crate::domain::time::from_local(day.and_hms_opt(8, 0, 0).expect("valid"));
                 vec![DatedWindowBody {
                     start: start.and_utc().with_timezone(&shanghai()).to_rfc3339(),
                     end: (start + Duration::hours(10)).and_utc().with_timezone(&shanghai()).to_rfc3339(),

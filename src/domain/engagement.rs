@@ -6,7 +6,6 @@ use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::time::shanghai;
 use crate::domain::{Pay, PayUnit, Settlement};
 
 /// Where an engagement stands.
@@ -282,7 +281,7 @@ pub fn compute_pay(pay: Pay, minutes: i64, days: i64, slots: i64) -> Option<i64>
 /// Distinct local (UTC+8) calendar days among worked periods, for day-rate pay.
 pub fn local_days(worked: &[Worked]) -> i64 {
     let mut days: Vec<chrono::NaiveDate> =
-        worked.iter().filter(|w| w.end > w.start).map(|w| (w.start + Duration::seconds(shanghai().local_minus_utc() as i64)).date()).collect();
+        worked.iter().filter(|w| w.end > w.start).map(|w| crate::domain::time::local_date(w.start)).collect();
     days.sort();
     days.dedup();
     days.len() as i64
@@ -294,10 +293,9 @@ pub fn local_days(worked: &[Worked]) -> i64 {
 pub fn due_at(settlement: Settlement, work_end: NaiveDateTime) -> NaiveDateTime {
     match settlement {
         Settlement::Daily => {
-            let offset = Duration::seconds(shanghai().local_minus_utc() as i64);
-            let local_day = (work_end + offset).date();
+            let local_day = crate::domain::time::local_date(work_end);
             let next_midnight = local_day.succ_opt().unwrap_or(local_day).and_hms_opt(0, 0, 0).expect("midnight exists");
-            next_midnight - offset
+            crate::domain::time::from_local(next_midnight)
         }
         Settlement::Weekly => work_end + Duration::days(7),
         Settlement::Biweekly => work_end + Duration::days(15),

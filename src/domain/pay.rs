@@ -1,3 +1,4 @@
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -56,9 +57,76 @@ impl Pay {
     }
 }
 
+/// A stretch of work one pay amount covers, for comparing pay per hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stretch {
+    pub amount_fen: i64,
+    pub secs: i64,
+    /// The local day a day rate covers.
+    pub day: Option<chrono::NaiveDate>,
+}
+
+impl Stretch {
+    pub fn hourly_fen(&self) -> f64 {
+        self.amount_fen as f64 * 3600.0 / self.secs as f64
+    }
+}
+
+/// The one notion of pay per hour. Per hour: as given. Per day: divided by the hours of that
+/// shift's slots on each local day. Per shift: divided by each slot's hours. Per piece: no hours
+/// are known, so it has no per-hour figure. The stretches are returned; hourly pay is one stretch
+/// of an hour.
+pub fn stretches(pay: Pay, slots: impl IntoIterator<Item = (NaiveDateTime, NaiveDateTime)>) -> Vec<Stretch> {
+    let slots = slots.into_iter().filter(|(s, e)| e > s);
+    match pay.unit {
+        PayUnit::Hour => vec![Stretch { amount_fen: pay.amount_fen, secs: 3600, day: None }],
+        PayUnit::Piece => Vec::new(),
+        PayUnit::Shift => slots.map(|(s, e)| Stretch { amount_fen: pay.amount_fen, secs: (e - s).num_seconds(), day: None }).collect(),
+        PayUnit::Day => {
+            let mut days: std::collections::BTreeMap<chrono::NaiveDate, i64> = std::collections::BTreeMap::new();
+            for (s, e) in slots {
+                *days.entry(crate::domain::time::local_date(s)).or_insert(0) += (e - s).num_seconds();
+            }
+            days.into_iter().map(|(day, secs)| Stretch { amount_fen: pay.amount_fen, secs, day: Some(day) }).collect()
+        }
+    }
+}
+
+/// The stretch with the lowest pay per hour: what a worker can count on, and what a wage floor
+/// is checked against. Compared exactly, by cross-multiplying.
+pub fn lowest_stretch(stretches: &[Stretch]) -> Option<Stretch> {
+    stretches.iter().copied().filter(|s| s.secs > 0).min_by(|a, b| (a.amount_fen as i128 * b.secs as i128).cmp(&(b.amount_fen as i128 * a.secs as i128)))
+}
+
+/// Pay per hour in fen (the lowest stretch's), or `None` for piece rates and shifts without slots.
+pub fn hourly_fen(pay: Pay, slots: impl IntoIterator<Item = (NaiveDateTime, NaiveDateTime)>) -> Option<f64> {
+    lowest_stretch(&stretches(pay, slots)).map(|s| s.hourly_fen())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        crate::domain::time::parse_instant(s).unwrap()
+    }
+
+    #[test]
+    fn per_hour_is_one_notion_for_every_unit() {
+        let day = [(at("2026-12-05T08:00:00+08:00"), at("2026-12-05T12:00:00+08:00")), (at("2026-12-05T13:00:00+08:00"), at("2026-12-05T17:00:00+08:00"))];
+        // 240 元 a day over the 8 hours of that day's slots is 30 元 an hour.
+        assert_eq!(hourly_fen(Pay { amount_fen: 24_000, unit: PayUnit::Day }, day), Some(3000.0));
+        // 120 元 a shift of 4 hours is 30 元 an hour; the worst slot decides.
+        assert_eq!(hourly_fen(Pay { amount_fen: 12_000, unit: PayUnit::Shift }, day), Some(3000.0));
+        let uneven = [day[0], (at("2026-12-06T08:00:00+08:00"), at("2026-12-06T14:00:00+08:00"))];
+        assert_eq!(hourly_fen(Pay { amount_fen: 12_000, unit: PayUnit::Shift }, uneven), Some(2000.0));
+        assert_eq!(hourly_fen(Pay { amount_fen: 4_000, unit: PayUnit::Hour }, []), Some(4000.0));
+        assert_eq!(hourly_fen(Pay { amount_fen: 500, unit: PayUnit::Piece }, day), None);
+        assert_eq!(hourly_fen(Pay { amount_fen: 24_000, unit: PayUnit::Day }, []), None);
+        // Slots that cross local midnight count on the day they start.
+        let night = [(at("2026-12-05T22:00:00+08:00"), at("2026-12-06T06:00:00+08:00"))];
+        assert_eq!(stretches(Pay { amount_fen: 24_000, unit: PayUnit::Day }, night)[0].day.unwrap().to_string(), "2026-12-05");
+    }
 
     #[test]
     fn pay_must_be_positive_and_bounded() {

@@ -11,6 +11,26 @@ pub fn shanghai() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("valid offset")
 }
 
+fn offset() -> Duration {
+    Duration::seconds(shanghai().local_minus_utc() as i64)
+}
+
+/// The Asia/Shanghai wall-clock time of a UTC instant. Every conversion goes through here and
+/// [`from_local`], so none writes the offset by hand.
+pub fn to_local(utc: NaiveDateTime) -> NaiveDateTime {
+    utc + offset()
+}
+
+/// The UTC instant of an Asia/Shanghai wall-clock time.
+pub fn from_local(local: NaiveDateTime) -> NaiveDateTime {
+    local - offset()
+}
+
+/// The Asia/Shanghai calendar day of a UTC instant.
+pub fn local_date(utc: NaiveDateTime) -> chrono::NaiveDate {
+    to_local(utc).date()
+}
+
 /// RFC 3339 in the display zone, e.g. `2026-11-22T08:00:00+08:00`.
 pub fn to_display(utc: NaiveDateTime) -> DateTime<FixedOffset> {
     DateTime::<Utc>::from_naive_utc_and_offset(utc, Utc).with_timezone(&shanghai())

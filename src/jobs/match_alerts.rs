@@ -291,7 +291,7 @@ pub fn digest_due_since(now: NaiveDateTime, digest_hour: u32) -> Option<NaiveDat
         return None;
     }
     let start_local = local.date_naive().and_hms_opt(digest_hour, 0, 0)?;
-    Some(start_local - Duration::hours(8))
+    Some(crate::domain::time::from_local(start_local))
 }
 
 /// Sends each daily subscription that has not had today's digest one mail listing what was

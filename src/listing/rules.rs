@@ -648,9 +648,8 @@ pub(crate) struct PartTimeRules {
     pub max_settlement_days: i64,
 }
 
-/// Beijing time; China keeps UTC+8 all year.
 fn local(t: NaiveDateTime) -> NaiveDateTime {
-    t + Duration::hours(8)
+    crate::domain::time::to_local(t)
 }
 
 /// Seconds worked on each local date, slots cut at local midnight.

@@ -2,15 +2,15 @@
 //! from `config/wage_floors.toml`, and the check that a posting's pay reaches it
 //! (劳动合同法 第七十二条). Provinces without an entry are not checked.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::rules::hours;
 use super::{Finding, Posting, Severity};
 use crate::domain::PayUnit;
+use crate::domain::pay::{lowest_stretch, stretches};
 use crate::error::Msg;
 
 /// The hourly minimum that applies to one area.
@@ -75,62 +75,37 @@ pub(crate) fn check(floors: &WageFloors, piece_rate: PieceRate, p: &Posting, out
         floor.source,
         floor.effective
     );
-    // (pay for this stretch, seconds worked in it, how the stretch is described)
-    let stretches: Vec<(i64, i64, String, String)> = match pay.unit {
-        PayUnit::Hour => vec![(pay.amount_fen, 3600, "按小时计薪".to_string(), "hourly pay".to_string())],
-        PayUnit::Piece => {
-            if piece_rate == PieceRate::Review {
-                out.push(Finding {
-                    code: "piece_rate_unverifiable".to_string(),
-                    severity: Severity::Review,
-                    message: Msg::new(
-                        format!("计件工资无法自动核对是否达到{where_zh}，需审核人员确认正常工作时间内的收入不低于该标准"),
-                        format!("piece-rate pay cannot be checked automatically against {where_en}; a moderator will confirm normal hours earn at least that"),
-                    ),
-                    matched: None,
-                    field: Some("pay".to_string()),
-                });
-            }
-            return;
+    if pay.unit == PayUnit::Piece {
+        if piece_rate == PieceRate::Review {
+            out.push(Finding {
+                code: "piece_rate_unverifiable".to_string(),
+                severity: Severity::Review,
+                message: Msg::new(
+                    format!("计件工资无法自动核对是否达到{where_zh}，需审核人员确认正常工作时间内的收入不低于该标准"),
+                    format!("piece-rate pay cannot be checked automatically against {where_en}; a moderator will confirm normal hours earn at least that"),
+                ),
+                matched: None,
+                field: Some("pay".to_string()),
+            });
         }
-        PayUnit::Shift => p
-            .slots
-            .iter()
-            .map(|s| {
-                let secs = (s.end - s.start).num_seconds();
-                (
-                    pay.amount_fen,
-                    secs,
-                    format!("每班{}元、该班{}小时", yuan(pay.amount_fen as f64), hours(secs)),
-                    format!("{} yuan a shift of {} hours", yuan(pay.amount_fen as f64), hours(secs)),
-                )
-            })
-            .collect(),
-        PayUnit::Day => {
-            // A day's pay covers the slots that start on that local day.
-            let mut days: BTreeMap<NaiveDate, i64> = BTreeMap::new();
-            for s in p.slots {
-                let day = (s.start + Duration::hours(8)).date();
-                *days.entry(day).or_insert(0) += (s.end - s.start).num_seconds();
-            }
-            days.into_iter()
-                .map(|(day, secs)| {
-                    (
-                        pay.amount_fen,
-                        secs,
-                        format!("日薪{}元、{day} 工作{}小时", yuan(pay.amount_fen as f64), hours(secs)),
-                        format!("{} yuan a day for {} hours on {day}", yuan(pay.amount_fen as f64), hours(secs)),
-                    )
-                })
-                .collect()
-        }
-    };
-    // The lowest hourly rate of all stretches: amount/secs compared by cross-multiplying.
-    let worst = stretches.into_iter().filter(|s| s.1 > 0).min_by(|a, b| (a.0 as i128 * b.1 as i128).cmp(&(b.0 as i128 * a.1 as i128)));
-    let Some((amount, secs, zh, en)) = worst else { return };
+        return;
+    }
+    let all = stretches(pay, p.slots.iter().map(|s| (s.start, s.end)));
+    let Some(worst) = lowest_stretch(&all) else { return };
+    let (amount, secs) = (worst.amount_fen, worst.secs);
     if (amount as i128) * 3600 >= (floor.hourly_fen as i128) * (secs as i128) {
         return;
     }
+    let (zh, en) = match (pay.unit, worst.day) {
+        (PayUnit::Day, Some(day)) => (
+            format!("日薪{}元、{day} 工作{}小时", yuan(amount as f64), hours(secs)),
+            format!("{} yuan a day for {} hours on {day}", yuan(amount as f64), hours(secs)),
+        ),
+        (PayUnit::Shift, _) => {
+            (format!("每班{}元、该班{}小时", yuan(amount as f64), hours(secs)), format!("{} yuan a shift of {} hours", yuan(amount as f64), hours(secs)))
+        }
+        _ => ("按小时计薪".to_string(), "hourly pay".to_string()),
+    };
     let hourly = amount as f64 * 3600.0 / secs as f64;
     out.push(Finding {
         code: "below_minimum_wage".to_string(),

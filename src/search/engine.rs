@@ -13,6 +13,7 @@ use rstar::{AABB, RTree};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::pay::{self, Pay};
 use crate::domain::{GeoPoint, PayUnit, WeeklyWindow};
 use crate::search::analyze::analyze_query;
 use crate::search::cells;
@@ -110,32 +111,18 @@ impl ShiftDoc {
     }
 }
 
-fn longest_slot_hours(slots: &[Interval]) -> f64 {
-    slots.iter().map(|s| (s.end - s.start).num_seconds() as f64 / 3600.0).fold(0.0, f64::max)
+fn spans(slots: &[Interval]) -> impl Iterator<Item = (NaiveDateTime, NaiveDateTime)> + '_ {
+    slots.iter().map(|s| (s.start, s.end))
 }
 
-/// Pay per hour in fen, where the unit allows (piece rates have no hourly equivalent).
-fn hourly_fen(pay_fen: i64, unit: PayUnit, slots: &[Interval]) -> Option<f64> {
-    let hours = longest_slot_hours(slots);
-    match unit {
-        PayUnit::Hour => Some(pay_fen as f64),
-        PayUnit::Day | PayUnit::Shift if hours > 0.0 => Some(pay_fen as f64 / hours),
-        _ => None,
-    }
-}
-
-/// Whether `pay_fen` per `unit` meets a minimum: compared as-is in the same unit, else per hour.
+/// Whether `pay_fen` per `unit` meets a minimum: compared as-is in the same unit, else per hour,
+/// both figures taken over this shift's own hours (`domain::pay`, the one notion of pay per hour).
 fn pays_at_least(pay_fen: i64, unit: PayUnit, slots: &[Interval], min_fen: i64, min_unit: PayUnit) -> Option<bool> {
     if min_unit == unit {
         return Some(pay_fen >= min_fen);
     }
-    let hours = longest_slot_hours(slots);
-    let min_hourly = match min_unit {
-        PayUnit::Hour => min_fen as f64,
-        PayUnit::Day | PayUnit::Shift if hours > 0.0 => min_fen as f64 / hours,
-        _ => return None,
-    };
-    hourly_fen(pay_fen, unit, slots).map(|h| h + 1e-9 >= min_hourly)
+    let min_hourly = pay::hourly_fen(Pay { amount_fen: min_fen, unit: min_unit }, spans(slots))?;
+    pay::hourly_fen(Pay { amount_fen: pay_fen, unit }, spans(slots)).map(|h| h + 1e-9 >= min_hourly)
 }
 
 /// What the engine knows of one active availability record and its worker.
@@ -225,6 +212,8 @@ struct Stored {
     employment_type: u32,
     pay_unit: PayUnit,
     pay_fen: i64,
+    /// Pay per hour (`domain::pay::hourly_fen`), for sorting by pay; `None` for piece rates.
+    hourly_fen: Option<f32>,
     slots: Box<[Interval]>,
     valid_through: NaiveDateTime,
     published_at: NaiveDateTime,
@@ -272,6 +261,7 @@ impl Shifts {
             employment_type: self.employment_type.intern(&d.employment_type),
             pay_unit: d.pay_unit,
             pay_fen: d.pay_fen,
+            hourly_fen: pay::hourly_fen(Pay { amount_fen: d.pay_fen, unit: d.pay_unit }, spans(&d.slots)).map(|h| h as f32),
             last_end: d.slots.iter().map(|s| s.end).max().unwrap_or(d.valid_through),
             slots: d.slots.into_boxed_slice(),
             valid_through: d.valid_through,
@@ -723,7 +713,11 @@ impl Engine {
         let order = |a: &Scored, b: &Scored| match q.sort {
             Sort::Relevance => by_score(a, b),
             Sort::Distance => a.distance_km.unwrap_or(f64::MAX).total_cmp(&b.distance_km.unwrap_or(f64::MAX)).then_with(|| by_score(a, b)),
-            Sort::Pay => shifts.get(b.slot).pay_fen.cmp(&shifts.get(a.slot).pay_fen).then_with(|| by_score(a, b)),
+            // Per hour across units; shifts without a per-hour figure (piece rates) come last.
+            Sort::Pay => {
+                let hourly = |s: &Scored| shifts.get(s.slot).hourly_fen.unwrap_or(f32::NEG_INFINITY);
+                hourly(b).total_cmp(&hourly(a)).then_with(|| by_score(a, b))
+            }
             Sort::Start => shifts.get(a.slot).next_start(q.now).cmp(&shifts.get(b.slot).next_start(q.now)).then_with(|| by_score(a, b)),
         };
         let total = scored.len();
