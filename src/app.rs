@@ -75,7 +75,8 @@ impl AppState {
         } else {
             Rules::load(std::path::Path::new(&config.listing.rules_dir)).map_err(|e| anyhow::anyhow!("listing.rules_dir: {e}"))?
         });
-        let services = Services { config: Arc::new(config), db, redis, limiter, engine, bus, mailer, rules, clock: crate::clock::Clock::system() };
+        let clock = db.clock();
+        let services = Services { config: Arc::new(config), db, redis, limiter, engine, bus, mailer, rules, clock };
         Ok(AppState { services, metrics: Metrics::new() })
     }
 

@@ -141,6 +141,8 @@ pub type Pool = r2d2::Pool<Manager>;
 pub struct Db {
     pool: Pool,
     url: BackendUrl,
+    /// The time write transactions run at (`Tx::now`); the application's one clock.
+    clock: crate::clock::Clock,
     on_change: std::sync::Arc<std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>>,
 }
 
@@ -155,11 +157,16 @@ impl Db {
             .connection_timeout(timeout)
             .test_on_check_out(true)
             .build_unchecked(Manager { url: url.clone() });
-        Ok(Db { pool, url, on_change: Default::default() })
+        Ok(Db { pool, url, clock: crate::clock::Clock::system(), on_change: Default::default() })
     }
 
     pub fn is_postgres(&self) -> bool {
         self.url.is_postgres()
+    }
+
+    /// The clock write transactions read; clones share it, so moving it moves every reader.
+    pub fn clock(&self) -> crate::clock::Clock {
+        self.clock.clone()
     }
 
     /// Gets a pooled connection on the current (blocking) thread.
@@ -193,8 +200,9 @@ impl Db {
         F: FnOnce(&mut Tx) -> Result<T, Error> + Send + 'static,
     {
         let hook = self.on_change.clone();
+        let clock = self.clock.clone();
         self.run(move |conn| {
-            let (out, changed) = write_transaction(conn, f)?;
+            let (out, changed) = write_transaction_at(conn, clock.now(), f)?;
             if changed {
                 if let Some(h) = hook.get() {
                     h();
@@ -209,7 +217,7 @@ impl Db {
     /// through many items on one connection): the followers are woken after each commit that
     /// recorded a change.
     pub fn write_on<T>(&self, conn: &mut DbConn, f: impl FnOnce(&mut Tx) -> Result<T, Error>) -> Result<T, Error> {
-        let (out, changed) = write_transaction(conn, f)?;
+        let (out, changed) = write_transaction_at(conn, self.clock.now(), f)?;
         if changed {
             if let Some(h) = self.on_change.get() {
                 h();
@@ -235,9 +243,15 @@ impl Db {
 pub struct Tx<'c> {
     conn: &'c mut DbConn,
     changed: bool,
+    now: chrono::NaiveDateTime,
 }
 
 impl Tx<'_> {
+    /// The time this transaction runs at, from the application's clock: one instant for all of it.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.now
+    }
+
     /// The connection, for diesel queries (`.execute(tx.conn())`).
     pub fn conn(&mut self) -> &mut DbConn {
         self.conn
@@ -245,7 +259,7 @@ impl Tx<'_> {
 
     /// Records that `entity` `id` changed in a way search may show, in this transaction.
     pub fn record(&mut self, entity: changes::Entity, id: i64) -> Result<(), Error> {
-        changes::append(self.conn, entity, id, crate::domain::time::now_utc())?;
+        changes::append(self.conn, entity, id, self.now)?;
         self.changed = true;
         Ok(())
     }
@@ -272,9 +286,17 @@ pub fn write_transaction<T, F>(conn: &mut DbConn, f: F) -> Result<(T, bool), Err
 where
     F: FnOnce(&mut Tx) -> Result<T, Error>,
 {
+    write_transaction_at(conn, crate::domain::time::now_utc(), f)
+}
+
+/// [`write_transaction`] at a given time (what `Tx::now` answers).
+pub fn write_transaction_at<T, F>(conn: &mut DbConn, now: chrono::NaiveDateTime, f: F) -> Result<(T, bool), Error>
+where
+    F: FnOnce(&mut Tx) -> Result<T, Error>,
+{
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let run = |conn: &mut DbConn| {
-        let mut tx = Tx { conn, changed: false };
+        let mut tx = Tx { conn, changed: false, now };
         let out = f(&mut tx)?;
         Ok((out, tx.changed))
     };

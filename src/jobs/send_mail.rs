@@ -5,7 +5,6 @@ use std::time::Duration;
 use crate::db::Db;
 use crate::error::Error;
 use crate::jobs::{Job, Ran};
-use crate::domain::time::now_utc;
 use crate::mail::{Mailer, templates};
 use crate::services::outbox;
 
@@ -14,10 +13,11 @@ pub const BATCH: i64 = 20;
 /// Sends what is due once. Returns how many events it handled.
 /// `lease` is how long a claim lasts: longer than the SMTP timeout, so it never lapses mid-send.
 pub async fn run_once(db: &Db, mailer: &Mailer, from: &str, worker: &str, lease: Duration) -> anyhow::Result<usize> {
-    let (db2, w) = (db.clone(), worker.to_string());
+    let clock = db.clock();
+    let (db2, w, now) = (db.clone(), worker.to_string(), clock.now());
     let claimed = tokio::task::spawn_blocking(move || {
         let mut conn = db2.get()?;
-        outbox::claim(&mut conn, &w, chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(2)), BATCH, now_utc())
+        outbox::claim(&mut conn, &w, chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(2)), BATCH, now)
     })
     .await?
     .map_err(|e| anyhow::anyhow!(e))?;
@@ -28,14 +28,14 @@ pub async fn run_once(db: &Db, mailer: &Mailer, from: &str, worker: &str, lease:
         let payload: serde_json::Value = serde_json::from_str(&row.payload).unwrap_or_default();
         let mail = templates::render(&row.kind, &payload, &to, row.id, &host);
         let result = mailer.send(from, &mail).await;
-        let (db2, w) = (db.clone(), worker.to_string());
+        let (db2, w, clock) = (db.clone(), worker.to_string(), clock.clone());
         tokio::task::spawn_blocking(move || {
             let mut conn = db2.get()?;
             match result {
-                Ok(()) => outbox::mark_sent(&mut conn, row.id, &w, now_utc()).map(|_| ()),
+                Ok(()) => outbox::mark_sent(&mut conn, row.id, &w, clock.now()).map(|_| ()),
                 Err(e) => {
                     tracing::warn!(event = row.id, error = %e, "mail not sent; will retry");
-                    outbox::mark_failed(&mut conn, row.id, &w, &e, row.attempts, now_utc())
+                    outbox::mark_failed(&mut conn, row.id, &w, &e, row.attempts, clock.now())
                 }
             }
         })

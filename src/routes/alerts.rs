@@ -9,7 +9,6 @@ use crate::alerts::subscriptions::{self, AlertRequest, AlertRow, AlertView, SOUR
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
-use crate::domain::time::now_utc;
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::{PageQuery, ValidJson};
 use crate::routes::{Page, created, resource};
@@ -33,7 +32,8 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
         .tx(move |tx|{
             let worker = require_worker(tx, user.id)?;
             let valid = subscriptions::validate(tx, worker.id, &body.value)?;
-            Ok(subscriptions::create(tx, worker.id, &valid, max, now_utc())?.view())
+            let now = tx.now();
+            Ok(subscriptions::create(tx, worker.id, &valid, max, now)?.view())
         })
         .await?;
     Ok(created(view))

@@ -3,7 +3,6 @@ use actix_web::{HttpResponse, web};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
-use crate::domain::time::now_utc;
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::{PageQuery, ValidJson};
 use crate::routes::{Page, created, resource};
@@ -24,7 +23,8 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
         .db
         .tx(move |tx|{
             let worker = availability::require_worker(tx, user.id)?;
-            let valid = availability::validate(tx, &body.value, now_utc())?;
+            let now = tx.now();
+            let valid = availability::validate(tx, &body.value, now)?;
             Ok(availability::create(tx, worker.id, &valid)?.view())
         })
         .await?;

@@ -6,9 +6,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::{password, token};
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::db::schema::{auth_tokens, users};
-use crate::domain::time::now_utc;
 use crate::domain::{BoundedText, Phone, Role};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 
@@ -96,8 +95,8 @@ pub struct Session {
 }
 
 /// Creates the user; the password hash is computed by the caller off the async executor.
-pub fn create_user(conn: &mut DbConn, u: &NewUser, password_hash: &str, created_by: Option<i64>) -> Result<UserView, Error> {
-    let taken: i64 = users::table.filter(users::phone.eq(u.phone.as_str())).count().get_result(conn)?;
+pub fn create_user(tx: &mut Tx, u: &NewUser, password_hash: &str, created_by: Option<i64>) -> Result<UserView, Error> {
+    let taken: i64 = users::table.filter(users::phone.eq(u.phone.as_str())).count().get_result(tx.conn())?;
     if taken > 0 {
         return Err(phone_taken());
     }
@@ -109,10 +108,10 @@ pub fn create_user(conn: &mut DbConn, u: &NewUser, password_hash: &str, created_
             users::display_name.eq(&u.display_name),
             users::email.eq(&u.email),
             users::created_by.eq(created_by),
-            users::created_at.eq(now_utc()),
+            users::created_at.eq(tx.now()),
         ))
         .returning(users::id)
-        .get_result(conn)
+        .get_result(tx.conn())
         .map_err(|e| match e {
             diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => phone_taken(),
             e => e.into(),
@@ -124,9 +123,9 @@ fn phone_taken() -> Error {
     Error::Conflict(Conflict::PhoneTaken)
 }
 
-pub fn issue_token(conn: &mut DbConn, user: UserView, ttl_hours: i64) -> Result<Session, Error> {
+pub fn issue_token(tx: &mut Tx, user: UserView, ttl_hours: i64) -> Result<Session, Error> {
     let token = token::generate();
-    let now = now_utc();
+    let now = tx.now();
     let expires = now + Duration::hours(ttl_hours);
     diesel::insert_into(auth_tokens::table)
         .values((
@@ -135,9 +134,9 @@ pub fn issue_token(conn: &mut DbConn, user: UserView, ttl_hours: i64) -> Result<
             auth_tokens::created_at.eq(now),
             auth_tokens::expires_at.eq(expires),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     // Expired tokens of this user are of no use to anyone; drop them while we are here.
-    diesel::delete(auth_tokens::table.filter(auth_tokens::user_id.eq(user.id)).filter(auth_tokens::expires_at.le(now))).execute(conn)?;
+    diesel::delete(auth_tokens::table.filter(auth_tokens::user_id.eq(user.id)).filter(auth_tokens::expires_at.le(now))).execute(tx.conn())?;
     Ok(Session { token, expires_at: crate::domain::time::to_display(expires), user })
 }
 
@@ -158,16 +157,16 @@ pub fn revoke(conn: &mut DbConn, token_hash: &str) -> Result<(), Error> {
 }
 
 /// Limits a staff member to districts (adcode prefixes; empty means everywhere), audited.
-pub fn set_scope(conn: &mut DbConn, admin_id: i64, user_id: i64, adcodes: &[String]) -> Result<(), Error> {
+pub fn set_scope(tx: &mut Tx, admin_id: i64, user_id: i64, adcodes: &[String]) -> Result<(), Error> {
     let (role, old): (String, String) =
-        users::table.find(user_id).select((users::role, users::scope_adcodes)).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::User))?;
+        users::table.find(user_id).select((users::role, users::scope_adcodes)).first(tx.conn()).optional()?.ok_or_else(|| Error::NotFound(Thing::User))?;
     if !Role::parse(&role).is_ok_and(|r| r.is_staff()) {
         return Err(Error::Conflict(Conflict::NotStaff));
     }
     let new = serde_json::to_string(adcodes).expect("serializable");
-    diesel::update(users::table.find(user_id)).set(users::scope_adcodes.eq(&new)).execute(conn)?;
+    diesel::update(users::table.find(user_id)).set(users::scope_adcodes.eq(&new)).execute(tx.conn())?;
     crate::services::audit::record(
-        conn,
+        tx,
         crate::services::audit::Entry {
             actor_id: admin_id,
             action: "staff.scope",

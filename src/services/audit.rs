@@ -7,9 +7,9 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::db::schema::audit_log;
-use crate::domain::time::{now_utc, to_display};
+use crate::domain::time::to_display;
 use crate::error::Error;
 
 pub struct Entry<'a> {
@@ -22,7 +22,7 @@ pub struct Entry<'a> {
     pub after: Option<Value>,
 }
 
-pub fn record(conn: &mut DbConn, e: Entry) -> Result<(), Error> {
+pub fn record(tx: &mut Tx, e: Entry) -> Result<(), Error> {
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::actor_id.eq(e.actor_id),
@@ -32,9 +32,9 @@ pub fn record(conn: &mut DbConn, e: Entry) -> Result<(), Error> {
             audit_log::reason.eq(e.reason),
             audit_log::before_state.eq(e.before.map(|v| v.to_string())),
             audit_log::after_state.eq(e.after.map(|v| v.to_string())),
-            audit_log::created_at.eq(now_utc()),
+            audit_log::created_at.eq(tx.now()),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     Ok(())
 }
 

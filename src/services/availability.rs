@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::db::{DbConn, Tx};
 use crate::db::schema::availability;
 use crate::domain::geo::radius_km;
-use crate::domain::time::{now_utc, parse_instant, to_display};
+use crate::domain::time::{parse_instant, to_display};
 use crate::domain::{BoundedText, DatedWindow, GeoPoint, Pay, WeeklyWindow};
 pub use crate::db::models::AvailabilityRow;
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
@@ -297,7 +297,7 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> Result<AvailabilityRow, Error> {
 }
 
 pub fn create(tx: &mut Tx, worker_id: i64, v: &ValidAvailability) -> Result<AvailabilityRow, Error> {
-    let now = now_utc();
+    let now = tx.now();
     let id: i64 = diesel::insert_into(availability::table)
         .values((AvailabilityFields::of(v), availability::worker_id.eq(worker_id), availability::created_at.eq(now), availability::updated_at.eq(now)))
         .returning(availability::id)
@@ -316,7 +316,7 @@ pub fn owned(conn: &mut DbConn, user_id: i64, id: i64) -> Result<(WorkerRow, Ava
 }
 
 pub fn update(tx: &mut Tx, user_id: i64, id: i64, patch: &AvailabilityRequest) -> Result<AvailabilityRow, Error> {
-    let now = now_utc();
+    let now = tx.now();
     let (_, row) = owned(tx, user_id, id)?;
     let mut merged = row.as_request(now);
     macro_rules! take {

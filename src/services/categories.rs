@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::db::schema::categories;
 use crate::domain::BoundedText;
 use crate::error::{Conflict, Error, FieldErrors, Invalid};
@@ -94,8 +94,8 @@ impl NewCategory {
     }
 }
 
-pub fn create(conn: &mut DbConn, c: NewCategory, by: i64) -> Result<Category, Error> {
-    if get(conn, &c.code)?.is_some() {
+pub fn create(tx: &mut Tx, c: NewCategory, by: i64) -> Result<Category, Error> {
+    if get(tx, &c.code)?.is_some() {
         return Err(Error::Conflict(Conflict::CategoryExists));
     }
     diesel::insert_into(categories::table)
@@ -106,12 +106,12 @@ pub fn create(conn: &mut DbConn, c: NewCategory, by: i64) -> Result<Category, Er
             categories::group_zh.eq(&c.group_zh),
             categories::keywords.eq(&c.keywords),
             categories::created_by.eq(by),
-            categories::created_at.eq(crate::domain::time::now_utc()),
+            categories::created_at.eq(tx.now()),
         ))
-        .execute(conn)?;
-    let created = get(conn, &c.code)?.ok_or_else(|| Error::internal("category vanished after insert"))?;
+        .execute(tx.conn())?;
+    let created = get(tx, &c.code)?.ok_or_else(|| Error::internal("category vanished after insert"))?;
     crate::services::audit::record(
-        conn,
+        tx,
         crate::services::audit::Entry {
             actor_id: by,
             action: "category.create",

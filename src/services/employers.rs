@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::{DbConn, Tx};
 use crate::db::schema::employers;
-use crate::domain::time::{now_utc, to_display};
+use crate::domain::time::to_display;
 use crate::domain::{BoundedText, CreditCode, EmployerKind, GeoPoint, Phone};
 pub use crate::db::models::{EmployerRow, ShiftRow};
 use crate::error::{Conflict, Denied, Error, FieldErrors, Invalid, Thing};
@@ -205,7 +205,7 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> Result<EmployerRow, Error> {
 /// Creates or replaces the user's profile. Changing the name or credit code of a verified
 /// profile withdraws the verification: staff verified the old identity, not the new one.
 pub fn upsert(tx: &mut Tx, user_id: i64, v: ValidEmployer) -> Result<EmployerRow, Error> {
-    let now = now_utc();
+    let now = tx.now();
     let code = v.credit_code.as_ref().map(|c| c.as_str().to_string());
     let id = match by_user(tx, user_id)? {
         Some(old) => {
@@ -243,7 +243,7 @@ pub fn verify(tx: &mut Tx, id: i64, staff_id: i64) -> Result<EmployerRow, Error>
     if row.kind == EmployerKind::Enterprise.as_str() && row.credit_code.is_none() {
         return Err(Error::Conflict(Conflict::CreditCodeMissing));
     }
-    let now = now_utc();
+    let now = tx.now();
     diesel::update(employers::table.find(id))
         .set((employers::verified.eq(true), employers::verified_at.eq(now), employers::verified_by.eq(staff_id), employers::updated_at.eq(now)))
         .execute(tx.conn())?;
@@ -267,7 +267,7 @@ pub fn verify(tx: &mut Tx, id: i64, staff_id: i64) -> Result<EmployerRow, Error>
 /// Stops an employer from posting and hides their shifts (e.g. confirmed wage arrears).
 pub fn block(tx: &mut Tx, id: i64, staff_id: i64, reason: &str) -> Result<EmployerRow, Error> {
     let row = by_id(tx, id)?;
-    let now = now_utc();
+    let now = tx.now();
     diesel::update(employers::table.find(id))
         .set((employers::blocked.eq(true), employers::blocked_reason.eq(reason), employers::blocked_at.eq(now), employers::updated_at.eq(now)))
         .execute(tx.conn())?;
@@ -295,7 +295,7 @@ pub fn unblock(tx: &mut Tx, id: i64, staff_id: i64, reason: &str) -> Result<Empl
             employers::blocked.eq(false),
             employers::blocked_reason.eq(None::<String>),
             employers::blocked_at.eq(None::<NaiveDateTime>),
-            employers::updated_at.eq(now_utc()),
+            employers::updated_at.eq(tx.now()),
         ))
         .execute(tx.conn())?;
     tx.record(Entity::Employer, id)?;

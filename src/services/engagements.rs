@@ -363,7 +363,7 @@ struct NewEngagement<'a> {
     contact_shared: bool,
 }
 
-fn insert(conn: &mut DbConn, n: NewEngagement, action: Action, actor: Actor, user_id: i64, now: NaiveDateTime) -> Result<EngagementRow, Error> {
+fn insert(tx: &mut Tx, n: NewEngagement, action: Action, actor: Actor, user_id: i64, now: NaiveDateTime) -> Result<EngagementRow, Error> {
     let id: i64 = diesel::insert_into(engagements::table)
         .values((
             engagements::shift_id.eq(n.shift_id),
@@ -379,10 +379,10 @@ fn insert(conn: &mut DbConn, n: NewEngagement, action: Action, actor: Actor, use
             engagements::confirmed_at.eq((n.state == State::Confirmed).then_some(now)),
         ))
         .returning(engagements::id)
-        .get_result(conn)?;
+        .get_result(tx.conn())?;
     let detail = json!({"slot_ids": n.slot_ids, "waitlist_position": n.waitlist_position});
-    record_event(conn, id, Event { from: None, to: n.state, action, actor, user_id: Some(user_id), late_cancel: false, detail: &detail }, now)?;
-    by_id(conn, id)
+    record_event(tx, id, Event { from: None, to: n.state, action, actor, user_id: Some(user_id), late_cancel: false, detail: &detail }, now)?;
+    by_id(tx, id)
 }
 
 /// Applies to an `apply` shift or claims a place on an `instant` one.
@@ -490,28 +490,28 @@ pub fn apply(tx: &mut Tx, user_id: i64, shift_id: i64, req: &ApplyRequest, now: 
 }
 
 /// The employer invites a worker (found through matching) to a shift; the worker accepts or declines.
-pub fn invite(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &InviteRequest, now: NaiveDateTime) -> Result<EngagementRow, Error> {
-    let (employer, _) = employers_svc::owned(conn, user_id, shift_id)?;
+pub fn invite(tx: &mut Tx, user_id: i64, shift_id: i64, req: &InviteRequest, now: NaiveDateTime) -> Result<EngagementRow, Error> {
+    let (employer, _) = employers_svc::owned(tx, user_id, shift_id)?;
     employers_svc::refuse_if_blocked(&employer)?;
-    let shift = lock_shift(conn, shift_id)?;
-    shift_open_for_taking(conn, &shift)?;
-    if shift.status() == ShiftStatus::Filled || places_held(conn, shift_id)? >= shift.headcount as i64 {
+    let shift = lock_shift(tx, shift_id)?;
+    shift_open_for_taking(tx, &shift)?;
+    if shift.status() == ShiftStatus::Filled || places_held(tx, shift_id)? >= shift.headcount as i64 {
         return Err(shift_full());
     }
     let mut errs = FieldErrors::new();
     let note = note(&mut errs, req.note.as_deref());
     errs.into_result()?;
     let worker =
-        workers_svc::by_id(conn, req.worker_id).map_err(|_| Error::field("worker_id", Invalid::new("not_found", "没有这个求职者", "no such worker")))?;
-    refuse_existing(conn, shift_id, worker.id)?;
-    let slots: Vec<SlotRow> = slots_of(conn, shift_id)?.into_iter().filter(|s| s.end_at > now).collect();
+        workers_svc::by_id(tx, req.worker_id).map_err(|_| Error::field("worker_id", Invalid::new("not_found", "没有这个求职者", "no such worker")))?;
+    refuse_existing(tx, shift_id, worker.id)?;
+    let slots: Vec<SlotRow> = slots_of(tx, shift_id)?.into_iter().filter(|s| s.end_at > now).collect();
     if slots.is_empty() {
         return Err(Error::Conflict(Conflict::ShiftNotOpen { status: None }));
     }
     let slot_ids: Vec<i64> = slots.iter().map(|s| s.id).collect();
     let state = machine::open(Action::Invite, Actor::Employer).map_err(illegal)?;
     let row = insert(
-        conn,
+        tx,
         NewEngagement {
             shift_id,
             worker_id: worker.id,
@@ -528,7 +528,7 @@ pub fn invite(conn: &mut DbConn, user_id: i64, shift_id: i64, req: &InviteReques
         now,
     )?;
     outbox::enqueue_to_user(
-        conn,
+        tx,
         kind::INVITATION,
         worker.user_id,
         &json!({"engagement_id": row.id, "title": shift.title, "employer_name": employer.name, "starts": starts(&slots)}),

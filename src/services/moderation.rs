@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::db::{DbConn, Tx};
 use crate::db::schema::{employers, reports, shifts, users};
 use crate::domain::ShiftStatus;
-use crate::domain::time::{now_utc, to_display};
+use crate::domain::time::to_display;
 use crate::error::{Conflict, Denied, Error, Invalid, Msg};
 use crate::mail::templates::kind;
 use crate::db::changes::Entity;
@@ -164,7 +164,7 @@ pub fn act(tx: &mut Tx, staff_id: i64, shift_id: i64, action: Action, why: Optio
     let shift = shifts_svc::by_id(tx, shift_id)?;
     shift_in_scope(tx, staff_id, &shift)?;
     let status = shift.status();
-    let now = now_utc();
+    let now = tx.now();
     let (new_status, allowed) = match action {
         Action::Approve => (ShiftStatus::Published, status == ShiftStatus::PendingReview || (shift.hidden_by_reports && status == ShiftStatus::Published)),
         Action::Reject => (ShiftStatus::Rejected, status == ShiftStatus::PendingReview),

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde_json::Value;
 
 use crate::db::schema::{outbox, users};
-use crate::db::{DbConn, write_transaction};
+use crate::db::{DbConn, Tx, write_transaction};
 use crate::error::Error;
 
 pub const PENDING: &str = "pending";
@@ -36,8 +36,8 @@ pub struct OutboxRow {
 }
 
 /// Queues a mail to an address (or records that there is none to send to).
-pub fn enqueue(conn: &mut DbConn, kind: &str, recipient: Option<String>, payload: &Value) -> Result<i64, Error> {
-    let now = crate::domain::time::now_utc();
+pub fn enqueue(tx: &mut Tx, kind: &str, recipient: Option<String>, payload: &Value) -> Result<i64, Error> {
+    let now = tx.now();
     let status = if recipient.is_some() { PENDING } else { SKIPPED_NO_EMAIL };
     Ok(diesel::insert_into(outbox::table)
         .values((
@@ -49,13 +49,13 @@ pub fn enqueue(conn: &mut DbConn, kind: &str, recipient: Option<String>, payload
             outbox::created_at.eq(now),
         ))
         .returning(outbox::id)
-        .get_result(conn)?)
+        .get_result(tx.conn())?)
 }
 
 /// Queues a mail to a user, by their account's email address.
-pub fn enqueue_to_user(conn: &mut DbConn, kind: &str, user_id: i64, payload: &Value) -> Result<i64, Error> {
-    let email: Option<String> = users::table.find(user_id).select(users::email).first(conn)?;
-    enqueue(conn, kind, email, payload)
+pub fn enqueue_to_user(tx: &mut Tx, kind: &str, user_id: i64, payload: &Value) -> Result<i64, Error> {
+    let email: Option<String> = users::table.find(user_id).select(users::email).first(tx.conn())?;
+    enqueue(tx, kind, email, payload)
 }
 
 #[diesel::dsl::auto_type]

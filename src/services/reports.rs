@@ -12,7 +12,7 @@ use crate::auth::token;
 use crate::db::{DbConn, Tx};
 use crate::db::schema::{reports, shifts, users};
 use crate::domain::BoundedText;
-use crate::domain::time::{now_utc, to_display};
+use crate::domain::time::to_display;
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::mail::templates::kind;
 use crate::services::accounts::parse_email;
@@ -180,7 +180,7 @@ pub fn create(tx: &mut Tx, v: ValidReport, reporter_id: Option<i64>, key: String
         (None, Some(uid)) => users::table.find(uid).select(users::email).first::<Option<String>>(tx.conn())?,
         (None, None) => None,
     };
-    let now = now_utc();
+    let now = tx.now();
     let id: i64 = diesel::insert_into(reports::table)
         .values((
             reports::reporter_id.eq(reporter_id),
@@ -243,17 +243,17 @@ pub fn open_by_employer(conn: &mut DbConn, limit: i64) -> Result<Vec<(i64, Vec<R
 }
 
 /// Closes a report with an outcome the reporter is told about.
-pub fn resolve(conn: &mut DbConn, id: i64, staff_id: i64, dismissed: bool, resolution: &str) -> Result<ReportView, Error> {
-    let row: ReportRow = reports::table.find(id).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::Report))?;
+pub fn resolve(tx: &mut Tx, id: i64, staff_id: i64, dismissed: bool, resolution: &str) -> Result<ReportView, Error> {
+    let row: ReportRow = reports::table.find(id).first(tx.conn()).optional()?.ok_or_else(|| Error::NotFound(Thing::Report))?;
     if row.status != "open" {
         return Err(Error::Conflict(Conflict::ReportAlreadyResolved));
     }
     let status = if dismissed { "dismissed" } else { "resolved" };
     diesel::update(reports::table.find(id))
-        .set((reports::status.eq(status), reports::resolution.eq(resolution), reports::resolved_by.eq(staff_id), reports::resolved_at.eq(now_utc())))
-        .execute(conn)?;
+        .set((reports::status.eq(status), reports::resolution.eq(resolution), reports::resolved_by.eq(staff_id), reports::resolved_at.eq(tx.now())))
+        .execute(tx.conn())?;
     audit::record(
-        conn,
+        tx,
         audit::Entry {
             actor_id: staff_id,
             action: "report.resolve",
@@ -264,20 +264,20 @@ pub fn resolve(conn: &mut DbConn, id: i64, staff_id: i64, dismissed: bool, resol
             after: Some(json!({"status": status})),
         },
     )?;
-    outbox::enqueue(conn, kind::REPORT_RESOLVED, row.reporter_email.clone(), &json!({"report_id": id, "resolution": resolution}))?;
-    Ok(reports::table.find(id).first::<ReportRow>(conn)?.view())
+    outbox::enqueue(tx, kind::REPORT_RESOLVED, row.reporter_email.clone(), &json!({"report_id": id, "resolution": resolution}))?;
+    Ok(reports::table.find(id).first::<ReportRow>(tx.conn())?.view())
 }
 
 /// Resolves every open report on a shift when a moderator acts on the shift itself.
-pub fn resolve_for_shift(conn: &mut DbConn, shift_id: i64, staff_id: i64, resolution: &str) -> Result<usize, Error> {
+pub fn resolve_for_shift(tx: &mut Tx, shift_id: i64, staff_id: i64, resolution: &str) -> Result<usize, Error> {
     let ids: Vec<i64> = reports::table
         .filter(reports::target_type.eq("shift"))
         .filter(reports::target_id.eq(shift_id))
         .filter(reports::status.eq("open"))
         .select(reports::id)
-        .load(conn)?;
+        .load(tx.conn())?;
     for id in &ids {
-        resolve(conn, *id, staff_id, false, resolution)?;
+        resolve(tx, *id, staff_id, false, resolution)?;
     }
     Ok(ids.len())
 }

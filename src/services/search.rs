@@ -12,7 +12,7 @@ use crate::services::Services;
 use crate::auth::AuthUser;
 use crate::db::schema::{availability as availability_t, shifts as shifts_t, users, workers as workers_t};
 use crate::domain::geo::radius_km;
-use crate::domain::time::{now_utc, parse_instant};
+use crate::domain::time::parse_instant;
 use crate::domain::{GeoPoint, KeyGroup, PayUnit, Role};
 use crate::error::{FieldErrors, Invalid};
 use crate::error::{Error, Thing};
@@ -197,7 +197,7 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
         sort,
         offset: c.offset,
         limit: c.limit,
-        now: now_utc(),
+        now: state.clock.now(),
     };
     let engine = state.engine.clone();
     let results = blocking(move || engine.search_shifts(&query)).await.map_err(Error::internal)?.map_err(Error::internal)?;
@@ -244,7 +244,8 @@ pub async fn my_matches(state: &Services, user: &AuthUser, p: PageParams) -> Res
         })
         .await?;
     let engine = state.engine.clone();
-    let hits = blocking(move || engine.shifts_for_worker(&avails, now_utc())).await.map_err(Error::internal)?;
+    let now = state.clock.now();
+    let hits = blocking(move || engine.shifts_for_worker(&avails, now)).await.map_err(Error::internal)?;
     let total = hits.len();
     let page: Vec<Hit> = hits.into_iter().skip(c.offset).take(c.limit).collect();
     let shown = page.len();
@@ -300,7 +301,8 @@ pub async fn shift_matches(state: &Services, user: &AuthUser, id: i64, p: PagePa
         })
         .await?;
     let engine = state.engine.clone();
-    let hits = blocking(move || engine.workers_for_shift(&doc, now_utc())).await.map_err(Error::internal)?;
+    let now = state.clock.now();
+    let hits = blocking(move || engine.workers_for_shift(&doc, now)).await.map_err(Error::internal)?;
     let total = hits.len();
     let page: Vec<(Hit, i64)> = hits.into_iter().skip(c.offset).take(c.limit).collect();
     let worker_ids: Vec<i64> = page.iter().map(|(_, w)| *w).collect();

@@ -171,7 +171,7 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> Result<WorkerRow, Error> {
 }
 
 pub fn upsert(tx: &mut Tx, user_id: i64, v: ValidWorker, pii_key: &str) -> Result<WorkerRow, Error> {
-    let now = now_utc();
+    let now = tx.now();
     let existing = by_user(tx, user_id)?;
     // An omitted ID number keeps the one on file: the client never had the full number to resend.
     let (masked, hash) = match (&v.id_number, &existing) {

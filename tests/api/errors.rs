@@ -99,3 +99,32 @@ async fn failed_transactions_leave_nothing_behind() {
     let n: i64 = db.run(|c| Ok(users::table.filter(users::phone.eq("13512345678")).count().get_result(c)?)).await.unwrap();
     assert_eq!(n, 0);
 }
+
+#[tokio::test]
+async fn a_panic_inside_a_write_leaves_the_one_pooled_connection_usable() {
+    use diesel::prelude::*;
+    use lingong::db::schema::users;
+    let app = spawn_app().await;
+    // One connection only: if the panicking transaction's connection went back to the pool still
+    // inside its transaction, every later request would fail or see its half-written row.
+    let db = lingong::db::Db::connect(&app.db.url, 1, std::time::Duration::from_secs(5)).unwrap();
+    let new_user = |phone: &str| {
+        lingong::services::accounts::NewUser::parse(Some("worker"), Some(phone), Some("a-good-passphrase"), Some("半截"), None, &[lingong::domain::Role::Worker])
+            .unwrap()
+    };
+    let u = new_user("13512340001");
+    let r = db
+        .tx(move |tx| {
+            lingong::services::accounts::create_user(tx, &u, "hash", None)?;
+            panic!("a bug in the middle of a write");
+            #[allow(unreachable_code)]
+            Ok(())
+        })
+        .await;
+    assert!(matches!(r, Err(lingong::error::Error::Internal(_))), "{r:?}");
+    let u = new_user("13512340002");
+    db.tx(move |tx| lingong::services::accounts::create_user(tx, &u, "hash", None)).await.expect("the next write works");
+    let phones: Vec<String> = db.run(|c| Ok(users::table.select(users::phone).order(users::phone.asc()).load(c)?)).await.unwrap();
+    assert!(!phones.contains(&"13512340001".to_string()), "the panicked write left a row: {phones:?}");
+    assert!(phones.contains(&"13512340002".to_string()));
+}
