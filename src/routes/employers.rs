@@ -60,8 +60,5 @@ pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web
 #[utoipa::path(operation_id = "employers_verify", post, path = "/api/v1/employers/{id}/verify", tag = "employers", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = EmployerView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn verify(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    user.require_moderator()?;
-    let id = id.into_inner();
-    let row = state.db.tx(move |tx|employers::verify(tx, id, user.id)).await?;
-    Ok(HttpResponse::Ok().json(row.view(true)))
+    Ok(HttpResponse::Ok().json(crate::services::moderation::verify_employer(&state, &user, id.into_inner()).await?))
 }

@@ -194,11 +194,7 @@ pub async fn rate(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>
     params(("id" = i64, Path)), request_body = HideRequest,
     responses((status = 200, body = RatingView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn hide_rating(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<HideRequest>) -> Result<HttpResponse, ApiError> {
-    user.require_moderator()?;
-    let (id, reason) = (id.into_inner(), body.value.reason);
-    let hours = state.config.engagements.rating_edit_hours;
-    let view = state.db.tx(move |tx|ratings::hide(tx, user.id, id, &reason, hours)).await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(ratings::hide_rating(&state, &user, id.into_inner(), body.value.reason).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -26,6 +26,7 @@ pub mod page;
 pub mod ratings;
 pub mod reports;
 pub mod reputation;
+pub mod scope;
 pub mod search;
 pub mod shifts;
 pub mod views;

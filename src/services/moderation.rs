@@ -9,14 +9,19 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::db::{DbConn, Tx};
-use crate::db::schema::{employers, reports, shifts, users};
+use crate::db::schema::{employers, reports, shifts};
 use crate::domain::ShiftStatus;
 use crate::domain::time::to_display;
 use crate::error::{Conflict, Denied, Error, Invalid, Msg};
 use crate::mail::templates::kind;
 use crate::db::changes::Entity;
 use crate::services::shifts::{self as shifts_svc, ShiftRow, ShiftView};
-use crate::services::{audit, json_list, outbox};
+use crate::auth::AuthUser;
+use crate::services::employers::{self as employers_svc, EmployerView};
+use crate::services::page::PageRequest;
+use crate::services::reports::{self as reports_svc, ReportView};
+use crate::services::scope::{Place, StaffScope};
+use crate::services::{Services, audit, outbox};
 
 /// Canned rejection reasons; `other` needs free text.
 pub const REASONS: &[(&str, &str, &str)] = &[
@@ -69,20 +74,6 @@ pub fn reason(code: Option<&str>, text: Option<&str>) -> Result<(String, Msg), E
     Ok((c.to_string(), msg))
 }
 
-/// The district prefixes a staff member may act on; empty means everywhere.
-pub fn scope_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<String>, Error> {
-    let s: String = users::table.find(user_id).select(users::scope_adcodes).first(conn)?;
-    Ok(json_list(&s))
-}
-
-pub fn in_scope(scope: &[String], adcode: Option<&str>) -> bool {
-    scope.is_empty() || adcode.is_some_and(|a| scope.iter().any(|p| a.starts_with(p.as_str())))
-}
-
-fn shift_in_scope(conn: &mut DbConn, staff_id: i64, shift: &ShiftRow) -> Result<(), Error> {
-    if in_scope(&scope_of(conn, staff_id)?, shift.adcode.as_deref()) { Ok(()) } else { Err(Error::forbidden()) }
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QueueItem {
     pub shift: ShiftView,
@@ -101,15 +92,14 @@ pub struct QueueItem {
 
 /// Pending and report-hidden shifts and shifts with open reports, riskiest and oldest first,
 /// limited to the moderator's districts.
-pub fn queue(conn: &mut DbConn, staff_id: i64, limit: i64, offset: i64) -> Result<(Vec<QueueItem>, i64), Error> {
-    let scope = scope_of(conn, staff_id)?;
+fn queue_items(conn: &mut DbConn, scope: &StaffScope, limit: i64, offset: i64) -> Result<(Vec<QueueItem>, i64), Error> {
     let reported: Vec<i64> =
         reports::table.filter(reports::status.eq("open")).filter(reports::target_type.eq("shift")).select(reports::target_id).distinct().load(conn)?;
     let rows: Vec<ShiftRow> = shifts::table
         .filter(shifts::status.eq(ShiftStatus::PendingReview.as_str()).or(shifts::hidden_by_reports.eq(true)).or(shifts::id.eq_any(&reported)))
         .load(conn)?;
     let mut scored: Vec<(i64, NaiveDateTime, ShiftRow, i64, i64)> = Vec::new();
-    for r in rows.into_iter().filter(|r| in_scope(&scope, r.adcode.as_deref())) {
+    for r in rows.into_iter().filter(|r| scope.covers(Place::district(r.adcode.as_deref()))) {
         let open: i64 = reports::table
             .filter(reports::status.eq("open"))
             .filter(reports::target_type.eq("shift"))
@@ -160,9 +150,10 @@ impl Action {
 }
 
 /// Applies one moderation action to one shift.
-pub fn act(tx: &mut Tx, staff_id: i64, shift_id: i64, action: Action, why: Option<&(String, Msg)>) -> Result<ShiftRow, Error> {
+fn act(tx: &mut Tx, scope: &StaffScope, shift_id: i64, action: Action, why: Option<&(String, Msg)>) -> Result<ShiftRow, Error> {
+    let staff_id = scope.user_id;
     let shift = shifts_svc::by_id(tx, shift_id)?;
-    shift_in_scope(tx, staff_id, &shift)?;
+    scope.check(Place::district(shift.adcode.as_deref()))?;
     let status = shift.status();
     let now = tx.now();
     let (new_status, allowed) = match action {
@@ -222,4 +213,209 @@ pub fn act(tx: &mut Tx, staff_id: i64, shift_id: i64, action: Action, why: Optio
         &json!({"shift_id": shift_id, "title": shift.title, "reason_zh": msg.as_ref().map(|m| m.zh.clone()), "reason_en": msg.as_ref().map(|m| m.en.clone())}),
     )?;
     shifts_svc::by_id(tx, shift_id)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations. Each staff operation goes through `StaffScope`: the role check and the district
+// check in one place, for reads and writes alike.
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportedEmployer {
+    pub employer_id: i64,
+    pub open_reports: usize,
+    pub reports: Vec<ReportView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Queue {
+    pub total: i64,
+    /// Shifts waiting for review, hidden by reports, or reported: riskiest and oldest first.
+    pub items: Vec<QueueItem>,
+    /// Open reports grouped by employer, most reported first.
+    pub reported_employers: Vec<ReportedEmployer>,
+    pub next_cursor: Option<String>,
+}
+
+/// The moderation queue, limited to the moderator's area.
+pub async fn queue(svc: &Services, user: &AuthUser, page: PageRequest) -> Result<Queue, Error> {
+    let user = user.clone();
+    svc.db
+        .run(move |conn| {
+            let scope = StaffScope::moderator(conn, &user)?;
+            let (limit, offset) = (page.limit, page.offset() as i64);
+            let (items, total) = queue_items(conn, &scope, limit, offset)?;
+            let mut reported = Vec::new();
+            for (employer_id, reports) in reports_svc::open_by_employer(conn, 50)? {
+                let e = employers_svc::by_id(conn, employer_id)?;
+                if scope.covers(Place::district(e.adcode.as_deref())) {
+                    reported.push(ReportedEmployer { employer_id, open_reports: reports.len(), reports });
+                }
+            }
+            let shown = items.len();
+            Ok(Queue { total, items, reported_employers: reported, next_cursor: page.next_offset(shown, total as usize) })
+        })
+        .await
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    /// A code from `/moderation/reasons`.
+    pub reason_code: Option<String>,
+    /// Free text, shown to the employer (required with `other`).
+    pub reason: Option<String>,
+}
+
+/// Approve, reject or take down one shift; its open reports are resolved with the outcome.
+pub async fn decide(svc: &Services, user: &AuthUser, id: i64, action: Action, body: Option<ReasonBody>) -> Result<ShiftView, Error> {
+    user.require_moderator()?;
+    let why = match (action, body) {
+        (Action::Approve, _) => None,
+        (_, b) => {
+            let b = b.unwrap_or_default();
+            Some(reason(b.reason_code.as_deref(), b.reason.as_deref())?)
+        }
+    };
+    let user = user.clone();
+    svc.db
+        .tx(move |tx| {
+            let scope = StaffScope::moderator(tx, &user)?;
+            let row = act(tx, &scope, id, action, why.as_ref())?;
+            let outcome = match (action, &why) {
+                (Action::Approve, _) => "经审核未发现违规，岗位正常显示 / reviewed: no violation found".to_string(),
+                (_, Some((_, m))) => format!("岗位已处理：{} / the shift was acted on: {}", m.zh, m.en),
+                (_, None) => "岗位已处理 / the shift was acted on".to_string(),
+            };
+            reports_svc::resolve_for_shift(tx, id, scope.user_id, &outcome)?;
+            shifts_svc::view(tx, row)
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRequest {
+    pub action: Action,
+    pub shift_ids: Vec<i64>,
+    pub reason_code: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResult {
+    pub shift_id: i64,
+    pub ok: bool,
+    pub status: Option<String>,
+    pub error: Option<String>,
+}
+
+/// One action on many shifts; each succeeds or fails on its own.
+pub async fn bulk(svc: &Services, user: &AuthUser, b: BulkRequest) -> Result<Vec<BulkResult>, Error> {
+    user.require_moderator()?;
+    if b.shift_ids.is_empty() || b.shift_ids.len() > 100 {
+        return Err(Error::field("shift_ids", Invalid::out_of_range("一次处理 1 到 100 个岗位", "give 1 to 100 shift ids")));
+    }
+    if b.action != Action::Approve {
+        reason(b.reason_code.as_deref(), b.reason.as_deref())?;
+    }
+    let mut results = Vec::new();
+    for id in b.shift_ids {
+        let body = ReasonBody { reason_code: b.reason_code.clone(), reason: b.reason.clone() };
+        results.push(match decide(svc, user, id, b.action, Some(body)).await {
+            Ok(v) => BulkResult { shift_id: id, ok: true, status: Some(v.status.as_str().to_string()), error: None },
+            Err(e) => BulkResult { shift_id: id, ok: false, status: None, error: Some(e.code().to_string()) },
+        });
+    }
+    Ok(results)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BlockRequest {
+    /// Why, e.g. confirmed wage arrears; shown to the employer.
+    pub reason: String,
+}
+
+fn staff_text(field: &str, r: &str) -> Result<String, Error> {
+    let r = r.trim();
+    if r.chars().count() < 2 || r.chars().count() > 1000 {
+        return Err(Error::field(field, Invalid::out_of_range("应为 2 到 1000 字", "must be 2 to 1000 characters")));
+    }
+    Ok(r.to_string())
+}
+
+/// Block an employer: their shifts are hidden and new ones refused.
+pub async fn block_employer(svc: &Services, user: &AuthUser, id: i64, body: BlockRequest) -> Result<EmployerView, Error> {
+    user.require_moderator()?;
+    let reason = staff_text("reason", &body.reason)?;
+    let user = user.clone();
+    let row = svc
+        .db
+        .tx(move |tx| {
+            let scope = StaffScope::moderator(tx, &user)?;
+            let e = employers_svc::by_id(tx, id)?;
+            scope.check(Place::district(e.adcode.as_deref()))?;
+            employers_svc::block(tx, id, scope.user_id, &reason)
+        })
+        .await?;
+    Ok(row.view(true))
+}
+
+/// Lift a block.
+pub async fn unblock_employer(svc: &Services, user: &AuthUser, id: i64, body: BlockRequest) -> Result<EmployerView, Error> {
+    user.require_moderator()?;
+    let reason = staff_text("reason", &body.reason)?;
+    let user = user.clone();
+    let row = svc
+        .db
+        .tx(move |tx| {
+            let scope = StaffScope::moderator(tx, &user)?;
+            let e = employers_svc::by_id(tx, id)?;
+            scope.check(Place::district(e.adcode.as_deref()))?;
+            employers_svc::unblock(tx, id, scope.user_id, &reason)
+        })
+        .await?;
+    Ok(row.view(true))
+}
+
+/// 实名认证: mark an employer verified after checking its identity.
+pub async fn verify_employer(svc: &Services, user: &AuthUser, id: i64) -> Result<EmployerView, Error> {
+    user.require_moderator()?;
+    let user = user.clone();
+    let row = svc
+        .db
+        .tx(move |tx| {
+            let scope = StaffScope::moderator(tx, &user)?;
+            let e = employers_svc::by_id(tx, id)?;
+            scope.check(Place::district(e.adcode.as_deref()))?;
+            employers_svc::verify(tx, id, scope.user_id)
+        })
+        .await?;
+    Ok(row.view(true))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveRequest {
+    /// The outcome the reporter is told.
+    pub resolution: String,
+    /// True when the report was unfounded.
+    #[serde(default)]
+    pub dismissed: bool,
+}
+
+/// Resolve a report on something in the moderator's area; the reporter is told the outcome.
+pub async fn resolve_report(svc: &Services, user: &AuthUser, id: i64, body: ResolveRequest) -> Result<ReportView, Error> {
+    user.require_moderator()?;
+    let resolution = staff_text("resolution", &body.resolution)?;
+    let (user, dismissed) = (user.clone(), body.dismissed);
+    svc.db
+        .tx(move |tx| {
+            let scope = StaffScope::moderator(tx, &user)?;
+            let adcode = reports_svc::target_adcode(tx, id)?;
+            scope.check(Place::district(adcode.as_deref()))?;
+            reports_svc::resolve(tx, id, scope.user_id, dismissed, &resolution)
+        })
+        .await
 }

@@ -13,6 +13,9 @@ use crate::db::schema::{employers, engagements as engagements_t, ratings, shifts
 use crate::domain::engagement::Actor;
 use crate::domain::time::to_display;
 use crate::domain::{BoundedText, Role};
+use crate::auth::AuthUser;
+use crate::services::Services;
+use crate::services::scope::{Place, StaffScope};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::services::audit;
 use crate::services::engagements::{self, EngagementRow};
@@ -157,7 +160,28 @@ pub fn for_engagement(conn: &mut DbConn, engagement_id: i64, edit_hours: i64) ->
 }
 
 /// A moderator hides an abusive rating (its comment disappears and its score leaves averages).
-pub fn hide(tx: &mut Tx, staff_id: i64, id: i64, reason: &str, edit_hours: i64) -> Result<RatingView, Error> {
+/// Hide a rating (moderators of the shift's district), audited.
+pub async fn hide_rating(svc: &Services, user: &AuthUser, id: i64, reason: String) -> Result<RatingView, Error> {
+    user.require_moderator()?;
+    let (user, hours) = (user.clone(), svc.config.engagements.rating_edit_hours);
+    svc.db
+        .tx(move |tx| {
+            let scope = StaffScope::moderator(tx, &user)?;
+            let adcode: Option<String> = ratings::table
+                .inner_join(engagements_t::table.on(engagements_t::id.eq(ratings::engagement_id)))
+                .inner_join(crate::db::schema::shifts::table.on(crate::db::schema::shifts::id.eq(engagements_t::shift_id)))
+                .filter(ratings::id.eq(id))
+                .select(crate::db::schema::shifts::adcode)
+                .first(tx.conn())
+                .optional()?
+                .ok_or(Error::NotFound(Thing::Rating))?;
+            scope.check(Place::district(adcode.as_deref()))?;
+            hide(tx, scope.user_id, id, &reason, hours)
+        })
+        .await
+}
+
+fn hide(tx: &mut Tx, staff_id: i64, id: i64, reason: &str, edit_hours: i64) -> Result<RatingView, Error> {
     let reason = BoundedText::parse(reason, 2, 500).map_err(|e| Error::field("reason", e))?.into_string();
     let row: RatingRow = ratings::table.find(id).first(tx.conn()).optional()?.ok_or_else(|| Error::NotFound(Thing::Rating))?;
     if row.hidden {

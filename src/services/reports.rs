@@ -242,6 +242,19 @@ pub fn open_by_employer(conn: &mut DbConn, limit: i64) -> Result<Vec<(i64, Vec<R
     Ok(groups)
 }
 
+/// The district of what a report is about (a shift or an employer), for staff scopes.
+pub fn target_adcode(conn: &mut DbConn, report_id: i64) -> Result<Option<String>, Error> {
+    use crate::db::schema::{employers as employers_t, shifts as shifts_t};
+    let (target_type, target_id): (String, i64) =
+        reports::table.find(report_id).select((reports::target_type, reports::target_id)).first(conn).optional()?.ok_or(Error::NotFound(Thing::Report))?;
+    let adcode: Option<Option<String>> = match target_type.as_str() {
+        "shift" => shifts_t::table.find(target_id).select(shifts_t::adcode).first(conn).optional()?,
+        "employer" => employers_t::table.find(target_id).select(employers_t::adcode).first(conn).optional()?,
+        other => return Err(Error::internal(format!("report {report_id} has an unknown target type {other:?}"))),
+    };
+    Ok(adcode.flatten())
+}
+
 /// Closes a report with an outcome the reporter is told about.
 pub fn resolve(tx: &mut Tx, id: i64, staff_id: i64, dismissed: bool, resolution: &str) -> Result<ReportView, Error> {
     let row: ReportRow = reports::table.find(id).first(tx.conn()).optional()?.ok_or_else(|| Error::NotFound(Thing::Report))?;

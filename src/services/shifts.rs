@@ -22,6 +22,7 @@ use crate::domain::Role;
 use crate::listing::{Decision, Finding, Posting, Rules, Severity, Verdict};
 use crate::ratelimit::Budget;
 use crate::services::page::{Page, PageRequest};
+use crate::services::scope::{Place, StaffScope};
 use crate::services::{Services, audit};
 use crate::services::employers::{EmployerRow, resolve_adcode};
 use crate::db::changes::Entity;
@@ -688,12 +689,16 @@ pub async fn edit(svc: &Services, user: &AuthUser, id: i64, patch: ShiftRequest)
 
 /// Stop recruiting for a shift: its owner, or a moderator or admin (audited).
 pub async fn close_shift(svc: &Services, user: &AuthUser, id: i64) -> Result<ShiftView, Error> {
-    let (user_id, can_moderate, now) = (user.id, user.role.can_moderate(), svc.clock.now());
+    let (user, user_id, can_moderate, now) = (user.clone(), user.id, user.role.can_moderate(), svc.clock.now());
     svc.db
         .tx(move |tx| {
             let (row, by_staff) = match owned(tx, user_id, id) {
                 Ok((_, row)) => (row, false),
-                Err(_) if can_moderate => (by_id(tx, id)?, true),
+                Err(_) if can_moderate => {
+                    let row = by_id(tx, id)?;
+                    StaffScope::moderator(tx, &user)?.check(Place::district(row.adcode.as_deref()))?;
+                    (row, true)
+                }
                 Err(e) => return Err(e),
             };
             let before = row.status.clone();
