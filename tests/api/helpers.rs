@@ -104,7 +104,11 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let addr = format!("http://127.0.0.1:{}", app.port());
     let clock = app.clock();
     tokio::spawn(app.run_until_stopped());
-    TestApp { addr, client: reqwest::Client::new(), config, db, clock }
+    // Idle connections are dropped well before the server's 5 s keep-alive ends them: otherwise a
+    // request can be written into a connection the server is closing that instant (seen as
+    // `IncompleteMessage` under a hundred concurrent requests on a loaded machine).
+    let client = reqwest::Client::builder().pool_idle_timeout(std::time::Duration::from_secs(1)).build().expect("client");
+    TestApp { addr, client, config, db, clock }
 }
 
 pub struct Resp {

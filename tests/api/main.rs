@@ -17,6 +17,7 @@ mod moderation;
 mod ops;
 mod reference;
 mod schema;
+mod scope;
 mod search;
 mod shifts;
 mod workers;
