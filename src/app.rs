@@ -14,15 +14,15 @@ use futures_util::FutureExt;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::Lang;
-use crate::routes::error::ApiError;
+use crate::jobs;
 use crate::listing::Rules;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
-use crate::jobs;
 use crate::routes;
-pub use crate::services::Services;
+use crate::routes::error::ApiError;
 use crate::search::{self, engine::Engine, sync::ChangeBus};
+pub use crate::services::Services;
 
 /// What the HTTP layer holds: the use-case context every operation runs against, plus what only
 /// HTTP needs (request metrics). Handlers reach the context's fields through `Deref`.

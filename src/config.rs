@@ -241,10 +241,10 @@ impl Config {
         if self.search.poll_interval_ms == 0 || self.search.expiry_interval_secs == 0 {
             return bad("search", "poll_interval_ms and expiry_interval_secs must be at least 1".into());
         }
-        if !self.listing.rules_dir.is_empty() {
-            if let Err(e) = crate::listing::Rules::load(Path::new(&self.listing.rules_dir)) {
-                return bad("listing.rules_dir", e);
-            }
+        if !self.listing.rules_dir.is_empty()
+            && let Err(e) = crate::listing::Rules::load(Path::new(&self.listing.rules_dir))
+        {
+            return bad("listing.rules_dir", e);
         }
         if self.moderation.report_hide_threshold < 1 || self.moderation.report_requests == 0 || self.moderation.report_window_secs == 0 {
             return bad("moderation", "report_hide_threshold, report_requests and report_window_secs must be at least 1".into());
@@ -285,7 +285,7 @@ impl Config {
         {
             return bad("engagements", "minutes and hours must not be negative".into());
         }
-        if !(e.far_check_in_km > 0.0) {
+        if e.far_check_in_km.is_nan() || e.far_check_in_km <= 0.0 {
             return bad("engagements.far_check_in_km", "must be positive".into());
         }
         if e.rating_edit_hours < 0 || e.timer_interval_secs == 0 {

@@ -177,23 +177,43 @@ pub enum Conflict {
     ReportAlreadyResolved,
     AlreadyReported,
     RatingAlreadyHidden,
-    ShiftAlreadyClosed { status: ShiftStatus },
-    ShiftNotEditable { status: ShiftStatus },
+    ShiftAlreadyClosed {
+        status: ShiftStatus,
+    },
+    ShiftNotEditable {
+        status: ShiftStatus,
+    },
     /// A moderation action that does not apply to a shift in this status.
-    ShiftWrongState { status: ShiftStatus },
+    ShiftWrongState {
+        status: ShiftStatus,
+    },
     ShiftFull,
     /// The shift takes no applications: its status (`Some`), or every slot is over (`None`).
-    ShiftNotOpen { status: Option<ShiftStatus> },
-    AlreadyEngaged { state: String },
+    ShiftNotOpen {
+        status: Option<ShiftStatus>,
+    },
+    AlreadyEngaged {
+        state: String,
+    },
     AlreadyCheckedIn,
     /// No slot can be checked in to now: none left (`None`), or outside the window that opens
     /// this many minutes before a slot.
-    NotCheckInTime { opens_minutes_before: Option<i64> },
+    NotCheckInTime {
+        opens_minutes_before: Option<i64>,
+    },
     NotCheckedIn,
-    NotCompleted { state: String },
-    RatingLocked { edit_hours: i64 },
-    NotOverdue { state: String },
-    TooManyAlerts { max: i64 },
+    NotCompleted {
+        state: String,
+    },
+    RatingLocked {
+        edit_hours: i64,
+    },
+    NotOverdue {
+        state: String,
+    },
+    TooManyAlerts {
+        max: i64,
+    },
 }
 
 impl Conflict {
@@ -232,21 +252,24 @@ impl Conflict {
             Conflict::EmployerProfileRequired => {
                 Msg::new("请先完善用人单位信息（PUT /api/v1/employers/me）", "create your employer profile first (PUT /api/v1/employers/me)")
             }
-            Conflict::WorkerProfileRequired => Msg::new("请先完善求职者信息（PUT /api/v1/workers/me）", "create your worker profile first (PUT /api/v1/workers/me)"),
-            Conflict::PhoneTaken => Msg::new("该手机号已注册", "this phone number is already registered"),
-            Conflict::IdNumberTaken => {
-                Msg::new("该身份证号已被其他账号使用，请到社区就业服务站核实", "this ID number belongs to another account; please visit a community service station")
+            Conflict::WorkerProfileRequired => {
+                Msg::new("请先完善求职者信息（PUT /api/v1/workers/me）", "create your worker profile first (PUT /api/v1/workers/me)")
             }
+            Conflict::PhoneTaken => Msg::new("该手机号已注册", "this phone number is already registered"),
+            Conflict::IdNumberTaken => Msg::new(
+                "该身份证号已被其他账号使用，请到社区就业服务站核实",
+                "this ID number belongs to another account; please visit a community service station",
+            ),
             Conflict::NotStaff => Msg::new("只能为工作人员设置管辖范围", "only staff accounts have a district scope"),
             Conflict::CategoryExists => Msg::new("该职业代码已存在", "a category with this code exists"),
-            Conflict::CreditCodeMissing => {
-                Msg::new("企业未提供统一社会信用代码，无法认证", "the enterprise has no credit code to verify")
-            }
+            Conflict::CreditCodeMissing => Msg::new("企业未提供统一社会信用代码，无法认证", "the enterprise has no credit code to verify"),
             Conflict::ReportAlreadyResolved => Msg::new("该举报已处理", "the report is already resolved"),
             Conflict::AlreadyReported => Msg::new("已为这次用工提交过欠薪投诉", "a wage-arrears report was already filed for this engagement"),
             Conflict::RatingAlreadyHidden => Msg::new("该评价已隐藏", "the rating is already hidden"),
             Conflict::ShiftAlreadyClosed { status } => Msg::new(format!("岗位已是 {status} 状态"), format!("the shift is already {status}")),
-            Conflict::ShiftNotEditable { status } => Msg::new(format!("岗位当前状态为 {status}，不能修改"), format!("the shift is {status} and can no longer be edited")),
+            Conflict::ShiftNotEditable { status } => {
+                Msg::new(format!("岗位当前状态为 {status}，不能修改"), format!("the shift is {status} and can no longer be edited"))
+            }
             Conflict::ShiftWrongState { status } => {
                 Msg::new(format!("岗位当前状态为 {status}，不能执行该操作"), format!("the shift is {status}; this action does not apply"))
             }
@@ -255,17 +278,18 @@ impl Conflict {
                 Msg::new(format!("岗位当前状态为 {status}，不接受报名"), format!("the shift is {status} and takes no applications"))
             }
             Conflict::ShiftNotOpen { status: None } => Msg::new("岗位的所有时段都已结束", "every slot of this shift is over"),
-            Conflict::AlreadyEngaged { state } => Msg::new(
-                format!("已有该岗位的用工记录（状态 {state}）"),
-                format!("there is already an engagement for this shift and worker (state {state})"),
-            ),
+            Conflict::AlreadyEngaged { state } => {
+                Msg::new(format!("已有该岗位的用工记录（状态 {state}）"), format!("there is already an engagement for this shift and worker (state {state})"))
+            }
             Conflict::AlreadyCheckedIn => Msg::new("该时段已签到", "this slot is already checked in"),
             Conflict::NotCheckInTime { opens_minutes_before: None } => Msg::new("没有可签到的时段", "no slot left to check in to"),
             Conflict::NotCheckInTime { opens_minutes_before: Some(m) } => {
                 Msg::new(format!("签到时间为开工前 {m} 分钟至收工"), format!("check-in opens {m} minutes before the slot starts and closes when it ends"))
             }
             Conflict::NotCheckedIn => Msg::new("没有未签退的签到", "there is no open check-in"),
-            Conflict::NotCompleted { state } => Msg::new(format!("当前状态为 {state}，完工后才能评价"), format!("the engagement is {state}; ratings open after completion")),
+            Conflict::NotCompleted { state } => {
+                Msg::new(format!("当前状态为 {state}，完工后才能评价"), format!("the engagement is {state}; ratings open after completion"))
+            }
             Conflict::RatingLocked { edit_hours } => {
                 Msg::new(format!("评价只能在 {edit_hours} 小时内修改"), format!("a rating can only be changed within {edit_hours} hours"))
             }
@@ -310,9 +334,16 @@ pub enum Error {
     Conflict(Conflict),
     /// An engagement action that its state machine does not allow now (`state` is `None` when the
     /// action cannot open an engagement).
-    IllegalTransition { state: Option<String>, action: String },
-    RateLimited { retry_after_secs: u64 },
-    PayloadTooLarge { limit: usize },
+    IllegalTransition {
+        state: Option<String>,
+        action: String,
+    },
+    RateLimited {
+        retry_after_secs: u64,
+    },
+    PayloadTooLarge {
+        limit: usize,
+    },
     /// A dependency (the database) cannot be reached; try again later.
     Unavailable,
     /// A bug or a broken invariant; the cause is kept for the log, never shown.
@@ -380,7 +411,9 @@ impl Error {
                 "发布、修改、刷新和推广岗位信息一律免费，不能附加任何费用",
                 "posting, editing, refreshing and promoting a listing is always free; no charge can be attached",
             ),
-            Error::PostingRefused(_) => Msg::new("岗位信息不符合发布规定，请按提示修改后再提交", "the posting breaks the listing rules; fix what is listed and submit again"),
+            Error::PostingRefused(_) => {
+                Msg::new("岗位信息不符合发布规定，请按提示修改后再提交", "the posting breaks the listing rules; fix what is listed and submit again")
+            }
             Error::BadRequest(BadRequest::MalformedJson(detail)) => {
                 Msg::new(format!("请求体不是有效的 JSON：{detail}"), format!("the request body is not valid JSON: {detail}"))
             }
@@ -401,7 +434,9 @@ impl Error {
             Error::IllegalTransition { state: Some(state), action } => {
                 Msg::new(format!("当前状态为 {state}，不能执行 {action}"), format!("the engagement is {state}; {action} is not possible now"))
             }
-            Error::IllegalTransition { state: None, action } => Msg::new(format!("不能以 {action} 开始用工"), format!("an engagement cannot start with {action}")),
+            Error::IllegalTransition { state: None, action } => {
+                Msg::new(format!("不能以 {action} 开始用工"), format!("an engagement cannot start with {action}"))
+            }
             Error::RateLimited { retry_after_secs } => {
                 Msg::new(format!("请求过于频繁，请 {retry_after_secs} 秒后再试"), format!("too many requests; try again in {retry_after_secs} s"))
             }

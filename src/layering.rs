@@ -57,14 +57,12 @@ fn offenders(modules: &[&str], forbidden: &[&str]) -> Vec<String> {
 }
 
 /// The domain and the rules: values, listing rules, engagement machine, pay, time fit, scoring.
-const PURE: &[&str] = &["domain", "listing", "error.rs", "clock.rs", "search/analyze.rs", "search/cells.rs", "search/score.rs", "search/text.rs", "search/timefit.rs"];
+const PURE: &[&str] =
+    &["domain", "listing", "error.rs", "clock.rs", "search/analyze.rs", "search/cells.rs", "search/score.rs", "search/text.rs", "search/timefit.rs"];
 
 #[test]
 fn pure_modules_name_no_framework_and_no_layer_above() {
-    let bad = offenders(
-        PURE,
-        &["diesel", "actix", "crate::services", "crate::routes", "crate::db", "crate::app", "crate::jobs", "StatusCode", "HttpResponse"],
-    );
+    let bad = offenders(PURE, &["diesel", "actix", "crate::services", "crate::routes", "crate::db", "crate::app", "crate::jobs", "StatusCode", "HttpResponse"]);
     assert!(bad.is_empty(), "pure modules reach outside their layer:\n{}", bad.join("\n"));
 }
 
@@ -130,10 +128,10 @@ fn service_modules_form_no_cycle() {
         state.insert(n.to_string(), 1);
         path.push(n.to_string());
         for m in g.get(n).into_iter().flatten() {
-            if g.contains_key(m) {
-                if let Some(c) = visit(m, g, state, path) {
-                    return Some(c);
-                }
+            if g.contains_key(m)
+                && let Some(c) = visit(m, g, state, path)
+            {
+                return Some(c);
             }
         }
         path.pop();

@@ -419,7 +419,9 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
         ))
     });
     bar.finish_and_clear();
-    summary.map(|(s, _)| s).map_err(|e| anyhow::anyhow!("{}: {}", e.code(), e.fields().iter().map(|f| format!("{} {}", f.field, f.msg.en)).collect::<Vec<_>>().join("; ")))
+    summary
+        .map(|(s, _)| s)
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.code(), e.fields().iter().map(|f| format!("{} {}", f.field, f.msg.en)).collect::<Vec<_>>().join("; ")))
 }
 
 /// `serve --demo`: load the demo market unless its accounts are already there.

@@ -78,10 +78,10 @@ pub fn matches(c: &Criteria, shift: &ShiftDoc, text: &ShiftText, now: NaiveDateT
     if c.min_pay.is_some_and(|(fen, unit)| shift.pays_at_least(fen, unit) != Some(true)) {
         return false;
     }
-    if let Some((dated, weekly)) = &c.windows {
-        if shift_fit(&slots, dated, weekly, now) == Fit::None {
-            return false;
-        }
+    if let Some((dated, weekly)) = &c.windows
+        && shift_fit(&slots, dated, weekly, now) == Fit::None
+    {
+        return false;
     }
     text.contains_all(&c.query)
 }

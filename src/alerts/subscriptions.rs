@@ -291,7 +291,7 @@ pub fn create(conn: &mut DbConn, worker_id: i64, v: &ValidAlert, max_per_worker:
 }
 
 pub fn by_id(conn: &mut DbConn, id: i64) -> Result<AlertRow, Error> {
-    alert_subscriptions::table.find(id).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::Alert))
+    alert_subscriptions::table.find(id).first(conn).optional()?.ok_or(Error::NotFound(Thing::Alert))
 }
 
 pub fn list_for_worker(conn: &mut DbConn, worker_id: i64, limit: i64, cursor: Option<i64>) -> Result<Vec<AlertRow>, Error> {

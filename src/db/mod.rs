@@ -203,10 +203,8 @@ impl Db {
         let clock = self.clock.clone();
         self.run(move |conn| {
             let (out, changed) = write_transaction_at(conn, clock.now(), f)?;
-            if changed {
-                if let Some(h) = hook.get() {
-                    h();
-                }
+            if changed && let Some(h) = hook.get() {
+                h();
             }
             Ok(out)
         })
@@ -218,10 +216,8 @@ impl Db {
     /// recorded a change.
     pub fn write_on<T>(&self, conn: &mut DbConn, f: impl FnOnce(&mut Tx) -> Result<T, Error>) -> Result<T, Error> {
         let (out, changed) = write_transaction_at(conn, self.clock.now(), f)?;
-        if changed {
-            if let Some(h) = self.on_change.get() {
-                h();
-            }
+        if changed && let Some(h) = self.on_change.get() {
+            h();
         }
         Ok(out)
     }

@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::schema::{employers, engagements, shift_slots, shifts, workers};
 use crate::domain::ShiftStatus;
-use crate::domain::shift::Standing;
 use crate::domain::engagement::State;
+use crate::domain::shift::Standing;
 use crate::error::{Error, Thing};
 
 #[derive(Debug, Clone, Queryable)]

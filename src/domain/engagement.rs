@@ -280,8 +280,7 @@ pub fn compute_pay(pay: Pay, minutes: i64, days: i64, slots: i64) -> Option<i64>
 
 /// Distinct local (UTC+8) calendar days among worked periods, for day-rate pay.
 pub fn local_days(worked: &[Worked]) -> i64 {
-    let mut days: Vec<chrono::NaiveDate> =
-        worked.iter().filter(|w| w.end > w.start).map(|w| crate::domain::time::local_date(w.start)).collect();
+    let mut days: Vec<chrono::NaiveDate> = worked.iter().filter(|w| w.end > w.start).map(|w| crate::domain::time::local_date(w.start)).collect();
     days.sort();
     days.dedup();
     days.len() as i64
@@ -481,8 +480,7 @@ mod tests {
         let new = reliability(&Stats::default());
         assert!((new - PRIOR).abs() < 1e-9);
         let good = reliability(&Stats { confirmed: 20, completed: 20, rating_count: 10, rating_avg: Some(4.8), ..Default::default() });
-        let flaky =
-            reliability(&Stats { confirmed: 20, completed: 12, no_shows: 6, late_cancels: 2, rating_count: 5, rating_avg: Some(2.0), ..Default::default() });
+        let flaky = reliability(&Stats { confirmed: 20, completed: 12, no_shows: 6, late_cancels: 2, rating_count: 5, rating_avg: Some(2.0) });
         assert!(good > new && new > flaky, "{good} {new} {flaky}");
         assert!((0.0..=1.0).contains(&good) && (0.0..=1.0).contains(&flaky));
         let one_no_show = reliability(&Stats { confirmed: 1, no_shows: 1, ..Default::default() });

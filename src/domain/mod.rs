@@ -9,8 +9,8 @@ pub mod geo;
 pub mod ical;
 pub mod id_number;
 pub mod pay;
-pub mod shift;
 pub mod phone;
+pub mod shift;
 pub mod text;
 pub mod time;
 

@@ -24,8 +24,6 @@ pub struct ValidShift {
     pub probation_days: i32,
 }
 
-
-
 /// Where a shift stands with the public: its status, whether reports hid it pending review, and
 /// whether staff blocked its employer. The one place that decides who may see, find and take it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -70,7 +70,7 @@ pub fn run_timers(db: &Db, conn: &mut DbConn, cfg: &EngagementsConfig, now: Naiv
         let done = db.write_on(conn, |tx| {
             let row = by_id(tx, cand.id)?;
             let first = chosen_slots(tx, &row)?.first().map(|s| s.start_at);
-            if row.state() != State::Confirmed || !first.is_some_and(|s| s <= cutoff) {
+            if row.state() != State::Confirmed || first.is_none_or(|s| s > cutoff) {
                 return Ok(false);
             }
             step(tx, &row, Action::NoShow, Actor::System, None, false, &json!({"slot_start": first.map(to_display)}), now)?;
@@ -104,7 +104,7 @@ pub fn run_timers(db: &Db, conn: &mut DbConn, cfg: &EngagementsConfig, now: Naiv
                     // Checked out of every chosen slot and never marked complete: the pay terms and
                     // the record decide what is owed, and when.
                     let last_slot_end = chosen_slots(tx, &row)?.iter().map(|s| s.end_at).max();
-                    if !last_slot_end.is_some_and(|e| e <= now) {
+                    if last_slot_end.is_none_or(|e| e > now) {
                         return Ok(false);
                     }
                     let worked = worked(tx, &row, now)?;
@@ -150,8 +150,6 @@ fn skip_conflict(r: Result<bool, Error>) -> Result<bool, Error> {
         other => other,
     }
 }
-
-
 
 pub struct EngagementTimers {
     pub db: Db,

@@ -120,10 +120,13 @@ pub fn advance_cursor(conn: &mut DbConn, name: &str, position: i64) -> Result<()
         let row = (job_cursors::name.eq(name), job_cursors::position.eq(position));
         let inserted = insert_ignoring_conflict!(tx.conn(), job_cursors::table, row);
         if inserted == 0 {
-            diesel::update(job_cursors::table.find(name).filter(job_cursors::position.lt(position))).set(job_cursors::position.eq(position)).execute(tx.conn())?;
+            diesel::update(job_cursors::table.find(name).filter(job_cursors::position.lt(position)))
+                .set(job_cursors::position.eq(position))
+                .execute(tx.conn())?;
         }
         Ok(())
-    }).map(|(v, _)| v)
+    })
+    .map(|(v, _)| v)
 }
 
 /// Records that `shift` was announced to `subscription`; false when it already was (by this or
@@ -280,7 +283,8 @@ fn announce(
             }
         }
         Ok((recorded, mailed))
-    }).map(|(v, _)| v)
+    })
+    .map(|(v, _)| v)
 }
 
 /// The start of the current digest day in UTC: today's `digest_hour` in Beijing, or `None` before
@@ -331,7 +335,9 @@ pub fn send_digests(conn: &mut DbConn, s: &Settings, now: NaiveDateTime) -> Resu
                 return Ok(0);
             }
             let ids: Vec<i64> = pending.iter().map(|p| p.0).collect();
-            diesel::update(alert_deliveries::table.filter(alert_deliveries::id.eq_any(&ids))).set(alert_deliveries::sent_in_digest_at.eq(now)).execute(tx.conn())?;
+            diesel::update(alert_deliveries::table.filter(alert_deliveries::id.eq_any(&ids)))
+                .set(alert_deliveries::sent_in_digest_at.eq(now))
+                .execute(tx.conn())?;
             // Shifts closed or filled since they were found are left out rather than advertised.
             let shift_ids: Vec<i64> = pending.iter().map(|p| p.1).collect();
             let mut open: Vec<ShiftSummary> = open_shifts(tx, &shift_ids, &s.public_url, now)?.into_iter().map(|(_, _, sm)| sm).collect();
@@ -346,7 +352,8 @@ pub fn send_digests(conn: &mut DbConn, s: &Settings, now: NaiveDateTime) -> Resu
             });
             outbox::enqueue_to_user(tx, kind::ALERT_DIGEST, user_id, &payload)?;
             Ok(1)
-        }).map(|(v, _)| v)?;
+        })
+        .map(|(v, _)| v)?;
     }
     Ok(sent)
 }

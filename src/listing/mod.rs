@@ -39,9 +39,9 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize, Serializer};
 use utoipa::ToSchema;
 
+use crate::domain::shift::ValidShift;
 use crate::domain::{EmploymentType, Pay, Settlement, TimeSlot};
 use crate::error::{Lang, Msg};
-use crate::domain::shift::ValidShift;
 
 pub use wages::WageFloor;
 

@@ -29,7 +29,7 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
     let max = state.config.alerts.max_per_worker;
     let view = state
         .db
-        .tx(move |tx|{
+        .tx(move |tx| {
             let worker = require_worker(tx, user.id)?;
             let valid = subscriptions::validate(tx, worker.id, &body.value)?;
             let now = tx.now();
@@ -66,7 +66,7 @@ pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
     let id = id.into_inner();
     state
         .db
-        .tx(move |tx|{
+        .tx(move |tx| {
             let worker = require_worker(tx, user.id)?;
             subscriptions::delete(tx, worker.id, id)
         })
@@ -143,7 +143,7 @@ pub async fn unsubscribe_page(state: web::Data<AppState>, q: web::Query<Unsubscr
     responses((status = 200, content_type = "text/html", body = String), (status = 404, content_type = "text/html", body = String)))]
 pub async fn unsubscribe(state: web::Data<AppState>, q: web::Query<UnsubscribeParams>) -> Result<HttpResponse, ApiError> {
     let Some(token) = q.into_inner().token.filter(|t| !t.is_empty()) else { return Ok(invalid_link()) };
-    let Some(row) = state.db.tx(move |tx|subscriptions::unsubscribe(tx, &token)).await? else { return Ok(invalid_link()) };
+    let Some(row) = state.db.tx(move |tx| subscriptions::unsubscribe(tx, &token)).await? else { return Ok(invalid_link()) };
     let (zh, en) = describe(&row);
     Ok(html(
         StatusCode::OK,

@@ -7,12 +7,12 @@ use utoipa::ToSchema;
 use crate::app::AppState;
 use crate::auth::{AuthUser, password};
 use crate::domain::{Phone, Role};
-use crate::routes::error::{ApiError, ErrorBody};
+use crate::error::Error;
 use crate::ratelimit::Budget;
+use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::ValidJson;
 use crate::routes::{client_key, created, resource};
 use crate::services::accounts::{self, NewUser, Session, UserView};
-use crate::error::Error;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/auth/register").route(web::post().to(register)))
@@ -71,7 +71,7 @@ pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: ValidJ
     let ttl = state.config.auth.token_ttl_hours;
     let session = state
         .db
-        .tx(move |tx|{
+        .tx(move |tx| {
             let view = accounts::create_user(tx, &user, &hash, None)?;
             accounts::issue_token(tx, view, ttl)
         })
@@ -96,7 +96,7 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: ValidJson
     let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &stored)).await.map_err(ApiError::internal)?;
     let user = user.filter(|_| ok).ok_or_else(bad)?;
     let ttl = state.config.auth.token_ttl_hours;
-    let session = state.db.tx(move |tx|accounts::issue_token(tx, user, ttl)).await?;
+    let session = state.db.tx(move |tx| accounts::issue_token(tx, user, ttl)).await?;
     Ok(HttpResponse::Ok().json(session))
 }
 

@@ -21,7 +21,7 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
     user.require(&[Role::Worker])?;
     let view = state
         .db
-        .tx(move |tx|{
+        .tx(move |tx| {
             let worker = availability::require_worker(tx, user.id)?;
             let now = tx.now();
             let valid = availability::validate(tx, &body.value, now)?;
@@ -51,7 +51,7 @@ pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i
     responses((status = 200, body = AvailabilityView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<AvailabilityRequest>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let view = state.db.tx(move |tx|Ok(availability::update(tx, user.id, id, &body.value)?.view())).await?;
+    let view = state.db.tx(move |tx| Ok(availability::update(tx, user.id, id, &body.value)?.view())).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -60,7 +60,7 @@ pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
     responses((status = 204, description = "removed"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    state.db.tx(move |tx|availability::delete(tx, user.id, id)).await?;
+    state.db.tx(move |tx| availability::delete(tx, user.id, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

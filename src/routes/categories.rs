@@ -43,6 +43,6 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
     user.require_moderator()?;
     let b = body.value;
     let c = NewCategory::parse(b.code.as_deref(), b.name_zh.as_deref(), b.name_en.as_deref(), b.group_zh.as_deref(), b.keywords.as_deref())?;
-    let cat = state.db.tx(move |tx|categories::create(tx, c, user.id)).await?;
+    let cat = state.db.tx(move |tx| categories::create(tx, c, user.id)).await?;
     Ok(created(cat))
 }

@@ -3,11 +3,11 @@ use actix_web::{HttpResponse, web};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
+use crate::error::{Error, Thing};
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::ValidJson;
 use crate::routes::resource;
 use crate::services::employers::{self, EmployerRequest, EmployerView};
-use crate::error::{Error, Thing};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/employers/me").route(web::get().to(get_me)).route(web::put().to(put_me)))
@@ -21,7 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn put_me(state: web::Data<AppState>, user: AuthUser, body: ValidJson<EmployerRequest>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
     let valid = employers::validate(&body.value)?;
-    let row = state.db.tx(move |tx|employers::upsert(tx, user.id, valid)).await?;
+    let row = state.db.tx(move |tx| employers::upsert(tx, user.id, valid)).await?;
     Ok(HttpResponse::Ok().json(row.view(true)))
 }
 
@@ -33,7 +33,7 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     let view = state
         .db
         .run(move |conn| {
-            let row = employers::by_user(conn, user.id)?.ok_or_else(|| Error::NotFound(Thing::EmployerProfile))?;
+            let row = employers::by_user(conn, user.id)?.ok_or(Error::NotFound(Thing::EmployerProfile))?;
             employers::view_with_stats(conn, row, true)
         })
         .await?;

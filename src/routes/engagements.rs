@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::domain::engagement::Action;
+use crate::error::{BadRequest, Error, Thing};
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::{JsonBody, PageQuery, ValidJson};
 use crate::routes::{Page, client_key, created, resource};
@@ -19,7 +20,6 @@ use crate::services::calendar;
 use crate::services::engagements::{self as svc, ActionRequest, ApplyRequest, AttendanceCorrection, Ctx, EngagementView, InviteRequest, Viewer};
 use crate::services::ratings::{self, HideRequest, RatingRequest, RatingView};
 use crate::services::reports::{self, ReportReceipt};
-use crate::error::{BadRequest, Error, Thing};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/shifts/{id}/applications").route(web::post().to(apply)))
@@ -60,7 +60,7 @@ pub async fn apply(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64
     let (shift_id, now) = (id.into_inner(), state.clock.now());
     let view = state
         .db
-        .tx(move |tx|{
+        .tx(move |tx| {
             let row = svc::apply(tx, user.id, shift_id, &req, now)?;
             svc::view(tx, row, Viewer::Worker, false, now)
         })
@@ -78,7 +78,7 @@ pub async fn invite(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
     let (shift_id, now, req) = (id.into_inner(), state.clock.now(), body.value);
     let view = state
         .db
-        .tx(move |tx|{
+        .tx(move |tx| {
             let row = svc::invite(tx, user.id, shift_id, &req, now)?;
             svc::view(tx, row, Viewer::Employer, false, now)
         })
@@ -113,14 +113,13 @@ pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i
               (status = 409, description = "`illegal_transition`, `shift_full`, `not_check_in_time`", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn act(state: web::Data<AppState>, user: AuthUser, path: web::Path<(i64, String)>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
-    let action =
-        Action::from_path(&action).ok_or_else(|| ApiError::route_not_found())?;
+    let action = Action::from_path(&action).ok_or_else(ApiError::route_not_found)?;
     let req: ActionRequest = optional_body(&body)?;
     let cfg = state.config.engagements.clone();
     let now = state.clock.now();
     let view = state
         .db
-        .tx(move |tx|{
+        .tx(move |tx| {
             let ctx = Ctx { cfg: &cfg, now };
             let (row, actor) = svc::act(tx, &ctx, user.id, user.role, id, action, &req)?;
             svc::view(tx, row, svc::viewer_of(actor), false, now)
@@ -140,7 +139,7 @@ pub async fn correct_attendance(state: web::Data<AppState>, user: AuthUser, path
     let now = state.clock.now();
     let view = state
         .db
-        .tx(move |tx|{
+        .tx(move |tx| {
             let row = svc::correct_attendance(tx, user.id, id, slot_id, &req, now)?;
             svc::view(tx, row, Viewer::Employer, false, now)
         })
@@ -172,7 +171,7 @@ pub async fn arrears_report(
     let id = id.into_inner();
     let key = reports::reporter_key(&state.config.auth.pii_hash_key, Some(user.id), &client_key(&req));
     let threshold = state.config.moderation.report_hide_threshold;
-    let receipt = state.db.tx(move |tx|svc::file_arrears_report(tx, user.id, id, body.note.as_deref(), key, threshold)).await?;
+    let receipt = state.db.tx(move |tx| svc::file_arrears_report(tx, user.id, id, body.note.as_deref(), key, threshold)).await?;
     Ok(created(receipt))
 }
 
@@ -185,7 +184,7 @@ pub async fn arrears_report(
 pub async fn rate(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<RatingRequest>) -> Result<HttpResponse, ApiError> {
     let (id, now, req) = (id.into_inner(), state.clock.now(), body.value);
     let hours = state.config.engagements.rating_edit_hours;
-    let (view, is_new) = state.db.tx(move |tx|ratings::rate(tx, user.id, user.role, id, &req, hours, now)).await?;
+    let (view, is_new) = state.db.tx(move |tx| ratings::rate(tx, user.id, user.role, id, &req, hours, now)).await?;
     Ok(if is_new { created(view) } else { HttpResponse::Ok().json(view) })
 }
 
@@ -270,7 +269,7 @@ pub struct CalendarToken {
 pub async fn rotate_calendar(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
     let now = state.clock.now();
-    let token = state.db.tx(move |tx|calendar::rotate(tx, user.id, now)).await?;
+    let token = state.db.tx(move |tx| calendar::rotate(tx, user.id, now)).await?;
     Ok(created(CalendarToken { path: format!("/api/v1/calendar/{token}.ics"), token }))
 }
 
@@ -279,7 +278,7 @@ pub async fn rotate_calendar(state: web::Data<AppState>, user: AuthUser) -> Resu
     responses((status = 204, description = "revoked"), (status = 404, description = "there was none", body = ErrorBody)))]
 pub async fn revoke_calendar(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
-    let had = state.db.tx(move |tx|calendar::revoke(tx, user.id)).await?;
+    let had = state.db.tx(move |tx| calendar::revoke(tx, user.id)).await?;
     if had { Ok(HttpResponse::NoContent().finish()) } else { Err(ApiError::from(Error::NotFound(Thing::Calendar))) }
 }
 
@@ -287,7 +286,7 @@ pub async fn revoke_calendar(state: web::Data<AppState>, user: AuthUser) -> Resu
 #[utoipa::path(operation_id = "calendar_feed", get, path = "/api/v1/calendar/{file}", tag = "engagements", params(("file" = String, Path, description = "`{token}.ics`")),
     responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = ErrorBody)))]
 pub async fn calendar_feed(state: web::Data<AppState>, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let token = file.into_inner().strip_suffix(".ics").map(str::to_string).ok_or_else(|| Error::NotFound(Thing::Calendar))?;
+    let token = file.into_inner().strip_suffix(".ics").map(str::to_string).ok_or(Error::NotFound(Thing::Calendar))?;
     let now = state.clock.now();
     let body = state.db.run(move |conn| calendar::feed(conn, &token, now)).await?;
     Ok(HttpResponse::Ok().content_type("text/calendar; charset=utf-8").insert_header((header::CACHE_CONTROL, "private, no-cache")).body(body))

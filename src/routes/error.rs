@@ -75,12 +75,7 @@ impl ApiError {
 
     /// A query string that does not parse into the operation's parameters.
     pub fn invalid_query(detail: &str) -> ApiError {
-        ApiError::edge(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_query",
-            &format!("查询参数有误：{detail}"),
-            &format!("invalid query parameters: {detail}"),
-        )
+        ApiError::edge(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", &format!("查询参数有误：{detail}"), &format!("invalid query parameters: {detail}"))
     }
 
     pub fn malformed_json(detail: &str) -> ApiError {

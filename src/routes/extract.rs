@@ -83,10 +83,7 @@ fn shape_error(e: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|e, _| {
-        ApiError::invalid_query(&e.to_string())
-        .into()
-    })
+    web::QueryConfig::default().error_handler(|e, _| ApiError::invalid_query(&e.to_string()).into())
 }
 
 pub fn path_config() -> web::PathConfig {

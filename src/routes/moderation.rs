@@ -32,7 +32,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/audit").route(web::get().to(audit_log)));
 }
 
-
 /// The moderation queue (moderators and admins; limited to the moderator's districts).
 #[utoipa::path(get, operation_id = "moderation_queue", path = "/api/v1/moderation/queue", tag = "moderation", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Queue), (status = 403, body = ErrorBody)))]
@@ -117,7 +116,7 @@ pub async fn set_scope(state: web::Data<AppState>, user: AuthUser, user_id: web:
         }
     }
     let target = user_id.into_inner();
-    state.db.tx(move |tx|crate::services::accounts::set_scope(tx, user.id, target, &codes)).await?;
+    state.db.tx(move |tx| crate::services::accounts::set_scope(tx, user.id, target, &codes)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

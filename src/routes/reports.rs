@@ -8,8 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
-use crate::routes::error::{ApiError, ErrorBody};
 use crate::ratelimit::Budget;
+use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::ValidJson;
 use crate::routes::{client_key, created, resource};
 use crate::services::reports::{self, ReportReceipt, ReportRequest, ReportView};
@@ -31,7 +31,7 @@ pub async fn create(state: web::Data<AppState>, req: HttpRequest, user: Option<A
     let user_id = user.map(|u| u.id);
     let key = reports::reporter_key(&c.auth.pii_hash_key, user_id, &client_key(&req));
     let threshold = c.moderation.report_hide_threshold;
-    let receipt = state.db.tx(move |tx|reports::create(tx, valid, user_id, key, threshold)).await?;
+    let receipt = state.db.tx(move |tx| reports::create(tx, valid, user_id, key, threshold)).await?;
     Ok(created(receipt))
 }
 

@@ -6,7 +6,9 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::resource;
-use crate::services::search::{self, AvailabilitySearchParams, AvailabilitySearchResults, PageParams, SearchParams, ShiftMatches, ShiftSearchResults, WorkerMatches};
+use crate::services::search::{
+    self, AvailabilitySearchParams, AvailabilitySearchResults, PageParams, SearchParams, ShiftMatches, ShiftSearchResults, WorkerMatches,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // Registered before `/shifts/{id}` so "search" is not read as an id.

@@ -3,11 +3,11 @@ use actix_web::{HttpResponse, web};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
+use crate::error::{Error, Thing};
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::ValidJson;
 use crate::routes::resource;
 use crate::services::workers::{self, WorkerRequest, WorkerView};
-use crate::error::{Error, Thing};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/workers/me").route(web::get().to(get_me)).route(web::put().to(put_me)))
@@ -22,7 +22,7 @@ pub async fn put_me(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
     let key = state.config.auth.pii_hash_key.clone();
     let view = state
         .db
-        .tx(move |tx|{
+        .tx(move |tx| {
             let valid = workers::validate(tx, &body.value)?;
             let row = workers::upsert(tx, user.id, valid, &key)?;
             workers::private_view(tx, row)
@@ -39,7 +39,7 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     let view = state
         .db
         .run(move |conn| {
-            let row = workers::by_user(conn, user.id)?.ok_or_else(|| Error::NotFound(Thing::WorkerProfile))?;
+            let row = workers::by_user(conn, user.id)?.ok_or(Error::NotFound(Thing::WorkerProfile))?;
             workers::private_view(conn, row)
         })
         .await?;

@@ -142,7 +142,7 @@ pub fn doc_terms(text: &str, out: &mut Vec<String>) {
 /// [`doc_terms`] without an allocation per term: each term is handed to `emit` as a borrowed
 /// string (indexing a million shifts spent a fifth of its time in malloc and free otherwise).
 pub fn doc_terms_into(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) {
-    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::hash::BuildHasher;
     let mut chars: Vec<char> = text.chars().filter(|c| is_cjk(*c)).collect();
     chars.sort_unstable();
     chars.dedup();
@@ -169,9 +169,8 @@ pub fn doc_terms_into(text: &str, buf: &mut String, emit: &mut dyn FnMut(&str)) 
                 continue;
             }
             emit(word);
-            let mut h = hasher.build_hasher();
-            word.hash(&mut h);
-            if !words_seen.insert(h.finish()) {
+
+            if !words_seen.insert(hasher.hash_one(word)) {
                 continue;
             }
             buf.clear();

@@ -58,8 +58,7 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
         .map(|(id, name, blocked)| (id, (name, blocked)))
         .collect();
     let names: HashMap<i64, String> = employers.iter().map(|(id, (name, _))| (*id, name.clone())).collect();
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .filter(|r| {
             let Some((_, blocked)) = employers.get(&r.employer_id) else { return false };
             match keep {
@@ -94,7 +93,7 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
             };
             Ok((doc, tokens))
         })
-        .collect::<Result<Vec<_>, Error>>()?)
+        .collect::<Result<Vec<_>, Error>>()
 }
 
 /// Published shifts with ids in `ids`; the ones missing or not published are returned apart.

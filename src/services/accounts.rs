@@ -6,8 +6,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::{password, token};
-use crate::db::{DbConn, Tx};
 use crate::db::schema::{auth_tokens, users};
+use crate::db::{DbConn, Tx};
 use crate::domain::{BoundedText, Phone, Role};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 
@@ -159,7 +159,7 @@ pub fn revoke(conn: &mut DbConn, token_hash: &str) -> Result<(), Error> {
 /// Limits a staff member to districts (adcode prefixes; empty means everywhere), audited.
 pub fn set_scope(tx: &mut Tx, admin_id: i64, user_id: i64, adcodes: &[String]) -> Result<(), Error> {
     let (role, old): (String, String) =
-        users::table.find(user_id).select((users::role, users::scope_adcodes)).first(tx.conn()).optional()?.ok_or_else(|| Error::NotFound(Thing::User))?;
+        users::table.find(user_id).select((users::role, users::scope_adcodes)).first(tx.conn()).optional()?.ok_or(Error::NotFound(Thing::User))?;
     if !Role::parse(&role).is_ok_and(|r| r.is_staff()) {
         return Err(Error::Conflict(Conflict::NotStaff));
     }

@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::db::{DbConn, Tx};
 use crate::db::schema::audit_log;
+use crate::db::{DbConn, Tx};
 use crate::domain::time::to_display;
 use crate::error::Error;
 

@@ -6,15 +6,15 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::{DbConn, Tx};
+use crate::db::changes::Entity;
+pub use crate::db::models::AvailabilityRow;
 use crate::db::schema::availability;
+use crate::db::{DbConn, Tx};
 use crate::domain::geo::radius_km;
 use crate::domain::time::{parse_instant, to_display};
 use crate::domain::{BoundedText, DatedWindow, GeoPoint, Pay, WeeklyWindow};
-pub use crate::db::models::AvailabilityRow;
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::services::employers::resolve_adcode;
-use crate::db::changes::Entity;
 use crate::services::workers::{PayBody, WorkerRow, check_categories};
 use crate::services::{json_list, to_json};
 
@@ -121,10 +121,10 @@ pub fn validate(conn: &mut DbConn, r: &AvailabilityRequest, now: NaiveDateTime) 
             let day = errs.check(format!("{f}.weekday"), WeeklyWindow::weekday(w.weekday));
             let start = errs.check(format!("{f}.start"), WeeklyWindow::clock(&w.start));
             let end = errs.check(format!("{f}.end"), WeeklyWindow::clock(&w.end));
-            if let (Some(day), Some(start), Some(end)) = (day, start, end) {
-                if let Some(win) = errs.check(format!("{f}.end"), WeeklyWindow::new(day, start, end)) {
-                    weekly.push(win);
-                }
+            if let (Some(day), Some(start), Some(end)) = (day, start, end)
+                && let Some(win) = errs.check(format!("{f}.end"), WeeklyWindow::new(day, start, end))
+            {
+                weekly.push(win);
             }
         }
     }
@@ -150,7 +150,6 @@ pub struct StoredDated {
     pub start: NaiveDateTime,
     pub end: NaiveDateTime,
 }
-
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DatedWindowView {
@@ -287,13 +286,11 @@ impl<'a> AvailabilityFields<'a> {
 }
 
 pub fn require_worker(conn: &mut DbConn, user_id: i64) -> Result<WorkerRow, Error> {
-    crate::services::workers::by_user(conn, user_id)?.ok_or_else(|| {
-        Error::Conflict(Conflict::WorkerProfileRequired)
-    })
+    crate::services::workers::by_user(conn, user_id)?.ok_or(Error::Conflict(Conflict::WorkerProfileRequired))
 }
 
 pub fn by_id(conn: &mut DbConn, id: i64) -> Result<AvailabilityRow, Error> {
-    availability::table.find(id).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::Availability))
+    availability::table.find(id).first(conn).optional()?.ok_or(Error::NotFound(Thing::Availability))
 }
 
 pub fn create(tx: &mut Tx, worker_id: i64, v: &ValidAvailability) -> Result<AvailabilityRow, Error> {

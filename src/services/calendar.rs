@@ -13,11 +13,7 @@ use crate::error::{Conflict, Error, Thing};
 use crate::services::workers as workers_svc;
 
 fn worker_id(conn: &mut DbConn, user_id: i64) -> Result<i64, Error> {
-    Ok(workers_svc::by_user(conn, user_id)?
-        .ok_or_else(|| {
-            Error::Conflict(Conflict::WorkerProfileRequired)
-        })?
-        .id)
+    Ok(workers_svc::by_user(conn, user_id)?.ok_or(Error::Conflict(Conflict::WorkerProfileRequired))?.id)
 }
 
 /// Creates the feed token, or replaces it (the old URL stops working). The token is shown once.
@@ -47,7 +43,7 @@ pub fn feed(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> Result<String
         .select(calendar_tokens::worker_id)
         .first(conn)
         .optional()?
-        .ok_or_else(|| Error::NotFound(Thing::Calendar))?;
+        .ok_or(Error::NotFound(Thing::Calendar))?;
     let states: Vec<&str> = ON_CALENDAR.iter().map(|s| s.as_str()).collect();
     let rows: Vec<(i64, String, i64, String, String, f64, f64, String, String, String)> = engagements::table
         .inner_join(shifts::table.inner_join(employers::table))

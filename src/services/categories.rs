@@ -4,8 +4,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{DbConn, Tx};
 use crate::db::schema::categories;
+use crate::db::{DbConn, Tx};
 use crate::domain::BoundedText;
 use crate::error::{Conflict, Error, FieldErrors, Invalid};
 

@@ -5,15 +5,15 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::{DbConn, Tx};
+use crate::db::changes::Entity;
+pub use crate::db::models::{EmployerRow, ShiftRow};
 use crate::db::schema::employers;
+use crate::db::{DbConn, Tx};
 use crate::domain::time::to_display;
 use crate::domain::{BoundedText, CreditCode, EmployerKind, GeoPoint, Phone};
-pub use crate::db::models::{EmployerRow, ShiftRow};
 use crate::error::{Conflict, Denied, Error, FieldErrors, Invalid, Thing};
 use crate::mail::templates::kind;
 use crate::services::districts::Districts;
-use crate::db::changes::Entity;
 use crate::services::reputation::EmployerRef;
 use crate::services::{audit, outbox};
 use serde_json::json;
@@ -130,7 +130,6 @@ impl<'a> EmployerFields<'a> {
     }
 }
 
-
 /// An employer profile. Contact fields are present only for the owner and staff.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EmployerView {
@@ -199,7 +198,7 @@ pub fn by_user(conn: &mut DbConn, user_id: i64) -> Result<Option<EmployerRow>, E
 }
 
 pub fn by_id(conn: &mut DbConn, id: i64) -> Result<EmployerRow, Error> {
-    employers::table.find(id).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::Employer))
+    employers::table.find(id).first(conn).optional()?.ok_or(Error::NotFound(Thing::Employer))
 }
 
 /// Creates or replaces the user's profile. Changing the name or credit code of a verified
@@ -316,9 +315,7 @@ pub fn unblock(tx: &mut Tx, id: i64, staff_id: i64, reason: &str) -> Result<Empl
 
 /// The caller's employer profile, which must exist before posting.
 pub fn require_employer(conn: &mut DbConn, user_id: i64) -> Result<EmployerRow, Error> {
-    by_user(conn, user_id)?.ok_or_else(|| {
-        Error::Conflict(Conflict::EmployerProfileRequired)
-    })
+    by_user(conn, user_id)?.ok_or(Error::Conflict(Conflict::EmployerProfileRequired))
 }
 
 /// Refuses postings and edits from an employer that staff have blocked.
@@ -338,4 +335,3 @@ pub fn owned(conn: &mut DbConn, user_id: i64, shift_id: i64) -> Result<(Employer
         _ => Err(Error::forbidden()),
     }
 }
-

@@ -13,6 +13,9 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::config::EngagementsConfig;
+use crate::db::changes::Entity;
+pub use crate::db::models::{AttendanceRow, EngagementRow};
+use crate::db::models::{ShiftRow, SlotRow};
 use crate::db::schema::{attendance, employers, engagement_events, engagements, shift_slots, shifts, users, workers};
 use crate::db::{DbConn, Tx};
 use crate::domain::engagement::{self as machine, Action, Actor, Illegal, State, Worked};
@@ -21,22 +24,17 @@ use crate::domain::{BoundedText, GeoPoint, Pay, PayUnit, Role, Settlement, Shift
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::mail::templates::kind;
 use crate::services::employers::{self as employers_svc, EmployerRow};
-use crate::db::changes::Entity;
-use crate::db::models::{ShiftRow, SlotRow};
-use crate::services::views::SlotView;
-use crate::services::views::PayBody;
-use crate::services::workers::{self as workers_svc, WorkerRow};
 use crate::services::reputation::{self, ProfileStats, WorkerRef};
+use crate::services::views::PayBody;
+use crate::services::views::SlotView;
+use crate::services::workers::{self as workers_svc, WorkerRow};
 use crate::services::{json_list, outbox, to_json};
-pub use crate::db::models::{AttendanceRow, EngagementRow};
-
 
 impl EngagementRow {
     fn slot_ids(&self) -> Vec<i64> {
         serde_json::from_str(&self.slot_ids).unwrap_or_default()
     }
 }
-
 
 /// The body of `POST /api/v1/shifts/{id}/applications`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -181,7 +179,6 @@ pub struct EngagementView {
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: DateTime<FixedOffset>,
 }
-
 
 fn illegal(i: Illegal) -> Error {
     let action = i.action.as_str();
@@ -332,11 +329,7 @@ fn note(errs: &mut FieldErrors, v: Option<&str>) -> String {
 }
 
 fn shift_open_for_taking(conn: &mut DbConn, shift: &ShiftRow) -> Result<(), Error> {
-    if shift.standing_now(conn)?.open_to_applications() {
-        Ok(())
-    } else {
-        Err(Error::Conflict(Conflict::ShiftNotOpen { status: Some(shift.status()) }))
-    }
+    if shift.standing_now(conn)?.open_to_applications() { Ok(()) } else { Err(Error::Conflict(Conflict::ShiftNotOpen { status: Some(shift.status()) })) }
 }
 
 fn refuse_existing(conn: &mut DbConn, shift_id: i64, worker_id: i64) -> Result<(), Error> {
@@ -387,9 +380,7 @@ fn insert(tx: &mut Tx, n: NewEngagement, action: Action, actor: Actor, user_id: 
 
 /// Applies to an `apply` shift or claims a place on an `instant` one.
 pub fn apply(tx: &mut Tx, user_id: i64, shift_id: i64, req: &ApplyRequest, now: NaiveDateTime) -> Result<EngagementRow, Error> {
-    let worker = workers_svc::by_user(tx, user_id)?.ok_or_else(|| {
-        Error::Conflict(Conflict::WorkerProfileRequired)
-    })?;
+    let worker = workers_svc::by_user(tx, user_id)?.ok_or(Error::Conflict(Conflict::WorkerProfileRequired))?;
     let shift = lock_shift(tx, shift_id)?;
     shift_open_for_taking(tx, &shift)?;
     let mut errs = FieldErrors::new();
@@ -501,8 +492,7 @@ pub fn invite(tx: &mut Tx, user_id: i64, shift_id: i64, req: &InviteRequest, now
     let mut errs = FieldErrors::new();
     let note = note(&mut errs, req.note.as_deref());
     errs.into_result()?;
-    let worker =
-        workers_svc::by_id(tx, req.worker_id).map_err(|_| Error::field("worker_id", Invalid::new("not_found", "没有这个求职者", "no such worker")))?;
+    let worker = workers_svc::by_id(tx, req.worker_id).map_err(|_| Error::field("worker_id", Invalid::new("not_found", "没有这个求职者", "no such worker")))?;
     refuse_existing(tx, shift_id, worker.id)?;
     let slots: Vec<SlotRow> = slots_of(tx, shift_id)?.into_iter().filter(|s| s.end_at > now).collect();
     if slots.is_empty() {
@@ -760,10 +750,9 @@ fn check_in(tx: &mut Tx, ctx: &Ctx, shift: &ShiftRow, row: &EngagementRow, actor
             }
             s
         }
-        None => slots
-            .iter()
-            .find(|s| !done.contains(&s.id) && s.end_at > now)
-            .ok_or_else(|| Error::Conflict(Conflict::NotCheckInTime { opens_minutes_before: None }))?,
+        None => {
+            slots.iter().find(|s| !done.contains(&s.id) && s.end_at > now).ok_or(Error::Conflict(Conflict::NotCheckInTime { opens_minutes_before: None }))?
+        }
     };
     if now < slot.start_at - early || now >= slot.end_at {
         return Err(Error::Conflict(Conflict::NotCheckInTime { opens_minutes_before: Some(ctx.cfg.early_check_in_minutes) }));
@@ -799,19 +788,11 @@ fn open_attendance(conn: &mut DbConn, engagement_id: i64) -> Result<Option<Atten
     Ok(attendance::table.filter(attendance::engagement_id.eq(engagement_id)).filter(attendance::check_out_at.is_null()).first(conn).optional()?)
 }
 
-fn check_out(
-    tx: &mut Tx,
-    shift: &ShiftRow,
-    row: &EngagementRow,
-    actor: Actor,
-    user_id: i64,
-    req: &ActionRequest,
-    now: NaiveDateTime,
-) -> Result<(), Error> {
+fn check_out(tx: &mut Tx, shift: &ShiftRow, row: &EngagementRow, actor: Actor, user_id: i64, req: &ActionRequest, now: NaiveDateTime) -> Result<(), Error> {
     let mut errs = FieldErrors::new();
     let point = point_of(&mut errs, req.lat, req.lng, false);
     errs.into_result()?;
-    let open = open_attendance(tx, row.id)?.ok_or_else(|| Error::Conflict(Conflict::NotCheckedIn))?;
+    let open = open_attendance(tx, row.id)?.ok_or(Error::Conflict(Conflict::NotCheckedIn))?;
     let distance = distance_m(shift, point);
     step(tx, row, Action::CheckOut, actor, Some(user_id), false, &json!({"slot_id": open.slot_id, "distance_m": distance}), now)?;
     diesel::update(attendance::table.find(open.id))
@@ -950,7 +931,7 @@ pub fn correct_attendance(
         .filter(attendance::slot_id.eq(slot_id))
         .first(conn)
         .optional()?
-        .ok_or_else(|| Error::NotFound(Thing::Attendance))?;
+        .ok_or(Error::NotFound(Thing::Attendance))?;
     let mut errs = FieldErrors::new();
     let check_in = req.check_in.as_deref().and_then(|s| errs.check("check_in", parse_instant(s)));
     let check_out = req.check_out.as_deref().and_then(|s| errs.check("check_out", parse_instant(s)));
@@ -991,11 +972,11 @@ pub fn views(conn: &mut DbConn, rows: Vec<EngagementRow>, viewer: Viewer, with_e
     let mut shift_cache: HashMap<i64, (ShiftRow, Vec<SlotRow>, EmployerRow)> = HashMap::new();
     let mut stats_cache: HashMap<i64, ProfileStats> = HashMap::new();
     for row in rows {
-        if !shift_cache.contains_key(&row.shift_id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = shift_cache.entry(row.shift_id) {
             let shift = ShiftRow::find(conn, row.shift_id)?;
             let slots = slots_of(conn, row.shift_id)?;
             let employer = employers_svc::by_id(conn, shift.employer_id)?;
-            shift_cache.insert(row.shift_id, (shift, slots, employer));
+            e.insert((shift, slots, employer));
         }
         let (shift, slots, employer) = shift_cache.get(&row.shift_id).expect("cached");
         let worker: WorkerRow = workers_svc::by_id(conn, row.worker_id)?;

@@ -8,19 +8,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::db::{DbConn, Tx};
+use crate::auth::AuthUser;
+use crate::db::changes::Entity;
 use crate::db::schema::{employers, reports, shifts};
+use crate::db::{DbConn, Tx};
 use crate::domain::ShiftStatus;
 use crate::domain::time::to_display;
 use crate::error::{Conflict, Denied, Error, Invalid, Msg};
 use crate::mail::templates::kind;
-use crate::db::changes::Entity;
-use crate::services::shifts::{self as shifts_svc, ShiftRow, ShiftView};
-use crate::auth::AuthUser;
 use crate::services::employers::{self as employers_svc, EmployerView};
 use crate::services::page::PageRequest;
 use crate::services::reports::{self as reports_svc, ReportView};
 use crate::services::scope::{Place, StaffScope};
+use crate::services::shifts::{self as shifts_svc, ShiftRow, ShiftView};
 use crate::services::{Services, audit, outbox};
 
 /// Canned rejection reasons; `other` needs free text.

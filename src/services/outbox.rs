@@ -76,9 +76,12 @@ pub fn claim(conn: &mut DbConn, worker: &str, lease: Duration, limit: i64, now: 
         })?),
         DbConn::Sqlite(_) => write_transaction(conn, |tx| {
             let ids: Vec<i64> = outbox::table.filter(due(now)).order(outbox::id.asc()).limit(limit).select(outbox::id).load(tx.conn())?;
-            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids))).set((outbox::locked_until.eq(until), outbox::locked_by.eq(worker))).execute(tx.conn())?;
+            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                .set((outbox::locked_until.eq(until), outbox::locked_by.eq(worker)))
+                .execute(tx.conn())?;
             Ok(outbox::table.filter(outbox::id.eq_any(&ids)).order(outbox::id.asc()).load(tx.conn())?)
-        }).map(|(v, _)| v),
+        })
+        .map(|(v, _)| v),
     }
 }
 

@@ -8,18 +8,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::db::{DbConn, Tx};
+use crate::auth::AuthUser;
+use crate::db::changes::Entity;
 use crate::db::schema::{employers, engagements as engagements_t, ratings, shifts, workers};
+use crate::db::{DbConn, Tx};
 use crate::domain::engagement::Actor;
 use crate::domain::time::to_display;
 use crate::domain::{BoundedText, Role};
-use crate::auth::AuthUser;
-use crate::services::Services;
-use crate::services::scope::{Place, StaffScope};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
+use crate::services::Services;
 use crate::services::audit;
 use crate::services::engagements::{self, EngagementRow};
-use crate::db::changes::Entity;
+use crate::services::scope::{Place, StaffScope};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -183,7 +183,7 @@ pub async fn hide_rating(svc: &Services, user: &AuthUser, id: i64, reason: Strin
 
 fn hide(tx: &mut Tx, staff_id: i64, id: i64, reason: &str, edit_hours: i64) -> Result<RatingView, Error> {
     let reason = BoundedText::parse(reason, 2, 500).map_err(|e| Error::field("reason", e))?.into_string();
-    let row: RatingRow = ratings::table.find(id).first(tx.conn()).optional()?.ok_or_else(|| Error::NotFound(Thing::Rating))?;
+    let row: RatingRow = ratings::table.find(id).first(tx.conn()).optional()?.ok_or(Error::NotFound(Thing::Rating))?;
     if row.hidden {
         return Err(Error::Conflict(Conflict::RatingAlreadyHidden));
     }

@@ -9,15 +9,15 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::auth::token;
-use crate::db::{DbConn, Tx};
+use crate::db::changes::Entity;
+use crate::db::models::ShiftRow;
 use crate::db::schema::{reports, shifts, users};
+use crate::db::{DbConn, Tx};
 use crate::domain::BoundedText;
 use crate::domain::time::to_display;
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::mail::templates::kind;
 use crate::services::accounts::parse_email;
-use crate::db::changes::Entity;
-use crate::db::models::ShiftRow;
 use crate::services::{audit, employers, outbox};
 
 pub const KINDS: &[&str] = &["illegal_fee", "fake_job", "wage_arrears", "discrimination", "unsafe", "other"];
@@ -221,7 +221,7 @@ pub fn create(tx: &mut Tx, v: ValidReport, reporter_id: Option<i64>, key: String
 
 /// The report for its reporter (by follow token or account) or staff.
 pub fn get(conn: &mut DbConn, id: i64, follow_token: Option<&str>, user_id: Option<i64>, is_staff: bool) -> Result<ReportView, Error> {
-    let row: ReportRow = reports::table.find(id).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::Report))?;
+    let row: ReportRow = reports::table.find(id).first(conn).optional()?.ok_or(Error::NotFound(Thing::Report))?;
     let by_token = follow_token.is_some_and(|t| token::hash(t) == row.follow_token_hash);
     let by_owner = user_id.is_some() && row.reporter_id == user_id;
     if by_token || by_owner || is_staff { Ok(row.view()) } else { Err(Error::NotFound(Thing::Report)) }
@@ -237,7 +237,7 @@ pub fn open_by_employer(conn: &mut DbConn, limit: i64) -> Result<Vec<(i64, Vec<R
             None => groups.push((r.employer_id, vec![r.view()])),
         }
     }
-    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1.len()));
     groups.truncate(limit as usize);
     Ok(groups)
 }
@@ -257,7 +257,7 @@ pub fn target_adcode(conn: &mut DbConn, report_id: i64) -> Result<Option<String>
 
 /// Closes a report with an outcome the reporter is told about.
 pub fn resolve(tx: &mut Tx, id: i64, staff_id: i64, dismissed: bool, resolution: &str) -> Result<ReportView, Error> {
-    let row: ReportRow = reports::table.find(id).first(tx.conn()).optional()?.ok_or_else(|| Error::NotFound(Thing::Report))?;
+    let row: ReportRow = reports::table.find(id).first(tx.conn()).optional()?.ok_or(Error::NotFound(Thing::Report))?;
     if row.status != "open" {
         return Err(Error::Conflict(Conflict::ReportAlreadyResolved));
     }

@@ -133,4 +133,3 @@ pub fn employer_stats(conn: &mut DbConn, employer: EmployerRef, now: NaiveDateTi
     let (rating_count, rating_avg) = ratings_of(conn, employer.user_id, since)?;
     Ok(to_profile(Stats { confirmed, completed, no_shows: 0, late_cancels, rating_count, rating_avg }, false))
 }
-

@@ -8,18 +8,18 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::services::Services;
 use crate::auth::AuthUser;
 use crate::db::schema::{availability as availability_t, shifts as shifts_t, users, workers as workers_t};
 use crate::domain::geo::radius_km;
 use crate::domain::time::parse_instant;
 use crate::domain::{GeoPoint, KeyGroup, PayUnit, Role};
-use crate::error::{FieldErrors, Invalid};
 use crate::error::{Error, Thing};
+use crate::error::{FieldErrors, Invalid};
 use crate::search::engine::{Facets, Hit, ShiftQuery, Sort};
 use crate::search::load;
 use crate::search::score::Reasons;
 use crate::search::timefit::Interval;
+use crate::services::Services;
 use crate::services::availability::{AvailabilityRow, AvailabilityView};
 use crate::services::json_list;
 use crate::services::shifts::{self, ShiftRow, ShiftView};
@@ -62,6 +62,8 @@ struct Common {
     offset: usize,
 }
 
+// Every search endpoint reads these same eight parameters; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 fn common(
     errs: &mut FieldErrors,
     lat: Option<f64>,
@@ -82,10 +84,10 @@ fn common(
     };
     let from = from.and_then(|s| errs.check("from", parse_instant(s)));
     let to = to.and_then(|s| errs.check("to", parse_instant(s)));
-    if let (Some(f), Some(t)) = (from, to) {
-        if t <= f {
-            errs.add("to", Invalid::new("end_before_start", "结束时间必须晚于开始时间", "to must be after from"));
-        }
+    if let (Some(f), Some(t)) = (from, to)
+        && t <= f
+    {
+        errs.add("to", Invalid::new("end_before_start", "结束时间必须晚于开始时间", "to must be after from"));
     }
     let limit = limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
@@ -176,10 +178,10 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
             Sort::Relevance
         }
     };
-    if let Some(m) = p.min_pay_fen {
-        if m < 0 {
-            errs.add("min_pay_fen", Invalid::new("out_of_range", "不能为负数", "must not be negative"));
-        }
+    if let Some(m) = p.min_pay_fen
+        && m < 0
+    {
+        errs.add("min_pay_fen", Invalid::new("out_of_range", "不能为负数", "must not be negative"));
     }
     errs.into_result()?;
     let query = ShiftQuery {
@@ -203,12 +205,7 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
     let results = blocking(move || engine.search_shifts(&query)).await.map_err(Error::internal)?.map_err(Error::internal)?;
     let shown = results.hits.len();
     let items = shift_hits(state, results.hits).await?;
-    Ok(ShiftSearchResults {
-        total: results.total,
-        items,
-        facets: results.facets,
-        next_cursor: next_cursor(c.offset, shown, results.total),
-    })
+    Ok(ShiftSearchResults { total: results.total, items, facets: results.facets, next_cursor: next_cursor(c.offset, shown, results.total) })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -297,7 +294,7 @@ pub async fn shift_matches(state: &Services, user: &AuthUser, id: i64, p: PagePa
             }
             let row = shifts::by_id(conn, id)?;
             let cats = load::category_words(conn)?;
-            load::shift_docs(conn, vec![row], &cats, load::Keep::AnyUnblocked)?.into_iter().next().map(|d| d.0).ok_or_else(|| Error::NotFound(Thing::Shift))
+            load::shift_docs(conn, vec![row], &cats, load::Keep::AnyUnblocked)?.into_iter().next().map(|d| d.0).ok_or(Error::NotFound(Thing::Shift))
         })
         .await?;
     let engine = state.engine.clone();

@@ -8,25 +8,25 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::{DbConn, Tx};
+use crate::auth::AuthUser;
+use crate::db::changes::Entity;
+pub use crate::db::models::{ShiftRow, SlotRow};
 use crate::db::schema::{categories, employers, shift_slots, shifts};
+use crate::db::{DbConn, Tx};
+use crate::domain::Role;
+pub use crate::domain::shift::ValidShift;
 use crate::domain::time::{parse_instant, to_display};
 use crate::domain::{BoundedText, EmploymentType, GeoPoint, PayUnit, Settlement, ShiftStatus, TakeMode, TimeSlot};
-pub use crate::db::models::{ShiftRow, SlotRow};
-pub use crate::services::employers::{owned, refuse_if_blocked, require_employer};
-pub use crate::services::views::SlotView;
-pub use crate::domain::shift::ValidShift;
 use crate::error::{Conflict, Error, FieldError, FieldErrors, Invalid, Msg, Thing};
-use crate::auth::AuthUser;
-use crate::domain::Role;
 use crate::listing::{Decision, Finding, Posting, Rules, Severity, Verdict};
 use crate::ratelimit::Budget;
+use crate::services::employers::{EmployerRow, resolve_adcode};
+pub use crate::services::employers::{owned, refuse_if_blocked, require_employer};
 use crate::services::page::{Page, PageRequest};
 use crate::services::scope::{Place, StaffScope};
-use crate::services::{Services, audit};
-use crate::services::employers::{EmployerRow, resolve_adcode};
-use crate::db::changes::Entity;
+pub use crate::services::views::SlotView;
 use crate::services::workers::PayBody;
+use crate::services::{Services, audit};
 
 /// Longest a posting may stay open without being refreshed (有效期).
 pub const MAX_VALIDITY_DAYS: i64 = 180;
@@ -340,7 +340,6 @@ fn risk(verdict: &Verdict) -> i32 {
     verdict.findings.iter().map(|f| if f.severity == Severity::Refuse { 2 } else { 1 }).max().unwrap_or(0)
 }
 
-
 impl ShiftRow {
     /// The stored posting as a request, so a PATCH can be merged over it and validated whole.
     fn as_request(&self, slots: &[SlotRow]) -> ShiftRequest {
@@ -364,8 +363,6 @@ impl ShiftRow {
         }
     }
 }
-
-
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EmployerSummary {
@@ -464,7 +461,7 @@ pub fn view(conn: &mut DbConn, row: ShiftRow) -> Result<ShiftView, Error> {
 }
 
 pub fn by_id(conn: &mut DbConn, id: i64) -> Result<ShiftRow, Error> {
-    shifts::table.find(id).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::Shift))
+    shifts::table.find(id).first(conn).optional()?.ok_or(Error::NotFound(Thing::Shift))
 }
 
 fn slots_of(conn: &mut DbConn, shift_id: i64) -> Result<Vec<SlotRow>, Error> {
@@ -480,8 +477,6 @@ fn insert_slots(conn: &mut DbConn, shift_id: i64, slots: &[TimeSlot]) -> Result<
     }
     Ok(())
 }
-
-
 
 pub fn create(tx: &mut Tx, employer: &EmployerRow, v: &ValidShift, verdict: &Verdict, now: NaiveDateTime) -> Result<ShiftRow, Error> {
     refuse(verdict)?;
@@ -503,7 +498,6 @@ pub fn create(tx: &mut Tx, employer: &EmployerRow, v: &ValidShift, verdict: &Ver
     tx.record(Entity::Shift, id)?;
     by_id(tx, id)
 }
-
 
 /// Merges `patch` over the stored posting, validates the whole, and stores it.
 pub fn update(tx: &mut Tx, rules: &Rules, user_id: i64, shift_id: i64, patch: &ShiftRequest, now: NaiveDateTime) -> Result<ShiftRow, Error> {
@@ -604,7 +598,6 @@ pub fn list_for_employer(conn: &mut DbConn, employer_id: i64, status: Option<Shi
     Ok(q.order(shifts::id.desc()).limit(limit + 1).load(conn)?)
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Operations: what people do with shifts. Each does the whole job — who may, validation, the
 // listing rules, the transaction, the audit entry and the search change — for every front end.
@@ -646,7 +639,13 @@ pub async fn check(svc: &Services, user: &AuthUser, request: ShiftRequest) -> Re
                     findings: e
                         .fields()
                         .iter()
-                        .map(|f| Finding { code: f.code.clone(), severity: Severity::Refuse, message: f.msg.clone(), matched: None, field: Some(f.field.clone()) })
+                        .map(|f| Finding {
+                            code: f.code.clone(),
+                            severity: Severity::Refuse,
+                            message: f.msg.clone(),
+                            matched: None,
+                            field: Some(f.field.clone()),
+                        })
                         .collect(),
                 }),
             }
@@ -701,7 +700,7 @@ pub async fn close_shift(svc: &Services, user: &AuthUser, id: i64) -> Result<Shi
                 }
                 Err(e) => return Err(e),
             };
-            let before = row.status.clone();
+            let before = row.status;
             let row = close(tx, &row, now)?;
             if by_staff {
                 audit::record(

@@ -5,18 +5,17 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::{DbConn, Tx};
+use crate::db::changes::Entity;
+pub use crate::db::models::WorkerRow;
 use crate::db::schema::{users, workers};
+use crate::db::{DbConn, Tx};
 use crate::domain::geo::radius_km;
 use crate::domain::time::{now_utc, to_display};
 use crate::domain::{BoundedText, GeoPoint, IdNumber, KeyGroup, Pay, PayUnit};
-pub use crate::db::models::WorkerRow;
-pub use crate::services::views::PayBody;
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
-use crate::db::changes::Entity;
 use crate::services::reputation::WorkerRef;
+pub use crate::services::views::PayBody;
 use crate::services::{categories, json_list, to_json};
-
 
 impl PayBody {
     pub fn validate(self, errs: &mut FieldErrors, field: &str) -> Option<Pay> {
@@ -70,10 +69,10 @@ pub fn validate(conn: &mut DbConn, r: &WorkerRequest) -> Result<ValidWorker, Err
     };
     let mut key_groups = Vec::new();
     for (i, g) in r.key_groups.iter().flatten().enumerate() {
-        if let Some(g) = errs.check(format!("key_groups[{i}]"), KeyGroup::parse(g)) {
-            if !key_groups.contains(&g) {
-                key_groups.push(g);
-            }
+        if let Some(g) = errs.check(format!("key_groups[{i}]"), KeyGroup::parse(g))
+            && !key_groups.contains(&g)
+        {
+            key_groups.push(g);
         }
     }
     errs.into_result()?;
@@ -101,7 +100,6 @@ pub fn check_categories(conn: &mut DbConn, errs: &mut FieldErrors, field: &str, 
     }
     Ok(codes)
 }
-
 
 /// The worker's own (or staff's) view of a profile.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -167,7 +165,7 @@ pub fn private_view(conn: &mut DbConn, row: WorkerRow) -> Result<WorkerView, Err
 }
 
 pub fn by_id(conn: &mut DbConn, id: i64) -> Result<WorkerRow, Error> {
-    workers::table.find(id).first(conn).optional()?.ok_or_else(|| Error::NotFound(Thing::Worker))
+    workers::table.find(id).first(conn).optional()?.ok_or(Error::NotFound(Thing::Worker))
 }
 
 pub fn upsert(tx: &mut Tx, user_id: i64, v: ValidWorker, pii_key: &str) -> Result<WorkerRow, Error> {

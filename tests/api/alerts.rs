@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
-use lingong::jobs::match_alerts::{self as job, Outcome, Settings};
 use lingong::db::Db;
 use lingong::db::schema::{alert_deliveries, outbox};
+use lingong::jobs::match_alerts::{self as job, Outcome, Settings};
 use serde_json::{Value, json};
 
 use crate::helpers::*;

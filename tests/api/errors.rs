@@ -109,8 +109,15 @@ async fn a_panic_inside_a_write_leaves_the_one_pooled_connection_usable() {
     // inside its transaction, every later request would fail or see its half-written row.
     let db = lingong::db::Db::connect(&app.db.url, 1, std::time::Duration::from_secs(5)).unwrap();
     let new_user = |phone: &str| {
-        lingong::services::accounts::NewUser::parse(Some("worker"), Some(phone), Some("a-good-passphrase"), Some("半截"), None, &[lingong::domain::Role::Worker])
-            .unwrap()
+        lingong::services::accounts::NewUser::parse(
+            Some("worker"),
+            Some(phone),
+            Some("a-good-passphrase"),
+            Some("半截"),
+            None,
+            &[lingong::domain::Role::Worker],
+        )
+        .unwrap()
     };
     let u = new_user("13512340001");
     let r = db

@@ -57,10 +57,10 @@ fn rand_suffix() -> u32 {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some((admin, name)) = self.pg.take() {
-            if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
-            }
+        if let Some((admin, name)) = self.pg.take()
+            && let Ok(mut conn) = diesel::PgConnection::establish(&admin)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
         }
     }
 }

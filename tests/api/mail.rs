@@ -57,7 +57,10 @@ async fn mail_reaches_a_real_smtp_server() {
 fn enqueue(db: &lingong::db::Db, n: usize) {
     let mut conn = db.get().unwrap();
     for i in 0..n {
-        db.write_on(&mut conn, |tx| lingong::services::outbox::enqueue(tx, "report_received", Some(format!("person{i}@example.com")), &json!({"report_id": i}))).unwrap();
+        db.write_on(&mut conn, |tx| {
+            lingong::services::outbox::enqueue(tx, "report_received", Some(format!("person{i}@example.com")), &json!({"report_id": i}))
+        })
+        .unwrap();
     }
 }
 

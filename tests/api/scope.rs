@@ -31,7 +31,9 @@ async fn scoped_moderator(app: &TestApp, admin: &str, prefix: &str) -> String {
 async fn beijing_fixtures(app: &TestApp) -> (i64, i64, i64) {
     let (employer_token, employer) = app.employer(false).await;
     let shift = app.post("/api/v1/shifts", Some(&employer_token), shift_body()).await.body["id"].as_i64().unwrap();
-    let r = app.post("/api/v1/reports", None, json!({"target_type": "employer", "target_id": employer, "kind": "other", "description": "测试举报内容，请核实"})).await;
+    let r = app
+        .post("/api/v1/reports", None, json!({"target_type": "employer", "target_id": employer, "kind": "other", "description": "测试举报内容，请核实"}))
+        .await;
     r.assert(201);
     (shift, employer, r.body["report"]["id"].as_i64().or_else(|| r.body["id"].as_i64()).expect("report id"))
 }
