@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::domain::engagement::Action;
-use crate::error::{BadRequest, Error, Thing};
+use crate::error::{BadRequest, Error};
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::{JsonBody, PageQuery, ValidJson};
 use crate::routes::{Page, client_key, created, resource};
@@ -128,9 +128,7 @@ pub async fn arrears_report(
     responses((status = 201, body = RatingView), (status = 200, description = "changed within the edit window", body = RatingView), (status = 404, body = ErrorBody),
               (status = 409, description = "`not_completed`, `rating_locked`", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rate(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<RatingRequest>) -> Result<HttpResponse, ApiError> {
-    let (id, now, req) = (id.into_inner(), state.clock.now(), body.value);
-    let hours = state.config.engagements.rating_edit_hours;
-    let (view, is_new) = state.db.tx(move |tx| ratings::rate(tx, user.id, user.role, id, &req, hours, now)).await?;
+    let (view, is_new) = ratings::rate_engagement(&state, &user, id.into_inner(), body.value).await?;
     Ok(if is_new { created(view) } else { HttpResponse::Ok().json(view) })
 }
 
@@ -188,9 +186,7 @@ pub struct CalendarToken {
 #[utoipa::path(operation_id = "calendar_rotate", post, path = "/api/v1/workers/me/calendar-token", tag = "engagements", security(("bearer" = [])),
     responses((status = 201, body = CalendarToken), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn rotate_calendar(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Worker])?;
-    let now = state.clock.now();
-    let token = state.db.tx(move |tx| calendar::rotate(tx, user.id, now)).await?;
+    let token = calendar::rotate_mine(&state, &user).await?;
     Ok(created(CalendarToken { path: format!("/api/v1/calendar/{token}.ics"), token }))
 }
 
@@ -198,17 +194,14 @@ pub async fn rotate_calendar(state: web::Data<AppState>, user: AuthUser) -> Resu
 #[utoipa::path(operation_id = "calendar_revoke", delete, path = "/api/v1/workers/me/calendar-token", tag = "engagements", security(("bearer" = [])),
     responses((status = 204, description = "revoked"), (status = 404, description = "there was none", body = ErrorBody)))]
 pub async fn revoke_calendar(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Worker])?;
-    let had = state.db.tx(move |tx| calendar::revoke(tx, user.id)).await?;
-    if had { Ok(HttpResponse::NoContent().finish()) } else { Err(ApiError::from(Error::NotFound(Thing::Calendar))) }
+    calendar::revoke_mine(&state, &user).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// A worker's confirmed shifts as iCalendar (RFC 5545), at a private URL that needs no sign-in.
 #[utoipa::path(operation_id = "calendar_feed", get, path = "/api/v1/calendar/{file}", tag = "engagements", params(("file" = String, Path, description = "`{token}.ics`")),
     responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = ErrorBody)))]
 pub async fn calendar_feed(state: web::Data<AppState>, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let token = file.into_inner().strip_suffix(".ics").map(str::to_string).ok_or(Error::NotFound(Thing::Calendar))?;
-    let now = state.clock.now();
-    let body = state.db.run(move |conn| calendar::feed(conn, &token, now)).await?;
+    let body = calendar::feed_file(&state, &file.into_inner()).await?;
     Ok(HttpResponse::Ok().content_type("text/calendar; charset=utf-8").insert_header((header::CACHE_CONTROL, "private, no-cache")).body(body))
 }

@@ -247,3 +247,17 @@ pub async fn logout(svc: &Services, user: &AuthUser) -> Result<(), Error> {
     let hash = user.token_hash.clone();
     svc.db.run(move |conn| revoke(conn, &hash)).await
 }
+
+/// Limit a staff member to districts by adcode prefix (empty: everywhere). Admins only; audited.
+pub async fn set_staff_scope(svc: &Services, user: &AuthUser, target: i64, codes: Vec<String>) -> Result<(), Error> {
+    user.require(&[Role::Admin])?;
+    let mut errs = FieldErrors::new();
+    for (i, c) in codes.iter().enumerate() {
+        if c.is_empty() || c.len() > 12 || !c.bytes().all(|b| b.is_ascii_digit()) {
+            errs.add(format!("adcodes[{i}]"), Invalid::new("invalid_adcode", "行政区划代码前缀应为 1–12 位数字", "an adcode prefix is 1–12 digits"));
+        }
+    }
+    errs.into_result()?;
+    let admin_id = user.id;
+    svc.db.tx(move |tx| set_scope(tx, admin_id, target, &codes)).await
+}
