@@ -366,12 +366,15 @@ where
 
 /// Block an employer: their shifts are hidden and new ones refused.
 pub async fn block_employer(svc: &Services, user: &AuthUser, id: i64, body: BlockRequest) -> Result<EmployerView, Error> {
+    // Who may comes before what was sent: a stranger learns nothing from field errors.
+    user.require_moderator()?;
     let reason = staff_text("reason", &body.reason)?;
     on_employer(svc, user, id, move |tx, staff_id| employers_svc::block(tx, id, staff_id, &reason)).await
 }
 
 /// Lift a block.
 pub async fn unblock_employer(svc: &Services, user: &AuthUser, id: i64, body: BlockRequest) -> Result<EmployerView, Error> {
+    user.require_moderator()?;
     let reason = staff_text("reason", &body.reason)?;
     on_employer(svc, user, id, move |tx, staff_id| employers_svc::unblock(tx, id, staff_id, &reason)).await
 }
