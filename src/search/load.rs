@@ -145,6 +145,7 @@ pub fn avail_doc(row: &AvailabilityRow, key_groups: &[KeyGroup]) -> AvailDoc {
         dated: row.dated().into_iter().map(|d| Interval { start: d.start, end: d.end }).collect(),
         weekly: row.weekly(),
         priority_group: !key_groups.is_empty(),
+        adcode: row.adcode.clone(),
         reliability: None,
         updated_at: row.updated_at,
     }

@@ -22,6 +22,7 @@ use crate::search::timefit::Interval;
 use crate::services::Services;
 use crate::services::availability::{AvailabilityRow, AvailabilityView};
 use crate::services::json_list;
+use crate::services::scope::{Place, StaffScope};
 use crate::services::shifts::{self, ShiftRow, ShiftView};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -380,6 +381,8 @@ pub struct AvailabilitySearchResults {
 /// Staff and community-station search over workers' availability, by text, place and time.
 pub async fn search_availability(state: &Services, user: &AuthUser, p: AvailabilitySearchParams) -> Result<AvailabilitySearchResults, Error> {
     user.require(&[Role::StationStaff, Role::Moderator, Role::Admin])?;
+    let who = user.clone();
+    let scope = state.db.run(move |conn| StaffScope::of(conn, &who, &[Role::StationStaff, Role::Moderator, Role::Admin])).await?;
     let mut errs = FieldErrors::new();
     let c = common(&mut errs, p.lat, p.lng, p.radius_km, p.from.as_deref(), p.to.as_deref(), p.limit, p.cursor.as_deref());
     if c.from.is_some() != c.to.is_some() {
@@ -393,6 +396,8 @@ pub async fn search_availability(state: &Services, user: &AuthUser, p: Availabil
         .await
         .map_err(Error::internal)?
         .map_err(Error::internal)?;
+    // Staff see workers in their own area only; the count too.
+    let hits: Vec<(Hit, i64)> = hits.into_iter().filter(|(h, _)| scope.covers(Place::district(state.engine.availability_adcode(h.id).as_deref()))).collect();
     let total = hits.len();
     let page: Vec<(Hit, i64)> = hits.into_iter().skip(c.offset).take(c.limit).collect();
     let shown = page.len();

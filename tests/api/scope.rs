@@ -77,3 +77,21 @@ async fn every_staff_operation_passes_the_guard_inside_the_moderators_area() {
         assert!(r.status.is_success() || r.status.as_u16() == 409, "{method} {path}: {} {}", r.status, r.text);
     }
 }
+
+#[tokio::test]
+async fn staff_search_over_availability_shows_only_the_staff_members_area() {
+    let app = spawn_app().await;
+    let admin = app.staff("admin").await;
+    let shenzhen = scoped_moderator(&app, &admin, "4403").await;
+    let beijing = scoped_moderator(&app, &admin, "11").await;
+    let (worker, _) = app.worker().await;
+    app.post("/api/v1/availability", Some(&worker), availability_body()).await.assert(201);
+    let path = "/api/v1/availability/search?lat=39.92&lng=116.46&radius_km=10";
+    let total = |r: &Resp| r.body["total"].as_u64().unwrap_or(0);
+    // The index follows the database asynchronously: wait until the in-area search sees it.
+    eventually(std::time::Duration::from_secs(5), || async { total(&app.get(path, Some(&beijing)).await) == 1 }).await;
+    let r = app.get(path, Some(&shenzhen)).await;
+    r.assert(200);
+    assert_eq!(total(&r), 0, "a Beijing worker is outside a Shenzhen moderator's area: {}", r.text);
+    assert_eq!(total(&app.get(path, Some(&admin)).await), 1, "an admin without a scope sees everywhere");
+}

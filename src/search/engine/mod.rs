@@ -233,6 +233,11 @@ impl Engine {
         Ok(())
     }
 
+    /// The district of an availability record the engine holds.
+    pub fn availability_adcode(&self, id: i64) -> Option<String> {
+        self.avail.read().expect("lock").docs.get(&id).and_then(|d| d.adcode.clone())
+    }
+
     pub fn availability_ids_of_worker(&self, worker_id: i64) -> Vec<i64> {
         self.avail.read().expect("lock").docs.values().filter(|d| d.worker_id == worker_id).map(|d| d.id).collect()
     }

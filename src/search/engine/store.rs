@@ -128,6 +128,8 @@ pub struct AvailDoc {
     pub dated: Vec<Interval>,
     pub weekly: Vec<WeeklyWindow>,
     pub priority_group: bool,
+    /// The record's district, which staff scopes are checked against.
+    pub adcode: Option<String>,
     /// From the worker's last 90 days of engagements; `None` before they have any.
     pub reliability: Option<f64>,
     pub updated_at: NaiveDateTime,
