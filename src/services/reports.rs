@@ -20,6 +20,7 @@ use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::mail::templates::kind;
 use crate::ratelimit::Budget;
 use crate::services::Services;
+use crate::services::scope::{Place, StaffScope};
 use crate::services::accounts::parse_email;
 use crate::services::{audit, employers, outbox};
 
@@ -315,8 +316,19 @@ pub async fn file(svc: &Services, reporter: Option<&AuthUser>, client: &str, req
     svc.db.tx(move |tx| create(tx, valid, user_id, key, threshold)).await
 }
 
-/// A report, for its reporter (by account or follow token) or moderators.
+/// A report, for its reporter (by account or follow token) or moderators of its district.
 pub async fn read(svc: &Services, viewer: Option<&AuthUser>, id: i64, token: Option<String>) -> Result<ReportView, Error> {
-    let viewer = viewer.map(|u| (u.id, u.role.can_moderate()));
-    svc.db.run(move |conn| get(conn, id, token.as_deref(), viewer.map(|v| v.0), viewer.is_some_and(|v| v.1))).await
+    let viewer = viewer.cloned();
+    svc.db
+        .run(move |conn| {
+            let in_area = match &viewer {
+                Some(u) if u.role.can_moderate() => {
+                    let adcode = target_adcode(conn, id)?;
+                    StaffScope::moderator(conn, u)?.covers(Place::district(adcode.as_deref()))
+                }
+                _ => false,
+            };
+            get(conn, id, token.as_deref(), viewer.as_ref().map(|u| u.id), in_area)
+        })
+        .await
 }

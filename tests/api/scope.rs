@@ -57,6 +57,8 @@ async fn every_staff_operation_is_refused_outside_the_moderators_area() {
     // The queue does not show the Beijing shift to the Shenzhen moderator.
     let q = app.get("/api/v1/moderation/queue", Some(&shenzhen)).await;
     assert!(q.body["items"].as_array().unwrap().iter().all(|i| i["shift"]["id"] != shift), "{}", q.text);
+    // Reads are scoped too: the report is not there for the Shenzhen moderator.
+    app.get(&format!("/api/v1/reports/{report}"), Some(&shenzhen)).await.assert(404);
     // Bulk decisions are refused item by item.
     let b = app.post("/api/v1/moderation/bulk", Some(&shenzhen), json!({"action": "approve", "shift_ids": [shift]})).await;
     b.assert(200);
@@ -69,6 +71,7 @@ async fn every_staff_operation_passes_the_guard_inside_the_moderators_area() {
     let admin = app.staff("admin").await;
     let beijing = scoped_moderator(&app, &admin, "11").await;
     let (shift, employer, report) = beijing_fixtures(&app).await;
+    app.get(&format!("/api/v1/reports/{report}"), Some(&beijing)).await.assert(200);
     for (method, path, body) in operations(shift, employer, report) {
         let r = app.req(method.parse().unwrap(), &path, Some(&beijing), Some(body)).await;
         // The walk runs the operations in order, so some meet a state they do not apply to
