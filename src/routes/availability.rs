@@ -4,7 +4,7 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::extract::{PageQuery, ValidJson};
+use crate::routes::extract::{PageQuery, Query, ValidJson};
 use crate::routes::{Page, created, resource};
 use crate::services::availability::{self, AvailabilityRequest, AvailabilityView};
 
@@ -67,7 +67,7 @@ pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
 /// The signed-in worker's availability, newest first.
 #[utoipa::path(operation_id = "availability_list_mine", get, path = "/api/v1/workers/me/availability", tag = "availability", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Page<AvailabilityView>), (status = 403, body = ErrorBody)))]
-pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, pq: Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
     let pr = pq.parse()?;
     let (limit, cursor) = (pr.limit, pr.cursor);

@@ -25,6 +25,7 @@ use crate::services::json_list;
 use crate::services::shifts::{self, ShiftRow, ShiftView};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// Words: Chinese (保洁, 搬家 周末), pinyin (baojie) or initials (bj).
     pub q: Option<String>,
@@ -212,6 +213,7 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct PageParams {
     /// 1–100, default 20.
     pub limit: Option<usize>,
@@ -342,6 +344,7 @@ pub async fn shift_matches(state: &Services, user: &AuthUser, id: i64, p: PagePa
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct AvailabilitySearchParams {
     /// Words over skills, notes and district (Chinese, pinyin or initials).
     pub q: Option<String>,
