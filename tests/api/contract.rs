@@ -89,3 +89,59 @@ async fn audit_entries_match_their_schema_and_each_filter_works_alone() {
     let none = app.get("/api/v1/audit?target_type=nothing", Some(&admin)).await;
     assert_eq!(none.body["items"], json!([]));
 }
+
+#[test]
+fn the_document_lists_every_status_an_operation_can_answer() {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(lingong::routes::docs::ApiDoc::openapi()).unwrap();
+    let without_db = lingong::routes::docs::WITHOUT_DATABASE;
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or(path);
+            let responses = op["responses"].as_object().unwrap();
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            let mut need = |status: &str, why: &str| {
+                if !responses.contains_key(status) {
+                    missing.push(format!("{method} {path} ({id}) lacks {status}: {why}"));
+                }
+            };
+            if secured {
+                need("401", "secured");
+            }
+            if !without_db.contains(&id) {
+                need("503", "touches the database");
+            }
+            if op["requestBody"]["content"]["application/json"].is_object() {
+                need("400", "takes a JSON body");
+                need("422", "takes a JSON body");
+            }
+            if op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["in"] == "query")) {
+                need("422", "takes query parameters");
+            }
+            for (status, r) in responses {
+                if status.starts_with('4') || status == "503" && id != "ops_readyz" {
+                    let content = &r["content"];
+                    let ok = content["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorBody" || content["text/html"].is_object();
+                    if !ok {
+                        missing.push(format!("{method} {path} ({id}): {status} has no error body"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+#[tokio::test]
+async fn operations_without_the_database_really_answer_without_it() {
+    let app = spawn_with(|c| {
+        c.database.url = "postgres://postgres@127.0.0.1:1/none".into();
+        c.database.migrate_on_start = false;
+        c.database.connect_timeout_secs = 1;
+    })
+    .await;
+    for path in ["/healthz", "/metrics", "/api/v1/districts?q=4403", "/api/v1/policy", "/api/v1/moderation/reasons"] {
+        app.get(path, None).await.assert(200);
+    }
+}
