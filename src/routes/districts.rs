@@ -18,6 +18,7 @@ pub struct DistrictQuery {
     /// Name (南山, 南山区, 深圳市南山区) or adcode prefix (4403).
     pub q: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
 }
 

@@ -105,6 +105,9 @@ impl Modify for ErrorResponses {
                 }
                 if secured {
                     add("401", "no bearer token, or an expired or revoked one (`unauthorized`)");
+                    if !["auth_me", "auth_logout"].contains(&id.as_str()) {
+                        add("403", "the signed-in account's role or scope may not do this (`forbidden`)");
+                    }
                 }
                 if RATE_LIMITED.contains(&id.as_str()) {
                     add("429", "too many requests; retry after `Retry-After` seconds (`rate_limited`)");

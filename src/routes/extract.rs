@@ -17,7 +17,9 @@ pub struct JsonBody(pub serde_json::Value);
 impl JsonBody {
     /// Types the body, naming the field of any type error.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        serde_path_to_error::deserialize(&self.0).map_err(|e| shape_error(&e))
+        let mut value = self.0.clone();
+        integral_floats_as_integers(&mut value);
+        serde_path_to_error::deserialize(&value).map_err(|e| shape_error(&e))
     }
 }
 
@@ -45,6 +47,21 @@ impl FromRequest for JsonBody {
             }
             Ok(JsonBody(raw))
         })
+    }
+}
+
+/// JSON does not tell `3` from `3.0` (JSON Schema's `integer` accepts both): a whole number
+/// written with a fraction is read as the integer it is.
+fn integral_floats_as_integers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15) {
+                *v = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
     }
 }
 

@@ -22,6 +22,7 @@ use crate::db::changes::Entity;
 #[serde(deny_unknown_fields)]
 pub struct RatingRequest {
     /// 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
     pub score: i64,
     /// At most 500 characters.
     pub comment: Option<String>,

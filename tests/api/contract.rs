@@ -145,3 +145,28 @@ async fn operations_without_the_database_really_answer_without_it() {
         app.get(path, None).await.assert(200);
     }
 }
+
+#[tokio::test]
+async fn the_documented_required_fields_are_the_ones_the_server_requires() {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(lingong::routes::docs::ApiDoc::openapi()).unwrap();
+    let app = spawn_app().await;
+    let full = json!({"role": "worker", "phone": "13912345678", "password": "a-good-passphrase", "display_name": "张三"});
+    let required: Vec<String> =
+        doc["components"]["schemas"]["RegisterRequest"]["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    assert_eq!(required, ["role", "phone", "password", "display_name"]);
+    for field in &required {
+        let mut body = full.clone();
+        body.as_object_mut().unwrap().remove(field);
+        let r = app.post("/api/v1/auth/register", None, body).await;
+        r.assert_error(422, "validation_failed");
+        assert!(r.fields().contains(field), "missing {field}: {}", r.text);
+    }
+    let role = &doc["components"]["schemas"]["SignUpRole"]["enum"];
+    assert_eq!(role, &json!(["worker", "employer"]));
+    let mut staff = full.clone();
+    staff["role"] = json!("moderator");
+    app.post("/api/v1/auth/register", None, staff).await.assert_error(422, "validation_failed");
+    // With every required field it works.
+    app.post("/api/v1/auth/register", None, full).await.assert(201);
+}
