@@ -243,7 +243,7 @@ pub async fn list_for_worker(state: web::Data<AppState>, user: AuthUser, q: Quer
 
 /// The engagements on the signed-in employer's shifts, newest first.
 #[utoipa::path(operation_id = "engagements_list_for_employer", get, path = "/api/v1/employers/me/engagements", tag = "engagements", security(("bearer" = [])), params(EngagementQuery),
-    responses((status = 200, body = Page<EngagementView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Page<EngagementView>), (status = 409, description = "no employer profile yet", body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_for_employer(state: web::Data<AppState>, user: AuthUser, q: Query<EngagementQuery>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
     let pr = q.page().parse()?;

@@ -181,6 +181,7 @@ pub async fn bulk(state: web::Data<AppState>, user: AuthUser, body: ValidJson<Bu
 #[serde(deny_unknown_fields)]
 pub struct BlockRequest {
     /// Why, e.g. confirmed wage arrears; shown to the employer.
+    #[schema(min_length = 1)]
     pub reason: String,
 }
 
@@ -227,6 +228,7 @@ pub async fn unblock(state: web::Data<AppState>, user: AuthUser, id: web::Path<i
 #[serde(deny_unknown_fields)]
 pub struct ResolveRequest {
     /// The outcome the reporter is told.
+    #[schema(min_length = 1)]
     pub resolution: String,
     /// True when the report was unfounded.
     #[serde(default)]

@@ -79,7 +79,7 @@ impl MyShiftsQuery {
 
 /// The signed-in employer's shifts, newest first.
 #[utoipa::path(operation_id = "shifts_list_mine", get, path = "/api/v1/employers/me/shifts", tag = "shifts", security(("bearer" = [])), params(MyShiftsQuery),
-    responses((status = 200, body = Page<ShiftView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Page<ShiftView>), (status = 409, description = "no employer profile yet", body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, q: Query<MyShiftsQuery>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(shifts::list_mine(&state, &user, q.status.as_deref(), q.page().parse()?).await?))
 }

@@ -31,6 +31,7 @@ pub struct RatingRequest {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HideRequest {
+    #[schema(min_length = 1)]
     pub reason: String,
 }
 
