@@ -9,7 +9,7 @@ use crate::alerts::subscriptions::{self, AlertRequest, AlertRow, AlertView, SOUR
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::extract::{PageQuery, ValidJson};
+use crate::routes::extract::{PageQuery, Query, ValidJson};
 use crate::routes::{Page, created, resource};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -29,7 +29,7 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
 /// The signed-in worker's match alerts, newest first (unsubscribed ones show `active: false`).
 #[utoipa::path(operation_id = "alerts_list_mine", get, path = "/api/v1/workers/me/alerts", tag = "alerts", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Page<AlertView>), (status = 403, body = ErrorBody), (status = 409, description = "no worker profile yet", body = ErrorBody)))]
-pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, pq: Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(subscriptions::list_mine(&state, &user, pq.parse()?).await?))
 }
 
@@ -42,6 +42,7 @@ pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct UnsubscribeParams {
     /// The token from the alert mail's link.
     pub token: Option<String>,
@@ -80,7 +81,7 @@ fn describe(row: &AlertRow) -> (String, String) {
 /// rather than unsubscribing on open, because mail scanners open links by themselves.
 #[utoipa::path(operation_id = "alerts_unsubscribe_page", get, path = "/api/v1/alerts/unsubscribe", tag = "alerts", params(UnsubscribeParams),
     responses((status = 200, content_type = "text/html", body = String), (status = 404, content_type = "text/html", body = String)))]
-pub async fn unsubscribe_page(state: web::Data<AppState>, q: web::Query<UnsubscribeParams>) -> Result<HttpResponse, ApiError> {
+pub async fn unsubscribe_page(state: web::Data<AppState>, q: Query<UnsubscribeParams>) -> Result<HttpResponse, ApiError> {
     let Some(token) = q.into_inner().token.filter(|t| !t.is_empty()) else { return Ok(invalid_link()) };
     let t = token.clone();
     let Some(row) = state.db.run(move |conn| subscriptions::by_token(conn, &t)).await? else { return Ok(invalid_link()) };
@@ -108,7 +109,7 @@ pub async fn unsubscribe_page(state: web::Data<AppState>, q: web::Query<Unsubscr
 /// (`List-Unsubscribe-Post`). Repeating it is harmless.
 #[utoipa::path(operation_id = "alerts_unsubscribe", post, path = "/api/v1/alerts/unsubscribe", tag = "alerts", params(UnsubscribeParams),
     responses((status = 200, content_type = "text/html", body = String), (status = 404, content_type = "text/html", body = String)))]
-pub async fn unsubscribe(state: web::Data<AppState>, q: web::Query<UnsubscribeParams>) -> Result<HttpResponse, ApiError> {
+pub async fn unsubscribe(state: web::Data<AppState>, q: Query<UnsubscribeParams>) -> Result<HttpResponse, ApiError> {
     let Some(token) = q.into_inner().token.filter(|t| !t.is_empty()) else { return Ok(invalid_link()) };
     let Some(row) = state.db.tx(move |tx| subscriptions::unsubscribe(tx, &token)).await? else { return Ok(invalid_link()) };
     let (zh, en) = describe(&row);

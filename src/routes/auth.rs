@@ -21,14 +21,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// `worker` or `employer`; staff accounts are created by an admin.
-    #[schema(value_type = Role)]
+    #[schema(value_type = SignUpRole, required = true)]
     pub role: Option<String>,
     /// Mainland mobile number, 11 digits starting 13–19.
+    #[schema(value_type = String, required = true, pattern = r"^1[3-9][0-9]{9}$")]
     pub phone: Option<String>,
     /// At least 8 characters.
+    #[schema(value_type = String, required = true, min_length = 8)]
     pub password: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub display_name: Option<String>,
     pub email: Option<String>,
+}
+
+/// The roles one can sign up for (staff accounts are created by an admin).
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum SignUpRole {
+    Worker,
+    Employer,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

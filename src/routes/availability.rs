@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, web};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::extract::{PageQuery, ValidJson};
+use crate::routes::extract::{PageQuery, Query, ValidJson};
 use crate::routes::{Page, created, resource};
 use crate::services::availability::{self, AvailabilityRequest, AvailabilityView};
 
@@ -45,6 +45,6 @@ pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
 /// The signed-in worker's availability, newest first.
 #[utoipa::path(operation_id = "availability_list_mine", get, path = "/api/v1/workers/me/availability", tag = "availability", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Page<AvailabilityView>), (status = 403, body = ErrorBody)))]
-pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, pq: Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(availability::list_mine(&state, &user, pq.parse()?).await?))
 }

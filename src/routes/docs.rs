@@ -29,7 +29,7 @@ use crate::routes::{alerts, auth, availability, categories, districts, employers
         engagements::rotate_calendar, engagements::revoke_calendar, engagements::calendar_feed,
         ops::healthz, ops::readyz, ops::metrics,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ErrorResponses),
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "employers", description = "Employer profiles and verification"),
@@ -54,6 +54,69 @@ impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// Operations that answer without the database (everything else can be 503 `database_unavailable`;
+/// `/readyz` documents its own 503 body).
+pub const WITHOUT_DATABASE: &[&str] = &["ops_healthz", "ops_metrics", "ops_readyz", "districts_search", "reports_policy", "moderation_reasons"];
+
+/// Operations behind a rate-limit budget (429 with `Retry-After`).
+pub const RATE_LIMITED: &[&str] = &["auth_register", "auth_login", "reports_create", "shifts_create"];
+
+/// Adds the error statuses every operation of a kind can answer, in the one error shape, so no
+/// handler has to list them: 401 on secured operations (no, expired or unknown token), 400 and
+/// 413 and 422 on JSON bodies (malformed, too large, wrong shape), 422 on query parameters
+/// (unknown or unparsable), 404 on path parameters (no such resource), 429 on rate-limited
+/// operations, 503 on operations that read or write the database.
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
+                let id = op.operation_id.clone().unwrap_or_default();
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let params = op.parameters.as_deref().unwrap_or_default();
+                let has_query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
+                let has_path = params.iter().any(|p| p.parameter_in == ParameterIn::Path);
+                let json_body = op.request_body.as_ref().is_some_and(|b| b.content.contains_key("application/json"));
+                let mut add = |status: &str, description: &str| {
+                    op.responses.responses.entry(status.to_string()).or_insert_with(|| error(description).into());
+                };
+                if json_body {
+                    add("400", "malformed JSON, or a body that is not a JSON object (`malformed_json`)");
+                    add("413", "the body is larger than the server's limit (`payload_too_large`)");
+                    add("422", "invalid fields, each named in `fields` (`validation_failed`)");
+                }
+                if has_query {
+                    add("422", "an unknown, unparsable or invalid query parameter, named in `fields` (`validation_failed`)");
+                }
+                if has_path {
+                    add("404", "no such resource (`not_found`)");
+                }
+                if secured {
+                    add("401", "no bearer token, or an expired or revoked one (`unauthorized`)");
+                    if !["auth_me", "auth_logout"].contains(&id.as_str()) {
+                        add("403", "the signed-in account's role or scope may not do this (`forbidden`)");
+                    }
+                }
+                if RATE_LIMITED.contains(&id.as_str()) {
+                    add("429", "too many requests; retry after `Retry-After` seconds (`rate_limited`)");
+                }
+                if !WITHOUT_DATABASE.contains(&id.as_str()) {
+                    add("503", "the database cannot be reached (`database_unavailable`)");
+                }
+            }
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use crate::domain::Role;
 use crate::domain::engagement::Action;
 use crate::error::{BadRequest, Error};
 use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::extract::{JsonBody, PageQuery, ValidJson};
+use crate::routes::extract::{JsonBody, PageQuery, Query, ValidJson};
 use crate::routes::{Page, client_key, created, resource};
 use crate::services::calendar;
 use crate::services::engagements::{self as svc, ActionRequest, ApplyRequest, AttendanceCorrection, EngagementView, InviteRequest};
@@ -141,37 +141,39 @@ pub async fn hide_rating(state: web::Data<AppState>, user: AuthUser, id: web::Pa
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct EngagementQuery {
     /// Only engagements in this state.
     pub state: Option<String>,
     /// Only this shift's (employers).
     pub shift_id: Option<i64>,
+    /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+impl EngagementQuery {
+    fn page(&self) -> PageQuery {
+        PageQuery { limit: self.limit, cursor: self.cursor.clone() }
+    }
 }
 
 /// The signed-in worker's engagements, newest first.
-#[utoipa::path(operation_id = "engagements_list_for_worker", get, path = "/api/v1/workers/me/engagements", tag = "engagements", security(("bearer" = [])), params(PageQuery, EngagementQuery),
+#[utoipa::path(operation_id = "engagements_list_for_worker", get, path = "/api/v1/workers/me/engagements", tag = "engagements", security(("bearer" = [])), params(EngagementQuery),
     responses((status = 200, body = Page<EngagementView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list_for_worker(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    pq: web::Query<PageQuery>,
-    q: web::Query<EngagementQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_for_worker(state: web::Data<AppState>, user: AuthUser, q: Query<EngagementQuery>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
-    Ok(HttpResponse::Ok().json(svc::list_mine(&state, &user, q.state.as_deref(), None, pq.parse()?).await?))
+    Ok(HttpResponse::Ok().json(svc::list_mine(&state, &user, q.state.as_deref(), None, q.page().parse()?).await?))
 }
 
 /// The engagements on the signed-in employer's shifts, newest first.
-#[utoipa::path(operation_id = "engagements_list_for_employer", get, path = "/api/v1/employers/me/engagements", tag = "engagements", security(("bearer" = [])), params(PageQuery, EngagementQuery),
-    responses((status = 200, body = Page<EngagementView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list_for_employer(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    pq: web::Query<PageQuery>,
-    q: web::Query<EngagementQuery>,
-) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(operation_id = "engagements_list_for_employer", get, path = "/api/v1/employers/me/engagements", tag = "engagements", security(("bearer" = [])), params(EngagementQuery),
+    responses((status = 200, body = Page<EngagementView>), (status = 409, description = "no employer profile yet", body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_for_employer(state: web::Data<AppState>, user: AuthUser, q: Query<EngagementQuery>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
-    Ok(HttpResponse::Ok().json(svc::list_mine(&state, &user, q.state.as_deref(), q.shift_id, pq.parse()?).await?))
+    Ok(HttpResponse::Ok().json(svc::list_mine(&state, &user, q.state.as_deref(), q.shift_id, q.page().parse()?).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -20,6 +20,8 @@ pub struct ApiError {
     pub msg: Msg,
     pub fields: Vec<FieldError>,
     pub retry_after_secs: Option<u64>,
+    /// The `Allow` header of a 405.
+    pub allow: Option<String>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -55,22 +57,25 @@ impl From<Error> for ApiError {
             Error::Validation(f) | Error::PostingIsFree(f) | Error::PostingRefused(f) => f.clone(),
             _ => Vec::new(),
         };
-        ApiError { status: status_of(&e), code: e.code(), msg: e.msg(), fields, retry_after_secs: e.retry_after_secs() }
+        ApiError { status: status_of(&e), code: e.code(), msg: e.msg(), fields, retry_after_secs: e.retry_after_secs(), allow: None }
     }
 }
 
 impl ApiError {
     /// Errors that exist only at the HTTP edge (no route, wrong method): they have no operation.
     fn edge(status: StatusCode, code: &'static str, zh: &str, en: &str) -> ApiError {
-        ApiError { status, code, msg: Msg::new(zh, en), fields: Vec::new(), retry_after_secs: None }
+        ApiError { status, code, msg: Msg::new(zh, en), fields: Vec::new(), retry_after_secs: None, allow: None }
     }
 
     pub fn route_not_found() -> ApiError {
         ApiError::edge(StatusCode::NOT_FOUND, "route_not_found", "没有这个接口地址", "no such endpoint")
     }
 
-    pub fn method_not_allowed() -> ApiError {
-        ApiError::edge(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "此地址不支持该请求方法", "this method is not allowed on this path")
+    /// A method the path does not have; `allow` lists the ones it has (the `Allow` header).
+    pub fn method_not_allowed(allow: &str) -> ApiError {
+        let mut e = ApiError::edge(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "此地址不支持该请求方法", "this method is not allowed on this path");
+        e.allow = Some(allow.to_string());
+        e
     }
 
     /// A query string that does not parse into the operation's parameters.
@@ -104,6 +109,11 @@ impl ApiError {
         let mut res = HttpResponse::build(self.status);
         if let Some(secs) = self.retry_after_secs {
             res.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
+        }
+        if let Some(allow) = &self.allow {
+            if let Ok(v) = HeaderValue::from_str(allow) {
+                res.insert_header((header::ALLOW, v));
+            }
         }
         let mut res = res.json(self.body(lang));
         // The language middleware re-renders from this copy when the client asked for English.

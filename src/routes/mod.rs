@@ -44,13 +44,51 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// A resource path with its methods; any other method gets a 405 in the service's error shape.
-pub(crate) fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
+/// A resource path with its methods; any other method gets a 405 in the service's error shape,
+/// with an `Allow` header listing the methods its routes were registered with.
+pub(crate) fn resource(path: &str) -> Resource {
+    Resource { inner: web::resource(path), methods: Vec::new() }
 }
 
-async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::method_not_allowed())
+/// [`actix_web::Resource`] that remembers which methods its routes accept.
+pub(crate) struct Resource {
+    inner: actix_web::Resource,
+    methods: Vec<actix_web::http::Method>,
+}
+
+impl Resource {
+    pub(crate) fn route(mut self, route: actix_web::Route) -> Resource {
+        for m in route_methods(&route) {
+            if !self.methods.contains(&m) {
+                self.methods.push(m);
+            }
+        }
+        self.inner = self.inner.route(route);
+        self
+    }
+}
+
+/// The methods a route's guards accept, found by asking the route about each standard method.
+fn route_methods(route: &actix_web::Route) -> Vec<actix_web::http::Method> {
+    use actix_web::dev::ServiceFactory;
+    use actix_web::http::Method;
+    use futures_util::FutureExt;
+    let Some(Ok(service)) = route.new_service(()).now_or_never() else { return Vec::new() };
+    [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE]
+        .into_iter()
+        .filter(|m| service.check(&mut actix_web::test::TestRequest::default().method(m.clone()).to_srv_request()))
+        .collect()
+}
+
+impl actix_web::dev::HttpServiceFactory for Resource {
+    fn register(self, config: &mut actix_web::dev::AppService) {
+        let allow = self.methods.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ");
+        let inner = self.inner.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move { Err::<HttpResponse, _>(ApiError::method_not_allowed(&allow)) }
+        }));
+        actix_web::dev::HttpServiceFactory::register(inner, config)
+    }
 }
 
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::extract::{PageQuery, ValidJson};
+use crate::routes::extract::{PageQuery, Query, ValidJson};
 use crate::routes::{Page, resource};
 use crate::services::audit::{self, AuditView};
 use crate::services::employers::EmployerView;
@@ -34,7 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The moderation queue (moderators and admins; limited to the moderator's districts).
 #[utoipa::path(get, operation_id = "moderation_queue", path = "/api/v1/moderation/queue", tag = "moderation", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Queue), (status = 403, body = ErrorBody)))]
-pub async fn queue(state: web::Data<AppState>, user: AuthUser, p: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn queue(state: web::Data<AppState>, user: AuthUser, p: Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(moderation::queue(&state, &user, p.parse()?).await?))
 }
 
@@ -109,25 +109,33 @@ pub async fn set_scope(state: web::Data<AppState>, user: AuthUser, user_id: web:
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct AuditParams {
+    /// Only entries about targets of this type (`shift`, `employer`, `report`, `user`, `rating`, ...).
     pub target_type: Option<String>,
+    /// Only entries about the target with this id (of `target_type` when given).
     pub target_id: Option<i64>,
+    /// Only entries by this staff member.
     pub actor_id: Option<i64>,
+    /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
 }
 
 /// The audit log of staff actions, newest first (admin only).
-#[utoipa::path(get, operation_id = "moderation_audit_log", path = "/api/v1/audit", tag = "moderation", security(("bearer" = [])), params(AuditParams, PageQuery),
+#[utoipa::path(get, operation_id = "moderation_audit_log", path = "/api/v1/audit", tag = "moderation", security(("bearer" = [])), params(AuditParams),
     responses((status = 200, body = Page<AuditView>), (status = 403, body = ErrorBody)))]
-pub async fn audit_log(state: web::Data<AppState>, user: AuthUser, q: web::Query<AuditParams>, pq: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn audit_log(state: web::Data<AppState>, user: AuthUser, q: Query<AuditParams>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin])?;
-    let pr = pq.parse()?;
+    let pr = PageQuery { limit: q.limit, cursor: q.cursor.clone() }.parse()?;
     let (limit, cursor) = (pr.limit, pr.cursor);
-    let target = q.target_type.clone().zip(q.target_id);
-    let actor = q.actor_id;
+    let filter = audit::Filter { target_type: q.target_type.clone(), target_id: q.target_id, actor_id: q.actor_id };
     let body = state
         .db
         .run(move |conn| {
-            let rows = audit::list(conn, target.as_ref().map(|(t, id)| (t.as_str(), *id)), actor, limit, cursor)?;
+            let rows = audit::list(conn, &filter, limit, cursor)?;
             let (items, next_cursor) = pr.split(rows, |r| r.id);
             Ok(Page { items, next_cursor })
         })

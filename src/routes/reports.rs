@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::extract::ValidJson;
+use crate::routes::extract::{Query, ValidJson};
 use crate::routes::{client_key, created, resource};
 use crate::services::reports::{self, ReportReceipt, ReportRequest, ReportView};
 
@@ -25,6 +25,7 @@ pub async fn create(state: web::Data<AppState>, req: HttpRequest, user: Option<A
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct FollowParams {
     /// The `follow_token` returned when the report was filed (not needed by its signed-in reporter or staff).
     pub token: Option<String>,
@@ -33,7 +34,7 @@ pub struct FollowParams {
 /// Follow a report: its status and outcome.
 #[utoipa::path(get, operation_id = "reports_get", path = "/api/v1/reports/{id}", tag = "reports", params(("id" = i64, Path), FollowParams),
     responses((status = 200, body = ReportView), (status = 404, body = ErrorBody)))]
-pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web::Path<i64>, q: web::Query<FollowParams>) -> Result<HttpResponse, ApiError> {
+pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web::Path<i64>, q: Query<FollowParams>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(reports::read(&state, user.as_ref(), id.into_inner(), q.token.clone()).await?))
 }
 

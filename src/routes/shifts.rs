@@ -6,7 +6,7 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::listing::Verdict;
 use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::extract::{JsonBody, PageQuery};
+use crate::routes::extract::{JsonBody, PageQuery, Query};
 use crate::routes::{Page, created, resource};
 use crate::services::shifts::{self, ShiftRequest, ShiftView};
 
@@ -60,14 +60,26 @@ pub async fn close(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct MyShiftsQuery {
     /// Only shifts in this status.
     pub status: Option<String>,
+    /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+impl MyShiftsQuery {
+    fn page(&self) -> PageQuery {
+        PageQuery { limit: self.limit, cursor: self.cursor.clone() }
+    }
 }
 
 /// The signed-in employer's shifts, newest first.
-#[utoipa::path(operation_id = "shifts_list_mine", get, path = "/api/v1/employers/me/shifts", tag = "shifts", security(("bearer" = [])), params(PageQuery, MyShiftsQuery),
-    responses((status = 200, body = Page<ShiftView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>, q: web::Query<MyShiftsQuery>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(shifts::list_mine(&state, &user, q.status.as_deref(), pq.parse()?).await?))
+#[utoipa::path(operation_id = "shifts_list_mine", get, path = "/api/v1/employers/me/shifts", tag = "shifts", security(("bearer" = [])), params(MyShiftsQuery),
+    responses((status = 200, body = Page<ShiftView>), (status = 409, description = "no employer profile yet", body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, q: Query<MyShiftsQuery>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(shifts::list_mine(&state, &user, q.status.as_deref(), q.page().parse()?).await?))
 }

@@ -22,6 +22,16 @@ pub struct Entry<'a> {
     pub after: Option<Value>,
 }
 
+/// `before` and `after` are always JSON objects: a staff scope (a list of adcode prefixes) is
+/// `{"adcodes": [...]}`, any other bare value `{"value": ...}` (rows written before this rule included).
+fn as_object(action: &str, v: Value) -> Value {
+    match v {
+        Value::Object(_) => v,
+        Value::Array(_) if action == "staff.scope" => serde_json::json!({ "adcodes": v }),
+        v => serde_json::json!({ "value": v }),
+    }
+}
+
 pub fn record(tx: &mut Tx, e: Entry) -> Result<(), Error> {
     diesel::insert_into(audit_log::table)
         .values((
@@ -30,8 +40,8 @@ pub fn record(tx: &mut Tx, e: Entry) -> Result<(), Error> {
             audit_log::target_type.eq(e.target_type),
             audit_log::target_id.eq(e.target_id),
             audit_log::reason.eq(e.reason),
-            audit_log::before_state.eq(e.before.map(|v| v.to_string())),
-            audit_log::after_state.eq(e.after.map(|v| v.to_string())),
+            audit_log::before_state.eq(e.before.map(|v| as_object(e.action, v).to_string())),
+            audit_log::after_state.eq(e.after.map(|v| as_object(e.action, v).to_string())),
             audit_log::created_at.eq(tx.now()),
         ))
         .execute(tx.conn())?;
@@ -59,21 +69,34 @@ pub struct AuditView {
     pub target_type: String,
     pub target_id: i64,
     pub reason: Option<String>,
-    #[schema(value_type = Object)]
+    /// What the action changed, as it was (a JSON object; a scope change's is `{"adcodes": [...]}`).
+    #[schema(value_type = Option<Object>)]
     pub before: Option<Value>,
-    #[schema(value_type = Object)]
+    /// What the action changed, as it became (a JSON object).
+    #[schema(value_type = Option<Object>)]
     pub after: Option<Value>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: chrono::DateTime<chrono::FixedOffset>,
 }
 
-/// Newest first, optionally for one target, keyset-paginated by id.
-pub fn list(conn: &mut DbConn, target: Option<(&str, i64)>, actor: Option<i64>, limit: i64, cursor: Option<i64>) -> Result<Vec<AuditView>, Error> {
+/// Which entries to list; each filter applies on its own, and given together all must hold.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub target_type: Option<String>,
+    pub target_id: Option<i64>,
+    pub actor_id: Option<i64>,
+}
+
+/// Newest first, filtered, keyset-paginated by id.
+pub fn list(conn: &mut DbConn, filter: &Filter, limit: i64, cursor: Option<i64>) -> Result<Vec<AuditView>, Error> {
     let mut q = audit_log::table.into_boxed();
-    if let Some((t, id)) = target {
-        q = q.filter(audit_log::target_type.eq(t.to_string())).filter(audit_log::target_id.eq(id));
+    if let Some(t) = &filter.target_type {
+        q = q.filter(audit_log::target_type.eq(t.clone()));
     }
-    if let Some(a) = actor {
+    if let Some(id) = filter.target_id {
+        q = q.filter(audit_log::target_id.eq(id));
+    }
+    if let Some(a) = filter.actor_id {
         q = q.filter(audit_log::actor_id.eq(a));
     }
     if let Some(c) = cursor {
@@ -85,12 +108,12 @@ pub fn list(conn: &mut DbConn, target: Option<(&str, i64)>, actor: Option<i64>, 
         .map(|r| AuditView {
             id: r.id,
             actor_id: r.actor_id,
-            action: r.action,
+            action: r.action.clone(),
             target_type: r.target_type,
             target_id: r.target_id,
             reason: r.reason,
-            before: r.before_state.and_then(|s| serde_json::from_str(&s).ok()),
-            after: r.after_state.and_then(|s| serde_json::from_str(&s).ok()),
+            before: r.before_state.and_then(|s| serde_json::from_str(&s).ok()).map(|v| as_object(&r.action, v)),
+            after: r.after_state.and_then(|s| serde_json::from_str(&s).ok()).map(|v| as_object(&r.action, v)),
             created_at: to_display(r.created_at),
         })
         .collect())

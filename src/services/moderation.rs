@@ -334,6 +334,7 @@ pub async fn bulk(svc: &Services, user: &AuthUser, b: BulkRequest) -> Result<Vec
 #[serde(deny_unknown_fields)]
 pub struct BlockRequest {
     /// Why, e.g. confirmed wage arrears; shown to the employer.
+    #[schema(min_length = 1)]
     pub reason: String,
 }
 
@@ -388,6 +389,7 @@ pub async fn verify_employer(svc: &Services, user: &AuthUser, id: i64) -> Result
 #[serde(deny_unknown_fields)]
 pub struct ResolveRequest {
     /// The outcome the reporter is told.
+    #[schema(min_length = 1)]
     pub resolution: String,
     /// True when the report was unfounded.
     #[serde(default)]

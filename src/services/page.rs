@@ -12,6 +12,7 @@ pub const MAX_LIMIT: i64 = 100;
 
 /// `?limit=&cursor=` as sent.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Items per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]

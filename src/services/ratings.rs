@@ -25,6 +25,7 @@ use crate::services::scope::{Place, StaffScope};
 #[serde(deny_unknown_fields)]
 pub struct RatingRequest {
     /// 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
     pub score: i64,
     /// At most 500 characters.
     pub comment: Option<String>,
@@ -33,6 +34,7 @@ pub struct RatingRequest {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HideRequest {
+    #[schema(min_length = 1)]
     pub reason: String,
 }
 

@@ -20,8 +20,8 @@ use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::mail::templates::kind;
 use crate::ratelimit::Budget;
 use crate::services::Services;
-use crate::services::scope::{Place, StaffScope};
 use crate::services::accounts::parse_email;
+use crate::services::scope::{Place, StaffScope};
 use crate::services::{audit, employers, outbox};
 
 pub const KINDS: &[&str] = &["illegal_fee", "fake_job", "wage_arrears", "discrimination", "unsafe", "other"];
@@ -30,10 +30,14 @@ pub const KINDS: &[&str] = &["illegal_fee", "fake_job", "wage_arrears", "discrim
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
     /// `shift` or `employer`.
+    #[schema(value_type = String, required = true, pattern = "^(shift|employer)$")]
     pub target_type: Option<String>,
+    #[schema(value_type = i64, required = true)]
     pub target_id: Option<i64>,
     /// `illegal_fee`, `fake_job`, `wage_arrears`, `discrimination`, `unsafe` or `other`.
+    #[schema(value_type = String, required = true, pattern = "^(illegal_fee|fake_job|wage_arrears|discrimination|unsafe|other)$")]
     pub kind: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub description: Option<String>,
     /// Where to send the outcome when not signed in.
     pub email: Option<String>,

@@ -26,21 +26,28 @@ use crate::services::scope::{Place, StaffScope};
 use crate::services::shifts::{self, ShiftRow, ShiftView};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// Words: Chinese (保洁, 搬家 周末), pinyin (baojie) or initials (bj).
     pub q: Option<String>,
+    #[param(minimum = -90, maximum = 90)]
     pub lat: Option<f64>,
+    #[param(minimum = -180, maximum = 180)]
     pub lng: Option<f64>,
     /// With lat/lng; default 10 km.
+    #[param(exclusive_minimum = 0, maximum = 200)]
     pub radius_km: Option<f64>,
     /// `min_lng,min_lat,max_lng,max_lat`, for a map view.
+    #[param(pattern = r"^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?){3}$")]
     pub bbox: Option<String>,
     pub category: Option<String>,
     /// District code or prefix (`4403` = all of Shenzhen).
     pub adcode: Option<String>,
     /// RFC 3339: only shifts with a slot ending after this.
+    #[param(format = DateTime)]
     pub from: Option<String>,
     /// RFC 3339: only shifts with a slot starting before this.
+    #[param(format = DateTime)]
     pub to: Option<String>,
     /// Minimum pay in fen, in `pay_unit` (or per hour when no unit is given).
     pub min_pay_fen: Option<i64>,
@@ -50,6 +57,7 @@ pub struct SearchParams {
     /// `relevance` (default), `distance`, `pay` or `start`.
     pub sort: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
@@ -210,8 +218,10 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct PageParams {
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
@@ -340,16 +350,24 @@ pub async fn shift_matches(state: &Services, user: &AuthUser, id: i64, p: PagePa
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct AvailabilitySearchParams {
     /// Words over skills, notes and district (Chinese, pinyin or initials).
     pub q: Option<String>,
+    #[param(minimum = -90, maximum = 90)]
     pub lat: Option<f64>,
+    #[param(minimum = -180, maximum = 180)]
     pub lng: Option<f64>,
+    #[param(exclusive_minimum = 0, maximum = 200)]
     pub radius_km: Option<f64>,
     /// RFC 3339: the worker must be able to work in [from, to].
+    #[param(format = DateTime)]
     pub from: Option<String>,
+    #[param(format = DateTime)]
     pub to: Option<String>,
     pub category: Option<String>,
+    /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }

@@ -9,6 +9,7 @@ mod accounts;
 mod alerts;
 mod availability;
 mod cli;
+mod contract;
 mod employers;
 mod engagements;
 mod errors;

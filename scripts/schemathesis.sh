@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Property-based tests of the whole API against its own OpenAPI document, with schemathesis:
+# every check, every phase (examples, coverage, fuzzing, stateful), once per role — anonymous,
+# worker, employer, station staff, moderator, admin — against a debug `lingong serve` on a free
+# port with a fresh SQLite database holding the demo market, rate limiting off.
+# Needs the debug binary (`cargo build`) and Python 3 with pip. Fails on any failure.
+# Time budget: ST_MAX_TIME seconds per role (default 90; six roles fit in about 10 minutes).
+#
+# Disabled checks: none.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=target/debug/lingong
+work=$(mktemp -d)
+server=
+trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+
+if ! python3 -c 'import schemathesis, sys; sys.exit(0 if schemathesis.__version__.startswith("4.32.") else 1)' 2>/dev/null; then
+  echo "== installing schemathesis 4.32"
+  python3 -m pip install -q --disable-pip-version-check "schemathesis==4.32.*" 2>&1 | grep -v -i "warning" || true
+fi
+st=(python3 -m schemathesis.cli)
+command -v st >/dev/null 2>&1 && st=(st)
+
+db="sqlite://$work/st.db"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+export LINGONG_RATE_LIMIT__ENABLED=false
+
+# Staff accounts are made by an admin on the command line (staff never self-register).
+declare -A phones
+n=0
+for role in station_staff moderator admin; do
+  n=$((n + 1))
+  phones[$role]=$(printf '1360000%04d' "$n")
+  "$bin" admin create-user --database-url "$db" --redis-url "" --role "$role" --phone "${phones[$role]}" --password "st-passphrase-$role" --name "测试$role" >/dev/null
+done
+
+"$bin" serve --bind "127.0.0.1:$port" --database-url "$db" --redis-url "" --demo >"$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
+curl -sf "$base/healthz" >/dev/null || { echo "server did not start"; cat "$work/serve.log"; exit 1; }
+
+json_token() { python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'; }
+declare -A tokens
+for role in worker employer; do
+  n=$((n + 1))
+  phone=$(printf '1390000%04d' "$n")
+  tokens[$role]=$(curl -sf -X POST "$base/api/v1/auth/register" -H 'content-type: application/json' \
+    -d "{\"role\": \"$role\", \"phone\": \"$phone\", \"password\": \"st-passphrase-$role\", \"display_name\": \"测试$role\"}" | json_token)
+done
+for role in station_staff moderator admin; do
+  tokens[$role]=$(curl -sf -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
+    -d "{\"phone\": \"${phones[$role]}\", \"password\": \"st-passphrase-$role\"}" | json_token)
+done
+
+failed=()
+for role in anonymous worker employer station_staff moderator admin; do
+  echo "== schemathesis as $role"
+  auth=()
+  if [ "$role" != anonymous ]; then auth=(--header "Authorization: Bearer ${tokens[$role]}"); fi
+  if ! "${st[@]}" run "$base/api/v1/openapi.json" --url "$base" "${auth[@]}" \
+    --checks all --phases examples,coverage,fuzzing,stateful \
+    --max-time "${ST_MAX_TIME:-90}" --workers 2 --request-timeout 10 --no-color \
+    --report junit --report-dir "$work/report-$role"; then
+    failed+=("$role")
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "schemathesis found failures as: ${failed[*]}" >&2
+  exit 1
+fi
+echo "schemathesis: no failures"

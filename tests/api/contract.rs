@@ -1,0 +1,172 @@
+//! The OpenAPI document says what the server does: 405s carry `Allow`, query parameters are as
+//! strict as JSON bodies, the audit log matches its schema, and every status is documented.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn every_405_lists_the_paths_methods() {
+    let app = spawn_app().await;
+    for (method, path, allow) in [
+        ("DELETE", "/api/v1/categories", "GET, POST"),
+        ("PUT", "/api/v1/shifts/1", "GET, PATCH"),
+        ("POST", "/healthz", "GET"),
+        ("DELETE", "/readyz", "GET"),
+        ("PUT", "/metrics", "GET"),
+        ("GET", "/api/v1/workers/me/calendar-token", "POST, DELETE"),
+    ] {
+        let r = app.req(method.parse().unwrap(), path, None, None).await;
+        r.assert_error(405, "method_not_allowed");
+        assert_eq!(r.headers.get("allow").and_then(|v| v.to_str().ok()), Some(allow), "{method} {path}");
+    }
+    // English rendering keeps the header.
+    let r = app.client.delete(format!("{}/api/v1/categories", app.addr)).header("Accept-Language", "en").send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET, POST");
+}
+
+#[tokio::test]
+async fn unknown_and_unparsable_query_parameters_are_named() {
+    let app = spawn_app().await;
+    let r = app.get("/api/v1/shifts/search?categroy=cleaning", None).await;
+    r.assert_error(422, "validation_failed");
+    assert_eq!(r.fields(), ["categroy"]);
+    assert_eq!(r.field_code("categroy").as_deref(), Some("unknown_field"));
+
+    let r = app.get("/api/v1/shifts/search?limit=abc", None).await;
+    r.assert_error(422, "validation_failed");
+    assert_eq!(r.fields(), ["limit"]);
+    assert_eq!(r.field_code("limit").as_deref(), Some("invalid_type"));
+    assert!(!r.text.contains("Query deserialize"), "{}", r.text);
+    let en = app.client.get(format!("{}/api/v1/shifts/search?limit=abc", app.addr)).header("Accept-Language", "en").send().await.unwrap();
+    let body: serde_json::Value = en.json().await.unwrap();
+    assert_eq!(body["error"]["fields"][0]["field"], "limit");
+    assert!(body["error"]["fields"][0]["message"].as_str().unwrap().starts_with("wrong type or value"), "{body}");
+
+    // Lists whose page parameters share the query with their own filters accept both, and only those.
+    let (employer, _) = app.employer(false).await;
+    app.get("/api/v1/employers/me/shifts?status=published&limit=5", Some(&employer)).await.assert(200);
+    app.get("/api/v1/employers/me/engagements?limit=5&state=applied", Some(&employer)).await.assert(200);
+    let r = app.get("/api/v1/employers/me/shifts?limit=5&sort=new", Some(&employer)).await;
+    r.assert_error(422, "validation_failed");
+    assert_eq!(r.fields(), ["sort"]);
+    let r = app.get("/api/v1/employers/me/shifts?limit=x", Some(&employer)).await;
+    assert_eq!(r.fields(), ["limit"]);
+    // Percent-encoding and `+` are decoded.
+    app.get("/api/v1/shifts/search?q=%E4%BF%9D%E6%B4%81+%E6%97%A5%E7%BB%93", None).await.assert(200);
+}
+
+#[tokio::test]
+async fn audit_entries_match_their_schema_and_each_filter_works_alone() {
+    let app = spawn_app().await;
+    let admin = app.staff("admin").await;
+    let moderator = app.staff("moderator").await;
+    let me = app.get("/api/v1/auth/me", Some(&moderator)).await.body["id"].as_i64().unwrap();
+    app.put(&format!("/api/v1/staff/{me}/scope"), Some(&admin), json!({"adcodes": ["4403"]})).await.assert(204);
+    let (_, employer) = app.employer(true).await;
+
+    let all = app.get("/api/v1/audit", Some(&admin)).await;
+    all.assert(200);
+    for item in all.body["items"].as_array().unwrap() {
+        for k in ["before", "after"] {
+            assert!(item[k].is_null() || item[k].is_object(), "{k} is an object: {item}");
+        }
+    }
+    let scope = all.body["items"].as_array().unwrap().iter().find(|i| i["action"] == "staff.scope").expect("scope entry").clone();
+    assert_eq!(scope["after"], json!({"adcodes": ["4403"]}));
+    assert_eq!(scope["before"], json!({"adcodes": []}));
+
+    let by_type = app.get("/api/v1/audit?target_type=user", Some(&admin)).await;
+    by_type.assert(200);
+    let items = by_type.body["items"].as_array().unwrap();
+    assert!(!items.is_empty() && items.iter().all(|i| i["target_type"] == "user"), "{}", by_type.text);
+    let by_type = app.get("/api/v1/audit?target_type=employer", Some(&admin)).await;
+    let items = by_type.body["items"].as_array().unwrap();
+    assert!(!items.is_empty() && items.iter().all(|i| i["target_type"] == "employer" && i["target_id"] == employer), "{}", by_type.text);
+    let by_id = app.get(&format!("/api/v1/audit?target_id={me}"), Some(&admin)).await;
+    assert!(by_id.body["items"].as_array().unwrap().iter().all(|i| i["target_id"] == me), "{}", by_id.text);
+    let none = app.get("/api/v1/audit?target_type=nothing", Some(&admin)).await;
+    assert_eq!(none.body["items"], json!([]));
+}
+
+#[test]
+fn the_document_lists_every_status_an_operation_can_answer() {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(lingong::routes::docs::ApiDoc::openapi()).unwrap();
+    let without_db = lingong::routes::docs::WITHOUT_DATABASE;
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or(path);
+            let responses = op["responses"].as_object().unwrap();
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            let mut need = |status: &str, why: &str| {
+                if !responses.contains_key(status) {
+                    missing.push(format!("{method} {path} ({id}) lacks {status}: {why}"));
+                }
+            };
+            if secured {
+                need("401", "secured");
+            }
+            if !without_db.contains(&id) {
+                need("503", "touches the database");
+            }
+            if op["requestBody"]["content"]["application/json"].is_object() {
+                need("400", "takes a JSON body");
+                need("422", "takes a JSON body");
+            }
+            if op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["in"] == "query")) {
+                need("422", "takes query parameters");
+            }
+            for (status, r) in responses {
+                if status.starts_with('4') || status == "503" && id != "ops_readyz" {
+                    let content = &r["content"];
+                    let ok = content["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorBody" || content["text/html"].is_object();
+                    if !ok {
+                        missing.push(format!("{method} {path} ({id}): {status} has no error body"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+#[tokio::test]
+async fn operations_without_the_database_really_answer_without_it() {
+    let app = spawn_with(|c| {
+        c.database.url = "postgres://postgres@127.0.0.1:1/none".into();
+        c.database.migrate_on_start = false;
+        c.database.connect_timeout_secs = 1;
+    })
+    .await;
+    for path in ["/healthz", "/metrics", "/api/v1/districts?q=4403", "/api/v1/policy", "/api/v1/moderation/reasons"] {
+        app.get(path, None).await.assert(200);
+    }
+}
+
+#[tokio::test]
+async fn the_documented_required_fields_are_the_ones_the_server_requires() {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(lingong::routes::docs::ApiDoc::openapi()).unwrap();
+    let app = spawn_app().await;
+    let full = json!({"role": "worker", "phone": "13912345678", "password": "a-good-passphrase", "display_name": "张三"});
+    let required: Vec<String> =
+        doc["components"]["schemas"]["RegisterRequest"]["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    assert_eq!(required, ["role", "phone", "password", "display_name"]);
+    for field in &required {
+        let mut body = full.clone();
+        body.as_object_mut().unwrap().remove(field);
+        let r = app.post("/api/v1/auth/register", None, body).await;
+        r.assert_error(422, "validation_failed");
+        assert!(r.fields().contains(field), "missing {field}: {}", r.text);
+    }
+    let role = &doc["components"]["schemas"]["SignUpRole"]["enum"];
+    assert_eq!(role, &json!(["worker", "employer"]));
+    let mut staff = full.clone();
+    staff["role"] = json!("moderator");
+    app.post("/api/v1/auth/register", None, staff).await.assert_error(422, "validation_failed");
+    // With every required field it works.
+    app.post("/api/v1/auth/register", None, full).await.assert(201);
+}
