@@ -22,8 +22,9 @@ RUN mkdir src benches \
         target/release/deps/lingong-* target/release/deps/liblingong-* \
         target/release/.fingerprint/lingong-*
 
-# The real crate. config/default.toml, migrations/ and assets/adcodes.csv are embedded in the binary.
+# The real crate. config/default.toml, migrations/, assets/adcodes.csv and templates/ are embedded in the binary.
 COPY src ./src
+COPY templates ./templates
 COPY migrations ./migrations
 COPY config ./config
 COPY assets ./assets
