@@ -12,10 +12,10 @@ WORKDIR /build
 
 # Dependencies first, against stub sources, so editing src/ does not rebuild them.
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir src benches \
+RUN mkdir -p src benches/search \
     && echo 'fn main() {}' > src/main.rs \
     && touch src/lib.rs \
-    && echo 'fn main() {}' > benches/search.rs \
+    && echo 'fn main() {}' > benches/search/main.rs \
     && cargo build --release --locked \
     && rm -rf src \
         target/release/lingong* \
@@ -23,6 +23,7 @@ RUN mkdir src benches \
         target/release/.fingerprint/lingong-*
 
 # The real crate. config/default.toml, migrations/, assets/adcodes.csv and templates/ are embedded in the binary.
+COPY build.rs ./
 COPY src ./src
 COPY templates ./templates
 COPY migrations ./migrations

@@ -335,9 +335,7 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
                 valid_through: Some(to_display(start).to_rfc3339()),
                 probation_days: None,
             };
-            let valid = shifts::validate(conn, &req, now)?;
-            let verdict = shifts::verdict(&rules, employer, &valid);
-            shifts::create(conn, employer, &valid, &verdict, now)?;
+            shifts::post_in(conn, &rules, employer.user_id, &req)?;
             bar.inc(1);
         }
         bar.set_message("workers");

@@ -6,15 +6,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::alerts::rules::Criteria;
+use crate::auth::AuthUser;
 use crate::db::DbConn;
 use crate::db::schema::{alert_subscriptions, availability};
+use crate::domain::Role;
 use crate::domain::geo::radius_km;
 use crate::domain::time::to_display;
 use crate::domain::{BoundedText, GeoPoint, PayUnit};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::search::analyze::analyze_query;
 use crate::search::timefit::Interval;
+use crate::services::Services;
 use crate::services::availability::AvailabilityRow;
+use crate::services::availability::require_worker;
+use crate::services::page::{Page, PageRequest};
 use crate::services::workers::{PayBody, check_categories};
 use crate::services::{json_list, to_json};
 
@@ -328,4 +333,48 @@ pub fn unsubscribe(conn: &mut DbConn, token: &str) -> Result<Option<AlertRow>, E
 /// The link in every alert mail.
 pub fn unsubscribe_url(public_url: &str, token: &str) -> String {
     format!("{public_url}/api/v1/alerts/unsubscribe?token={token}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations: a worker's match alerts.
+// ---------------------------------------------------------------------------------------------
+
+/// Subscribe the signed-in worker to an alert.
+pub async fn subscribe(svc: &Services, user: &AuthUser, req: AlertRequest) -> Result<AlertView, Error> {
+    user.require(&[Role::Worker])?;
+    let (user_id, max) = (user.id, svc.config.alerts.max_per_worker);
+    svc.db
+        .tx(move |tx| {
+            let worker = require_worker(tx, user_id)?;
+            let valid = validate(tx, worker.id, &req)?;
+            let now = tx.now();
+            Ok(create(tx, worker.id, &valid, max, now)?.view())
+        })
+        .await
+}
+
+/// The signed-in worker's alerts, newest first.
+pub async fn list_mine(svc: &Services, user: &AuthUser, page: PageRequest) -> Result<Page<AlertView>, Error> {
+    user.require(&[Role::Worker])?;
+    let user_id = user.id;
+    svc.db
+        .run(move |conn| {
+            let worker = require_worker(conn, user_id)?;
+            let rows = list_for_worker(conn, worker.id, page.limit, page.cursor)?;
+            let (rows, next_cursor) = page.split(rows, |r| r.id);
+            Ok(Page { items: rows.into_iter().map(AlertRow::view).collect(), next_cursor })
+        })
+        .await
+}
+
+/// Delete one of the signed-in worker's alerts.
+pub async fn remove(svc: &Services, user: &AuthUser, id: i64) -> Result<(), Error> {
+    user.require(&[Role::Worker])?;
+    let user_id = user.id;
+    svc.db
+        .tx(move |tx| {
+            let worker = require_worker(tx, user_id)?;
+            delete(tx, worker.id, id)
+        })
+        .await
 }

@@ -61,10 +61,22 @@ pub struct Change {
 
 /// Appends an entry; only [`Tx::record`](super::Tx::record) calls it.
 pub(super) fn append(conn: &mut DbConn, entity: Entity, entity_id: i64, now: chrono::NaiveDateTime) -> Result<(), Error> {
-    // On PostgreSQL `txid` defaults to the writing transaction's id; on SQLite it stays 0.
-    diesel::insert_into(search_changes::table)
-        .values((search_changes::entity.eq(entity.as_str()), search_changes::entity_id.eq(entity_id), search_changes::created_at.eq(now)))
-        .execute(conn)?;
+    match conn {
+        // The writing transaction's id, which the follower's horizon is compared with.
+        DbConn::Pg(_) => {
+            diesel::sql_query("INSERT INTO search_changes (entity, entity_id, created_at, txid) VALUES ($1, $2, $3, pg_current_xact_id()::text::bigint)")
+                .bind::<diesel::sql_types::Text, _>(entity.as_str())
+                .bind::<BigInt, _>(entity_id)
+                .bind::<diesel::sql_types::Timestamp, _>(now)
+                .execute(conn)?;
+        }
+        // One writer at a time: ids are in commit order and `txid` is not needed (it stays 0).
+        DbConn::Sqlite(_) => {
+            diesel::insert_into(search_changes::table)
+                .values((search_changes::entity.eq(entity.as_str()), search_changes::entity_id.eq(entity_id), search_changes::created_at.eq(now)))
+                .execute(conn)?;
+        }
+    }
     Ok(())
 }
 

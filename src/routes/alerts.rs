@@ -8,11 +8,9 @@ use utoipa::IntoParams;
 use crate::alerts::subscriptions::{self, AlertRequest, AlertRow, AlertView, SOURCE_AVAILABILITY};
 use crate::app::AppState;
 use crate::auth::AuthUser;
-use crate::domain::Role;
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::{PageQuery, ValidJson};
 use crate::routes::{Page, created, resource};
-use crate::services::availability::require_worker;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/workers/me/alerts").route(web::post().to(create)).route(web::get().to(list_mine)))
@@ -25,52 +23,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(operation_id = "alerts_create", post, path = "/api/v1/workers/me/alerts", tag = "alerts", security(("bearer" = [])), request_body = AlertRequest,
     responses((status = 201, body = AlertView), (status = 403, body = ErrorBody), (status = 409, description = "no worker profile yet, or too many alerts", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<AlertRequest>) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Worker])?;
-    let max = state.config.alerts.max_per_worker;
-    let view = state
-        .db
-        .tx(move |tx| {
-            let worker = require_worker(tx, user.id)?;
-            let valid = subscriptions::validate(tx, worker.id, &body.value)?;
-            let now = tx.now();
-            Ok(subscriptions::create(tx, worker.id, &valid, max, now)?.view())
-        })
-        .await?;
-    Ok(created(view))
+    Ok(created(subscriptions::subscribe(&state, &user, body.value).await?))
 }
 
 /// The signed-in worker's match alerts, newest first (unsubscribed ones show `active: false`).
 #[utoipa::path(operation_id = "alerts_list_mine", get, path = "/api/v1/workers/me/alerts", tag = "alerts", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Page<AlertView>), (status = 403, body = ErrorBody), (status = 409, description = "no worker profile yet", body = ErrorBody)))]
 pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Worker])?;
-    let pr = pq.parse()?;
-    let (limit, cursor) = (pr.limit, pr.cursor);
-    let body = state
-        .db
-        .run(move |conn| {
-            let worker = require_worker(conn, user.id)?;
-            let rows = subscriptions::list_for_worker(conn, worker.id, limit, cursor)?;
-            let (rows, next_cursor) = pr.split(rows, |r| r.id);
-            Ok(Page { items: rows.into_iter().map(AlertRow::view).collect(), next_cursor })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(subscriptions::list_mine(&state, &user, pq.parse()?).await?))
 }
 
 /// Delete one of the signed-in worker's match alerts.
 #[utoipa::path(operation_id = "alerts_delete", delete, path = "/api/v1/workers/me/alerts/{id}", tag = "alerts", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Worker])?;
-    let id = id.into_inner();
-    state
-        .db
-        .tx(move |tx| {
-            let worker = require_worker(tx, user.id)?;
-            subscriptions::delete(tx, worker.id, id)
-        })
-        .await?;
+    subscriptions::remove(&state, &user, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,14 +1,10 @@
-use std::time::Duration;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, password};
-use crate::domain::{Phone, Role};
-use crate::error::Error;
-use crate::ratelimit::Budget;
+use crate::auth::AuthUser;
+use crate::domain::Role;
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::ValidJson;
 use crate::routes::{client_key, created, resource};
@@ -42,22 +38,11 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-async fn auth_budget(state: &AppState, req: &HttpRequest) -> Result<(), Error> {
-    let rl = &state.config.rate_limit;
-    let budget = Budget { name: "auth", limit: rl.auth_requests, window: Duration::from_secs(rl.auth_window_secs) };
-    state.limiter.hit(budget, &client_key(req)).await
-}
-
-async fn hash_off_thread(pw: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(ApiError::internal)
-}
-
 /// Register a worker or employer account.
 #[utoipa::path(operation_id = "auth_register", post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 201, body = Session), (status = 409, description = "phone already registered", body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: ValidJson<RegisterRequest>) -> Result<HttpResponse, ApiError> {
-    auth_budget(&state, &req).await?;
     let b = body.value;
     let user = NewUser::parse(
         b.role.as_deref(),
@@ -67,44 +52,22 @@ pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: ValidJ
         b.email.as_deref(),
         &[Role::Worker, Role::Employer],
     )?;
-    let hash = hash_off_thread(user.password.clone()).await?;
-    let ttl = state.config.auth.token_ttl_hours;
-    let session = state
-        .db
-        .tx(move |tx| {
-            let view = accounts::create_user(tx, &user, &hash, None)?;
-            accounts::issue_token(tx, view, ttl)
-        })
-        .await?;
-    Ok(created(session))
+    Ok(created(accounts::register(&state, &client_key(&req), user).await?))
 }
 
 /// Sign in with phone and password.
 #[utoipa::path(operation_id = "auth_login", post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = Session), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: ValidJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
-    auth_budget(&state, &req).await?;
     let b = body.value;
-    let bad = || ApiError::from(Error::InvalidCredentials);
-    let Ok(phone) = Phone::parse(&b.phone) else { return Err(bad()) };
-    let found = state.db.run(move |conn| accounts::credentials(conn, &phone)).await?;
-    let (stored, user) = match found {
-        Some((user, hash)) => (hash, Some(user)),
-        None => (password::dummy_hash().to_string(), None),
-    };
-    let pw = b.password;
-    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &stored)).await.map_err(ApiError::internal)?;
-    let user = user.filter(|_| ok).ok_or_else(bad)?;
-    let ttl = state.config.auth.token_ttl_hours;
-    let session = state.db.tx(move |tx| accounts::issue_token(tx, user, ttl)).await?;
-    Ok(HttpResponse::Ok().json(session))
+    Ok(HttpResponse::Ok().json(accounts::login(&state, &client_key(&req), &b.phone, b.password).await?))
 }
 
 /// Revoke the token used for this request.
 #[utoipa::path(operation_id = "auth_logout", post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204, description = "signed out"), (status = 401, body = ErrorBody)))]
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    state.db.run(move |conn| accounts::revoke(conn, &user.token_hash)).await?;
+    accounts::logout(&state, &user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

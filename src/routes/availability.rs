@@ -2,7 +2,6 @@ use actix_web::{HttpResponse, web};
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
-use crate::domain::Role;
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::{PageQuery, ValidJson};
 use crate::routes::{Page, created, resource};
@@ -18,49 +17,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(operation_id = "availability_create", post, path = "/api/v1/availability", tag = "availability", security(("bearer" = [])), request_body = AvailabilityRequest,
     responses((status = 201, body = AvailabilityView), (status = 403, body = ErrorBody), (status = 409, description = "no worker profile yet", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<AvailabilityRequest>) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Worker])?;
-    let view = state
-        .db
-        .tx(move |tx| {
-            let worker = availability::require_worker(tx, user.id)?;
-            let now = tx.now();
-            let valid = availability::validate(tx, &body.value, now)?;
-            Ok(availability::create(tx, worker.id, &valid)?.view())
-        })
-        .await?;
-    Ok(created(view))
+    Ok(created(availability::post(&state, &user, body.value).await?))
 }
 
 /// One availability record (its worker, or staff).
 #[utoipa::path(operation_id = "availability_get_one", get, path = "/api/v1/availability/{id}", tag = "availability", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = AvailabilityView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let view = state
-        .db
-        .run(move |conn| {
-            let row = if user.role.is_staff() { availability::by_id(conn, id)? } else { availability::owned(conn, user.id, id)?.1 };
-            Ok(row.view())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(availability::get(&state, &user, id.into_inner()).await?))
 }
 
 /// Change availability (its worker only); `windows` replaces all windows.
 #[utoipa::path(operation_id = "availability_update", patch, path = "/api/v1/availability/{id}", tag = "availability", security(("bearer" = [])), params(("id" = i64, Path)), request_body = AvailabilityRequest,
     responses((status = 200, body = AvailabilityView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<AvailabilityRequest>) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let view = state.db.tx(move |tx| Ok(availability::update(tx, user.id, id, &body.value)?.view())).await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(availability::edit(&state, &user, id.into_inner(), body.value).await?))
 }
 
 /// Remove availability (its worker only).
 #[utoipa::path(operation_id = "availability_delete", delete, path = "/api/v1/availability/{id}", tag = "availability", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 204, description = "removed"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    state.db.tx(move |tx| availability::delete(tx, user.id, id)).await?;
+    availability::remove(&state, &user, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -68,17 +46,5 @@ pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
 #[utoipa::path(operation_id = "availability_list_mine", get, path = "/api/v1/workers/me/availability", tag = "availability", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Page<AvailabilityView>), (status = 403, body = ErrorBody)))]
 pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, pq: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Worker])?;
-    let pr = pq.parse()?;
-    let (limit, cursor) = (pr.limit, pr.cursor);
-    let body = state
-        .db
-        .run(move |conn| {
-            let worker = availability::require_worker(conn, user.id)?;
-            let rows = availability::list_for_worker(conn, worker.id, limit, cursor)?;
-            let (rows, next_cursor) = pr.split(rows, |r| r.id);
-            Ok(Page { items: rows.into_iter().map(|r| r.view()).collect(), next_cursor })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(availability::list_mine(&state, &user, pq.parse()?).await?))
 }

@@ -32,17 +32,14 @@ pub struct CategoryRequest {
 /// The occupation taxonomy (职业分类).
 #[utoipa::path(operation_id = "categories_list", get, path = "/api/v1/categories", tag = "categories", responses((status = 200, body = CategoryList)))]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let items = state.db.run(categories::list).await?;
-    Ok(HttpResponse::Ok().json(CategoryList { items }))
+    Ok(HttpResponse::Ok().json(CategoryList { items: categories::list_all(&state).await? }))
 }
 
 /// Add an occupation (moderator or admin), e.g. a newly published 新职业.
 #[utoipa::path(operation_id = "categories_create", post, path = "/api/v1/categories", tag = "categories", security(("bearer" = [])), request_body = CategoryRequest,
     responses((status = 201, body = Category), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<CategoryRequest>) -> Result<HttpResponse, ApiError> {
-    user.require_moderator()?;
     let b = body.value;
     let c = NewCategory::parse(b.code.as_deref(), b.name_zh.as_deref(), b.name_en.as_deref(), b.group_zh.as_deref(), b.keywords.as_deref())?;
-    let cat = state.db.tx(move |tx| categories::create(tx, c, user.id)).await?;
-    Ok(created(cat))
+    Ok(created(categories::add(&state, &user, c).await?))
 }

@@ -2,8 +2,6 @@ use actix_web::{HttpResponse, web};
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
-use crate::domain::Role;
-use crate::error::{Error, Thing};
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::ValidJson;
 use crate::routes::resource;
@@ -19,41 +17,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(operation_id = "employers_put_me", put, path = "/api/v1/employers/me", tag = "employers", security(("bearer" = [])), request_body = EmployerRequest,
     responses((status = 200, body = EmployerView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_me(state: web::Data<AppState>, user: AuthUser, body: ValidJson<EmployerRequest>) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Employer])?;
-    let valid = employers::validate(&body.value)?;
-    let row = state.db.tx(move |tx| employers::upsert(tx, user.id, valid)).await?;
-    Ok(HttpResponse::Ok().json(row.view(true)))
+    Ok(HttpResponse::Ok().json(employers::put_mine(&state, &user, body.value).await?))
 }
 
 /// The signed-in employer's profile.
 #[utoipa::path(operation_id = "employers_get_me", get, path = "/api/v1/employers/me", tag = "employers", security(("bearer" = [])),
     responses((status = 200, body = EmployerView), (status = 404, description = "no profile yet", body = ErrorBody)))]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Employer])?;
-    let view = state
-        .db
-        .run(move |conn| {
-            let row = employers::by_user(conn, user.id)?.ok_or(Error::NotFound(Thing::EmployerProfile))?;
-            employers::view_with_stats(conn, row, true)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(employers::get_mine(&state, &user).await?))
 }
 
 /// An employer's public profile with its 90-day record. Contact details are shown to the owner and staff only.
 #[utoipa::path(operation_id = "employers_get_one", get, path = "/api/v1/employers/{id}", tag = "employers", params(("id" = i64, Path)),
     responses((status = 200, body = EmployerView), (status = 404, body = ErrorBody)))]
 pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let view = state
-        .db
-        .run(move |conn| {
-            let row = employers::by_id(conn, id)?;
-            let with_contact = user.is_some_and(|u| u.role.is_staff() || u.id == row.user_id);
-            employers::view_with_stats(conn, row, with_contact)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(employers::get(&state, user.as_ref(), id.into_inner()).await?))
 }
 
 /// Mark an employer as real-name verified (moderator or admin).

@@ -12,14 +12,14 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::domain::engagement::Action;
-use crate::error::{BadRequest, Error, Thing};
+use crate::error::{BadRequest, Error};
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::{JsonBody, PageQuery, ValidJson};
 use crate::routes::{Page, client_key, created, resource};
 use crate::services::calendar;
-use crate::services::engagements::{self as svc, ActionRequest, ApplyRequest, AttendanceCorrection, Ctx, EngagementView, InviteRequest, Viewer};
+use crate::services::engagements::{self as svc, ActionRequest, ApplyRequest, AttendanceCorrection, EngagementView, InviteRequest};
 use crate::services::ratings::{self, HideRequest, RatingRequest, RatingView};
-use crate::services::reports::{self, ReportReceipt};
+use crate::services::reports::ReportReceipt;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/shifts/{id}/applications").route(web::post().to(apply)))
@@ -55,17 +55,7 @@ fn optional_body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiEr
     responses((status = 201, body = EngagementView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, description = "`shift_full` (instant shift), `already_engaged`, `shift_not_open`, `worker_profile_required`", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn apply(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Worker])?;
-    let req: ApplyRequest = optional_body(&body)?;
-    let (shift_id, now) = (id.into_inner(), state.clock.now());
-    let view = state
-        .db
-        .tx(move |tx| {
-            let row = svc::apply(tx, user.id, shift_id, &req, now)?;
-            svc::view(tx, row, Viewer::Worker, false, now)
-        })
-        .await?;
-    Ok(created(view))
+    Ok(created(svc::apply_to_shift(&state, &user, id.into_inner(), optional_body(&body)?).await?))
 }
 
 /// Invite a worker (e.g. one found by matching) to a shift; they accept or decline.
@@ -74,32 +64,14 @@ pub async fn apply(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64
     responses((status = 201, body = EngagementView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, description = "`shift_full`, `already_engaged`, `shift_not_open`", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn invite(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<InviteRequest>) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Employer])?;
-    let (shift_id, now, req) = (id.into_inner(), state.clock.now(), body.value);
-    let view = state
-        .db
-        .tx(move |tx| {
-            let row = svc::invite(tx, user.id, shift_id, &req, now)?;
-            svc::view(tx, row, Viewer::Employer, false, now)
-        })
-        .await?;
-    Ok(created(view))
+    Ok(created(svc::invite_worker(&state, &user, id.into_inner(), body.value).await?))
 }
 
 /// One engagement with its history, for its worker or the shift's employer.
 #[utoipa::path(operation_id = "engagements_get_one", get, path = "/api/v1/engagements/{id}", tag = "engagements", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = EngagementView), (status = 404, body = ErrorBody)))]
 pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let (id, now) = (id.into_inner(), state.clock.now());
-    let view = state
-        .db
-        .run(move |conn| {
-            let row = svc::by_id(conn, id)?;
-            let actor = svc::actor_for(conn, &row, user.id, user.role)?;
-            svc::view(conn, row, svc::viewer_of(actor), true, now)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(svc::get(&state, &user, id.into_inner()).await?))
 }
 
 /// Move an engagement: `accept`, `decline`, `withdraw`, `cancel`, `check-in` (with `lat`, `lng`),
@@ -114,18 +86,7 @@ pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i
 pub async fn act(state: web::Data<AppState>, user: AuthUser, path: web::Path<(i64, String)>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
     let action = Action::from_path(&action).ok_or_else(ApiError::route_not_found)?;
-    let req: ActionRequest = optional_body(&body)?;
-    let cfg = state.config.engagements.clone();
-    let now = state.clock.now();
-    let view = state
-        .db
-        .tx(move |tx| {
-            let ctx = Ctx { cfg: &cfg, now };
-            let (row, actor) = svc::act(tx, &ctx, user.id, user.role, id, action, &req)?;
-            svc::view(tx, row, svc::viewer_of(actor), false, now)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(svc::perform(&state, &user, id, action, optional_body(&body)?).await?))
 }
 
 /// The employer confirms a slot's check-in/check-out record (empty body) or corrects its times.
@@ -133,18 +94,8 @@ pub async fn act(state: web::Data<AppState>, user: AuthUser, path: web::Path<(i6
     params(("id" = i64, Path), ("slot_id" = i64, Path)), request_body(content = AttendanceCorrection, description = "optional"),
     responses((status = 200, body = EngagementView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn correct_attendance(state: web::Data<AppState>, user: AuthUser, path: web::Path<(i64, i64)>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Employer])?;
     let (id, slot_id) = path.into_inner();
-    let req: AttendanceCorrection = optional_body(&body)?;
-    let now = state.clock.now();
-    let view = state
-        .db
-        .tx(move |tx| {
-            let row = svc::correct_attendance(tx, user.id, id, slot_id, &req, now)?;
-            svc::view(tx, row, Viewer::Employer, false, now)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(svc::confirm_attendance(&state, &user, id, slot_id, optional_body(&body)?).await?))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -166,13 +117,8 @@ pub async fn arrears_report(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Worker])?;
     let body: ArrearsRequest = optional_body(&body)?;
-    let id = id.into_inner();
-    let key = reports::reporter_key(&state.config.auth.pii_hash_key, Some(user.id), &client_key(&req));
-    let threshold = state.config.moderation.report_hide_threshold;
-    let receipt = state.db.tx(move |tx| svc::file_arrears_report(tx, user.id, id, body.note.as_deref(), key, threshold)).await?;
-    Ok(created(receipt))
+    Ok(created(svc::report_arrears(&state, &user, id.into_inner(), body.note, &client_key(&req)).await?))
 }
 
 /// Rate the other side after completion (1–5, optional comment). Once per side; the same call
@@ -182,9 +128,7 @@ pub async fn arrears_report(
     responses((status = 201, body = RatingView), (status = 200, description = "changed within the edit window", body = RatingView), (status = 404, body = ErrorBody),
               (status = 409, description = "`not_completed`, `rating_locked`", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rate(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<RatingRequest>) -> Result<HttpResponse, ApiError> {
-    let (id, now, req) = (id.into_inner(), state.clock.now(), body.value);
-    let hours = state.config.engagements.rating_edit_hours;
-    let (view, is_new) = state.db.tx(move |tx| ratings::rate(tx, user.id, user.role, id, &req, hours, now)).await?;
+    let (view, is_new) = ratings::rate_engagement(&state, &user, id.into_inner(), body.value).await?;
     Ok(if is_new { created(view) } else { HttpResponse::Ok().json(view) })
 }
 
@@ -214,19 +158,7 @@ pub async fn list_for_worker(
     q: web::Query<EngagementQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Worker])?;
-    let pr = pq.parse()?;
-    let (limit, cursor) = (pr.limit, pr.cursor);
-    let filter = svc::parse_state(q.state.as_deref())?;
-    let now = state.clock.now();
-    let body = state
-        .db
-        .run(move |conn| {
-            let rows = svc::list_for_worker(conn, user.id, filter, limit, cursor)?;
-            let (rows, next_cursor) = pr.split(rows, |r| r.id);
-            Ok(Page { items: svc::views(conn, rows, Viewer::Worker, false, now)?, next_cursor })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(svc::list_mine(&state, &user, q.state.as_deref(), None, pq.parse()?).await?))
 }
 
 /// The engagements on the signed-in employer's shifts, newest first.
@@ -239,20 +171,7 @@ pub async fn list_for_employer(
     q: web::Query<EngagementQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
-    let pr = pq.parse()?;
-    let (limit, cursor) = (pr.limit, pr.cursor);
-    let filter = svc::parse_state(q.state.as_deref())?;
-    let shift_id = q.shift_id;
-    let now = state.clock.now();
-    let body = state
-        .db
-        .run(move |conn| {
-            let rows = svc::list_for_employer(conn, user.id, filter, shift_id, limit, cursor)?;
-            let (rows, next_cursor) = pr.split(rows, |r| r.id);
-            Ok(Page { items: svc::views(conn, rows, Viewer::Employer, false, now)?, next_cursor })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(svc::list_mine(&state, &user, q.state.as_deref(), q.shift_id, pq.parse()?).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -267,9 +186,7 @@ pub struct CalendarToken {
 #[utoipa::path(operation_id = "calendar_rotate", post, path = "/api/v1/workers/me/calendar-token", tag = "engagements", security(("bearer" = [])),
     responses((status = 201, body = CalendarToken), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn rotate_calendar(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Worker])?;
-    let now = state.clock.now();
-    let token = state.db.tx(move |tx| calendar::rotate(tx, user.id, now)).await?;
+    let token = calendar::rotate_mine(&state, &user).await?;
     Ok(created(CalendarToken { path: format!("/api/v1/calendar/{token}.ics"), token }))
 }
 
@@ -277,17 +194,14 @@ pub async fn rotate_calendar(state: web::Data<AppState>, user: AuthUser) -> Resu
 #[utoipa::path(operation_id = "calendar_revoke", delete, path = "/api/v1/workers/me/calendar-token", tag = "engagements", security(("bearer" = [])),
     responses((status = 204, description = "revoked"), (status = 404, description = "there was none", body = ErrorBody)))]
 pub async fn revoke_calendar(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Worker])?;
-    let had = state.db.tx(move |tx| calendar::revoke(tx, user.id)).await?;
-    if had { Ok(HttpResponse::NoContent().finish()) } else { Err(ApiError::from(Error::NotFound(Thing::Calendar))) }
+    calendar::revoke_mine(&state, &user).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// A worker's confirmed shifts as iCalendar (RFC 5545), at a private URL that needs no sign-in.
 #[utoipa::path(operation_id = "calendar_feed", get, path = "/api/v1/calendar/{file}", tag = "engagements", params(("file" = String, Path, description = "`{token}.ics`")),
     responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = ErrorBody)))]
 pub async fn calendar_feed(state: web::Data<AppState>, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let token = file.into_inner().strip_suffix(".ics").map(str::to_string).ok_or(Error::NotFound(Thing::Calendar))?;
-    let now = state.clock.now();
-    let body = state.db.run(move |conn| calendar::feed(conn, &token, now)).await?;
+    let body = calendar::feed_file(&state, &file.into_inner()).await?;
     Ok(HttpResponse::Ok().content_type("text/calendar; charset=utf-8").insert_header((header::CACHE_CONTROL, "private, no-cache")).body(body))
 }

@@ -8,7 +8,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
-use crate::error::{Error, Invalid};
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::{PageQuery, ValidJson};
 use crate::routes::{Page, resource};
@@ -105,18 +104,7 @@ pub struct ScopeRequest {
 #[utoipa::path(put, operation_id = "moderation_set_scope", path = "/api/v1/staff/{user_id}/scope", tag = "moderation", security(("bearer" = [])), params(("user_id" = i64, Path)), request_body = ScopeRequest,
     responses((status = 204, description = "scope set"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_scope(state: web::Data<AppState>, user: AuthUser, user_id: web::Path<i64>, body: ValidJson<ScopeRequest>) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Admin])?;
-    let codes = body.value.adcodes;
-    for (i, c) in codes.iter().enumerate() {
-        if c.is_empty() || c.len() > 12 || !c.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ApiError::from(Error::field(
-                &format!("adcodes[{i}]"),
-                Invalid::new("invalid_adcode", "行政区划代码前缀应为 1–12 位数字", "an adcode prefix is 1–12 digits"),
-            )));
-        }
-    }
-    let target = user_id.into_inner();
-    state.db.tx(move |tx| crate::services::accounts::set_scope(tx, user.id, target, &codes)).await?;
+    crate::services::accounts::set_staff_scope(&state, &user, user_id.into_inner(), body.value.adcodes).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,14 +1,11 @@
 //! 投诉举报 and the published service rules.
 
-use std::time::Duration;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
-use crate::ratelimit::Budget;
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::ValidJson;
 use crate::routes::{client_key, created, resource};
@@ -24,15 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(post, operation_id = "reports_create", path = "/api/v1/reports", tag = "reports", request_body = ReportRequest,
     responses((status = 201, body = ReportReceipt), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn create(state: web::Data<AppState>, req: HttpRequest, user: Option<AuthUser>, body: ValidJson<ReportRequest>) -> Result<HttpResponse, ApiError> {
-    let c = &state.config;
-    let budget = Budget { name: "reports", limit: c.moderation.report_requests, window: Duration::from_secs(c.moderation.report_window_secs) };
-    state.limiter.hit(budget, &client_key(&req)).await?;
-    let valid = reports::validate(&body.value)?;
-    let user_id = user.map(|u| u.id);
-    let key = reports::reporter_key(&c.auth.pii_hash_key, user_id, &client_key(&req));
-    let threshold = c.moderation.report_hide_threshold;
-    let receipt = state.db.tx(move |tx| reports::create(tx, valid, user_id, key, threshold)).await?;
-    Ok(created(receipt))
+    Ok(created(reports::file(&state, user.as_ref(), &client_key(&req), body.value).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -45,13 +34,7 @@ pub struct FollowParams {
 #[utoipa::path(get, operation_id = "reports_get", path = "/api/v1/reports/{id}", tag = "reports", params(("id" = i64, Path), FollowParams),
     responses((status = 200, body = ReportView), (status = 404, body = ErrorBody)))]
 pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web::Path<i64>, q: web::Query<FollowParams>) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let token = q.token.clone();
-    let view = state
-        .db
-        .run(move |conn| reports::get(conn, id, token.as_deref(), user.as_ref().map(|u| u.id), user.as_ref().is_some_and(|u| u.role.can_moderate())))
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(reports::read(&state, user.as_ref(), id.into_inner(), q.token.clone()).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

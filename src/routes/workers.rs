@@ -2,8 +2,6 @@ use actix_web::{HttpResponse, web};
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
-use crate::domain::Role;
-use crate::error::{Error, Thing};
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::ValidJson;
 use crate::routes::resource;
@@ -18,46 +16,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(operation_id = "workers_put_me", put, path = "/api/v1/workers/me", tag = "workers", security(("bearer" = [])), request_body = WorkerRequest,
     responses((status = 200, body = WorkerView), (status = 403, body = ErrorBody), (status = 409, description = "ID number used by another account", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_me(state: web::Data<AppState>, user: AuthUser, body: ValidJson<WorkerRequest>) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Worker])?;
-    let key = state.config.auth.pii_hash_key.clone();
-    let view = state
-        .db
-        .tx(move |tx| {
-            let valid = workers::validate(tx, &body.value)?;
-            let row = workers::upsert(tx, user.id, valid, &key)?;
-            workers::private_view(tx, row)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(workers::put_mine(&state, &user, body.value).await?))
 }
 
 /// The signed-in worker's profile, private fields included.
 #[utoipa::path(operation_id = "workers_get_me", get, path = "/api/v1/workers/me", tag = "workers", security(("bearer" = [])),
     responses((status = 200, body = WorkerView), (status = 404, description = "no profile yet", body = ErrorBody)))]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Worker])?;
-    let view = state
-        .db
-        .run(move |conn| {
-            let row = workers::by_user(conn, user.id)?.ok_or(Error::NotFound(Thing::WorkerProfile))?;
-            workers::private_view(conn, row)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(workers::get_mine(&state, &user).await?))
 }
 
 /// A worker's profile, for staff (community station staff, moderators, admins) only.
 #[utoipa::path(operation_id = "workers_get_one", get, path = "/api/v1/workers/{id}", tag = "workers", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = WorkerView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::StationStaff, Role::Moderator, Role::Admin])?;
-    let id = id.into_inner();
-    let view = state
-        .db
-        .run(move |conn| {
-            let row = workers::by_id(conn, id)?;
-            workers::private_view(conn, row)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(workers::get_for_staff(&state, &user, id.into_inner()).await?))
 }

@@ -5,11 +5,13 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::{password, token};
+use crate::auth::{AuthUser, password, token};
 use crate::db::schema::{auth_tokens, users};
 use crate::db::{DbConn, Tx};
 use crate::domain::{BoundedText, Phone, Role};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
+use crate::ratelimit::Budget;
+use crate::services::Services;
 
 /// A new account, validated.
 pub struct NewUser {
@@ -192,4 +194,70 @@ pub fn authenticate(conn: &mut DbConn, token_hash: &str, now: chrono::NaiveDateT
     let Some((id, role, display_name)) = row else { return Ok(None) };
     let role = Role::parse(&role).map_err(|_| Error::internal(format!("user {id} has an unknown stored role {role:?}")))?;
     Ok(Some(crate::auth::AuthUser { id, role, display_name, token_hash: token_hash.to_string() }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations: signing up, in and out. `client` is the caller's address, which keys the budget
+// against password guessing and mass registration.
+// ---------------------------------------------------------------------------------------------
+
+async fn auth_budget(svc: &Services, client: &str) -> Result<(), Error> {
+    let rl = &svc.config.rate_limit;
+    let budget = Budget { name: "auth", limit: rl.auth_requests, window: std::time::Duration::from_secs(rl.auth_window_secs) };
+    svc.limiter.hit(budget, client).await
+}
+
+/// Argon2 takes tens of milliseconds of CPU: off the async executor.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| Error::internal(format!("password task failed: {e}")))
+}
+
+/// Register a worker or employer account and sign it in.
+pub async fn register(svc: &Services, client: &str, user: NewUser) -> Result<Session, Error> {
+    auth_budget(svc, client).await?;
+    let pw = user.password.clone();
+    let hash = blocking(move || password::hash(&pw)).await?;
+    let ttl = svc.config.auth.token_ttl_hours;
+    svc.db
+        .tx(move |tx| {
+            let view = create_user(tx, &user, &hash, None)?;
+            issue_token(tx, view, ttl)
+        })
+        .await
+}
+
+/// Sign in with phone and password. An unknown phone costs the same hash as a wrong password, so
+/// timing does not tell which accounts exist.
+pub async fn login(svc: &Services, client: &str, phone: &str, pass: String) -> Result<Session, Error> {
+    auth_budget(svc, client).await?;
+    let Ok(phone) = Phone::parse(phone) else { return Err(Error::InvalidCredentials) };
+    let found = svc.db.run(move |conn| credentials(conn, &phone)).await?;
+    let (stored, user) = match found {
+        Some((user, hash)) => (hash, Some(user)),
+        None => (password::dummy_hash().to_string(), None),
+    };
+    let ok = blocking(move || password::verify(&pass, &stored)).await?;
+    let user = user.filter(|_| ok).ok_or(Error::InvalidCredentials)?;
+    let ttl = svc.config.auth.token_ttl_hours;
+    svc.db.tx(move |tx| issue_token(tx, user, ttl)).await
+}
+
+/// Revoke the token the request was signed in with.
+pub async fn logout(svc: &Services, user: &AuthUser) -> Result<(), Error> {
+    let hash = user.token_hash.clone();
+    svc.db.run(move |conn| revoke(conn, &hash)).await
+}
+
+/// Limit a staff member to districts by adcode prefix (empty: everywhere). Admins only; audited.
+pub async fn set_staff_scope(svc: &Services, user: &AuthUser, target: i64, codes: Vec<String>) -> Result<(), Error> {
+    user.require(&[Role::Admin])?;
+    let mut errs = FieldErrors::new();
+    for (i, c) in codes.iter().enumerate() {
+        if c.is_empty() || c.len() > 12 || !c.bytes().all(|b| b.is_ascii_digit()) {
+            errs.add(format!("adcodes[{i}]"), Invalid::new("invalid_adcode", "行政区划代码前缀应为 1–12 位数字", "an adcode prefix is 1–12 digits"));
+        }
+    }
+    errs.into_result()?;
+    let admin_id = user.id;
+    svc.db.tx(move |tx| set_scope(tx, admin_id, target, &codes)).await
 }

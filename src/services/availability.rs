@@ -6,15 +6,19 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::AuthUser;
 use crate::db::changes::Entity;
 pub use crate::db::models::AvailabilityRow;
 use crate::db::schema::availability;
 use crate::db::{DbConn, Tx};
+use crate::domain::Role;
 use crate::domain::geo::radius_km;
 use crate::domain::time::{parse_instant, to_display};
 use crate::domain::{BoundedText, DatedWindow, GeoPoint, Pay, WeeklyWindow};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
+use crate::services::Services;
 use crate::services::employers::resolve_adcode;
+use crate::services::page::{Page, PageRequest};
 use crate::services::workers::{PayBody, WorkerRow, check_categories};
 use crate::services::{json_list, to_json};
 
@@ -342,4 +346,54 @@ pub fn list_for_worker(conn: &mut DbConn, worker_id: i64, limit: i64, cursor: Op
         q = q.filter(availability::id.lt(c));
     }
     Ok(q.order(availability::id.desc()).limit(limit + 1).load(conn)?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations, each the whole job for every front end.
+// ---------------------------------------------------------------------------------------------
+
+/// Post when and where the signed-in worker can work.
+pub async fn post(svc: &Services, user: &AuthUser, req: AvailabilityRequest) -> Result<AvailabilityView, Error> {
+    user.require(&[Role::Worker])?;
+    let user_id = user.id;
+    svc.db
+        .tx(move |tx| {
+            let worker = require_worker(tx, user_id)?;
+            let now = tx.now();
+            let valid = validate(tx, &req, now)?;
+            Ok(create(tx, worker.id, &valid)?.view())
+        })
+        .await
+}
+
+/// One availability record: its worker's own, or any for staff.
+pub async fn get(svc: &Services, user: &AuthUser, id: i64) -> Result<AvailabilityView, Error> {
+    let (user_id, staff) = (user.id, user.role.is_staff());
+    svc.db.run(move |conn| Ok(if staff { by_id(conn, id)? } else { owned(conn, user_id, id)?.1 }.view())).await
+}
+
+/// Change the signed-in worker's record.
+pub async fn edit(svc: &Services, user: &AuthUser, id: i64, req: AvailabilityRequest) -> Result<AvailabilityView, Error> {
+    let user_id = user.id;
+    svc.db.tx(move |tx| Ok(update(tx, user_id, id, &req)?.view())).await
+}
+
+/// Remove the signed-in worker's record.
+pub async fn remove(svc: &Services, user: &AuthUser, id: i64) -> Result<(), Error> {
+    let user_id = user.id;
+    svc.db.tx(move |tx| delete(tx, user_id, id)).await
+}
+
+/// The signed-in worker's records, newest first.
+pub async fn list_mine(svc: &Services, user: &AuthUser, page: PageRequest) -> Result<Page<AvailabilityView>, Error> {
+    user.require(&[Role::Worker])?;
+    let user_id = user.id;
+    svc.db
+        .run(move |conn| {
+            let worker = require_worker(conn, user_id)?;
+            let rows = list_for_worker(conn, worker.id, page.limit, page.cursor)?;
+            let (rows, next_cursor) = page.split(rows, |r| r.id);
+            Ok(Page { items: rows.into_iter().map(|r| r.view()).collect(), next_cursor })
+        })
+        .await
 }

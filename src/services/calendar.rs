@@ -86,3 +86,29 @@ pub fn feed(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> Result<String
     events.sort_by_key(|e| e.start);
     Ok(ical::calendar("lingong 零工", &events, now))
 }
+
+/// Create or rotate the signed-in worker's private calendar feed; returns the new token.
+pub async fn rotate_mine(svc: &crate::services::Services, user: &crate::auth::AuthUser) -> Result<String, Error> {
+    user.require(&[crate::domain::Role::Worker])?;
+    let user_id = user.id;
+    svc.db
+        .tx(move |tx| {
+            let now = tx.now();
+            rotate(tx, user_id, now)
+        })
+        .await
+}
+
+/// Revoke the signed-in worker's calendar feed (404 when there was none).
+pub async fn revoke_mine(svc: &crate::services::Services, user: &crate::auth::AuthUser) -> Result<(), Error> {
+    user.require(&[crate::domain::Role::Worker])?;
+    let user_id = user.id;
+    if svc.db.tx(move |tx| revoke(tx, user_id)).await? { Ok(()) } else { Err(Error::NotFound(Thing::Calendar)) }
+}
+
+/// The feed at a private URL: `{token}.ics`.
+pub async fn feed_file(svc: &crate::services::Services, file: &str) -> Result<String, Error> {
+    let token = file.strip_suffix(".ics").map(str::to_string).ok_or(Error::NotFound(Thing::Calendar))?;
+    let now = svc.clock.now();
+    svc.db.run(move |conn| feed(conn, &token, now)).await
+}

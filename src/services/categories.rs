@@ -4,10 +4,12 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::AuthUser;
 use crate::db::schema::categories;
 use crate::db::{DbConn, Tx};
 use crate::domain::BoundedText;
 use crate::error::{Conflict, Error, FieldErrors, Invalid};
+use crate::services::Services;
 
 #[derive(Debug, Clone, Serialize, Queryable, ToSchema)]
 pub struct Category {
@@ -123,4 +125,20 @@ pub fn create(tx: &mut Tx, c: NewCategory, by: i64) -> Result<Category, Error> {
         },
     )?;
     Ok(created)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations, each the whole job for every front end.
+// ---------------------------------------------------------------------------------------------
+
+/// Every occupation category.
+pub async fn list_all(svc: &Services) -> Result<Vec<Category>, Error> {
+    svc.db.run(list).await
+}
+
+/// Add a category (a 新职业), moderators and admins; audited.
+pub async fn add(svc: &Services, user: &AuthUser, c: NewCategory) -> Result<Category, Error> {
+    user.require_moderator()?;
+    let user_id = user.id;
+    svc.db.tx(move |tx| create(tx, c, user_id)).await
 }

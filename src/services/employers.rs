@@ -5,14 +5,17 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::AuthUser;
 use crate::db::changes::Entity;
 pub use crate::db::models::{EmployerRow, ShiftRow};
 use crate::db::schema::employers;
 use crate::db::{DbConn, Tx};
+use crate::domain::Role;
 use crate::domain::notification::{EmployerBlocked, EmployerVerified, Notification};
 use crate::domain::time::to_display;
 use crate::domain::{BoundedText, CreditCode, EmployerKind, GeoPoint, Phone};
 use crate::error::{Conflict, Denied, Error, FieldErrors, Invalid, Thing};
+use crate::services::Services;
 use crate::services::districts::Districts;
 use crate::services::reputation::EmployerRef;
 use crate::services::{audit, outbox};
@@ -335,4 +338,40 @@ pub fn owned(conn: &mut DbConn, user_id: i64, shift_id: i64) -> Result<(Employer
         Some(e) if e.id == shift.employer_id => Ok((e, shift)),
         _ => Err(Error::forbidden()),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations, each the whole job for every front end.
+// ---------------------------------------------------------------------------------------------
+
+/// Create or change the signed-in employer's profile.
+pub async fn put_mine(svc: &Services, user: &AuthUser, req: EmployerRequest) -> Result<EmployerView, Error> {
+    user.require(&[Role::Employer])?;
+    let valid = validate(&req)?;
+    let user_id = user.id;
+    Ok(svc.db.tx(move |tx| upsert(tx, user_id, valid)).await?.view(true))
+}
+
+/// The signed-in employer's profile with its record.
+pub async fn get_mine(svc: &Services, user: &AuthUser) -> Result<EmployerView, Error> {
+    user.require(&[Role::Employer])?;
+    let user_id = user.id;
+    svc.db
+        .run(move |conn| {
+            let row = by_user(conn, user_id)?.ok_or(Error::NotFound(Thing::EmployerProfile))?;
+            view_with_stats(conn, row, true)
+        })
+        .await
+}
+
+/// An employer's public profile; contact details for the employer itself and staff.
+pub async fn get(svc: &Services, viewer: Option<&AuthUser>, id: i64) -> Result<EmployerView, Error> {
+    let viewer = viewer.map(|u| (u.id, u.role.is_staff()));
+    svc.db
+        .run(move |conn| {
+            let row = by_id(conn, id)?;
+            let with_contact = viewer.is_some_and(|(user_id, staff)| staff || user_id == row.user_id);
+            view_with_stats(conn, row, with_contact)
+        })
+        .await
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use crate::auth::AuthUser;
 use crate::config::EngagementsConfig;
 use crate::db::changes::Entity;
 pub use crate::db::models::{AttendanceRow, EngagementRow};
@@ -28,7 +29,7 @@ use crate::services::reputation::{self, ProfileStats, WorkerRef};
 use crate::services::views::PayBody;
 use crate::services::views::SlotView;
 use crate::services::workers::{self as workers_svc, WorkerRow};
-use crate::services::{json_list, outbox, to_json};
+use crate::services::{Services, json_list, outbox, to_json};
 
 impl EngagementRow {
     fn slot_ids(&self) -> Vec<i64> {
@@ -1189,4 +1190,112 @@ pub fn file_arrears_report(
 /// The employer's engagement view or the worker's, depending on who acted.
 pub fn viewer_of(actor: Actor) -> Viewer {
     if actor == Actor::Employer { Viewer::Employer } else { Viewer::Worker }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations: what workers and employers do with engagements, each the whole job.
+// ---------------------------------------------------------------------------------------------
+
+/// Apply to a shift, or claim a place on an instant (即时快招) shift.
+pub async fn apply_to_shift(svc: &Services, user: &AuthUser, shift_id: i64, req: ApplyRequest) -> Result<EngagementView, Error> {
+    user.require(&[Role::Worker])?;
+    let user_id = user.id;
+    svc.db
+        .tx(move |tx| {
+            let now = tx.now();
+            let row = apply(tx, user_id, shift_id, &req, now)?;
+            view(tx, row, Viewer::Worker, false, now)
+        })
+        .await
+}
+
+/// Invite a worker to a shift; they accept or decline.
+pub async fn invite_worker(svc: &Services, user: &AuthUser, shift_id: i64, req: InviteRequest) -> Result<EngagementView, Error> {
+    user.require(&[Role::Employer])?;
+    let user_id = user.id;
+    svc.db
+        .tx(move |tx| {
+            let now = tx.now();
+            let row = invite(tx, user_id, shift_id, &req, now)?;
+            view(tx, row, Viewer::Employer, false, now)
+        })
+        .await
+}
+
+/// One engagement with its history, for its worker or the shift's employer.
+pub async fn get(svc: &Services, user: &AuthUser, id: i64) -> Result<EngagementView, Error> {
+    let (user_id, role, now) = (user.id, user.role, svc.clock.now());
+    svc.db
+        .run(move |conn| {
+            let row = by_id(conn, id)?;
+            let actor = actor_for(conn, &row, user_id, role)?;
+            view(conn, row, viewer_of(actor), true, now)
+        })
+        .await
+}
+
+/// Move an engagement by `action`; a move its state does not allow is an illegal transition.
+pub async fn perform(svc: &Services, user: &AuthUser, id: i64, action: Action, req: ActionRequest) -> Result<EngagementView, Error> {
+    let (user_id, role, cfg) = (user.id, user.role, svc.config.engagements.clone());
+    svc.db
+        .tx(move |tx| {
+            let now = tx.now();
+            let ctx = Ctx { cfg: &cfg, now };
+            let (row, actor) = act(tx, &ctx, user_id, role, id, action, &req)?;
+            view(tx, row, viewer_of(actor), false, now)
+        })
+        .await
+}
+
+/// The employer confirms a slot's attendance record or corrects its times.
+pub async fn confirm_attendance(svc: &Services, user: &AuthUser, id: i64, slot_id: i64, req: AttendanceCorrection) -> Result<EngagementView, Error> {
+    user.require(&[Role::Employer])?;
+    let user_id = user.id;
+    svc.db
+        .tx(move |tx| {
+            let now = tx.now();
+            let row = correct_attendance(tx, user_id, id, slot_id, &req, now)?;
+            view(tx, row, Viewer::Employer, false, now)
+        })
+        .await
+}
+
+/// File a wage-arrears report for overdue or disputed pay in one step. `client` is the caller's
+/// address, which keys anonymous report budgets.
+pub async fn report_arrears(
+    svc: &Services,
+    user: &AuthUser,
+    id: i64,
+    note: Option<String>,
+    client: &str,
+) -> Result<crate::services::reports::ReportReceipt, Error> {
+    user.require(&[Role::Worker])?;
+    let key = crate::services::reports::reporter_key(&svc.config.auth.pii_hash_key, Some(user.id), client);
+    let (user_id, threshold) = (user.id, svc.config.moderation.report_hide_threshold);
+    svc.db.tx(move |tx| file_arrears_report(tx, user_id, id, note.as_deref(), key, threshold)).await
+}
+
+/// The signed-in worker's engagements (`for_role` Worker) or the engagements on the signed-in
+/// employer's shifts (Employer), newest first.
+pub async fn list_mine(
+    svc: &Services,
+    user: &AuthUser,
+    state: Option<&str>,
+    shift_id: Option<i64>,
+    page: crate::services::page::PageRequest,
+) -> Result<crate::services::page::Page<EngagementView>, Error> {
+    user.require(&[Role::Worker, Role::Employer])?;
+    let filter = parse_state(state)?;
+    let (user_id, role, now) = (user.id, user.role, svc.clock.now());
+    svc.db
+        .run(move |conn| {
+            let (rows, viewer) = if role == Role::Worker {
+                (list_for_worker(conn, user_id, filter, page.limit, page.cursor)?, Viewer::Worker)
+            } else {
+                (list_for_employer(conn, user_id, filter, shift_id, page.limit, page.cursor)?, Viewer::Employer)
+            };
+            let (rows, next_cursor) = page.split(rows, |r| r.id);
+            Ok(crate::services::page::Page { items: views(conn, rows, viewer, false, now)?, next_cursor })
+        })
+        .await
 }

@@ -343,10 +343,12 @@ fn staff_text(field: &str, r: &str) -> Result<String, Error> {
     Ok(r.to_string())
 }
 
-/// Block an employer: their shifts are hidden and new ones refused.
-pub async fn block_employer(svc: &Services, user: &AuthUser, id: i64, body: BlockRequest) -> Result<EmployerView, Error> {
+/// Runs a staff action on an employer in the moderator's area, in one transaction.
+async fn on_employer<F>(svc: &Services, user: &AuthUser, id: i64, f: F) -> Result<EmployerView, Error>
+where
+    F: FnOnce(&mut Tx, i64) -> Result<crate::db::models::EmployerRow, Error> + Send + 'static,
+{
     user.require_moderator()?;
-    let reason = staff_text("reason", &body.reason)?;
     let user = user.clone();
     let row = svc
         .db
@@ -354,43 +356,30 @@ pub async fn block_employer(svc: &Services, user: &AuthUser, id: i64, body: Bloc
             let scope = StaffScope::moderator(tx, &user)?;
             let e = employers_svc::by_id(tx, id)?;
             scope.check(Place::district(e.adcode.as_deref()))?;
-            employers_svc::block(tx, id, scope.user_id, &reason)
+            f(tx, scope.user_id)
         })
         .await?;
     Ok(row.view(true))
+}
+
+/// Block an employer: their shifts are hidden and new ones refused.
+pub async fn block_employer(svc: &Services, user: &AuthUser, id: i64, body: BlockRequest) -> Result<EmployerView, Error> {
+    // Who may comes before what was sent: a stranger learns nothing from field errors.
+    user.require_moderator()?;
+    let reason = staff_text("reason", &body.reason)?;
+    on_employer(svc, user, id, move |tx, staff_id| employers_svc::block(tx, id, staff_id, &reason)).await
 }
 
 /// Lift a block.
 pub async fn unblock_employer(svc: &Services, user: &AuthUser, id: i64, body: BlockRequest) -> Result<EmployerView, Error> {
     user.require_moderator()?;
     let reason = staff_text("reason", &body.reason)?;
-    let user = user.clone();
-    let row = svc
-        .db
-        .tx(move |tx| {
-            let scope = StaffScope::moderator(tx, &user)?;
-            let e = employers_svc::by_id(tx, id)?;
-            scope.check(Place::district(e.adcode.as_deref()))?;
-            employers_svc::unblock(tx, id, scope.user_id, &reason)
-        })
-        .await?;
-    Ok(row.view(true))
+    on_employer(svc, user, id, move |tx, staff_id| employers_svc::unblock(tx, id, staff_id, &reason)).await
 }
 
 /// 实名认证: mark an employer verified after checking its identity.
 pub async fn verify_employer(svc: &Services, user: &AuthUser, id: i64) -> Result<EmployerView, Error> {
-    user.require_moderator()?;
-    let user = user.clone();
-    let row = svc
-        .db
-        .tx(move |tx| {
-            let scope = StaffScope::moderator(tx, &user)?;
-            let e = employers_svc::by_id(tx, id)?;
-            scope.check(Place::district(e.adcode.as_deref()))?;
-            employers_svc::verify(tx, id, scope.user_id)
-        })
-        .await?;
-    Ok(row.view(true))
+    on_employer(svc, user, id, move |tx, staff_id| employers_svc::verify(tx, id, staff_id)).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

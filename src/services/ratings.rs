@@ -160,6 +160,17 @@ pub fn for_engagement(conn: &mut DbConn, engagement_id: i64, edit_hours: i64) ->
 }
 
 /// A moderator hides an abusive rating (its comment disappears and its score leaves averages).
+/// Rate the other side of a completed engagement; `true` when the rating is new (not a change).
+pub async fn rate_engagement(svc: &Services, user: &AuthUser, id: i64, req: RatingRequest) -> Result<(RatingView, bool), Error> {
+    let (user_id, role, hours) = (user.id, user.role, svc.config.engagements.rating_edit_hours);
+    svc.db
+        .tx(move |tx| {
+            let now = tx.now();
+            rate(tx, user_id, role, id, &req, hours, now)
+        })
+        .await
+}
+
 /// Hide a rating (moderators of the shift's district), audited.
 pub async fn hide_rating(svc: &Services, user: &AuthUser, id: i64, reason: String) -> Result<RatingView, Error> {
     user.require_moderator()?;

@@ -8,6 +8,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use crate::auth::AuthUser;
 use crate::auth::token;
 use crate::db::changes::Entity;
 use crate::db::models::ShiftRow;
@@ -17,6 +18,8 @@ use crate::domain::BoundedText;
 use crate::domain::notification::{Notification, ReportReceived, ReportResolved};
 use crate::domain::time::to_display;
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
+use crate::ratelimit::Budget;
+use crate::services::Services;
 use crate::services::accounts::parse_email;
 use crate::services::{audit, employers, outbox};
 
@@ -294,4 +297,27 @@ pub fn resolve_for_shift(tx: &mut Tx, shift_id: i64, staff_id: i64, resolution: 
         resolve(tx, *id, staff_id, false, resolution)?;
     }
     Ok(ids.len())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations.
+// ---------------------------------------------------------------------------------------------
+
+/// File a report (signed in or not). `client` is the caller's address, which keys the report
+/// budget and, for anonymous reporters, who counts as the same reporter.
+pub async fn file(svc: &Services, reporter: Option<&AuthUser>, client: &str, req: ReportRequest) -> Result<ReportReceipt, Error> {
+    let c = &svc.config;
+    let budget = Budget { name: "reports", limit: c.moderation.report_requests, window: std::time::Duration::from_secs(c.moderation.report_window_secs) };
+    svc.limiter.hit(budget, client).await?;
+    let valid = validate(&req)?;
+    let user_id = reporter.map(|u| u.id);
+    let key = reporter_key(&c.auth.pii_hash_key, user_id, client);
+    let threshold = c.moderation.report_hide_threshold;
+    svc.db.tx(move |tx| create(tx, valid, user_id, key, threshold)).await
+}
+
+/// A report, for its reporter (by account or follow token) or moderators.
+pub async fn read(svc: &Services, viewer: Option<&AuthUser>, id: i64, token: Option<String>) -> Result<ReportView, Error> {
+    let viewer = viewer.map(|u| (u.id, u.role.can_moderate()));
+    svc.db.run(move |conn| get(conn, id, token.as_deref(), viewer.map(|v| v.0), viewer.is_some_and(|v| v.1))).await
 }

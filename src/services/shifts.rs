@@ -610,17 +610,25 @@ pub async fn post(svc: &Services, user: &AuthUser, request: ShiftRequest) -> Res
     let rl = &svc.config.rate_limit;
     let budget = Budget { name: "shift_create", limit: rl.shift_creates, window: std::time::Duration::from_secs(rl.shift_create_window_secs) };
     svc.limiter.hit(budget, &format!("user:{}", user.id)).await?;
-    let (rules, user_id, now) = (svc.rules.clone(), user.id, svc.clock.now());
+    let (rules, user_id) = (svc.rules.clone(), user.id);
     svc.db
         .tx(move |tx| {
-            let employer = require_employer(tx, user_id)?;
-            refuse_if_blocked(&employer)?;
-            let valid = validate(tx, &request, now)?;
-            let verdict = verdict(&rules, &employer, &valid);
-            let row = create(tx, &employer, &valid, &verdict, now)?;
+            let row = post_in(tx, &rules, user_id, &request)?;
             view(tx, row)
         })
         .await
+}
+
+/// The posting itself, inside a write transaction: the employer profile, the block, every field,
+/// the listing rules, the row, its slots and the search change. `post` and the demo seeder both
+/// post through here.
+pub fn post_in(tx: &mut Tx, rules: &Rules, user_id: i64, request: &ShiftRequest) -> Result<ShiftRow, Error> {
+    let now = tx.now();
+    let employer = require_employer(tx, user_id)?;
+    refuse_if_blocked(&employer)?;
+    let valid = validate(tx, request, now)?;
+    let verdict = verdict(rules, &employer, &valid);
+    create(tx, &employer, &valid, &verdict, now)
 }
 
 /// What a posting would get from this employer — publish, review or refuse — with every finding

@@ -5,14 +5,17 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::AuthUser;
 use crate::db::changes::Entity;
 pub use crate::db::models::WorkerRow;
 use crate::db::schema::{users, workers};
 use crate::db::{DbConn, Tx};
+use crate::domain::Role;
 use crate::domain::geo::radius_km;
 use crate::domain::time::{now_utc, to_display};
 use crate::domain::{BoundedText, GeoPoint, IdNumber, KeyGroup, Pay, PayUnit};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
+use crate::services::Services;
 use crate::services::reputation::WorkerRef;
 pub use crate::services::views::PayBody;
 use crate::services::{categories, json_list, to_json};
@@ -208,4 +211,44 @@ pub fn upsert(tx: &mut Tx, user_id: i64, v: ValidWorker, pii_key: &str) -> Resul
     };
     tx.record(Entity::Worker, id)?;
     by_id(tx, id)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations, each the whole job for every front end.
+// ---------------------------------------------------------------------------------------------
+
+/// Create or change the signed-in worker's profile.
+pub async fn put_mine(svc: &Services, user: &AuthUser, req: WorkerRequest) -> Result<WorkerView, Error> {
+    user.require(&[Role::Worker])?;
+    let (user_id, key) = (user.id, svc.config.auth.pii_hash_key.clone());
+    svc.db
+        .tx(move |tx| {
+            let valid = validate(tx, &req)?;
+            let row = upsert(tx, user_id, valid, &key)?;
+            private_view(tx, row)
+        })
+        .await
+}
+
+/// The signed-in worker's profile, private fields included.
+pub async fn get_mine(svc: &Services, user: &AuthUser) -> Result<WorkerView, Error> {
+    user.require(&[Role::Worker])?;
+    let user_id = user.id;
+    svc.db
+        .run(move |conn| {
+            let row = by_user(conn, user_id)?.ok_or(Error::NotFound(Thing::WorkerProfile))?;
+            private_view(conn, row)
+        })
+        .await
+}
+
+/// A worker's profile for staff (community stations help workers in person).
+pub async fn get_for_staff(svc: &Services, user: &AuthUser, id: i64) -> Result<WorkerView, Error> {
+    user.require(&[Role::StationStaff, Role::Moderator, Role::Admin])?;
+    svc.db
+        .run(move |conn| {
+            let row = by_id(conn, id)?;
+            private_view(conn, row)
+        })
+        .await
 }

@@ -1,0 +1,315 @@
+//! The records the engine holds: dense shift records with interned codes, availability, and the
+//! R-trees over their points.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use geo::{Distance, Haversine, Point};
+use rstar::primitives::GeomWithData;
+use rstar::{AABB, RTree};
+
+use crate::domain::pay::{self, Pay};
+use crate::domain::{GeoPoint, PayUnit, WeeklyWindow};
+use crate::search::timefit::Interval;
+
+pub(super) type Entry = GeomWithData<[f64; 2], i64>;
+/// Shift entries carry their slot in the dense array, not their database id: no hash lookup per
+/// candidate on the hot path.
+pub(super) type SlotEntry = GeomWithData<[f64; 2], u32>;
+
+/// Wider nodes than rstar's default (6): a radius search returns thousands of points, and every
+/// node is a separate allocation to chase, so fewer, fuller nodes read memory in longer runs.
+pub(super) struct WideNodes;
+
+impl rstar::RTreeParams for WideNodes {
+    const MIN_SIZE: usize = 8;
+    const MAX_SIZE: usize = 24;
+    const REINSERTION_COUNT: usize = 6;
+    type DefaultInsertionStrategy = rstar::RStarInsertionStrategy;
+}
+
+/// Database id → slot. Ids come from a sequence, so a plain array is the fast map; ids far
+/// beyond the array's reach (not seen in practice) go to a hash map.
+#[derive(Default)]
+pub(super) struct IdMap {
+    pub(super) dense: Vec<u32>,
+    pub(super) sparse: HashMap<i64, u32>,
+    pub(super) len: usize,
+}
+
+impl IdMap {
+    const NONE: u32 = u32::MAX;
+    const DENSE_LIMIT: i64 = 1 << 26;
+
+    pub(super) fn get(&self, id: i64) -> Option<u32> {
+        if (0..Self::DENSE_LIMIT).contains(&id) { self.dense.get(id as usize).copied().filter(|s| *s != Self::NONE) } else { self.sparse.get(&id).copied() }
+    }
+
+    pub(super) fn insert(&mut self, id: i64, slot: u32) {
+        let old = if (0..Self::DENSE_LIMIT).contains(&id) {
+            let i = id as usize;
+            if i >= self.dense.len() {
+                self.dense.resize(i + 1, Self::NONE);
+            }
+            std::mem::replace(&mut self.dense[i], slot)
+        } else {
+            self.sparse.insert(id, slot).unwrap_or(Self::NONE)
+        };
+        if old == Self::NONE {
+            self.len += 1;
+        }
+    }
+
+    pub(super) fn remove(&mut self, id: i64) -> Option<u32> {
+        let old = if (0..Self::DENSE_LIMIT).contains(&id) {
+            self.dense.get_mut(id as usize).map(|s| std::mem::replace(s, Self::NONE)).filter(|s| *s != Self::NONE)
+        } else {
+            self.sparse.remove(&id)
+        };
+        if old.is_some() {
+            self.len -= 1;
+        }
+        old
+    }
+}
+
+/// What the engine knows of a published shift.
+#[derive(Debug, Clone)]
+pub struct ShiftDoc {
+    pub id: i64,
+    pub employer_id: i64,
+    pub category: String,
+    pub adcode: Option<String>,
+    pub point: GeoPoint,
+    pub pay_fen: i64,
+    pub pay_unit: PayUnit,
+    pub settlement: String,
+    pub employment_type: String,
+    pub slots: Vec<Interval>,
+    pub valid_through: NaiveDateTime,
+    pub published_at: NaiveDateTime,
+}
+
+impl ShiftDoc {
+    /// Still worth showing: inside its validity and with a slot not yet over.
+    pub fn is_live(&self, now: NaiveDateTime) -> bool {
+        self.valid_through > now && self.slots.iter().any(|s| s.end > now)
+    }
+
+    /// Whether the pay meets a worker's minimum: compared as-is in the same unit, else per hour.
+    pub fn pays_at_least(&self, min_fen: i64, min_unit: PayUnit) -> Option<bool> {
+        pays_at_least(self.pay_fen, self.pay_unit, &self.slots, min_fen, min_unit)
+    }
+}
+
+pub(super) fn spans(slots: &[Interval]) -> impl Iterator<Item = (NaiveDateTime, NaiveDateTime)> + '_ {
+    slots.iter().map(|s| (s.start, s.end))
+}
+
+/// Whether `pay_fen` per `unit` meets a minimum: compared as-is in the same unit, else per hour,
+/// both figures taken over this shift's own hours (`domain::pay`, the one notion of pay per hour).
+pub(super) fn pays_at_least(pay_fen: i64, unit: PayUnit, slots: &[Interval], min_fen: i64, min_unit: PayUnit) -> Option<bool> {
+    if min_unit == unit {
+        return Some(pay_fen >= min_fen);
+    }
+    let min_hourly = pay::hourly_fen(Pay { amount_fen: min_fen, unit: min_unit }, spans(slots))?;
+    pay::hourly_fen(Pay { amount_fen: pay_fen, unit }, spans(slots)).map(|h| h + 1e-9 >= min_hourly)
+}
+
+/// What the engine knows of one active availability record and its worker.
+#[derive(Debug, Clone)]
+pub struct AvailDoc {
+    pub id: i64,
+    pub worker_id: i64,
+    pub point: GeoPoint,
+    pub radius_km: f64,
+    pub categories: Vec<String>,
+    pub min_pay: Option<(i64, PayUnit)>,
+    pub dated: Vec<Interval>,
+    pub weekly: Vec<WeeklyWindow>,
+    pub priority_group: bool,
+    /// From the worker's last 90 days of engagements; `None` before they have any.
+    pub reliability: Option<f64>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn distance_km(a: GeoPoint, b: GeoPoint) -> f64 {
+    Haversine.distance(Point::new(a.lng, a.lat), Point::new(b.lng, b.lat)) / 1000.0
+}
+
+/// An envelope in degrees that contains every point within `radius_km` of `c`.
+pub fn envelope(c: GeoPoint, radius_km: f64) -> AABB<[f64; 2]> {
+    let dlat = radius_km / 110.574;
+    let dlng = radius_km / (111.320 * c.lat.to_radians().cos().max(0.01));
+    AABB::from_corners([c.lng - dlng, c.lat - dlat], [c.lng + dlng, c.lat + dlat])
+}
+
+/// Availability records: few enough (one or two per worker) for a map and a tree of ids.
+pub(super) struct Side<D> {
+    pub(super) docs: HashMap<i64, D>,
+    pub(super) tree: RTree<Entry>,
+    pub(super) max_radius_km: f64,
+}
+
+impl<D> Default for Side<D> {
+    fn default() -> Self {
+        Side { docs: HashMap::new(), tree: RTree::new(), max_radius_km: 0.0 }
+    }
+}
+
+impl<D> Side<D> {
+    pub(super) fn remove(&mut self, id: i64, point: GeoPoint) {
+        self.tree.remove(&GeomWithData::new([point.lng, point.lat], id));
+    }
+}
+
+/// Small numbers for the few distinct strings of a field (categories, districts, settlement
+/// terms), so documents stay compact and facets count into arrays.
+#[derive(Default)]
+pub(super) struct Interner {
+    pub(super) names: Vec<String>,
+    pub(super) index: HashMap<String, u32>,
+}
+
+impl Interner {
+    pub(super) fn intern(&mut self, s: &str) -> u32 {
+        if let Some(i) = self.index.get(s) {
+            return *i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+
+    pub(super) fn get(&self, s: &str) -> Option<u32> {
+        self.index.get(s).copied()
+    }
+
+    pub(super) fn name(&self, i: u32) -> &str {
+        &self.names[i as usize]
+    }
+}
+
+/// A published shift as the engine holds it: compact, in a dense array.
+pub(super) struct Stored {
+    pub(super) id: i64,
+    pub(super) employer_id: i64,
+    pub(super) point: GeoPoint,
+    pub(super) category: u32,
+    /// Interned adcode; the empty string when the shift has none.
+    pub(super) adcode: u32,
+    pub(super) settlement: u32,
+    pub(super) employment_type: u32,
+    pub(super) pay_unit: PayUnit,
+    pub(super) pay_fen: i64,
+    /// Pay per hour (`domain::pay::hourly_fen`), for sorting by pay; `None` for piece rates.
+    pub(super) hourly_fen: Option<f32>,
+    pub(super) slots: Box<[Interval]>,
+    pub(super) valid_through: NaiveDateTime,
+    pub(super) published_at: NaiveDateTime,
+    /// `published_at` in minutes since the epoch: ages without calendar arithmetic per candidate.
+    pub(super) published_min: i64,
+    /// When the last slot ends: live while this and `valid_through` are ahead.
+    pub(super) last_end: NaiveDateTime,
+}
+
+impl Stored {
+    pub(super) fn is_live(&self, now: NaiveDateTime) -> bool {
+        self.valid_through > now && self.last_end > now
+    }
+
+    pub(super) fn next_start(&self, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        self.slots.iter().filter(|s| s.end > now).map(|s| s.start).min()
+    }
+}
+
+#[derive(Default)]
+pub(super) struct Shifts {
+    pub(super) docs: Vec<Option<Stored>>,
+    pub(super) free: Vec<u32>,
+    pub(super) by_id: IdMap,
+    pub(super) tree: RTree<SlotEntry, WideNodes>,
+    pub(super) category: Interner,
+    pub(super) adcode: Interner,
+    pub(super) settlement: Interner,
+    pub(super) employment_type: Interner,
+}
+
+impl Shifts {
+    pub(super) fn get(&self, slot: u32) -> &Stored {
+        self.docs[slot as usize].as_ref().expect("a live slot")
+    }
+
+    pub(super) fn store(&mut self, d: ShiftDoc) -> Stored {
+        Stored {
+            id: d.id,
+            employer_id: d.employer_id,
+            point: d.point,
+            category: self.category.intern(&d.category),
+            adcode: self.adcode.intern(d.adcode.as_deref().unwrap_or("")),
+            settlement: self.settlement.intern(&d.settlement),
+            employment_type: self.employment_type.intern(&d.employment_type),
+            pay_unit: d.pay_unit,
+            pay_fen: d.pay_fen,
+            hourly_fen: pay::hourly_fen(Pay { amount_fen: d.pay_fen, unit: d.pay_unit }, spans(&d.slots)).map(|h| h as f32),
+            last_end: d.slots.iter().map(|s| s.end).max().unwrap_or(d.valid_through),
+            slots: d.slots.into_boxed_slice(),
+            valid_through: d.valid_through,
+            published_min: d.published_at.and_utc().timestamp().div_euclid(60),
+            published_at: d.published_at,
+        }
+    }
+
+    /// Renumbers the records in the order of a Z-curve over their points, so the R-tree's
+    /// neighbours are neighbours in memory too: a search near a point then reads a few stretches
+    /// of the array instead of one cache line per candidate from all over it.
+    pub(super) fn order_spatially(&mut self) {
+        let key = |p: GeoPoint| {
+            let x = (((p.lng + 180.0) / 360.0) * 65535.0) as u32;
+            let y = (((p.lat + 90.0) / 180.0) * 65535.0) as u32;
+            let spread = |mut v: u32| {
+                v = (v | (v << 8)) & 0x00FF_00FF;
+                v = (v | (v << 4)) & 0x0F0F_0F0F;
+                v = (v | (v << 2)) & 0x3333_3333;
+                (v | (v << 1)) & 0x5555_5555
+            };
+            spread(x) | (spread(y) << 1)
+        };
+        let mut live: Vec<Stored> = std::mem::take(&mut self.docs).into_iter().flatten().collect();
+        live.sort_by_key(|d| key(d.point));
+        self.by_id = IdMap::default();
+        for (i, d) in live.iter().enumerate() {
+            self.by_id.insert(d.id, i as u32);
+        }
+        self.docs = live.into_iter().map(Some).collect();
+        self.free.clear();
+    }
+
+    pub(super) fn doc(&self, s: &Stored) -> ShiftDoc {
+        let adcode = self.adcode.name(s.adcode);
+        ShiftDoc {
+            id: s.id,
+            employer_id: s.employer_id,
+            category: self.category.name(s.category).to_string(),
+            adcode: (!adcode.is_empty()).then(|| adcode.to_string()),
+            point: s.point,
+            pay_fen: s.pay_fen,
+            pay_unit: s.pay_unit,
+            settlement: self.settlement.name(s.settlement).to_string(),
+            employment_type: self.employment_type.name(s.employment_type).to_string(),
+            slots: s.slots.to_vec(),
+            valid_through: s.valid_through,
+            published_at: s.published_at,
+        }
+    }
+
+    /// Slots within `radius_km` of `c`, with distances (exact haversine after the envelope).
+    pub(super) fn near(&self, c: GeoPoint, radius_km: f64) -> impl Iterator<Item = (u32, f64)> + '_ {
+        self.tree.locate_in_envelope(&envelope(c, radius_km)).filter_map(move |e| {
+            let [lng, lat] = *e.geom();
+            let d = distance_km(c, GeoPoint { lat, lng });
+            (d <= radius_km).then_some((e.data, d))
+        })
+    }
+}
