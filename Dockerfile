@@ -22,9 +22,10 @@ RUN mkdir -p src benches/search \
         target/release/deps/lingong-* target/release/deps/liblingong-* \
         target/release/.fingerprint/lingong-*
 
-# The real crate. config/default.toml, migrations/ and assets/adcodes.csv are embedded in the binary.
+# The real crate. config/default.toml, migrations/, assets/adcodes.csv and templates/ are embedded in the binary.
 COPY build.rs ./
 COPY src ./src
+COPY templates ./templates
 COPY migrations ./migrations
 COPY config ./config
 COPY assets ./assets

@@ -8,6 +8,7 @@ pub mod engagement;
 pub mod geo;
 pub mod ical;
 pub mod id_number;
+pub mod notification;
 pub mod pay;
 pub mod phone;
 pub mod shift;

@@ -15,10 +15,10 @@ use crate::db::schema::{attendance, engagements, shift_slots};
 use crate::db::{Db, DbConn};
 use crate::domain::Settlement;
 use crate::domain::engagement::{self as machine, Action, Actor, State};
+use crate::domain::notification::{NoShowRecorded, Notification, PayOverdue};
 use crate::domain::time::to_display;
 use crate::error::Error;
 use crate::jobs::{Job, Ran, blocking};
-use crate::mail::templates::kind;
 use crate::services::engagements::{add_flags, by_id, chosen_slots, computed, step, user_of_employer, user_of_worker, worked};
 use crate::services::outbox;
 
@@ -75,11 +75,11 @@ pub fn run_timers(db: &Db, conn: &mut DbConn, cfg: &EngagementsConfig, now: Naiv
             }
             step(tx, &row, Action::NoShow, Actor::System, None, false, &json!({"slot_start": first.map(to_display)}), now)?;
             let shift = ShiftRow::find(tx, row.shift_id)?;
-            let payload = json!({"engagement_id": row.id, "title": shift.title});
+            let note = Notification::NoShowRecorded(NoShowRecorded { engagement_id: row.id, title: shift.title });
             let worker_user = user_of_worker(tx, row.worker_id)?;
             let employer_user = user_of_employer(tx, shift.employer_id)?;
-            outbox::enqueue_to_user(tx, kind::NO_SHOW_RECORDED, worker_user, &payload)?;
-            outbox::enqueue_to_user(tx, kind::NO_SHOW_RECORDED, employer_user, &payload)?;
+            outbox::enqueue_to_user(tx, worker_user, &note)?;
+            outbox::enqueue_to_user(tx, employer_user, &note)?;
             Ok(true)
         });
         if skip_conflict(done)? {
@@ -129,11 +129,12 @@ pub fn run_timers(db: &Db, conn: &mut DbConn, cfg: &EngagementsConfig, now: Naiv
                 _ => return Ok(false),
             }
             let row = by_id(tx, row.id)?;
-            let payload = json!({"engagement_id": row.id, "title": shift.title, "due": row.due_at.map(|d| to_display(d).format("%Y-%m-%d %H:%M").to_string())});
+            let due = row.due_at.map(|d| to_display(d).format("%Y-%m-%d %H:%M").to_string());
+            let note = Notification::PayOverdue(PayOverdue { engagement_id: row.id, title: shift.title.clone(), due });
             let worker_user = user_of_worker(tx, row.worker_id)?;
             let employer_user = user_of_employer(tx, shift.employer_id)?;
-            outbox::enqueue_to_user(tx, kind::PAY_OVERDUE, worker_user, &payload)?;
-            outbox::enqueue_to_user(tx, kind::PAY_OVERDUE, employer_user, &payload)?;
+            outbox::enqueue_to_user(tx, worker_user, &note)?;
+            outbox::enqueue_to_user(tx, employer_user, &note)?;
             Ok(true)
         });
         if skip_conflict(done)? {

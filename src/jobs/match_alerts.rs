@@ -9,19 +9,17 @@ use std::time::Duration as StdDuration;
 
 use chrono::{Duration, NaiveDateTime, Timelike};
 use diesel::prelude::*;
-use serde::Serialize;
-use serde_json::json;
 
 use crate::alerts::rules::{self, Criteria, ShiftText};
 use crate::alerts::subscriptions::{self, AlertRow, DAILY};
 use crate::config::Config;
 use crate::db::schema::{alert_deliveries, alert_subscriptions, availability, job_cursors, shifts, workers};
 use crate::db::{Db, DbConn, write_transaction};
+use crate::domain::notification::{AlertDigest, AlertMatch, Notification};
 use crate::domain::time::to_display;
 use crate::domain::{PayUnit, ShiftStatus};
 use crate::error::Error;
 use crate::jobs::{Job, Ran, blocking};
-use crate::mail::templates::kind;
 use crate::search::engine::ShiftDoc;
 use crate::search::load;
 use crate::services::availability::AvailabilityRow;
@@ -137,20 +135,8 @@ fn record_delivery(conn: &mut DbConn, subscription: i64, shift: i64, now: NaiveD
     Ok(n == 1)
 }
 
-/// What a mail says about one shift.
-#[derive(Debug, Clone, Serialize)]
-pub struct ShiftSummary {
-    pub shift_id: i64,
-    pub title: String,
-    pub pay_zh: String,
-    pub pay_en: String,
-    pub address: String,
-    /// The first slot still ahead, in Beijing time.
-    pub time: String,
-    /// How many more slots follow it.
-    pub more_slots: usize,
-    pub url: String,
-}
+/// What a mail says about one shift: part of the alert notifications.
+pub use crate::domain::notification::ShiftSummary;
 
 pub fn pay_text(fen: i64, unit: PayUnit) -> (String, String) {
     let yuan = format!("{}.{:02}", fen / 100, fen % 100);
@@ -273,12 +259,12 @@ fn announce(
             }
             recorded += 1;
             if sub.row.is_instant() {
-                let payload = json!({
-                    "subscription_id": sub.row.id,
-                    "shift": summary,
-                    "unsubscribe_url": subscriptions::unsubscribe_url(&s.public_url, &sub.row.unsubscribe_token),
+                let note = Notification::AlertMatch(AlertMatch {
+                    subscription_id: sub.row.id,
+                    shift: summary.clone(),
+                    unsubscribe_url: subscriptions::unsubscribe_url(&s.public_url, &sub.row.unsubscribe_token),
                 });
-                outbox::enqueue_to_user(tx, kind::ALERT_MATCH, sub.user_id, &payload)?;
+                outbox::enqueue_to_user(tx, sub.user_id, &note)?;
                 mailed += 1;
             }
         }
@@ -345,12 +331,12 @@ pub fn send_digests(conn: &mut DbConn, s: &Settings, now: NaiveDateTime) -> Resu
             if open.is_empty() {
                 return Ok(0);
             }
-            let payload = json!({
-                "subscription_id": row.id,
-                "shifts": open,
-                "unsubscribe_url": subscriptions::unsubscribe_url(&s.public_url, &row.unsubscribe_token),
+            let note = Notification::AlertDigest(AlertDigest {
+                subscription_id: row.id,
+                shifts: open,
+                unsubscribe_url: subscriptions::unsubscribe_url(&s.public_url, &row.unsubscribe_token),
             });
-            outbox::enqueue_to_user(tx, kind::ALERT_DIGEST, user_id, &payload)?;
+            outbox::enqueue_to_user(tx, user_id, &note)?;
             Ok(1)
         })
         .map(|(v, _)| v)?;

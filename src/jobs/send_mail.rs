@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use crate::db::Db;
+use crate::domain::notification::Notification;
 use crate::error::Error;
 use crate::jobs::{Job, Ran};
-use crate::mail::{Mailer, templates};
-use crate::services::outbox;
+use crate::mail::{Mailer, Outgoing, templates};
+use crate::services::outbox::{self, OutboxRow};
 
 pub const BATCH: i64 = 20;
 
@@ -25,17 +26,23 @@ pub async fn run_once(db: &Db, mailer: &Mailer, from: &str, worker: &str, lease:
     let n = claimed.len();
     for row in claimed {
         let Some(to) = row.recipient.clone() else { continue };
-        let payload: serde_json::Value = serde_json::from_str(&row.payload).unwrap_or_default();
-        let mail = templates::render(&row.kind, &payload, &to, row.id, &host);
-        let result = mailer.send(from, &mail).await;
+        // A row that does not read is never sent with blanks: it fails with the reason.
+        let result = match mail_of(&row, &to, &host) {
+            Ok(mail) => mailer.send(from, &mail).await.map_err(Failure::Send),
+            Err(e) => Err(Failure::Unreadable(e)),
+        };
         let (db2, w, clock) = (db.clone(), worker.to_string(), clock.clone());
         tokio::task::spawn_blocking(move || {
             let mut conn = db2.get()?;
             match result {
                 Ok(()) => outbox::mark_sent(&mut conn, row.id, &w, clock.now()).map(|_| ()),
-                Err(e) => {
+                Err(Failure::Send(e)) => {
                     tracing::warn!(event = row.id, error = %e, "mail not sent; will retry");
                     outbox::mark_failed(&mut conn, row.id, &w, &e, row.attempts, clock.now())
+                }
+                Err(Failure::Unreadable(e)) => {
+                    tracing::error!(event = row.id, kind = %row.kind, error = %e, "outbox row does not read; failed without sending");
+                    outbox::mark_unreadable(&mut conn, row.id, &w, &e)
                 }
             }
         })
@@ -43,6 +50,19 @@ pub async fn run_once(db: &Db, mailer: &Mailer, from: &str, worker: &str, lease:
         .map_err(|e| anyhow::anyhow!(e))?;
     }
     Ok(n)
+}
+
+enum Failure {
+    /// The transport refused or failed: worth another try later.
+    Send(String),
+    /// The row does not read as a notification, or its template failed: another try reads it the same.
+    Unreadable(String),
+}
+
+/// The mail a row asks for.
+fn mail_of(row: &OutboxRow, to: &str, host: &str) -> Result<Outgoing, String> {
+    let n = Notification::from_stored(&row.kind, &row.payload).map_err(|e| e.to_string())?;
+    templates::render_mail(&n, to, row.id, host).map_err(|e| format!("mail template for {}: {e}", row.kind))
 }
 
 /// The outbox sender. Replicas may all run it: a claim is a lease on an event, so two senders

@@ -11,10 +11,10 @@ pub use crate::db::models::{EmployerRow, ShiftRow};
 use crate::db::schema::employers;
 use crate::db::{DbConn, Tx};
 use crate::domain::Role;
+use crate::domain::notification::{EmployerBlocked, EmployerVerified, Notification};
 use crate::domain::time::to_display;
 use crate::domain::{BoundedText, CreditCode, EmployerKind, GeoPoint, Phone};
 use crate::error::{Conflict, Denied, Error, FieldErrors, Invalid, Thing};
-use crate::mail::templates::kind;
 use crate::services::Services;
 use crate::services::districts::Districts;
 use crate::services::reputation::EmployerRef;
@@ -262,7 +262,7 @@ pub fn verify(tx: &mut Tx, id: i64, staff_id: i64) -> Result<EmployerRow, Error>
             after: Some(json!({"verified": true})),
         },
     )?;
-    outbox::enqueue_to_user(tx, kind::EMPLOYER_VERIFIED, row.user_id, &json!({"employer_id": id, "name": row.name}))?;
+    outbox::enqueue_to_user(tx, row.user_id, &Notification::EmployerVerified(EmployerVerified { employer_id: id, name: row.name }))?;
     by_id(tx, id)
 }
 
@@ -286,7 +286,8 @@ pub fn block(tx: &mut Tx, id: i64, staff_id: i64, reason: &str) -> Result<Employ
             after: Some(json!({"blocked": true, "blocked_reason": reason})),
         },
     )?;
-    outbox::enqueue_to_user(tx, kind::EMPLOYER_BLOCKED, row.user_id, &json!({"employer_id": id, "name": row.name, "reason": reason}))?;
+    let note = Notification::EmployerBlocked(EmployerBlocked { employer_id: id, name: row.name, reason: reason.to_string() });
+    outbox::enqueue_to_user(tx, row.user_id, &note)?;
     by_id(tx, id)
 }
 

@@ -20,10 +20,10 @@ use crate::db::models::{ShiftRow, SlotRow};
 use crate::db::schema::{attendance, employers, engagement_events, engagements, shift_slots, shifts, users, workers};
 use crate::db::{DbConn, Tx};
 use crate::domain::engagement::{self as machine, Action, Actor, Illegal, State, Worked};
+use crate::domain::notification::{self as notify, CancelledBy, Notification, ShiftClosed};
 use crate::domain::time::{parse_instant, to_display};
 use crate::domain::{BoundedText, GeoPoint, Pay, PayUnit, Role, Settlement, ShiftStatus, TakeMode};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
-use crate::mail::templates::kind;
 use crate::services::employers::{self as employers_svc, EmployerRow};
 use crate::services::reputation::{self, ProfileStats, WorkerRef};
 use crate::services::views::PayBody;
@@ -441,7 +441,8 @@ pub fn apply(tx: &mut Tx, user_id: i64, shift_id: i64, req: &ApplyRequest, now: 
                 now,
             )?;
             refresh_fill(tx, shift_id, now)?;
-            outbox::enqueue_to_user(tx, kind::CLAIM_CONFIRMED, user_id, &json!({"engagement_id": row.id, "title": shift.title, "starts": starts(&slots)}))?;
+            let note = Notification::ClaimConfirmed(notify::ClaimConfirmed { engagement_id: row.id, title: shift.title.clone(), starts: starts(&slots) });
+            outbox::enqueue_to_user(tx, user_id, &note)?;
             Ok(row)
         }
         TakeMode::Apply => {
@@ -470,12 +471,13 @@ pub fn apply(tx: &mut Tx, user_id: i64, shift_id: i64, req: &ApplyRequest, now: 
                 user_id,
                 now,
             )?;
-            outbox::enqueue_to_user(
-                tx,
-                kind::APPLICATION_RECEIVED,
-                employer_user,
-                &json!({"engagement_id": row.id, "title": shift.title, "worker_name": worker.display_name, "waitlist_position": waitlist_position}),
-            )?;
+            let note = Notification::ApplicationReceived(notify::ApplicationReceived {
+                engagement_id: row.id,
+                title: shift.title.clone(),
+                worker_name: worker.display_name.clone(),
+                waitlist_position,
+            });
+            outbox::enqueue_to_user(tx, employer_user, &note)?;
             Ok(row)
         }
     }
@@ -518,12 +520,13 @@ pub fn invite(tx: &mut Tx, user_id: i64, shift_id: i64, req: &InviteRequest, now
         user_id,
         now,
     )?;
-    outbox::enqueue_to_user(
-        tx,
-        kind::INVITATION,
-        worker.user_id,
-        &json!({"engagement_id": row.id, "title": shift.title, "employer_name": employer.name, "starts": starts(&slots)}),
-    )?;
+    let note = Notification::Invitation(notify::Invitation {
+        engagement_id: row.id,
+        title: shift.title.clone(),
+        employer_name: employer.name.clone(),
+        starts: starts(&slots),
+    });
+    outbox::enqueue_to_user(tx, worker.user_id, &note)?;
     Ok(row)
 }
 
@@ -558,7 +561,6 @@ pub fn act(tx: &mut Tx, ctx: &Ctx, user_id: i64, role: Role, id: i64, action: Ac
     let employer_user = user_of_employer(tx, shift.employer_id)?;
     let worker_user = user_of_worker(tx, row.worker_id)?;
     let reason = req.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(|r| r.chars().take(500).collect::<String>());
-    let base = json!({"title": shift.title, "engagement_id": row.id});
     match action {
         Action::Accept => {
             if places_held(tx, shift.id)? >= shift.headcount as i64 {
@@ -573,20 +575,21 @@ pub fn act(tx: &mut Tx, ctx: &Ctx, user_id: i64, role: Role, id: i64, action: Ac
             match actor {
                 Actor::Employer => {
                     let employer = employers_svc::by_id(tx, shift.employer_id)?;
-                    outbox::enqueue_to_user(
-                        tx,
-                        kind::APPLICATION_ACCEPTED,
-                        worker_user,
-                        &json!({"engagement_id": id, "title": shift.title, "employer_name": employer.name, "starts": starts(&slots)}),
-                    )?;
+                    let note = Notification::ApplicationAccepted(notify::ApplicationAccepted {
+                        engagement_id: id,
+                        title: shift.title.clone(),
+                        employer_name: employer.name,
+                        starts: starts(&slots),
+                    });
+                    outbox::enqueue_to_user(tx, worker_user, &note)?;
                 }
                 _ => {
-                    outbox::enqueue_to_user(
-                        tx,
-                        kind::INVITATION_ANSWERED,
-                        employer_user,
-                        &json!({"engagement_id": id, "title": shift.title, "answer": "accept"}),
-                    )?;
+                    let note = Notification::InvitationAnswered(notify::InvitationAnswered {
+                        engagement_id: id,
+                        title: shift.title.clone(),
+                        answer: notify::Answer::Accept,
+                    });
+                    outbox::enqueue_to_user(tx, employer_user, &note)?;
                 }
             }
         }
@@ -595,15 +598,16 @@ pub fn act(tx: &mut Tx, ctx: &Ctx, user_id: i64, role: Role, id: i64, action: Ac
             diesel::update(engagements::table.find(id)).set(engagements::waitlist_position.eq(None::<i32>)).execute(tx.conn())?;
             match actor {
                 Actor::Employer => {
-                    outbox::enqueue_to_user(tx, kind::APPLICATION_DECLINED, worker_user, &base)?;
+                    let note = Notification::ApplicationDeclined(notify::ApplicationDeclined { engagement_id: id, title: shift.title.clone() });
+                    outbox::enqueue_to_user(tx, worker_user, &note)?;
                 }
                 _ => {
-                    outbox::enqueue_to_user(
-                        tx,
-                        kind::INVITATION_ANSWERED,
-                        employer_user,
-                        &json!({"engagement_id": id, "title": shift.title, "answer": "decline"}),
-                    )?;
+                    let note = Notification::InvitationAnswered(notify::InvitationAnswered {
+                        engagement_id: id,
+                        title: shift.title.clone(),
+                        answer: notify::Answer::Decline,
+                    });
+                    outbox::enqueue_to_user(tx, employer_user, &note)?;
                     // A waiting-list offer turned down goes to the next in line.
                     offer_next(tx, &shift, id, now)?;
                 }
@@ -658,20 +662,15 @@ fn cancel(
     let offered = if place_freed { offer_next(tx, shift, row.id, now)? } else { None };
     if place_freed && actor == Actor::Worker {
         // One mail to the employer: who cancelled, that the place is open again, and who was offered it.
-        outbox::enqueue_to_user(
-            tx,
-            kind::PLACE_REOFFERED,
-            employer_user,
-            &json!({"engagement_id": row.id, "title": shift.title, "late": late, "offered_engagement_id": offered}),
-        )?;
+        let note =
+            Notification::PlaceReoffered(notify::PlaceReoffered { engagement_id: row.id, title: shift.title.clone(), late, offered_engagement_id: offered });
+        outbox::enqueue_to_user(tx, employer_user, &note)?;
     } else {
         let other = if actor == Actor::Worker { employer_user } else { worker_user };
-        outbox::enqueue_to_user(
-            tx,
-            kind::ENGAGEMENT_CANCELLED,
-            other,
-            &json!({"engagement_id": row.id, "title": shift.title, "by": actor.as_str(), "late": late}),
-        )?;
+        // Only the two parties cancel through `act`; `actor_for` never yields the system.
+        let by = if actor == Actor::Worker { CancelledBy::Worker { late } } else { CancelledBy::Employer { late } };
+        let note = Notification::EngagementCancelled(notify::EngagementCancelled { engagement_id: row.id, title: shift.title.clone(), by });
+        outbox::enqueue_to_user(tx, other, &note)?;
     }
     Ok(())
 }
@@ -679,7 +678,7 @@ fn cancel(
 /// Ends what is still open on a shift that has just closed (by its employer, or taken down by a
 /// moderator): applications are declined, invitations and confirmed places cancelled, and each
 /// worker is told. Work already begun keeps its course (check-out, completion, pay).
-pub fn end_for_closed_shift(tx: &mut Tx, shift: &ShiftRow, why: &str, now: NaiveDateTime) -> Result<usize, Error> {
+pub fn end_for_closed_shift(tx: &mut Tx, shift: &ShiftRow, why: ShiftClosed, now: NaiveDateTime) -> Result<usize, Error> {
     let open: Vec<EngagementRow> = engagements::table
         .filter(engagements::shift_id.eq(shift.id))
         .filter(engagements::state.eq_any([State::Applied.as_str(), State::Invited.as_str(), State::Confirmed.as_str()]))
@@ -687,14 +686,11 @@ pub fn end_for_closed_shift(tx: &mut Tx, shift: &ShiftRow, why: &str, now: Naive
         .load(tx.conn())?;
     for row in &open {
         let action = if row.state() == State::Applied { Action::Decline } else { Action::Cancel };
-        step(tx, row, action, Actor::System, None, false, &json!({"reason": why}), now)?;
+        step(tx, row, action, Actor::System, None, false, &json!({"reason": why.as_str()}), now)?;
         let worker_user = user_of_worker(tx, row.worker_id)?;
-        outbox::enqueue_to_user(
-            tx,
-            kind::ENGAGEMENT_CANCELLED,
-            worker_user,
-            &json!({"engagement_id": row.id, "title": shift.title, "by": "shift_closed", "why": why}),
-        )?;
+        let by = CancelledBy::ShiftClosed { why };
+        let note = Notification::EngagementCancelled(notify::EngagementCancelled { engagement_id: row.id, title: shift.title.clone(), by });
+        outbox::enqueue_to_user(tx, worker_user, &note)?;
     }
     Ok(open.len())
 }
@@ -716,7 +712,7 @@ fn offer_next(tx: &mut Tx, shift: &ShiftRow, freed_by: i64, now: NaiveDateTime) 
     step(tx, &next, Action::Invite, Actor::System, None, false, &json!({"waitlist_position": next.waitlist_position, "freed_by": freed_by}), now)?;
     diesel::update(engagements::table.find(next.id)).set(engagements::waitlist_position.eq(None::<i32>)).execute(tx.conn())?;
     let next_user = user_of_worker(tx, next.worker_id)?;
-    outbox::enqueue_to_user(tx, kind::WAITLIST_OFFER, next_user, &json!({"engagement_id": next.id, "title": shift.title}))?;
+    outbox::enqueue_to_user(tx, next_user, &Notification::WaitlistOffer(notify::WaitlistOffer { engagement_id: next.id, title: shift.title.clone() }))?;
     Ok(Some(next.id))
 }
 
@@ -905,12 +901,15 @@ fn complete(
             engagements::completed_at.eq(now),
         ))
         .execute(tx.conn())?;
-    outbox::enqueue_to_user(
-        tx,
-        kind::PAY_DUE,
-        worker_user,
-        &json!({"engagement_id": row.id, "title": shift.title, "hours": format!("{:.2}", minutes as f64 / 60.0), "amount_fen": amount, "computed_amount_fen": computed_amount, "due": to_display(due).format("%Y-%m-%d %H:%M").to_string()}),
-    )?;
+    let note = Notification::PayDue(notify::PayDue {
+        engagement_id: row.id,
+        title: shift.title.clone(),
+        hours: format!("{:.2}", minutes as f64 / 60.0),
+        amount_fen: amount,
+        computed_amount_fen: computed_amount,
+        due: to_display(due).format("%Y-%m-%d %H:%M").to_string(),
+    });
+    outbox::enqueue_to_user(tx, worker_user, &note)?;
     Ok(())
 }
 

@@ -13,9 +13,9 @@ use crate::db::changes::Entity;
 use crate::db::schema::{employers, reports, shifts};
 use crate::db::{DbConn, Tx};
 use crate::domain::ShiftStatus;
+use crate::domain::notification::{Notification, ShiftApproved, ShiftClosed, ShiftRejected, ShiftTakenDown};
 use crate::domain::time::to_display;
 use crate::error::{Conflict, Denied, Error, Invalid, Msg};
-use crate::mail::templates::kind;
 use crate::services::employers::{self as employers_svc, EmployerView};
 use crate::services::page::PageRequest;
 use crate::services::reports::{self as reports_svc, ReportView};
@@ -186,7 +186,7 @@ fn act(tx: &mut Tx, scope: &StaffScope, shift_id: i64, action: Action, why: Opti
         .execute(tx.conn())?;
     tx.record(Entity::Shift, shift_id)?;
     if new_status == ShiftStatus::TakenDown {
-        crate::services::engagements::end_for_closed_shift(tx, &shift, "taken_down", now)?;
+        crate::services::engagements::end_for_closed_shift(tx, &shift, ShiftClosed::TakenDown, now)?;
     }
     audit::record(
         tx,
@@ -201,17 +201,15 @@ fn act(tx: &mut Tx, scope: &StaffScope, shift_id: i64, action: Action, why: Opti
         },
     )?;
     let employer_user: i64 = employers::table.find(shift.employer_id).select(employers::user_id).first(tx.conn())?;
-    let mail_kind = match action {
-        Action::Approve => kind::SHIFT_APPROVED,
-        Action::Reject => kind::SHIFT_REJECTED,
-        Action::TakeDown => kind::SHIFT_TAKEN_DOWN,
+    let title = shift.title.clone();
+    let note = match (action, msg) {
+        (Action::Approve, _) => Notification::ShiftApproved(ShiftApproved { shift_id, title }),
+        (Action::Reject, Some(reason)) => Notification::ShiftRejected(ShiftRejected { shift_id, title, reason }),
+        (Action::TakeDown, Some(reason)) => Notification::ShiftTakenDown(ShiftTakenDown { shift_id, title, reason }),
+        // `decide` asks for a reason before anything but an approval reaches here.
+        (_, None) => return Err(Error::internal(format!("shift {shift_id}: {} without a reason", action.name()))),
     };
-    outbox::enqueue_to_user(
-        tx,
-        mail_kind,
-        employer_user,
-        &json!({"shift_id": shift_id, "title": shift.title, "reason_zh": msg.as_ref().map(|m| m.zh.clone()), "reason_en": msg.as_ref().map(|m| m.en.clone())}),
-    )?;
+    outbox::enqueue_to_user(tx, employer_user, &note)?;
     shifts_svc::by_id(tx, shift_id)
 }
 

@@ -4,10 +4,10 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use serde_json::Value;
 
 use crate::db::schema::{outbox, users};
 use crate::db::{DbConn, Tx, write_transaction};
+use crate::domain::notification::Notification;
 use crate::error::Error;
 
 pub const PENDING: &str = "pending";
@@ -35,15 +35,15 @@ pub struct OutboxRow {
     pub sent_at: Option<NaiveDateTime>,
 }
 
-/// Queues a mail to an address (or records that there is none to send to).
-pub fn enqueue(tx: &mut Tx, kind: &str, recipient: Option<String>, payload: &Value) -> Result<i64, Error> {
+/// Queues a notification to an address (or records that there is none to send to).
+pub fn enqueue(tx: &mut Tx, recipient: Option<String>, n: &Notification) -> Result<i64, Error> {
     let now = tx.now();
     let status = if recipient.is_some() { PENDING } else { SKIPPED_NO_EMAIL };
     Ok(diesel::insert_into(outbox::table)
         .values((
-            outbox::kind.eq(kind),
+            outbox::kind.eq(n.kind()),
             outbox::recipient.eq(recipient),
-            outbox::payload.eq(payload.to_string()),
+            outbox::payload.eq(n.payload()),
             outbox::status.eq(status),
             outbox::next_attempt_at.eq(now),
             outbox::created_at.eq(now),
@@ -52,10 +52,10 @@ pub fn enqueue(tx: &mut Tx, kind: &str, recipient: Option<String>, payload: &Val
         .get_result(tx.conn())?)
 }
 
-/// Queues a mail to a user, by their account's email address.
-pub fn enqueue_to_user(tx: &mut Tx, kind: &str, user_id: i64, payload: &Value) -> Result<i64, Error> {
+/// Queues a notification to a user, by their account's email address.
+pub fn enqueue_to_user(tx: &mut Tx, user_id: i64, n: &Notification) -> Result<i64, Error> {
     let email: Option<String> = users::table.find(user_id).select(users::email).first(tx.conn())?;
-    enqueue(tx, kind, email, payload)
+    enqueue(tx, email, n)
 }
 
 #[diesel::dsl::auto_type]
@@ -96,6 +96,20 @@ pub fn mark_sent(conn: &mut DbConn, id: i64, worker: &str, now: NaiveDateTime) -
         .set((outbox::status.eq(SENT), outbox::sent_at.eq(now), outbox::locked_until.eq(None::<NaiveDateTime>), outbox::attempts.eq(outbox::attempts + 1)))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// A row that does not read as a notification (or does not render) is failed at once with the
+/// reason: the same build would read it the same way on every retry.
+pub fn mark_unreadable(conn: &mut DbConn, id: i64, worker: &str, error: &str) -> Result<(), Error> {
+    diesel::update(outbox::table.filter(mine(id, worker.to_string())))
+        .set((
+            outbox::status.eq(FAILED),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::last_error.eq(error.chars().take(500).collect::<String>()),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Exponential back-off from 5 s, at most an hour.

@@ -15,9 +15,9 @@ use crate::db::models::ShiftRow;
 use crate::db::schema::{reports, shifts, users};
 use crate::db::{DbConn, Tx};
 use crate::domain::BoundedText;
+use crate::domain::notification::{Notification, ReportReceived, ReportResolved};
 use crate::domain::time::to_display;
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
-use crate::mail::templates::kind;
 use crate::ratelimit::Budget;
 use crate::services::Services;
 use crate::services::accounts::parse_email;
@@ -222,7 +222,7 @@ pub fn create(tx: &mut Tx, v: ValidReport, reporter_id: Option<i64>, key: String
             }
         }
     }
-    outbox::enqueue(tx, kind::REPORT_RECEIVED, email, &json!({"report_id": id}))?;
+    outbox::enqueue(tx, email, &Notification::ReportReceived(ReportReceived { report_id: id }))?;
     let row: ReportRow = reports::table.find(id).first(tx.conn())?;
     Ok(ReportReceipt { report: row.view(), follow_token })
 }
@@ -285,7 +285,8 @@ pub fn resolve(tx: &mut Tx, id: i64, staff_id: i64, dismissed: bool, resolution:
             after: Some(json!({"status": status})),
         },
     )?;
-    outbox::enqueue(tx, kind::REPORT_RESOLVED, row.reporter_email.clone(), &json!({"report_id": id, "resolution": resolution}))?;
+    let note = Notification::ReportResolved(ReportResolved { report_id: id, resolution: resolution.to_string() });
+    outbox::enqueue(tx, row.reporter_email.clone(), &note)?;
     Ok(reports::table.find(id).first::<ReportRow>(tx.conn())?.view())
 }
 

@@ -582,7 +582,7 @@ pub fn close(tx: &mut Tx, shift: &ShiftRow, now: NaiveDateTime) -> Result<ShiftR
         .set((shifts::status.eq(ShiftStatus::Closed.as_str()), shifts::closed_at.eq(now), shifts::updated_at.eq(now)))
         .execute(tx.conn())?;
     tx.record(Entity::Shift, shift.id)?;
-    crate::services::engagements::end_for_closed_shift(tx, shift, "closed", now)?;
+    crate::services::engagements::end_for_closed_shift(tx, shift, crate::domain::notification::ShiftClosed::Closed, now)?;
     by_id(tx, shift.id)
 }
 

@@ -95,6 +95,12 @@ async fn alert_mails(db: &Db) -> Vec<(String, Option<String>, Value)> {
     rows.into_iter().map(|(k, r, p)| (k, r, serde_json::from_str(&p).unwrap())).collect()
 }
 
+/// The mail an outbox row becomes, as the sender reads it.
+fn render(kind: &str, payload: &Value, to: &str) -> lingong::mail::Outgoing {
+    let n = lingong::domain::notification::Notification::from_stored(kind, &payload.to_string()).unwrap();
+    lingong::mail::templates::render_mail(&n, to, 1, "lingong.localhost").unwrap()
+}
+
 /// The next time the local (Beijing) clock shows `hour:30`, at least a minute from now.
 fn next_local(hour: u32) -> NaiveDateTime {
     let local = (Utc::now() + chrono::Duration::hours(8)).naive_utc();
@@ -129,7 +135,7 @@ async fn instant_alert_is_sent_once_and_never_again() {
     assert_eq!(to.as_deref(), Some(email.as_str()));
     assert_eq!(payload["shift"]["shift_id"], hit);
     // What the worker reads: the shift's title, pay, place and time, and the unsubscribe link.
-    let m = lingong::mail::templates::render(kind, payload, &email, 1, "lingong.localhost");
+    let m = render(kind, payload, &email);
     for part in ["家庭保洁员（日结）", "45.00 元/小时", "北京市朝阳区建国路88号", &at(2, 8)[..10], "08:00–12:00", "/api/v1/alerts/unsubscribe?token="]
     {
         assert!(m.body.contains(part), "{part} missing from {}", m.body);
@@ -203,7 +209,7 @@ async fn daily_digest_gathers_the_days_shifts_into_one_mail() {
     assert_eq!(to.as_deref(), Some(email.as_str()));
     let ids: Vec<i64> = payload["shifts"].as_array().unwrap().iter().map(|s| s["shift_id"].as_i64().unwrap()).collect();
     assert_eq!(ids, [a, b]);
-    let m = lingong::mail::templates::render(kind, payload, &email, 1, "lingong.localhost");
+    let m = render(kind, payload, &email);
     assert!(m.subject.contains("2 个新岗位"), "{}", m.subject);
     assert!(m.body.contains("50.00 元/小时") && m.body.contains("45.00 元/小时"), "{}", m.body);
     // The next day has nothing new: no mail.

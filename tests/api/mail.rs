@@ -4,6 +4,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use lingong::domain::notification::{Notification, ReportReceived};
 use serde_json::json;
 
 use crate::helpers::*;
@@ -58,7 +59,8 @@ fn enqueue(db: &lingong::db::Db, n: usize) {
     let mut conn = db.get().unwrap();
     for i in 0..n {
         db.write_on(&mut conn, |tx| {
-            lingong::services::outbox::enqueue(tx, "report_received", Some(format!("person{i}@example.com")), &json!({"report_id": i}))
+            let note = Notification::ReportReceived(ReportReceived { report_id: i as i64 });
+            lingong::services::outbox::enqueue(tx, Some(format!("person{i}@example.com")), &note)
         })
         .unwrap();
     }
@@ -137,4 +139,61 @@ async fn concurrent_workers_never_send_an_event_twice() {
     ids.dedup();
     assert_eq!(sent.len(), 60);
     assert_eq!(ids.len(), 60, "no event was sent twice");
+}
+
+/// Rows as an older or a broken writer might have left them: the sender refuses them with the
+/// reason on the row instead of mailing blanks, and goes on with the rest.
+#[tokio::test]
+async fn an_unreadable_row_is_failed_with_its_reason_and_never_sent() {
+    use diesel::prelude::*;
+    use lingong::db::schema::outbox;
+
+    let db_t = TestDb::new();
+    let db = lingong::db::Db::connect(&db_t.url, 2, Duration::from_secs(5)).unwrap();
+    db.migrate().unwrap();
+    let now = db.clock().now();
+    let rows = [
+        // Written by the code before typed notifications: still reads.
+        ("report_resolved", r#"{"report_id": 3, "resolution": "岗位已下架"}"#),
+        ("pay_due", r#"{"engagement_id": 12, "title": "家庭保洁员"}"#),
+        ("no_such_kind", r#"{"engagement_id": 12}"#),
+        ("report_received", "not json"),
+    ];
+    db.run(move |c| {
+        for (kind, payload) in rows {
+            diesel::insert_into(outbox::table)
+                .values((
+                    outbox::kind.eq(kind),
+                    outbox::recipient.eq("a@example.com"),
+                    outbox::payload.eq(payload),
+                    outbox::status.eq("pending"),
+                    outbox::next_attempt_at.eq(now),
+                    outbox::created_at.eq(now),
+                ))
+                .execute(c)?;
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let mailer = lingong::mail::Mailer::Memory(Default::default());
+    let handled = lingong::jobs::send_mail::run_once(&db, &mailer, "lingong <no-reply@lingong.localhost>", "w", Duration::from_secs(60)).await.unwrap();
+    assert_eq!(handled, 4);
+    let sent = mailer.sent();
+    assert_eq!(sent.len(), 1, "only the readable row is mailed");
+    assert!(sent[0].subject.contains("已处理") && sent[0].body.contains("处理结果：岗位已下架"), "{}", sent[0].body);
+    let after: Vec<(String, String, i32, Option<String>)> = db
+        .run(|c| Ok(outbox::table.order(outbox::id.asc()).select((outbox::kind, outbox::status, outbox::attempts, outbox::last_error)).load(c)?))
+        .await
+        .unwrap();
+    assert_eq!((after[0].1.as_str(), after[0].3.as_deref()), ("sent", None));
+    for (kind, status, attempts, error) in &after[1..] {
+        assert_eq!((status.as_str(), *attempts), ("failed", 1), "{kind} fails at once: retrying reads it the same");
+        let error = error.as_deref().unwrap_or_default();
+        assert!(error.contains(kind.as_str()), "{kind}: {error}");
+    }
+    assert!(after[1].3.as_deref().unwrap().contains("missing field `hours`"), "{:?}", after[1].3);
+    assert!(after[2].3.as_deref().unwrap().contains("unknown variant"), "{:?}", after[2].3);
+    // Nothing is left for a later run.
+    assert_eq!(lingong::jobs::send_mail::run_once(&db, &mailer, "lingong <no-reply@lingong.localhost>", "w", Duration::from_secs(60)).await.unwrap(), 0);
 }
