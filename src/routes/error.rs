@@ -110,10 +110,8 @@ impl ApiError {
         if let Some(secs) = self.retry_after_secs {
             res.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
         }
-        if let Some(allow) = &self.allow {
-            if let Ok(v) = HeaderValue::from_str(allow) {
-                res.insert_header((header::ALLOW, v));
-            }
+        if let Some(v) = self.allow.as_deref().and_then(|a| HeaderValue::from_str(a).ok()) {
+            res.insert_header((header::ALLOW, v));
         }
         let mut res = res.json(self.body(lang));
         // The language middleware re-renders from this copy when the client asked for English.
