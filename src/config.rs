@@ -88,6 +88,9 @@ impl SearchConfig {
 pub struct ListingConfig {
     /// A folder with `listing_rules.toml` and `wage_floors.toml` replacing the built-in ones.
     pub rules_dir: String,
+    /// Where places may be: adcode prefixes (default: mainland China's 31 provinces).
+    #[serde(default)]
+    pub service_area: crate::domain::geo::ServiceArea,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -110,6 +113,9 @@ pub struct RateLimitConfig {
     pub auth_window_secs: u64,
     pub shift_creates: u32,
     pub shift_create_window_secs: u64,
+    /// Invitations one employer account may send per window.
+    pub invitations: u32,
+    pub invitation_window_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
@@ -255,8 +261,17 @@ impl Config {
         if self.auth.pii_hash_key.len() < 8 {
             return bad("auth.pii_hash_key", "must be at least 8 characters".into());
         }
+        if let Err(e) = self.listing.service_area.check() {
+            return bad("listing.service_area", e);
+        }
         let rl = &self.rate_limit;
-        if rl.auth_requests == 0 || rl.auth_window_secs == 0 || rl.shift_creates == 0 || rl.shift_create_window_secs == 0 {
+        if rl.auth_requests == 0
+            || rl.auth_window_secs == 0
+            || rl.shift_creates == 0
+            || rl.shift_create_window_secs == 0
+            || rl.invitations == 0
+            || rl.invitation_window_secs == 0
+        {
             return bad("rate_limit", "budgets and windows must be at least 1".into());
         }
         if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp_url.is_empty() {

@@ -214,6 +214,23 @@ pub enum Conflict {
     TooManyAlerts {
         max: i64,
     },
+    /// Someone is confirmed on the shift and the edit would change their terms for the worse
+    /// (the fields named).
+    TermsLocked {
+        fields: Vec<&'static str>,
+    },
+    /// The worker already holds a confirmed place whose time overlaps this one.
+    ScheduleOverlap {
+        engagement_id: i64,
+    },
+    /// Part-time work for one employer over the weekly limit (劳动合同法 Art. 68).
+    WeeklyHoursExceeded {
+        week_of: String,
+        minutes: i64,
+        max_minutes: i64,
+    },
+    /// Invitations go to workers who match the shift or have worked for the employer.
+    InviteeNotMatched,
 }
 
 impl Conflict {
@@ -243,6 +260,10 @@ impl Conflict {
             Conflict::RatingLocked { .. } => "rating_locked",
             Conflict::NotOverdue { .. } => "not_overdue",
             Conflict::TooManyAlerts { .. } => "too_many_alerts",
+            Conflict::TermsLocked { .. } => "terms_locked",
+            Conflict::ScheduleOverlap { .. } => "schedule_overlap",
+            Conflict::WeeklyHoursExceeded { .. } => "weekly_hours_exceeded",
+            Conflict::InviteeNotMatched => "invitee_not_matched",
         }
     }
 
@@ -299,6 +320,29 @@ impl Conflict {
             ),
             Conflict::TooManyAlerts { max } => {
                 Msg::new(format!("最多保留 {max} 个职位提醒，请先删除不需要的"), format!("at most {max} alerts; delete one you no longer need first"))
+            }
+            Conflict::TermsLocked { fields } => Msg::new(
+                format!("已有求职者确认上岗，不能降低或改变其条件（{}）；可以提高工资或增加时段", fields.join("、")),
+                format!(
+                    "workers are confirmed on this shift: their terms cannot be lowered or changed ({}); raising pay or adding slots is allowed",
+                    fields.join(", ")
+                ),
+            ),
+            Conflict::ScheduleOverlap { engagement_id } => Msg::new(
+                format!("与已确认的用工（编号 {engagement_id}）时间重叠"),
+                format!("overlaps the time of a place already confirmed (engagement {engagement_id})"),
+            ),
+            Conflict::WeeklyHoursExceeded { week_of, minutes, max_minutes } => {
+                let (hours, max) = (*minutes as f64 / 60.0, *max_minutes as f64 / 60.0);
+                Msg::new(
+                    format!("非全日制用工在同一用人单位每周不超过 {max} 小时（劳动合同法第六十八条）；{week_of} 起的一周将达 {hours} 小时"),
+                    format!(
+                        "part-time work for one employer may not exceed {max} hours a week (Labour Contract Law Art. 68); the week of {week_of} would have {hours} hours"
+                    ),
+                )
+            }
+            Conflict::InviteeNotMatched => {
+                Msg::new("只能邀请与岗位匹配或曾为您工作过的求职者", "you can invite only workers who match the shift or have worked for you")
             }
         }
     }

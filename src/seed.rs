@@ -246,6 +246,8 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
     let total = (EMPLOYERS.len() + 60 + 60 + 2) as u64;
     let bar = ProgressBar::new(total).with_style(ProgressStyle::with_template("{msg:12} [{bar:40}] {pos}/{len}").expect("valid template"));
     let districts = Districts::get();
+    // The demo market lies in mainland China: the default service area.
+    let area = crate::domain::geo::ServiceArea::mainland();
     let jitter = |rng: &mut StdRng, code: &str| -> (f64, f64) {
         let d = districts.by_code(code).expect("demo districts exist in the shipped data");
         // Within about 3 km of the district's point.
@@ -294,10 +296,10 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
                 address: Some(format!("{}{}号", districts.by_code(city).map(|d| d.full_name.replace(' ', "")).unwrap_or_default(), 100 + i * 7)),
                 lat: Some(lat),
                 lng: Some(lng),
-                adcode: Some(city.into()),
+                adcode: None,
                 description: Some(e.about.into()),
             };
-            let row = employers::upsert(conn, user.id, employers::validate(&req)?)?;
+            let row = employers::upsert(conn, user.id, employers::validate(&req, &area)?)?;
             // Most demo employers are verified so their shifts publish; one waits for review.
             let row = if i != 4 { employers::verify(conn, row.id, moderator_id)? } else { row };
             employer_rows.push((row, city));
@@ -326,7 +328,7 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
                 address: Some(format!("{}附近", employer.address)),
                 lat: Some(lat),
                 lng: Some(lng),
-                adcode: Some(city.to_string()),
+                adcode: None,
                 slots: Some(slots.iter().map(|(a, b)| SlotBody { start: to_display(*a).to_rfc3339(), end: to_display(*b).to_rfc3339() }).collect()),
                 pay: Some(PayBody { amount_fen: t.pay_fen, unit: t.unit }),
                 settlement: Some(t.settlement.into()),
@@ -335,7 +337,7 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
                 valid_through: Some(to_display(start).to_rfc3339()),
                 probation_days: None,
             };
-            shifts::post_in(conn, &rules, employer.user_id, &req)?;
+            shifts::post_in(conn, &rules, &area, employer.user_id, &req)?;
             bar.inc(1);
         }
         bar.set_message("workers");
@@ -396,14 +398,14 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
                 lat: Some(lat),
                 lng: Some(lng),
                 radius_km: Some(radius),
-                adcode: Some(city.into()),
+                adcode: None,
                 categories: Some(skills_unique),
                 min_pay: Some(min_pay),
                 note: Some(["可接日结短工", "周末有空", "有电动车", "做事踏实，可长期合作"][i % 4].into()),
                 windows: Some(WindowsBody { dated, weekly }),
                 active: Some(true),
             };
-            let valid = availability::validate(conn, &areq, now)?;
+            let valid = availability::validate(conn, &areq, now, &area)?;
             availability::create(conn, worker.id, &valid)?;
             bar.inc(1);
         }

@@ -130,9 +130,21 @@ code_enum!(
 });
 
 impl ShiftStatus {
-    /// Statuses in which the owner may still change the posting.
+    /// Statuses in which the owner may still change the posting. A rejected or taken-down
+    /// posting may be corrected, and then goes back to a moderator (`after_edit`).
     pub fn is_editable(self) -> bool {
-        matches!(self, ShiftStatus::Draft | ShiftStatus::PendingReview | ShiftStatus::Published | ShiftStatus::Rejected)
+        matches!(self, ShiftStatus::Draft | ShiftStatus::PendingReview | ShiftStatus::Published | ShiftStatus::Rejected | ShiftStatus::TakenDown)
+    }
+
+    /// The status an edit leaves a posting in, given what review of the new text would give it
+    /// (`judged`: published or pending review). Drafts stay drafts; a posting a moderator refused
+    /// or took down never returns to the public without a moderator.
+    pub fn after_edit(self, judged: ShiftStatus) -> ShiftStatus {
+        match self {
+            ShiftStatus::Draft => ShiftStatus::Draft,
+            ShiftStatus::Rejected | ShiftStatus::TakenDown => ShiftStatus::PendingReview,
+            _ => judged,
+        }
     }
 }
 

@@ -64,6 +64,44 @@ pub fn radius_km(v: f64) -> Result<f64, Invalid> {
     }
 }
 
+/// Where the service operates: adcode prefixes (a province `44`, a city `4403`, a county
+/// `440305`). Default: mainland China, the 31 provinces.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct ServiceArea(pub Vec<String>);
+
+impl ServiceArea {
+    pub fn mainland() -> ServiceArea {
+        ServiceArea(
+            [
+                "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52",
+                "53", "54", "61", "62", "63", "64", "65",
+            ]
+            .map(String::from)
+            .to_vec(),
+        )
+    }
+
+    pub fn contains(&self, adcode: &str) -> bool {
+        self.0.iter().any(|p| adcode.starts_with(p.as_str()))
+    }
+
+    /// Each prefix is 2 to 12 digits.
+    pub fn check(&self) -> Result<(), String> {
+        match self.0.iter().find(|p| !(2..=12).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit())) {
+            Some(p) => Err(format!("{p:?} is not an adcode prefix of 2 to 12 digits")),
+            None if self.0.is_empty() => Err("at least one adcode prefix".into()),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Default for ServiceArea {
+    fn default() -> ServiceArea {
+        ServiceArea::mainland()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,8 @@ pub enum Notification {
     NoShowRecorded(NoShowRecorded),
     PayDue(PayDue),
     PayOverdue(PayOverdue),
+    /// To a confirmed worker: the employer raised the pay or added slots.
+    TermsImproved(TermsImproved),
 }
 
 /// To the employer: the shift passed review.
@@ -213,6 +215,10 @@ pub enum ShiftClosed {
     Closed,
     /// A moderator took it down.
     TakenDown,
+    /// Staff blocked the employer.
+    EmployerBlocked,
+    /// The employer removed every slot an application or invitation was for.
+    SlotsRemoved,
 }
 
 impl ShiftClosed {
@@ -221,8 +227,19 @@ impl ShiftClosed {
         match self {
             ShiftClosed::Closed => "closed",
             ShiftClosed::TakenDown => "taken_down",
+            ShiftClosed::EmployerBlocked => "employer_blocked",
+            ShiftClosed::SlotsRemoved => "slots_removed",
         }
     }
+}
+
+/// To a confirmed worker: the terms changed in their favour (more pay, more slots to take).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TermsImproved {
+    pub engagement_id: i64,
+    pub title: String,
+    pub pay_raised: bool,
+    pub slots_added: usize,
 }
 
 /// To the worker first on the waiting list: a place came free.
@@ -302,6 +319,7 @@ impl Notification {
             Notification::NoShowRecorded(_) => "no_show_recorded",
             Notification::PayDue(_) => "pay_due",
             Notification::PayOverdue(_) => "pay_overdue",
+            Notification::TermsImproved(_) => "terms_improved",
         }
     }
 
@@ -430,6 +448,9 @@ pub(crate) mod tests {
                 due: "2026-11-29 12:00".into(),
             }),
             N::PayOverdue(PayOverdue { engagement_id: 12, title: title(), due: Some("2026-11-29 12:00".into()) }),
+            N::TermsImproved(TermsImproved { engagement_id: 12, title: title(), pay_raised: true, slots_added: 2 }),
+            cancelled(CancelledBy::ShiftClosed { why: ShiftClosed::EmployerBlocked }),
+            cancelled(CancelledBy::ShiftClosed { why: ShiftClosed::SlotsRemoved }),
         ]
     }
 
@@ -459,9 +480,10 @@ pub(crate) mod tests {
             N::NoShowRecorded(_) => 18,
             N::PayDue(_) => 19,
             N::PayOverdue(_) => 20,
+            N::TermsImproved(_) => 21,
         }
     }
-    const VARIANTS: usize = 21;
+    const VARIANTS: usize = 22;
 
     #[test]
     fn every_variant_has_a_sample() {

@@ -54,6 +54,62 @@ impl Standing {
     }
 }
 
+/// How far a shift's point may move under confirmed workers: they agreed to come to a place.
+pub const MAX_CONFIRMED_MOVE_KM: f64 = 0.5;
+
+/// What a confirmed worker agreed to: the pay, its settlement, the place and their slots.
+#[derive(Debug, Clone)]
+pub struct Terms<'a> {
+    pub pay: Pay,
+    pub settlement: Settlement,
+    pub point: GeoPoint,
+    pub headcount: i32,
+    pub slots: &'a [TimeSlot],
+}
+
+/// What an edit does to the terms of workers already confirmed on the shift.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TermsChange {
+    /// Fields the edit would worsen or change under a confirmed worker: the edit is refused.
+    pub locked: Vec<&'static str>,
+    pub pay_raised: bool,
+    pub slots_added: usize,
+}
+
+impl TermsChange {
+    /// Whether confirmed workers should be told (something improved, nothing locked).
+    pub fn improves(&self) -> bool {
+        self.locked.is_empty() && (self.pay_raised || self.slots_added > 0)
+    }
+}
+
+/// Compares an edit with the terms `held` places were confirmed on (`held_slots`: every slot some
+/// confirmed worker holds; `held_places`: how many places are held). Raising pay and adding
+/// slots are allowed; lowering pay, another pay unit, another settlement, a move of more than
+/// [`MAX_CONFIRMED_MOVE_KM`], a held slot changed or removed, or fewer places than are held, are not.
+pub fn compare_terms(old: &Terms, new: &Terms, held_slots: &[TimeSlot], held_places: i64) -> TermsChange {
+    let mut c = TermsChange::default();
+    if new.pay.unit != old.pay.unit || new.pay.amount_fen < old.pay.amount_fen {
+        c.locked.push("pay");
+    } else if new.pay.amount_fen > old.pay.amount_fen {
+        c.pay_raised = true;
+    }
+    if new.settlement != old.settlement {
+        c.locked.push("settlement");
+    }
+    if old.point.haversine_km(&new.point) > MAX_CONFIRMED_MOVE_KM {
+        c.locked.push("location");
+    }
+    if held_slots.iter().any(|h| !new.slots.contains(h)) {
+        c.locked.push("slots");
+    }
+    if (new.headcount as i64) < held_places {
+        c.locked.push("headcount");
+    }
+    c.slots_added = new.slots.iter().filter(|s| !old.slots.contains(s)).count();
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +131,52 @@ mod tests {
         let live = Standing { status: ShiftStatus::Published, hidden_by_reports: false, employer_blocked: false };
         assert!(live.searchable());
         assert!(!Standing { status: ShiftStatus::PendingReview, ..live }.publicly_readable());
+    }
+
+    fn slot(h: u32, len: i64) -> TimeSlot {
+        let start = chrono::NaiveDate::from_ymd_opt(2026, 12, 10).unwrap().and_hms_opt(h, 0, 0).unwrap();
+        TimeSlot { start, end: start + chrono::Duration::hours(len) }
+    }
+
+    #[test]
+    fn terms_under_confirmed_workers_only_improve() {
+        use crate::domain::PayUnit;
+        let slots = [slot(1, 4), slot(6, 4)];
+        let base = Terms {
+            pay: Pay { amount_fen: 3000, unit: PayUnit::Hour },
+            settlement: Settlement::Daily,
+            point: GeoPoint { lat: 39.9, lng: 116.4 },
+            headcount: 3,
+            slots: &slots,
+        };
+        let held = [slots[0]];
+        assert_eq!(compare_terms(&base, &base, &held, 2), TermsChange::default());
+        // Every way of lowering or changing a term is locked, alone and named.
+        let lower = Terms { pay: Pay { amount_fen: 2999, ..base.pay }, ..base.clone() };
+        let unit = Terms { pay: Pay { unit: PayUnit::Day, amount_fen: 30000 }, ..base.clone() };
+        let settle = Terms { settlement: Settlement::Weekly, ..base.clone() };
+        let moved = Terms { point: GeoPoint { lat: 39.9046, lng: 116.4 }, ..base.clone() };
+        let few = Terms { headcount: 1, ..base.clone() };
+        let changed_slot = [slot(1, 3), slot(6, 4)];
+        let reslot = Terms { slots: &changed_slot, ..base.clone() };
+        let removed = [slots[1]];
+        let unslot = Terms { slots: &removed, ..base.clone() };
+        for (t, field) in
+            [(&lower, "pay"), (&unit, "pay"), (&settle, "settlement"), (&moved, "location"), (&few, "headcount"), (&reslot, "slots"), (&unslot, "slots")]
+        {
+            let c = compare_terms(&base, t, &held, 2);
+            assert_eq!(c.locked, vec![field], "{t:?}");
+            assert!(!c.improves());
+        }
+        // Small moves, raises, added slots and changes to slots nobody holds are allowed.
+        let nudged = Terms { point: GeoPoint { lat: 39.9030, lng: 116.4 }, ..base.clone() };
+        assert!(compare_terms(&base, &nudged, &held, 2).locked.is_empty());
+        let raised = Terms { pay: Pay { amount_fen: 3500, ..base.pay }, ..base.clone() };
+        assert!(compare_terms(&base, &raised, &held, 2).improves());
+        let more = [slots[0], slots[1], slot(12, 4)];
+        let added = Terms { slots: &more, ..base.clone() };
+        assert_eq!(compare_terms(&base, &added, &held, 2).slots_added, 1);
+        let unheld_gone = [slots[0]];
+        assert!(compare_terms(&base, &Terms { slots: &unheld_gone, ..base.clone() }, &held, 2).locked.is_empty());
     }
 }

@@ -31,6 +31,31 @@ pub fn local_date(utc: NaiveDateTime) -> chrono::NaiveDate {
     to_local(utc).date()
 }
 
+/// The Monday (local date, Asia/Shanghai) of the Monday–Sunday week an instant falls in: the
+/// week of 劳动合同法 Art. 68's weekly limit.
+pub fn local_week(utc: NaiveDateTime) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let d = local_date(utc);
+    d - Duration::days(d.weekday().num_days_from_monday() as i64)
+}
+
+/// Minutes of the slots in each local Monday–Sunday week (keyed by its Monday); a slot across
+/// Sunday midnight counts in both weeks.
+pub fn minutes_by_week(slots: &[TimeSlot]) -> std::collections::BTreeMap<chrono::NaiveDate, i64> {
+    let mut out = std::collections::BTreeMap::new();
+    for s in slots {
+        let mut start = s.start;
+        while start < s.end {
+            let week = local_week(start);
+            let next_monday = from_local((week + Duration::days(7)).and_time(NaiveTime::MIN));
+            let end = s.end.min(next_monday);
+            *out.entry(week).or_insert(0) += (end - start).num_minutes();
+            start = end;
+        }
+    }
+    out
+}
+
 /// RFC 3339 in the display zone, e.g. `2026-11-22T08:00:00+08:00`.
 pub fn to_display(utc: NaiveDateTime) -> DateTime<FixedOffset> {
     DateTime::<Utc>::from_naive_utc_and_offset(utc, Utc).with_timezone(&shanghai())
@@ -163,6 +188,25 @@ mod hhmm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weeks_run_monday_to_sunday_in_shanghai() {
+        let t = |s: &str| parse_instant(s).unwrap();
+        // Sunday 22:00 to Monday 02:00 local: two hours in each week.
+        let across = TimeSlot::new(t("2026-12-06T22:00:00+08:00"), t("2026-12-07T02:00:00+08:00")).unwrap();
+        let m = minutes_by_week(&[across]);
+        let monday = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11 + (d < 10) as u32, d).unwrap();
+        assert_eq!(m.get(&monday(30)), Some(&120));
+        assert_eq!(m.get(&monday(7)), Some(&120));
+        // Monday 00:30 local is still Sunday in UTC: the local week counts.
+        assert_eq!(local_week(t("2026-12-07T00:30:00+08:00")), monday(7));
+        assert_eq!(local_week(t("2026-12-06T23:59:00+08:00")), monday(30));
+        // Every hour of a week-long run of slots lands in exactly one week.
+        let slots: Vec<TimeSlot> = (0..30)
+            .map(|h| TimeSlot::new(t("2026-12-01T00:00:00+08:00") + Duration::hours(h * 7), t("2026-12-01T03:00:00+08:00") + Duration::hours(h * 7)).unwrap())
+            .collect();
+        assert_eq!(minutes_by_week(&slots).values().sum::<i64>(), 30 * 180);
+    }
 
     #[test]
     fn instants_need_an_offset_and_become_utc() {

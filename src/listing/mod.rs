@@ -256,6 +256,12 @@ impl Rules {
     pub fn wage_floor(&self, adcode: &str) -> Option<&WageFloor> {
         self.floors.lookup(adcode)
     }
+
+    /// The most hours a week one worker may do part-time for one employer (劳动合同法 Art. 68),
+    /// which postings are checked against and engagements are held to.
+    pub fn max_weekly_part_time_hours(&self) -> f64 {
+        self.part_time.max_weekly_hours
+    }
 }
 
 /// Any refusal refuses; otherwise any review finding, or an employer not yet verified (实名认证),

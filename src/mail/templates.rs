@@ -35,6 +35,7 @@ pub fn render_mail(n: &Notification, to: &str, event_id: i64, host: &str) -> Res
         N::NoShowRecorded(m) => (files::NoShowRecorded { m }.render()?, None),
         N::PayDue(m) => (files::PayDue { m }.render()?, None),
         N::PayOverdue(m) => (files::PayOverdue { m }.render()?, None),
+        N::TermsImproved(m) => (files::TermsImproved { m }.render()?, None),
     };
     // `mail/layout.txt` puts the subject on the first line; text in it goes through `line`.
     let (subject, body) = text.split_once('\n').unwrap_or((&text, ""));
@@ -87,6 +88,7 @@ mod files {
         NoShowRecorded => "mail/no_show_recorded.txt",
         PayDue => "mail/pay_due.txt",
         PayOverdue => "mail/pay_overdue.txt",
+        TermsImproved => "mail/terms_improved.txt",
     }
 
     /// The templates' own filters (`{{ x|name }}`).

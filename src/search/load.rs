@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
+use crate::db::models::{ShiftRow, SlotRow};
 use crate::db::schema::{availability, categories, employers, engagements, shift_slots, shifts, workers};
 use crate::domain::{GeoPoint, KeyGroup, PayUnit, ShiftStatus};
 use crate::error::Error;
@@ -16,7 +17,6 @@ use crate::search::timefit::Interval;
 use crate::services::availability::AvailabilityRow;
 use crate::services::districts::Districts;
 use crate::services::json_list;
-use crate::services::shifts::{ShiftRow, SlotRow};
 use crate::services::workers::WorkerRow;
 
 /// Category code → (name, keywords), read once per batch.
@@ -31,6 +31,14 @@ pub fn category_words(conn: &mut DbConn) -> Result<HashMap<String, String>, Erro
 
 fn district_name(adcode: Option<&str>) -> String {
     adcode.and_then(|a| Districts::get().by_code(a)).map(|d| d.full_name.clone()).unwrap_or_default()
+}
+
+/// One shift as the engine would index it, whatever its status (unless its employer is
+/// blocked), so a draft can be matched by its owner too.
+pub fn shift_doc(conn: &mut DbConn, id: i64) -> Result<ShiftDoc, Error> {
+    let row = ShiftRow::find(conn, id)?;
+    let cats = category_words(conn)?;
+    shift_docs(conn, vec![row], &cats, Keep::AnyUnblocked)?.into_iter().next().map(|d| d.0).ok_or(Error::NotFound(crate::error::Thing::Shift))
 }
 
 /// Which shift rows become documents.

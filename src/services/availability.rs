@@ -17,6 +17,7 @@ use crate::domain::time::{parse_instant, to_display};
 use crate::domain::{BoundedText, DatedWindow, GeoPoint, Pay, WeeklyWindow};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::services::Services;
+use crate::services::districts::ServiceArea;
 use crate::services::employers::resolve_adcode;
 use crate::services::page::{Page, PageRequest};
 use crate::services::workers::{PayBody, WorkerRow, check_categories};
@@ -81,7 +82,7 @@ pub struct ValidAvailability {
     active: bool,
 }
 
-pub fn validate(conn: &mut DbConn, r: &AvailabilityRequest, now: NaiveDateTime) -> Result<ValidAvailability, Error> {
+pub fn validate(conn: &mut DbConn, r: &AvailabilityRequest, now: NaiveDateTime, area: &ServiceArea) -> Result<ValidAvailability, Error> {
     let mut errs = FieldErrors::new();
     let point = GeoPoint::check(&mut errs, "", r.lat, r.lng);
     let radius = match r.radius_km {
@@ -91,7 +92,7 @@ pub fn validate(conn: &mut DbConn, r: &AvailabilityRequest, now: NaiveDateTime) 
         }
         Some(v) => errs.check("radius_km", radius_km(v)),
     };
-    let adcode = resolve_adcode(&mut errs, "adcode", r.adcode.as_deref(), point);
+    let adcode = resolve_adcode(&mut errs, "adcode", r.adcode.as_deref(), point, area);
     let categories = check_categories(conn, &mut errs, "categories", r.categories.clone().unwrap_or_default())?;
     let min_pay = match r.min_pay {
         None => Some(None),
@@ -316,7 +317,7 @@ pub fn owned(conn: &mut DbConn, user_id: i64, id: i64) -> Result<(WorkerRow, Ava
     }
 }
 
-pub fn update(tx: &mut Tx, user_id: i64, id: i64, patch: &AvailabilityRequest) -> Result<AvailabilityRow, Error> {
+pub fn update(tx: &mut Tx, user_id: i64, id: i64, patch: &AvailabilityRequest, area: &ServiceArea) -> Result<AvailabilityRow, Error> {
     let now = tx.now();
     let (_, row) = owned(tx, user_id, id)?;
     let mut merged = row.as_request(now);
@@ -327,7 +328,7 @@ pub fn update(tx: &mut Tx, user_id: i64, id: i64, patch: &AvailabilityRequest) -
     if (patch.lat.is_some() || patch.lng.is_some()) && patch.adcode.is_none() {
         merged.adcode = None;
     }
-    let v = validate(tx, &merged, now)?;
+    let v = validate(tx, &merged, now, area)?;
     diesel::update(availability::table.find(id)).set((AvailabilityFields::of(&v), availability::updated_at.eq(now))).execute(tx.conn())?;
     tx.record(Entity::Availability, id)?;
     by_id(tx, id)
@@ -355,12 +356,12 @@ pub fn list_for_worker(conn: &mut DbConn, worker_id: i64, limit: i64, cursor: Op
 /// Post when and where the signed-in worker can work.
 pub async fn post(svc: &Services, user: &AuthUser, req: AvailabilityRequest) -> Result<AvailabilityView, Error> {
     user.require(&[Role::Worker])?;
-    let user_id = user.id;
+    let (user_id, area) = (user.id, svc.config.listing.service_area.clone());
     svc.db
         .tx(move |tx| {
             let worker = require_worker(tx, user_id)?;
             let now = tx.now();
-            let valid = validate(tx, &req, now)?;
+            let valid = validate(tx, &req, now, &area)?;
             Ok(create(tx, worker.id, &valid)?.view())
         })
         .await
@@ -374,8 +375,8 @@ pub async fn get(svc: &Services, user: &AuthUser, id: i64) -> Result<Availabilit
 
 /// Change the signed-in worker's record.
 pub async fn edit(svc: &Services, user: &AuthUser, id: i64, req: AvailabilityRequest) -> Result<AvailabilityView, Error> {
-    let user_id = user.id;
-    svc.db.tx(move |tx| Ok(update(tx, user_id, id, &req)?.view())).await
+    let (user_id, area) = (user.id, svc.config.listing.service_area.clone());
+    svc.db.tx(move |tx| Ok(update(tx, user_id, id, &req, &area)?.view())).await
 }
 
 /// Remove the signed-in worker's record.

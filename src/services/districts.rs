@@ -8,6 +8,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::GeoPoint;
+pub use crate::domain::geo::ServiceArea;
+use crate::error::Invalid;
 
 const CSV: &str = include_str!("../../assets/adcodes.csv");
 
@@ -27,6 +29,9 @@ pub struct District {
 pub struct Districts {
     all: Vec<District>,
     by_code: HashMap<String, usize>,
+    /// The finest districts a point can fall in: counties, and regions the data does not divide
+    /// further (香港, 澳门, 台湾 have one row each), so a point there is placed there.
+    leaves: Vec<usize>,
 }
 
 fn level(code: &str) -> &'static str {
@@ -73,7 +78,9 @@ impl Districts {
             all.push(District { adcode: code, name, full_name, level: lvl, lat, lng });
         }
         let by_code = all.iter().enumerate().map(|(i, d)| (d.adcode.clone(), i)).collect();
-        Districts { all, by_code }
+        let divided: std::collections::HashSet<&str> = all.iter().filter(|d| d.level != "province").map(|d| &d.adcode[..2]).collect();
+        let leaves = all.iter().enumerate().filter(|(_, d)| d.level == "county" || !divided.contains(&d.adcode[..2])).map(|(i, _)| i).collect();
+        Districts { all, by_code, leaves }
     }
 
     pub fn by_code(&self, code: &str) -> Option<&District> {
@@ -99,20 +106,63 @@ impl Districts {
         hits
     }
 
+    /// The county-level districts whose points are nearest to `p`, nearest first, if the nearest
+    /// is within 100 km (beyond that the point is in no district the data knows).
+    pub fn nearest_counties(&self, p: GeoPoint, n: usize) -> Vec<&District> {
+        let mut near: Vec<(f64, &District)> =
+            self.leaves.iter().map(|&i| &self.all[i]).map(|d| (p.haversine_km(&GeoPoint { lat: d.lat, lng: d.lng }), d)).collect();
+        near.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if near.first().is_none_or(|(km, _)| *km >= 100.0) {
+            return Vec::new();
+        }
+        near.into_iter().take(n).map(|(_, d)| d).collect()
+    }
+
     /// The county-level district whose point is nearest: good enough to place a posting for
     /// wage-floor and statistics purposes when the employer gave no adcode.
     pub fn nearest_county(&self, p: GeoPoint) -> Option<&District> {
-        self.all
-            .iter()
-            .filter(|d| d.level == "county")
-            .min_by(|a, b| {
-                let da = p.haversine_km(&GeoPoint { lat: a.lat, lng: a.lng });
-                let db = p.haversine_km(&GeoPoint { lat: b.lat, lng: b.lng });
-                da.total_cmp(&db)
-            })
-            .filter(|d| p.haversine_km(&GeoPoint { lat: d.lat, lng: d.lng }) < 100.0)
+        self.nearest_counties(p, 1).into_iter().next()
+    }
+
+    /// The district of a place: the one rule for every point anyone gives (shifts, employers,
+    /// availability). The adcode must agree with the point — derived from it when absent; when
+    /// given, a county must be the point's or one of the [`PLACE_CANDIDATES`] county points
+    /// nearest to it (county points are all the data has), a city or province must contain the
+    /// nearest county (which is then kept) — and the district must lie in the service area.
+    pub fn place(&self, given: Option<&str>, p: GeoPoint, area: &ServiceArea) -> Result<&District, Invalid> {
+        let near = self.nearest_counties(p, PLACE_CANDIDATES);
+        let outside = || Invalid::new("outside_service_area", "该地点不在本平台服务范围内", "this place is outside the service area");
+        let Some(nearest) = near.first().copied() else { return Err(outside()) };
+        let district = match given.map(str::trim).filter(|s| !s.is_empty()) {
+            None => nearest,
+            Some(code) => {
+                let d = self.normalize(code).ok_or_else(|| Invalid::new("unknown_adcode", "未知的行政区划代码", "unknown district code (adcode)"))?;
+                let agrees = match d.level {
+                    _ if near.iter().any(|n| n.adcode == d.adcode) => true,
+                    "county" => false,
+                    "city" => nearest.adcode[..4] == d.adcode[..4],
+                    _ => nearest.adcode[..2] == d.adcode[..2],
+                };
+                if !agrees {
+                    return Err(Invalid::new(
+                        "adcode_mismatch",
+                        format!("行政区划代码与地点不符：该地点位于{}", nearest.full_name),
+                        format!("the district code does not match the point, which lies in {} ({})", nearest.full_name, nearest.adcode),
+                    ));
+                }
+                if near.iter().any(|n| n.adcode == d.adcode) { d } else { nearest }
+            }
+        };
+        if !area.contains(&district.adcode) {
+            return Err(outside());
+        }
+        Ok(district)
     }
 }
+
+/// How many nearest county points a given county adcode may be among: points near a border are
+/// often nearer another county's point than their own.
+pub const PLACE_CANDIDATES: usize = 3;
 
 #[cfg(test)]
 mod tests {
@@ -137,5 +187,37 @@ mod tests {
         assert!(hit.adcode.starts_with("4403"), "{hit:?}");
         // Mid-Pacific: no district nearby.
         assert!(d.nearest_county(GeoPoint { lat: 0.0, lng: -150.0 }).is_none());
+    }
+
+    #[test]
+    fn a_place_is_its_point_s_district() {
+        let d = Districts::get();
+        let area = ServiceArea::mainland();
+        // 天安门, Beijing 东城区.
+        let p = GeoPoint { lat: 39.9087, lng: 116.3975 };
+        let own = d.place(None, p, &area).unwrap();
+        assert!(own.adcode.starts_with("11"), "{own:?}");
+        // Each of the nearest county points is accepted, and so is the city or province.
+        for n in d.nearest_counties(p, PLACE_CANDIDATES) {
+            assert_eq!(d.place(Some(&n.adcode), p, &area).unwrap().adcode, n.adcode);
+            assert_eq!(d.place(Some(&n.adcode[..6]), p, &area).unwrap().adcode, n.adcode);
+        }
+        assert_eq!(d.place(Some("110000000000"), p, &area).unwrap().adcode, own.adcode);
+        // Every county elsewhere is refused: generated over the whole table.
+        let near: Vec<String> = d.nearest_counties(p, PLACE_CANDIDATES).iter().map(|n| n.adcode.clone()).collect();
+        let mut refused = 0;
+        for other in d.all.iter().filter(|x| x.level == "county" && !near.contains(&x.adcode)) {
+            assert_eq!(d.place(Some(&other.adcode), p, &area).unwrap_err().code, "adcode_mismatch", "{other:?}");
+            refused += 1;
+        }
+        assert!(refused > 2000, "{refused}");
+        assert_eq!(d.place(Some("650100000000"), p, &area).unwrap_err().code, "adcode_mismatch");
+        assert_eq!(d.place(Some("999999"), p, &area).unwrap_err().code, "unknown_adcode");
+        // Outside the data, or outside a configured area.
+        assert_eq!(d.place(None, GeoPoint { lat: 0.0, lng: -150.0 }, &area).unwrap_err().code, "outside_service_area");
+        assert_eq!(d.place(None, p, &ServiceArea(vec!["44".into()])).unwrap_err().code, "outside_service_area");
+        // Hong Kong is in the data but not in the mainland service area.
+        assert_eq!(d.place(None, GeoPoint { lat: 22.2819, lng: 114.1580 }, &area).unwrap_err().code, "outside_service_area");
+        assert!(ServiceArea(vec!["4x".into()]).check().is_err());
     }
 }

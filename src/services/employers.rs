@@ -16,7 +16,7 @@ use crate::domain::time::to_display;
 use crate::domain::{BoundedText, CreditCode, EmployerKind, GeoPoint, Phone};
 use crate::error::{Conflict, Denied, Error, FieldErrors, Invalid, Thing};
 use crate::services::Services;
-use crate::services::districts::Districts;
+use crate::services::districts::{Districts, ServiceArea};
 use crate::services::reputation::EmployerRef;
 use crate::services::{audit, outbox};
 use serde_json::json;
@@ -54,7 +54,7 @@ pub struct ValidEmployer {
 }
 
 /// Checks a posted profile, naming every bad field.
-pub fn validate(r: &EmployerRequest) -> Result<ValidEmployer, Error> {
+pub fn validate(r: &EmployerRequest, area: &ServiceArea) -> Result<ValidEmployer, Error> {
     let mut errs = FieldErrors::new();
     let name = errs.check("name", BoundedText::parse(r.name.as_deref().unwrap_or(""), 2, 100));
     let kind = errs.check("kind", r.kind.as_deref().ok_or_else(Invalid::required).and_then(EmployerKind::parse));
@@ -70,7 +70,7 @@ pub fn validate(r: &EmployerRequest) -> Result<ValidEmployer, Error> {
     let contact_phone = errs.check("contact_phone", r.contact_phone.as_deref().ok_or_else(Invalid::required).and_then(Phone::parse));
     let address = errs.check("address", BoundedText::parse(r.address.as_deref().unwrap_or(""), 2, 200));
     let point = GeoPoint::check(&mut errs, "", r.lat, r.lng);
-    let adcode = resolve_adcode(&mut errs, "adcode", r.adcode.as_deref(), point);
+    let adcode = resolve_adcode(&mut errs, "adcode", r.adcode.as_deref(), point, area);
     let description = errs.check("description", BoundedText::parse(r.description.as_deref().unwrap_or(""), 0, 2000));
     errs.into_result()?;
     Ok(ValidEmployer {
@@ -86,17 +86,18 @@ pub fn validate(r: &EmployerRequest) -> Result<ValidEmployer, Error> {
     })
 }
 
-/// A given adcode must be a real district; without one, the nearest county to the point is used.
-pub fn resolve_adcode(errs: &mut FieldErrors, field: &str, given: Option<&str>, point: Option<GeoPoint>) -> Option<Option<String>> {
-    match given.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(code) => match Districts::get().normalize(code) {
-            Some(d) => Some(Some(d.adcode.clone())),
-            None => {
+/// The district of a point, through the one place rule (`Districts::place`): a field error when
+/// the adcode disagrees with the point or the place is outside the service area.
+pub fn resolve_adcode(errs: &mut FieldErrors, field: &str, given: Option<&str>, point: Option<GeoPoint>, area: &ServiceArea) -> Option<Option<String>> {
+    match point {
+        Some(p) => errs.check(field, Districts::get().place(given, p, area)).map(|d| Some(d.adcode.clone())),
+        // Without a valid point its own error stands; a code that is no district is named too.
+        None => {
+            if given.map(str::trim).filter(|s| !s.is_empty()).is_some_and(|c| Districts::get().normalize(c).is_none()) {
                 errs.add(field, Invalid::new("unknown_adcode", "未知的行政区划代码", "unknown district code (adcode)"));
-                None
             }
-        },
-        None => Some(point.and_then(|p| Districts::get().nearest_county(p)).map(|d| d.adcode.clone())),
+            None
+        }
     }
 }
 
@@ -347,7 +348,7 @@ pub fn owned(conn: &mut DbConn, user_id: i64, shift_id: i64) -> Result<(Employer
 /// Create or change the signed-in employer's profile.
 pub async fn put_mine(svc: &Services, user: &AuthUser, req: EmployerRequest) -> Result<EmployerView, Error> {
     user.require(&[Role::Employer])?;
-    let valid = validate(&req)?;
+    let valid = validate(&req, &svc.config.listing.service_area)?;
     let user_id = user.id;
     Ok(svc.db.tx(move |tx| upsert(tx, user_id, valid)).await?.view(true))
 }

@@ -368,7 +368,13 @@ pub async fn block_employer(svc: &Services, user: &AuthUser, id: i64, body: Bloc
     // Who may comes before what was sent: a stranger learns nothing from field errors.
     user.require_moderator()?;
     let reason = staff_text("reason", &body.reason)?;
-    on_employer(svc, user, id, move |tx, staff_id| employers_svc::block(tx, id, staff_id, &reason)).await
+    on_employer(svc, user, id, move |tx, staff_id| {
+        let row = employers_svc::block(tx, id, staff_id, &reason)?;
+        let now = tx.now();
+        crate::services::engagements::end_for_blocked_employer(tx, id, now)?;
+        Ok(row)
+    })
+    .await
 }
 
 /// Lift a block.

@@ -13,7 +13,7 @@ use crate::db::schema::{availability as availability_t, shifts as shifts_t, user
 use crate::domain::geo::radius_km;
 use crate::domain::time::parse_instant;
 use crate::domain::{GeoPoint, KeyGroup, PayUnit, Role};
-use crate::error::{Error, Thing};
+use crate::error::Error;
 use crate::error::{FieldErrors, Invalid};
 use crate::search::engine::{Facets, Hit, ShiftQuery, Sort};
 use crate::search::load;
@@ -289,28 +289,32 @@ fn masked_name(name: &str) -> String {
     }
 }
 
-/// Workers who can come to a shift (its owner and staff only).
-pub async fn shift_matches(state: &Services, user: &AuthUser, id: i64, p: PageParams) -> Result<WorkerMatches, Error> {
-    let mut errs = FieldErrors::new();
-    let c = common(&mut errs, None, None, None, None, None, p.limit, p.cursor.as_deref());
-    errs.into_result()?;
+/// The workers matching a shift, best first, from the engine (its owner and staff only). The
+/// shift is built from the database as the engine would index it, so unpublished drafts can be
+/// matched by their owner too.
+async fn workers_for_shift(state: &Services, user: &AuthUser, id: i64) -> Result<Vec<(Hit, i64)>, Error> {
     let (staff, user_id) = (user.role.is_staff(), user.id);
-    // The shift as the engine would index it, built from the database so unpublished drafts can
-    // be matched by their owner too.
     let doc = state
         .db
         .run(move |conn| {
             if !staff {
                 shifts::owned(conn, user_id, id)?;
             }
-            let row = shifts::by_id(conn, id)?;
-            let cats = load::category_words(conn)?;
-            load::shift_docs(conn, vec![row], &cats, load::Keep::AnyUnblocked)?.into_iter().next().map(|d| d.0).ok_or(Error::NotFound(Thing::Shift))
+            load::shift_doc(conn, id)
         })
         .await?;
     let engine = state.engine.clone();
     let now = state.clock.now();
-    let hits = blocking(move || engine.workers_for_shift(&doc, now)).await.map_err(Error::internal)?;
+    blocking(move || engine.workers_for_shift(&doc, now)).await.map_err(Error::internal)
+}
+
+/// Workers who can come to a shift (its owner and staff only).
+pub async fn shift_matches(state: &Services, user: &AuthUser, id: i64, p: PageParams) -> Result<WorkerMatches, Error> {
+    let mut errs = FieldErrors::new();
+    let c = common(&mut errs, None, None, None, None, None, p.limit, p.cursor.as_deref());
+    errs.into_result()?;
+    let staff = user.role.is_staff();
+    let hits = workers_for_shift(state, user, id).await?;
     let total = hits.len();
     let page: Vec<(Hit, i64)> = hits.into_iter().skip(c.offset).take(c.limit).collect();
     let worker_ids: Vec<i64> = page.iter().map(|(_, w)| *w).collect();

@@ -15,18 +15,20 @@ use crate::db::schema::{categories, employers, shift_slots, shifts};
 use crate::db::{DbConn, Tx};
 use crate::domain::Role;
 pub use crate::domain::shift::ValidShift;
+use crate::domain::shift::{Terms, compare_terms};
 use crate::domain::time::{parse_instant, to_display};
 use crate::domain::{BoundedText, EmploymentType, GeoPoint, PayUnit, Settlement, ShiftStatus, TakeMode, TimeSlot};
 use crate::error::{Conflict, Error, FieldError, FieldErrors, Invalid, Msg, Thing};
 use crate::listing::{Decision, Finding, Posting, Rules, Severity, Verdict};
 use crate::ratelimit::Budget;
+use crate::services::districts::ServiceArea;
 use crate::services::employers::{EmployerRow, resolve_adcode};
 pub use crate::services::employers::{owned, refuse_if_blocked, require_employer};
 use crate::services::page::{Page, PageRequest};
 use crate::services::scope::{Place, StaffScope};
 pub use crate::services::views::SlotView;
 use crate::services::workers::PayBody;
-use crate::services::{Services, audit};
+use crate::services::{Services, audit, engagements};
 
 /// Longest a posting may stay open without being refreshed (有效期).
 pub const MAX_VALIDITY_DAYS: i64 = 180;
@@ -109,7 +111,7 @@ fn code<T>(errs: &mut FieldErrors, field: &str, v: &Option<String>, default: Opt
 }
 
 /// Checks every field of a posting at once. `now` is passed in so rules are testable.
-pub fn validate(conn: &mut DbConn, r: &ShiftRequest, now: NaiveDateTime) -> Result<ValidShift, Error> {
+pub fn validate(conn: &mut DbConn, r: &ShiftRequest, now: NaiveDateTime, area: &ServiceArea) -> Result<ValidShift, Error> {
     let mut errs = FieldErrors::new();
     let title = text(&mut errs, "title", &r.title, 2, 60);
     let description = text(&mut errs, "description", &r.description, 5, 5000);
@@ -148,7 +150,7 @@ pub fn validate(conn: &mut DbConn, r: &ShiftRequest, now: NaiveDateTime) -> Resu
     };
     let address = text(&mut errs, "address", &r.address, 2, 200);
     let point = GeoPoint::check(&mut errs, "", r.lat, r.lng);
-    let adcode = resolve_adcode(&mut errs, "adcode", r.adcode.as_deref(), point);
+    let adcode = resolve_adcode(&mut errs, "adcode", r.adcode.as_deref(), point, area);
     let slots = validate_slots(&mut errs, r.slots.as_deref(), now);
     let pay = match r.pay {
         None => {
@@ -500,7 +502,15 @@ pub fn create(tx: &mut Tx, employer: &EmployerRow, v: &ValidShift, verdict: &Ver
 }
 
 /// Merges `patch` over the stored posting, validates the whole, and stores it.
-pub fn update(tx: &mut Tx, rules: &Rules, user_id: i64, shift_id: i64, patch: &ShiftRequest, now: NaiveDateTime) -> Result<ShiftRow, Error> {
+pub fn update(
+    tx: &mut Tx,
+    rules: &Rules,
+    area: &ServiceArea,
+    user_id: i64,
+    shift_id: i64,
+    patch: &ShiftRequest,
+    now: NaiveDateTime,
+) -> Result<ShiftRow, Error> {
     let (employer, shift) = owned(tx, user_id, shift_id)?;
     refuse_if_blocked(&employer)?;
     let status = shift.status();
@@ -543,12 +553,31 @@ pub fn update(tx: &mut Tx, rules: &Rules, user_id: i64, shift_id: i64, patch: &S
     if (patch.lat.is_some() || patch.lng.is_some()) && patch.adcode.is_none() {
         merged.adcode = None; // re-infer the district for the new point
     }
-    let v = validate(tx, &merged, now)?;
+    let v = validate(tx, &merged, now, area)?;
+    // Workers already confirmed keep the terms they agreed to: an edit may improve them, never
+    // worsen or change them (the rule is `domain::shift::compare_terms`).
+    let held = engagements::held(tx, shift_id)?;
+    let upcoming: Vec<&SlotRow> = old_slots.iter().filter(|s| s.end_at > now).collect();
+    let old_times: Vec<TimeSlot> = upcoming.iter().map(|s| TimeSlot { start: s.start_at, end: s.end_at }).collect();
+    let held_times: Vec<TimeSlot> = upcoming.iter().filter(|s| held.slot_ids.contains(&s.id)).map(|s| TimeSlot { start: s.start_at, end: s.end_at }).collect();
+    let old_terms = Terms {
+        pay: engagements::pay_of(&shift),
+        settlement: Settlement::parse(&shift.settlement).map_err(|_| Error::internal(format!("stored settlement {:?}", shift.settlement)))?,
+        point: GeoPoint { lat: shift.lat, lng: shift.lng },
+        headcount: shift.headcount,
+        slots: &old_times,
+    };
+    let new_terms = Terms { pay: v.pay, settlement: v.settlement, point: v.point, headcount: v.headcount, slots: &v.slots };
+    let change = compare_terms(&old_terms, &new_terms, &held_times, held.places);
+    if held.places > 0 && !change.locked.is_empty() {
+        return Err(Error::Conflict(Conflict::TermsLocked { fields: change.locked }));
+    }
     // Every change is judged again; a change that raises a finding, or any change from an
-    // unverified employer, sends a published shift back to review.
+    // unverified employer, sends a published shift back to review, and a rejected or taken-down
+    // one always goes back to a moderator.
     let verdict = verdict(rules, &employer, &v);
     refuse(&verdict)?;
-    let new_status = if status == ShiftStatus::Draft { status } else { status_for(&verdict) };
+    let new_status = status.after_edit(status_for(&verdict));
     diesel::update(shifts::table.find(shift_id))
         .set((
             ShiftFields::of(&v),
@@ -566,11 +595,23 @@ pub fn update(tx: &mut Tx, rules: &Rules, user_id: i64, shift_id: i64, patch: &S
         ))
         .execute(tx.conn())?;
     if patch.slots.is_some() {
-        diesel::delete(shift_slots::table.filter(shift_slots::shift_id.eq(shift_id))).execute(tx.conn())?;
-        insert_slots(tx, shift_id, &v.slots)?;
+        // Slot rows keep their ids: a slot that stays (same start and end) is the same slot to
+        // the engagements that chose it. Slots already over stay on record, and slots anyone
+        // holds or held a place on cannot be removed (the terms lock above refused that).
+        let mut removed = std::collections::HashSet::new();
+        for s in upcoming.iter().filter(|s| !v.slots.contains(&TimeSlot { start: s.start_at, end: s.end_at })) {
+            removed.insert(s.id);
+            diesel::delete(shift_slots::table.find(s.id)).execute(tx.conn())?;
+        }
+        let added: Vec<TimeSlot> = v.slots.iter().filter(|t| !old_times.contains(t)).copied().collect();
+        insert_slots(tx, shift_id, &added)?;
+        let after = by_id(tx, shift_id)?;
+        engagements::slots_removed(tx, &after, &removed, now)?;
     }
     tx.record(Entity::Shift, shift_id)?;
-    by_id(tx, shift_id)
+    let after = by_id(tx, shift_id)?;
+    engagements::tell_terms_improved(tx, &after, &change)?;
+    Ok(after)
 }
 
 pub fn close(tx: &mut Tx, shift: &ShiftRow, now: NaiveDateTime) -> Result<ShiftRow, Error> {
@@ -582,7 +623,7 @@ pub fn close(tx: &mut Tx, shift: &ShiftRow, now: NaiveDateTime) -> Result<ShiftR
         .set((shifts::status.eq(ShiftStatus::Closed.as_str()), shifts::closed_at.eq(now), shifts::updated_at.eq(now)))
         .execute(tx.conn())?;
     tx.record(Entity::Shift, shift.id)?;
-    crate::services::engagements::end_for_closed_shift(tx, shift, crate::domain::notification::ShiftClosed::Closed, now)?;
+    engagements::end_for_closed_shift(tx, shift, crate::domain::notification::ShiftClosed::Closed, now)?;
     by_id(tx, shift.id)
 }
 
@@ -610,10 +651,10 @@ pub async fn post(svc: &Services, user: &AuthUser, request: ShiftRequest) -> Res
     let rl = &svc.config.rate_limit;
     let budget = Budget { name: "shift_create", limit: rl.shift_creates, window: std::time::Duration::from_secs(rl.shift_create_window_secs) };
     svc.limiter.hit(budget, &format!("user:{}", user.id)).await?;
-    let (rules, user_id) = (svc.rules.clone(), user.id);
+    let (rules, area, user_id) = (svc.rules.clone(), svc.config.listing.service_area.clone(), user.id);
     svc.db
         .tx(move |tx| {
-            let row = post_in(tx, &rules, user_id, &request)?;
+            let row = post_in(tx, &rules, &area, user_id, &request)?;
             view(tx, row)
         })
         .await
@@ -622,11 +663,11 @@ pub async fn post(svc: &Services, user: &AuthUser, request: ShiftRequest) -> Res
 /// The posting itself, inside a write transaction: the employer profile, the block, every field,
 /// the listing rules, the row, its slots and the search change. `post` and the demo seeder both
 /// post through here.
-pub fn post_in(tx: &mut Tx, rules: &Rules, user_id: i64, request: &ShiftRequest) -> Result<ShiftRow, Error> {
+pub fn post_in(tx: &mut Tx, rules: &Rules, area: &ServiceArea, user_id: i64, request: &ShiftRequest) -> Result<ShiftRow, Error> {
     let now = tx.now();
     let employer = require_employer(tx, user_id)?;
     refuse_if_blocked(&employer)?;
-    let valid = validate(tx, request, now)?;
+    let valid = validate(tx, request, now, area)?;
     let verdict = verdict(rules, &employer, &valid);
     create(tx, &employer, &valid, &verdict, now)
 }
@@ -636,11 +677,12 @@ pub fn post_in(tx: &mut Tx, rules: &Rules, user_id: i64, request: &ShiftRequest)
 /// one list of everything to change. Nothing is stored.
 pub async fn check(svc: &Services, user: &AuthUser, request: ShiftRequest) -> Result<Verdict, Error> {
     user.require(&[Role::Employer])?;
-    let (rules, user_id, now) = (svc.rules.clone(), user.id, svc.clock.now());
+    let (rules, area, user_id, now) = (svc.rules.clone(), svc.config.listing.service_area.clone(), user.id, svc.clock.now());
     svc.db
         .run(move |conn| {
             let employer = require_employer(conn, user_id)?;
-            match validate(conn, &request, now) {
+            refuse_if_blocked(&employer)?;
+            match validate(conn, &request, now, &area) {
                 Ok(valid) => Ok(verdict(&rules, &employer, &valid)),
                 Err(e) => Ok(Verdict {
                     decision: Decision::Refuse,
@@ -685,10 +727,10 @@ pub async fn get(svc: &Services, viewer: Option<&AuthUser>, id: i64) -> Result<S
 /// Change a shift (its owner). The patch is merged over the stored posting and judged whole.
 pub async fn edit(svc: &Services, user: &AuthUser, id: i64, patch: ShiftRequest) -> Result<ShiftView, Error> {
     user.require(&[Role::Employer])?;
-    let (rules, user_id, now) = (svc.rules.clone(), user.id, svc.clock.now());
+    let (rules, area, user_id, now) = (svc.rules.clone(), svc.config.listing.service_area.clone(), user.id, svc.clock.now());
     svc.db
         .tx(move |tx| {
-            let row = update(tx, &rules, user_id, id, &patch, now)?;
+            let row = update(tx, &rules, &area, user_id, id, &patch, now)?;
             view(tx, row)
         })
         .await
@@ -700,7 +742,11 @@ pub async fn close_shift(svc: &Services, user: &AuthUser, id: i64) -> Result<Shi
     svc.db
         .tx(move |tx| {
             let (row, by_staff) = match owned(tx, user_id, id) {
-                Ok((_, row)) => (row, false),
+                Ok((employer, row)) => {
+                    // A blocked employer may read its shifts, not change them.
+                    refuse_if_blocked(&employer)?;
+                    (row, false)
+                }
                 Err(_) if can_moderate => {
                     let row = by_id(tx, id)?;
                     StaffScope::moderator(tx, &user)?.check(Place::district(row.adcode.as_deref()))?;

@@ -310,3 +310,30 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// Every queued notification, oldest first: (kind, payload).
+pub async fn mail_kinds(app: &TestApp) -> Vec<(String, Value)> {
+    let db = lingong::db::Db::connect(&app.db.url, 1, std::time::Duration::from_secs(5)).unwrap();
+    let rows: Vec<(String, String)> = db
+        .run(|conn| {
+            use diesel::prelude::*;
+            use lingong::db::schema::outbox;
+            Ok(outbox::table.order(outbox::id.asc()).select((outbox::kind, outbox::payload)).load(conn)?)
+        })
+        .await
+        .unwrap();
+    rows.into_iter().map(|(k, p)| (k, serde_json::from_str(&p).unwrap())).collect()
+}
+
+/// The worker says they can come on day 2 from 06:00 to 14:00 near the usual test point, and the
+/// index has it: the worker is then among `shift`'s matches, as invitations require.
+pub async fn make_available(app: &TestApp, worker_token: &str, worker_id: i64, shift: i64, employer_token: &str) {
+    let mut a = availability_body();
+    a["windows"] = json!({"dated": [{"start": at(2, 6), "end": at(2, 14)}]});
+    app.post("/api/v1/availability", Some(worker_token), a).await.assert(201);
+    eventually(std::time::Duration::from_secs(5), || async {
+        let r = app.get(&format!("/api/v1/shifts/{shift}/matches"), Some(employer_token)).await;
+        r.body["items"].as_array().is_some_and(|items| items.iter().any(|i| i["worker_id"] == worker_id))
+    })
+    .await;
+}

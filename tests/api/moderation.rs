@@ -189,6 +189,10 @@ async fn reports_hide_a_shift_until_reviewed_and_reporters_follow_them() {
         .await
         .assert(201);
     wait_until(Duration::from_secs(5), async || !in_search(&app.get("/api/v1/shifts/search", None).await.body, id)).await;
+    // Hidden by reports: not readable by the public either, while its owner still sees it.
+    app.get(&format!("/api/v1/shifts/{id}"), None).await.assert(404);
+    app.get(&format!("/api/v1/shifts/{id}"), Some(&worker)).await.assert(404);
+    app.get(&format!("/api/v1/shifts/{id}"), Some(&employer)).await.assert(200);
     // Reports against the employer are grouped in the queue.
     app.post(
         "/api/v1/reports",
