@@ -101,6 +101,7 @@ impl AppState {
             jobs::spawn(jobs::match_alerts::MatchAlerts { db: self.db.clone(), settings, every }, self.clock.clone());
         }
         jobs::spawn(jobs::engagement_timers::EngagementTimers { db: self.db.clone(), cfg: self.config.engagements.clone() }, self.clock.clone());
+        jobs::spawn(jobs::purge_idempotency_keys::PurgeIdempotencyKeys { db: self.db.clone() }, self.clock.clone());
         Ok(())
     }
 
@@ -193,6 +194,7 @@ pub fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<
             .app_data(web::PayloadConfig::new(limit))
             .app_data(routes::extract::query_config())
             .app_data(routes::extract::path_config())
+            .wrap(routes::idempotency::Idempotency)
             .wrap_fn(language_and_metrics)
             .wrap(tracing_actix_web::TracingLogger::default())
             .configure(routes::configure)
