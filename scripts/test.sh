@@ -31,7 +31,17 @@ need() { # command package: installs the Debian package when the command is miss
   fi
 }
 
-# What the tests need beyond the Rust toolchain, one `need COMMAND PACKAGE` per line. Nothing
-# today: the mail tests' SMTP server is Rust code inside the test suite (tests/api/smtp_sink.rs).
+# What the tests need beyond the Rust toolchain, one `need COMMAND PACKAGE` per line. The mail
+# tests' SMTP server is Rust code inside the test suite (tests/api/smtp_sink.rs); the fault tests
+# (tests/faults) start a redis-server and PostgreSQL clusters of their own.
+need redis-server redis-server
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  echo "== installing postgresql (the fault tests need initdb and pg_ctl)"
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
+  [ -n "$apt_updated" ] || "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || { echo "scripts/test.sh: installed postgresql but no /usr/lib/postgresql/*/bin/initdb" >&2; exit 1; }
+fi
 
 cargo test "$@"

@@ -42,6 +42,7 @@ impl AppState {
     /// Connects to the database (and Redis when configured) and applies pending migrations.
     pub async fn build(config: Config) -> anyhow::Result<AppState> {
         let db = Db::connect(&config.database.url, config.database.pool_size, Duration::from_secs(config.database.connect_timeout_secs))?;
+        db.set_breaker_cooldown(Duration::from_millis(config.database.breaker_cooldown_ms));
         if config.database.migrate_on_start {
             let migrate_db = db.clone();
             let applied = tokio::task::spawn_blocking(move || migrate_db.migrate())
@@ -54,14 +55,21 @@ impl AppState {
         let redis = match config.redis_url() {
             Some(url) => {
                 let client = redis::Client::open(url).with_context(|| format!("invalid redis.url {}", redact(url)))?;
-                let manager = client.get_connection_manager().await.with_context(|| format!("cannot reach Redis at {}", redact(url)))?;
+                // Short connect and response deadlines: a dead Redis must answer "no" quickly.
+                // Lazy: a replica starting while Redis is down serves (degraded) and connects later.
+                let timeout = Duration::from_millis(config.redis.timeout_ms);
+                let manager_config = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(timeout.max(Duration::from_millis(500))))
+                    .set_response_timeout(Some(timeout.max(Duration::from_millis(500))));
+                let manager = redis::aio::ConnectionManager::new_lazy_with_config(client, manager_config)
+                    .with_context(|| format!("cannot use Redis at {}", redact(url)))?;
                 Some(manager)
             }
             None => None,
         };
         let limiter = match (&redis, config.rate_limit.enabled) {
             (_, false) => RateLimiter::Disabled,
-            (Some(conn), true) => RateLimiter::Redis { conn: conn.clone(), prefix: config.redis.key_prefix.clone() },
+            (Some(conn), true) => RateLimiter::redis(conn.clone(), config.redis.key_prefix.clone(), Duration::from_millis(config.redis.timeout_ms)),
             (None, true) => RateLimiter::memory(),
         };
         let bus = ChangeBus::new(redis.clone().map(|c| (c, changes_channel(&config))));
@@ -93,6 +101,7 @@ impl AppState {
             jobs::spawn(jobs::match_alerts::MatchAlerts { db: self.db.clone(), settings, every }, self.clock.clone());
         }
         jobs::spawn(jobs::engagement_timers::EngagementTimers { db: self.db.clone(), cfg: self.config.engagements.clone() }, self.clock.clone());
+        jobs::spawn(jobs::purge_idempotency_keys::PurgeIdempotencyKeys { db: self.db.clone() }, self.clock.clone());
         Ok(())
     }
 
@@ -185,6 +194,7 @@ pub fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<
             .app_data(web::PayloadConfig::new(limit))
             .app_data(routes::extract::query_config())
             .app_data(routes::extract::path_config())
+            .wrap(routes::idempotency::Idempotency)
             .wrap_fn(language_and_metrics)
             .wrap(tracing_actix_web::TracingLogger::default())
             .configure(routes::configure)

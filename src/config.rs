@@ -44,12 +44,18 @@ pub struct DatabaseConfig {
     pub pool_size: u32,
     pub connect_timeout_secs: u64,
     pub migrate_on_start: bool,
+    /// How long `/readyz` waits for a connection.
+    pub health_timeout_ms: u64,
+    /// After a failed connect, requests fail at once for this long before one probe reconnects.
+    pub breaker_cooldown_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct RedisConfig {
     pub url: String,
     pub key_prefix: String,
+    /// Deadline of each Redis call on a request path; past it the request goes on without Redis.
+    pub timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -237,6 +243,9 @@ impl Config {
         }
         if self.database.pool_size == 0 {
             return bad("database.pool_size", "must be at least 1".into());
+        }
+        if self.database.health_timeout_ms == 0 || self.database.breaker_cooldown_ms == 0 || self.redis.timeout_ms == 0 {
+            return bad("database", "health_timeout_ms, breaker_cooldown_ms and redis.timeout_ms must be at least 1".into());
         }
         if self.database.connect_timeout_secs == 0 {
             return bad("database.connect_timeout_secs", "must be at least 1".into());

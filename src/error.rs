@@ -211,6 +211,8 @@ pub enum Conflict {
     NotOverdue {
         state: String,
     },
+    /// A retry of a request whose first attempt (same `Idempotency-Key`) is still running.
+    IdempotencyInProgress,
     TooManyAlerts {
         max: i64,
     },
@@ -264,6 +266,7 @@ impl Conflict {
             Conflict::ScheduleOverlap { .. } => "schedule_overlap",
             Conflict::WeeklyHoursExceeded { .. } => "weekly_hours_exceeded",
             Conflict::InviteeNotMatched => "invitee_not_matched",
+            Conflict::IdempotencyInProgress => "idempotency_in_progress",
         }
     }
 
@@ -318,6 +321,9 @@ impl Conflict {
                 format!("当前状态为 {state}，只有逾期未付或有争议的工资可以一键投诉"),
                 format!("the engagement is {state}; only overdue or disputed pay can be reported in one step"),
             ),
+            Conflict::IdempotencyInProgress => {
+                Msg::new("使用同一 Idempotency-Key 的请求仍在处理中，请稍后重试", "a request with this Idempotency-Key is still being processed; retry shortly")
+            }
             Conflict::TooManyAlerts { max } => {
                 Msg::new(format!("最多保留 {max} 个职位提醒，请先删除不需要的"), format!("at most {max} alerts; delete one you no longer need first"))
             }

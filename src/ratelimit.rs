@@ -1,9 +1,12 @@
 //! Fixed-window rate limits. In this process when no Redis is configured; in Redis otherwise, so
-//! every replica behind the load balancer counts against the same budget.
+//! every replica behind the load balancer counts against the same budget. Each Redis call has a
+//! short deadline; when Redis is slow or down the count falls back to this process (so limits
+//! still hold per replica) and Redis is left alone for a moment before it is tried again.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use redis::aio::ConnectionManager;
 
@@ -17,11 +20,29 @@ pub struct Budget {
     pub window: Duration,
 }
 
+type Counts = Mutex<HashMap<String, (u64, u32)>>;
+
 pub enum RateLimiter {
     Disabled,
-    Memory(Mutex<HashMap<String, (u64, u32)>>),
-    Redis { conn: ConnectionManager, prefix: String },
+    Memory(Counts),
+    Redis(RedisLimiter),
 }
+
+pub struct RedisLimiter {
+    conn: ConnectionManager,
+    prefix: String,
+    /// Deadline of one Redis call.
+    timeout: Duration,
+    /// Counts kept here while Redis cannot answer.
+    fallback: Counts,
+    /// Until when (ms after `epoch`) Redis is skipped after a failure.
+    skip_until_ms: AtomicU64,
+    epoch: Instant,
+}
+
+/// How long Redis is skipped after a failed or late call, so an outage costs one deadline per
+/// pause rather than one per request.
+const REDIS_PAUSE: Duration = Duration::from_secs(1);
 
 fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_secs()
@@ -32,6 +53,18 @@ impl RateLimiter {
         RateLimiter::Memory(Mutex::new(HashMap::new()))
     }
 
+    /// Counts in Redis under `prefix`, each call bounded by `timeout`.
+    pub fn redis(conn: ConnectionManager, prefix: String, timeout: Duration) -> RateLimiter {
+        RateLimiter::Redis(RedisLimiter {
+            conn,
+            prefix,
+            timeout,
+            fallback: Mutex::new(HashMap::new()),
+            skip_until_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
+        })
+    }
+
     /// Counts one request; refuses with 429 and the seconds until the window resets when over budget.
     pub async fn hit(&self, budget: Budget, key: &str) -> Result<(), Error> {
         let window = budget.window.as_secs().max(1);
@@ -40,35 +73,55 @@ impl RateLimiter {
         let retry_after = window_start + window - now;
         let count = match self {
             RateLimiter::Disabled => return Ok(()),
-            RateLimiter::Memory(map) => {
-                let mut map = map.lock().expect("rate limit map poisoned");
-                if map.len() > 100_000 {
-                    // Forget finished windows so the map cannot grow without bound.
-                    map.retain(|_, (start, _)| *start == window_start);
-                }
-                let entry = map.entry(format!("{}:{key}", budget.name)).or_insert((window_start, 0));
-                if entry.0 != window_start {
-                    *entry = (window_start, 0);
-                }
-                entry.1 += 1;
-                entry.1
-            }
-            RateLimiter::Redis { conn, prefix } => {
-                let redis_key = format!("{prefix}rl:{}:{key}:{window_start}", budget.name);
-                let mut conn = conn.clone();
-                let result: Result<(u32,), redis::RedisError> =
-                    redis::pipe().atomic().incr(&redis_key, 1).expire(&redis_key, window as i64 + 1).ignore().query_async(&mut conn).await;
-                match result {
-                    Ok((n,)) => n,
-                    Err(e) => {
-                        // A Redis outage must not lock every user out; log it and let the request through.
-                        tracing::warn!(error = %e, "rate limiter: Redis unavailable, not limiting");
-                        return Ok(());
-                    }
-                }
-            }
+            RateLimiter::Memory(map) => count_here(map, budget, key, window_start),
+            RateLimiter::Redis(r) => match r.count(budget, key, window, window_start).await {
+                Some(n) => n,
+                None => count_here(&r.fallback, budget, key, window_start),
+            },
         };
         if count > budget.limit { Err(Error::too_many(retry_after)) } else { Ok(()) }
+    }
+}
+
+/// Counts one request in this process's map.
+fn count_here(map: &Counts, budget: Budget, key: &str, window_start: u64) -> u32 {
+    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
+    if map.len() > 100_000 {
+        // Forget finished windows so the map cannot grow without bound.
+        map.retain(|_, (start, _)| *start == window_start);
+    }
+    let entry = map.entry(format!("{}:{key}", budget.name)).or_insert((window_start, 0));
+    if entry.0 != window_start {
+        *entry = (window_start, 0);
+    }
+    entry.1 += 1;
+    entry.1
+}
+
+impl RedisLimiter {
+    /// The count in Redis, or `None` when Redis did not answer within the deadline (or is being
+    /// skipped after such a failure).
+    async fn count(&self, budget: Budget, key: &str, window: u64, window_start: u64) -> Option<u32> {
+        let now_ms = self.epoch.elapsed().as_millis() as u64;
+        if now_ms < self.skip_until_ms.load(Ordering::Relaxed) {
+            return None;
+        }
+        let redis_key = format!("{}rl:{}:{key}:{window_start}", self.prefix, budget.name);
+        let mut conn = self.conn.clone();
+        let mut pipe = redis::pipe();
+        pipe.atomic().incr(&redis_key, 1).expire(&redis_key, window as i64 + 1).ignore();
+        let call = pipe.query_async::<(u32,)>(&mut conn);
+        let failure = match tokio::time::timeout(self.timeout, call).await {
+            Ok(Ok((n,))) => return Some(n),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no answer within {} ms", self.timeout.as_millis()),
+        };
+        let until = self.epoch.elapsed().as_millis() as u64 + REDIS_PAUSE.as_millis() as u64;
+        if self.skip_until_ms.swap(until, Ordering::Relaxed) <= now_ms {
+            // Once per pause, not once per request.
+            tracing::warn!(error = %failure, "rate limiter: Redis unavailable, counting in this process");
+        }
+        None
     }
 }
 
@@ -88,5 +141,28 @@ mod tests {
         assert!(e.retry_after_secs().unwrap() >= 1);
         rl.hit(b, "5.6.7.8").await.unwrap();
         RateLimiter::Disabled.hit(b, "x").await.unwrap();
+    }
+
+    /// Redis that never answers (a listener that accepts and stays silent), then nothing at all
+    /// (a closed port): every hit returns within the deadline, and the budget still holds,
+    /// counted in this process.
+    #[tokio::test]
+    async fn unreachable_redis_falls_back_to_counting_here_within_the_deadline() {
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        for port in [silent.local_addr().unwrap().port(), closed] {
+            let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
+            let config = redis::aio::ConnectionManagerConfig::new().set_connection_timeout(Some(Duration::from_millis(50)));
+            let conn = ConnectionManager::new_lazy_with_config(client, config).unwrap();
+            let rl = RateLimiter::redis(conn, "t:".into(), Duration::from_millis(100));
+            let b = Budget { name: "t", limit: 5, window: Duration::from_secs(3600) };
+            for i in 0..8 {
+                let started = Instant::now();
+                let r = rl.hit(b, "1.2.3.4").await;
+                assert!(started.elapsed() < Duration::from_millis(600), "hit {i} on port {port} took {:?}", started.elapsed());
+                assert_eq!(r.is_ok(), i < 5, "hit {i} on port {port}: {r:?}");
+            }
+        }
+        drop(silent);
     }
 }

@@ -6,7 +6,9 @@ pub mod models;
 pub mod schema;
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -112,6 +114,7 @@ pub fn init_tls() {
 
 pub struct Manager {
     url: BackendUrl,
+    breaker: Arc<Breaker>,
 }
 
 impl ManageConnection for Manager {
@@ -119,7 +122,11 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        self.url.establish().map_err(r2d2::Error::ConnectionError)
+        self.url.establish().map_err(|e| {
+            // A refused or failed connect means the database is down (a full pool is not).
+            self.breaker.trip();
+            r2d2::Error::ConnectionError(e)
+        })
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
@@ -136,11 +143,106 @@ impl ManageConnection for Manager {
 
 pub type Pool = r2d2::Pool<Manager>;
 
+/// How long one wait on the pool lasts before the breaker is looked at again: a connect that
+/// fails while a request waits ends that wait this soon rather than at the pool's timeout.
+const WAIT_SLICE: Duration = Duration::from_millis(100);
+
+/// The circuit breaker in front of the pool. A failed connect opens it; while open, asking for a
+/// connection fails at once (503 with `Retry-After`) instead of waiting out the pool timeout.
+/// After the cool-down one caller — a request, a job, `/readyz` — probes with a real connect;
+/// the others keep failing fast until it succeeds (closed) or fails (open for another cool-down).
+pub struct Breaker {
+    /// Fast path: nothing to look at while closed.
+    open: AtomicBool,
+    cooldown_ms: AtomicU64,
+    state: Mutex<BreakerState>,
+}
+
+#[derive(Default)]
+struct BreakerState {
+    open_until: Option<Instant>,
+    /// When the last connect failed.
+    tripped_at: Option<Instant>,
+    /// When the probe now under way started.
+    probing_since: Option<Instant>,
+}
+
+enum Admit {
+    Closed,
+    Probe,
+    Refuse,
+}
+
+impl Breaker {
+    fn new(cooldown: Duration) -> Breaker {
+        Breaker { open: AtomicBool::new(false), cooldown_ms: AtomicU64::new(cooldown.as_millis() as u64), state: Mutex::new(BreakerState::default()) }
+    }
+
+    fn cooldown(&self) -> Duration {
+        Duration::from_millis(self.cooldown_ms.load(Ordering::Relaxed))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BreakerState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn trip(&self) {
+        let now = Instant::now();
+        let mut s = self.lock();
+        if s.open_until.is_none() {
+            tracing::warn!(cooldown_ms = self.cooldown().as_millis() as u64, "database connect failed; failing fast until a probe reconnects");
+        }
+        s.tripped_at = Some(now);
+        s.open_until = Some(now + self.cooldown());
+        s.probing_since = None;
+        self.open.store(true, Ordering::Release);
+    }
+
+    fn close(&self) {
+        if self.open.load(Ordering::Acquire) {
+            let mut s = self.lock();
+            if s.open_until.take().is_some() {
+                tracing::info!("database reachable again");
+            }
+            s.probing_since = None;
+            self.open.store(false, Ordering::Release);
+        }
+    }
+
+    fn admit(&self, probe_limit: Duration) -> Admit {
+        if !self.open.load(Ordering::Acquire) {
+            return Admit::Closed;
+        }
+        let now = Instant::now();
+        let mut s = self.lock();
+        match s.open_until {
+            None => Admit::Closed,
+            Some(until) if now < until => Admit::Refuse,
+            // One probe at a time; one that never came back (its thread died) is replaced.
+            Some(_) if s.probing_since.is_some_and(|t| now.duration_since(t) < probe_limit) => Admit::Refuse,
+            Some(_) => {
+                s.probing_since = Some(now);
+                Admit::Probe
+            }
+        }
+    }
+
+    fn tripped_since(&self, t: Instant) -> bool {
+        self.open.load(Ordering::Acquire) && self.lock().tripped_at.is_some_and(|at| at >= t)
+    }
+
+    /// Whether requests are being refused now (the database is known to be down).
+    pub fn is_open(&self) -> bool {
+        self.open.load(Ordering::Acquire)
+    }
+}
+
 /// The shared database handle: a pool plus the backend it talks to.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     url: BackendUrl,
+    breaker: Arc<Breaker>,
     /// The time write transactions run at (`Tx::now`); the application's one clock.
     clock: crate::clock::Clock,
     on_change: std::sync::Arc<std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>>,
@@ -151,13 +253,36 @@ impl Db {
     /// still starts and answers 503 (readiness) rather than refusing to boot.
     pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> anyhow::Result<Db> {
         let url = BackendUrl::parse(url)?;
+        let breaker = Arc::new(Breaker::new(Duration::from_secs(2)));
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(0))
             .connection_timeout(timeout)
             .test_on_check_out(true)
-            .build_unchecked(Manager { url: url.clone() });
-        Ok(Db { pool, url, clock: crate::clock::Clock::system(), on_change: Default::default() })
+            // Connect failures are logged once by the breaker, not once per retry.
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build_unchecked(Manager { url: url.clone(), breaker: breaker.clone() });
+        Ok(Db { pool, url, breaker, clock: crate::clock::Clock::system(), on_change: Default::default() })
+    }
+
+    /// How long the breaker stays open after a failed connect before one probe tries again
+    /// (`database.breaker_cooldown_ms`; 2 s unless set). Shared by every clone.
+    pub fn set_breaker_cooldown(&self, cooldown: Duration) {
+        self.breaker.cooldown_ms.store(cooldown.as_millis().max(1) as u64, Ordering::Relaxed);
+    }
+
+    /// Whether the breaker is open: the database is known to be down and requests fail fast.
+    pub fn breaker_open(&self) -> bool {
+        self.breaker.is_open()
+    }
+
+    /// Gets a connection and runs `SELECT 1`, waiting at most `timeout` (readiness checks).
+    pub fn ping(&self, timeout: Duration) -> Result<(), Error> {
+        let mut conn = self.get_within(timeout)?;
+        conn.batch_execute("SELECT 1").map_err(|e| {
+            tracing::warn!(error = %e, "database ping failed");
+            Error::Unavailable
+        })
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -171,10 +296,40 @@ impl Db {
 
     /// Gets a pooled connection on the current (blocking) thread.
     pub fn get(&self) -> Result<r2d2::PooledConnection<Manager>, Error> {
-        self.pool.get().map_err(|e| {
-            tracing::warn!(error = %e, "database unavailable");
-            Error::Unavailable
-        })
+        self.get_within(self.pool.connection_timeout())
+    }
+
+    /// [`Db::get`] waiting at most `timeout`. Fails at once while the breaker is open, and as
+    /// soon as a connect fails during the wait; a full pool alone waits the whole `timeout`.
+    pub fn get_within(&self, timeout: Duration) -> Result<r2d2::PooledConnection<Manager>, Error> {
+        let probe = match self.breaker.admit(timeout + Duration::from_secs(1)) {
+            Admit::Refuse => return Err(Error::Unavailable),
+            Admit::Probe => true,
+            Admit::Closed => false,
+        };
+        let started = Instant::now();
+        let deadline = started + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.pool.get_timeout(left.min(WAIT_SLICE).max(Duration::from_millis(1))) {
+                Ok(conn) => {
+                    self.breaker.close();
+                    return Ok(conn);
+                }
+                Err(e) => {
+                    let down = self.breaker.tripped_since(started);
+                    if down || Instant::now() >= deadline {
+                        if probe && !down {
+                            // The probe's own connect may not have failed (it waited on a busy
+                            // pool); it still did not get through, so keep failing fast.
+                            self.breaker.trip();
+                        }
+                        tracing::warn!(error = %e, breaker_open = self.breaker.is_open(), "database unavailable");
+                        return Err(Error::Unavailable);
+                    }
+                }
+            }
+        }
     }
 
     /// Runs blocking database work on tokio's blocking pool.

@@ -330,6 +330,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (scope, idem_key) {
+        scope -> Text,
+        idem_key -> Text,
+        fingerprint -> Text,
+        status -> Nullable<Integer>,
+        content_type -> Nullable<Text>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(employers -> users (user_id));
 diesel::joinable!(workers -> users (user_id));
@@ -368,4 +380,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance,
     ratings,
     calendar_tokens,
+    idempotency_keys,
 );

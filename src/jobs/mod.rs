@@ -6,6 +6,7 @@
 pub mod engagement_timers;
 pub mod expire_shifts;
 pub mod match_alerts;
+pub mod purge_idempotency_keys;
 pub mod send_mail;
 
 use std::future::Future;

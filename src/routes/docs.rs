@@ -6,6 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::routes::idempotency::OpenApiHeader as IdempotencyHeader;
 use crate::routes::{alerts, auth, availability, categories, districts, employers, engagements, moderation, ops, reports, search, shifts, workers};
 
 #[derive(OpenApi)]
@@ -29,7 +30,7 @@ use crate::routes::{alerts, auth, availability, categories, districts, employers
         engagements::rotate_calendar, engagements::revoke_calendar, engagements::calendar_feed,
         ops::healthz, ops::readyz, ops::metrics,
     ),
-    modifiers(&BearerAuth, &ErrorResponses),
+    modifiers(&BearerAuth, &IdempotencyHeader, &ErrorResponses),
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "employers", description = "Employer profiles and verification"),

@@ -11,6 +11,7 @@ pub mod employers;
 pub mod engagements;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod moderation;
 pub mod ops;
 pub mod reports;

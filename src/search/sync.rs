@@ -20,6 +20,9 @@ use crate::search::load;
 
 const BATCH: i64 = 5_000;
 
+/// How long a change announcement may wait for Redis; the followers' poll covers a lost one.
+const ANNOUNCE_DEADLINE: Duration = Duration::from_secs(1);
+
 /// Announces committed changes: wakes this process's follower and, with Redis, every replica's.
 #[derive(Clone)]
 pub struct ChangeBus {
@@ -37,10 +40,16 @@ impl ChangeBus {
         if let Some((conn, channel)) = &self.redis {
             let (mut conn, channel) = (conn.clone(), channel.clone());
             if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                // Never awaited by the request that committed; bounded so that an outage does not
+                // pile up waiting announcements either.
                 handle.spawn(async move {
-                    let r: Result<i64, _> = redis::cmd("PUBLISH").arg(&channel).arg("1").query_async(&mut conn).await;
-                    if let Err(e) = r {
-                        tracing::warn!(error = %e, "could not announce a change on Redis; replicas will catch up by polling");
+                    let mut cmd = redis::cmd("PUBLISH");
+                    cmd.arg(&channel).arg("1");
+                    let publish = cmd.query_async::<i64>(&mut conn);
+                    match tokio::time::timeout(ANNOUNCE_DEADLINE, publish).await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => tracing::debug!(error = %e, "could not announce a change on Redis; replicas will catch up by polling"),
+                        Err(_) => tracing::debug!("announcing a change on Redis timed out; replicas will catch up by polling"),
                     }
                 });
             }

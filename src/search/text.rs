@@ -21,6 +21,60 @@ pub struct TextIndex {
     cells: Field,
     /// Keeps an on-disk index's directory alive as long as the index.
     _dir: Option<tempfile::TempDir>,
+    /// The locked `owner.lock` of an on-disk index: while this process lives, no other removes
+    /// the folder; once it is gone (even by SIGKILL) the kernel drops the lock.
+    _lock: Option<std::fs::File>,
+}
+
+/// Each process's index folder is named `lingong-index-*` and holds a locked [`LOCK_FILE`].
+const FOLDER_PREFIX: &str = "lingong-index-";
+const LOCK_FILE: &str = "owner.lock";
+/// A folder without a lock file is one being made this instant, or left by a version that did
+/// not lock; it is removed only once it is this old.
+const UNLOCKED_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Removes the index folders under `parent` whose owner process is gone: their lock file can be
+/// locked. A live process's folder is never touched (its lock is held). Returns how many went.
+pub fn remove_stale_folders(parent: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(parent) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !entry.file_name().to_string_lossy().starts_with(FOLDER_PREFIX) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let stale = match std::fs::File::open(path.join(LOCK_FILE)) {
+            // Held until this check is done, so the folder cannot be taken over meanwhile.
+            Ok(f) => f.try_lock().is_ok(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > UNLOCKED_GRACE)
+            }
+            Err(_) => false,
+        };
+        if stale {
+            match std::fs::remove_dir_all(&path) {
+                Ok(()) => {
+                    removed += 1;
+                    tracing::info!(folder = %path.display(), "removed the index folder of a process that is gone");
+                }
+                Err(e) => tracing::warn!(folder = %path.display(), error = %e, "could not remove a stale index folder"),
+            }
+        }
+    }
+    removed
+}
+
+/// Makes this process's index folder under `parent` and locks it. The lock file is locked under
+/// a temporary name and only then given its real one, so a `owner.lock` that can be locked always
+/// means its owner is gone.
+fn make_locked_folder(parent: &std::path::Path) -> std::io::Result<(tempfile::TempDir, std::fs::File)> {
+    let dir = tempfile::Builder::new().prefix(FOLDER_PREFIX).tempdir_in(parent)?;
+    let pending = dir.path().join(format!("{LOCK_FILE}.new"));
+    let lock = std::fs::File::create(&pending)?;
+    lock.try_lock().map_err(|e| std::io::Error::other(format!("cannot lock {}: {e}", pending.display())))?;
+    std::fs::write(&pending, std::process::id().to_string())?;
+    std::fs::rename(&pending, dir.path().join(LOCK_FILE))?;
+    Ok((dir, lock))
 }
 
 impl TextIndex {
@@ -40,12 +94,13 @@ impl TextIndex {
         (sb.build(), id, text, cells)
     }
 
-    fn open(index: Index, writer_heap_bytes: usize, dir: Option<tempfile::TempDir>) -> tantivy::Result<TextIndex> {
+    fn open(index: Index, writer_heap_bytes: usize, dir: Option<(tempfile::TempDir, std::fs::File)>) -> tantivy::Result<TextIndex> {
         let (_, id, text, cells) = Self::schema();
         index.tokenizers().register("lingong", TextAnalyzer::from(DocTokenizer::default()));
         let writer = index.writer(writer_heap_bytes)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(TextIndex { writer: Mutex::new(writer), reader, id, text, cells, _dir: dir })
+        let (dir, lock) = dir.map_or((None, None), |(d, l)| (Some(d), Some(l)));
+        Ok(TextIndex { writer: Mutex::new(writer), reader, id, text, cells, _dir: dir, _lock: lock })
     }
 
     /// An index in memory, for small indexes (availability, tests).
@@ -53,20 +108,18 @@ impl TextIndex {
         Self::open(Index::create_in_ram(Self::schema().0), writer_heap_bytes, None)
     }
 
-    /// An index in a fresh temporary directory under `parent` (the system's temporary directory
-    /// when `None`), removed when the index is dropped. The segments are memory-mapped, so the
+    /// An index in a fresh folder under `parent` (the system's temporary directory when `None`),
+    /// removed when the index is dropped; folders left by processes that died without removing
+    /// theirs (SIGKILL, a crash) are removed first. The segments are memory-mapped, so the
     /// kernel keeps the hot postings in its page cache instead of the process holding every byte
     /// on its heap; the index is rebuilt from the database when the process starts.
     pub fn on_disk(parent: Option<&std::path::Path>, writer_heap_bytes: usize) -> anyhow::Result<TextIndex> {
-        let dir = match parent {
-            Some(p) => {
-                std::fs::create_dir_all(p)?;
-                tempfile::Builder::new().prefix("lingong-index-").tempdir_in(p)?
-            }
-            None => tempfile::Builder::new().prefix("lingong-index-").tempdir()?,
-        };
+        let parent = parent.map(std::path::Path::to_path_buf).unwrap_or_else(std::env::temp_dir);
+        std::fs::create_dir_all(&parent)?;
+        remove_stale_folders(&parent);
+        let (dir, lock) = make_locked_folder(&parent)?;
         let index = Index::create(MmapDirectory::open(dir.path())?, Self::schema().0, Default::default())?;
-        Ok(Self::open(index, writer_heap_bytes, Some(dir))?)
+        Ok(Self::open(index, writer_heap_bytes, Some((dir, lock)))?)
     }
 
     /// Adds the document for `id`; `replace` first deletes any earlier one (a rebuild into an
@@ -225,6 +278,31 @@ impl SegmentCollector for IdScoresSegment {
 mod tests {
     use super::*;
     use crate::search::analyze::analyze_query;
+
+    #[test]
+    fn stale_index_folders_go_and_live_ones_stay() {
+        let parent = tempfile::tempdir().unwrap();
+        let live = TextIndex::on_disk(Some(parent.path()), 15_000_000).unwrap();
+        // A folder whose owner is gone: its lock file exists and nobody holds it.
+        let dead = parent.path().join(format!("{FOLDER_PREFIX}dead"));
+        std::fs::create_dir(&dead).unwrap();
+        std::fs::write(dead.join(LOCK_FILE), "1").unwrap();
+        // A folder just being made (no lock file yet) and something else entirely.
+        let young = parent.path().join(format!("{FOLDER_PREFIX}young"));
+        std::fs::create_dir(&young).unwrap();
+        let other = parent.path().join("not-an-index");
+        std::fs::create_dir(&other).unwrap();
+        let second = TextIndex::on_disk(Some(parent.path()), 15_000_000).unwrap();
+        assert!(!dead.exists());
+        assert!(young.exists() && other.exists());
+        let folders =
+            |p: &std::path::Path| std::fs::read_dir(p).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with(FOLDER_PREFIX)).count();
+        assert_eq!(folders(parent.path()), 3, "both live folders and the young one");
+        assert_eq!(remove_stale_folders(parent.path()), 0, "live folders are never removed");
+        drop(live);
+        drop(second);
+        assert_eq!(folders(parent.path()), 1, "dropped indexes remove their folders");
+    }
 
     fn index(docs: &[(i64, &str)]) -> TextIndex {
         let ix = TextIndex::in_ram(15_000_000).unwrap();
