@@ -13,6 +13,7 @@ mod contract;
 mod employers;
 mod engagements;
 mod errors;
+mod hardening;
 mod mail;
 mod moderation;
 mod ops;
