@@ -149,6 +149,8 @@ pub fn redact(url: &str) -> String {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The `/metrics` listener of `server.metrics_bind`, with its port.
+    metrics: Option<(u16, Server)>,
     clock: crate::clock::Clock,
 }
 
@@ -166,12 +168,26 @@ impl Application {
         let clock = state.clock.clone();
         let listener = TcpListener::bind(&bind).with_context(|| format!("cannot bind {bind}"))?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, web::Data::new(state))?;
-        Ok(Application { port, server, clock })
+        let metrics_bind = state.config.server.metrics_bind.clone();
+        let state = web::Data::new(state);
+        let metrics = if metrics_bind.is_empty() {
+            None
+        } else {
+            let listener = TcpListener::bind(&metrics_bind).with_context(|| format!("cannot bind server.metrics_bind {metrics_bind}"))?;
+            let port = listener.local_addr()?.port();
+            Some((port, run_metrics(listener, state.clone())?))
+        };
+        let server = run(listener, state)?;
+        Ok(Application { port, server, metrics, clock })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the separate `/metrics` listener, when `server.metrics_bind` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(p, _)| *p)
     }
 
     /// The clock this application's engagement rules read.
@@ -181,7 +197,10 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        match self.metrics {
+            Some((_, metrics)) => futures_util::try_join!(self.server, metrics).map(|_| ()),
+            None => self.server.await,
+        }
     }
 }
 
@@ -195,8 +214,10 @@ pub fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<
             .app_data(routes::extract::query_config())
             .app_data(routes::extract::path_config())
             .wrap(routes::idempotency::Idempotency)
+            .wrap(routes::guard::cors(&state.config.server))
+            .wrap_fn(routes::guard::guard)
             .wrap_fn(language_and_metrics)
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap_fn(crate::telemetry::request_log)
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })
@@ -205,6 +226,25 @@ pub fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<
     if cfg.server.workers > 0 {
         server = server.workers(cfg.server.workers);
     }
+    Ok(server.run())
+}
+
+/// The separate listener of `server.metrics_bind`: `/metrics` only, behind the same edge checks.
+pub fn run_metrics(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let timeout = state.config.server.shutdown_timeout_secs;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(routes::guard::MetricsListener)
+            .wrap_fn(routes::guard::guard)
+            .wrap_fn(language_and_metrics)
+            .wrap_fn(crate::telemetry::request_log)
+            .route("/metrics", web::get().to(routes::ops::metrics))
+            .default_service(web::to(routes::not_found))
+    })
+    .workers(1)
+    .shutdown_timeout(timeout)
+    .listen(listener)?;
     Ok(server.run())
 }
 
@@ -228,8 +268,8 @@ where
             _ => res,
         };
         if let Some(state) = state {
-            let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_string());
-            state.metrics.observe(&route, res.request().method().as_str(), res.status().as_u16(), started.elapsed().as_secs_f64());
+            let route = res.request().match_pattern();
+            state.metrics.observe(route.as_deref(), res.request().method().as_str(), res.status().as_u16(), started.elapsed().as_secs_f64());
         }
         Ok(res)
     })

@@ -13,6 +13,7 @@ use crate::db::BackendUrl;
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
@@ -29,6 +30,7 @@ pub struct Config {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     pub bind: String,
     pub workers: usize,
@@ -36,9 +38,19 @@ pub struct ServerConfig {
     pub shutdown_timeout_secs: u64,
     /// Origin used for links in mail, e.g. `https://lingong.example.org`.
     pub public_url: String,
+    /// Origins (`https://host[:port]`) whose browsers may call the API: CORS answers these, and a
+    /// request carrying any other `Origin` is refused. A request without `Origin` is allowed.
+    pub allowed_origins: Vec<String>,
+    /// Proxies (IP addresses or CIDR ranges) whose `X-Forwarded-For` / `Forwarded` headers are believed.
+    pub trusted_proxies: Vec<String>,
+    /// A separate `IP:PORT` serving `/metrics` only (then the main address has no `/metrics`); empty: the main address.
+    pub metrics_bind: String,
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     pub url: String,
     pub pool_size: u32,
@@ -51,6 +63,7 @@ pub struct DatabaseConfig {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct RedisConfig {
     pub url: String,
     pub key_prefix: String,
@@ -59,6 +72,7 @@ pub struct RedisConfig {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct SearchConfig {
     pub poll_interval_ms: u64,
     pub expiry_interval_secs: u64,
@@ -76,6 +90,20 @@ pub struct SearchConfig {
 }
 
 impl SearchConfig {
+    /// Every ranking weight with its key, for validation.
+    pub fn weight_keys(&self) -> [(&'static str, f64); 8] {
+        [
+            ("weight_text", self.weight_text),
+            ("weight_distance", self.weight_distance),
+            ("weight_time", self.weight_time),
+            ("weight_pay", self.weight_pay),
+            ("weight_category", self.weight_category),
+            ("weight_freshness", self.weight_freshness),
+            ("priority_group_boost", self.priority_group_boost),
+            ("weight_reliability", self.weight_reliability),
+        ]
+    }
+
     pub fn weights(&self) -> crate::search::score::Weights {
         crate::search::score::Weights {
             text: self.weight_text,
@@ -91,6 +119,7 @@ impl SearchConfig {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListingConfig {
     /// A folder with `listing_rules.toml` and `wage_floors.toml` replacing the built-in ones.
     pub rules_dir: String,
@@ -100,6 +129,7 @@ pub struct ListingConfig {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct ModerationConfig {
     pub report_hide_threshold: i64,
     pub report_requests: u32,
@@ -107,12 +137,14 @@ pub struct ModerationConfig {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuthConfig {
     pub token_ttl_hours: i64,
     pub pii_hash_key: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct RateLimitConfig {
     pub enabled: bool,
     pub auth_requests: u32,
@@ -122,6 +154,9 @@ pub struct RateLimitConfig {
     /// Invitations one employer account may send per window.
     pub invitations: u32,
     pub invitation_window_secs: u64,
+    /// Sign-in attempts on one account (any address) per window before it is backed off.
+    pub login_account_attempts: u32,
+    pub login_account_window_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
@@ -133,6 +168,7 @@ pub enum MailTransportKind {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct MailConfig {
     pub transport: MailTransportKind,
     pub dir: PathBuf,
@@ -144,6 +180,7 @@ pub struct MailConfig {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct AlertsConfig {
     pub enabled: bool,
     pub poll_interval_secs: u64,
@@ -155,6 +192,7 @@ pub struct AlertsConfig {
 
 /// Timers and thresholds of the engagement workflow (applications to payment).
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct EngagementsConfig {
     pub checkout_grace_minutes: i64,
     pub no_show_minutes: i64,
@@ -175,6 +213,7 @@ pub enum LogFormat {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct LogConfig {
     pub format: LogFormat,
     pub level: String,
@@ -196,10 +235,15 @@ pub struct ConfigError(pub String);
 impl Config {
     /// Loads the layered configuration and checks every value, naming the key of the first bad one.
     pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
-        Self::load_with_env(overrides, Env::prefixed("LINGONG_").split("__"))
+        Self::load_with_env(overrides, "LINGONG_")
     }
 
-    fn load_with_env(overrides: &Overrides, env: Env) -> Result<Config, ConfigError> {
+    /// Only variables named `<prefix><SECTION>__<KEY>` are configuration; others with the prefix
+    /// (`LINGONG_TEST_DATABASE_URL`, an orchestrator's `LINGONG_PORT`) are left alone. A
+    /// configuration variable naming no key is an error, as an unknown key in a file is.
+    fn load_with_env(overrides: &Overrides, prefix: &str) -> Result<Config, ConfigError> {
+        check_env_names(prefix, std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()))?;
+        let env = Env::prefixed(prefix).filter(|k| k.as_str().contains("__")).split("__");
         let mut fig = Figment::from(Toml::string(DEFAULT_TOML));
         if let Some(path) = &overrides.config_file {
             if !path.is_file() {
@@ -253,6 +297,27 @@ impl Config {
         if !self.redis.url.is_empty() && !self.redis.url.starts_with("redis://") && !self.redis.url.starts_with("rediss://") {
             return bad("redis.url", format!("{:?} must start with redis:// or rediss://, or be empty", self.redis.url));
         }
+        for (key, w) in self.search.weight_keys() {
+            if !w.is_finite() || w < 0.0 {
+                return bad(&format!("search.{key}"), format!("{w} must be a number of at least 0 (a negative weight would reward a worse match)"));
+            }
+        }
+        for o in &self.server.allowed_origins {
+            if !is_origin(o) {
+                return bad(
+                    "server.allowed_origins",
+                    format!("{o:?} is not an origin like https://lingong.example.org (scheme, host, optional port, no path)"),
+                );
+            }
+        }
+        for p in &self.server.trusted_proxies {
+            if crate::routes::guard::IpNet::parse(p).is_none() {
+                return bad("server.trusted_proxies", format!("{p:?} is not an IP address or CIDR range like 10.0.0.0/8"));
+            }
+        }
+        if !self.server.metrics_bind.is_empty() && self.server.metrics_bind.parse::<SocketAddr>().is_err() {
+            return bad("server.metrics_bind", format!("{:?} is not an address like 127.0.0.1:9090", self.server.metrics_bind));
+        }
         if self.search.poll_interval_ms == 0 || self.search.expiry_interval_secs == 0 {
             return bad("search", "poll_interval_ms and expiry_interval_secs must be at least 1".into());
         }
@@ -280,6 +345,8 @@ impl Config {
             || rl.shift_create_window_secs == 0
             || rl.invitations == 0
             || rl.invitation_window_secs == 0
+            || rl.login_account_attempts == 0
+            || rl.login_account_window_secs == 0
         {
             return bad("rate_limit", "budgets and windows must be at least 1".into());
         }
@@ -330,6 +397,41 @@ impl Config {
     }
 }
 
+/// `scheme://host[:port]` with nothing after it.
+fn is_origin(o: &str) -> bool {
+    let Some((scheme, rest)) = o.split_once("://") else { return false };
+    (scheme == "http" || scheme == "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', '@', ' '])
+}
+
+/// Every `section.key` the configuration has, from the built-in defaults.
+pub fn known_keys() -> Vec<String> {
+    let value = serde_json::to_value(Config::defaults()).expect("config serializes");
+    let mut keys = Vec::new();
+    for (section, v) in value.as_object().expect("config is a table") {
+        for key in v.as_object().expect("each section is a table").keys() {
+            keys.push(format!("{section}.{key}"));
+        }
+    }
+    keys
+}
+
+/// Refuses a `<prefix>SECTION__KEY` variable that names no key (a misspelt one would otherwise be
+/// ignored silently and the service would start with the default).
+fn check_env_names(prefix: &str, names: impl Iterator<Item = String>) -> Result<(), ConfigError> {
+    let known = known_keys();
+    for name in names {
+        let Some(rest) = name.strip_prefix(prefix) else { continue };
+        if !rest.contains("__") {
+            continue;
+        }
+        let key = rest.to_ascii_lowercase().replacen("__", ".", 1);
+        if !known.contains(&key) {
+            return Err(ConfigError(format!("unknown environment variable `{name}`: there is no key `{key}`")));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,7 +458,7 @@ mod tests {
     fn flags_beat_env_and_env_beats_defaults() {
         let o = env_with(&[("LGCFGT1_DATABASE__POOL_SIZE", "3"), ("LGCFGT1_SERVER__BIND", "127.0.0.1:9")]);
         let o = Overrides { bind: Some("127.0.0.1:7".into()), ..o };
-        let c = Config::load_with_env(&o, Env::prefixed("LGCFGT1_").split("__")).unwrap();
+        let c = Config::load_with_env(&o, "LGCFGT1_").unwrap();
         assert_eq!(c.database.pool_size, 3);
         assert_eq!(c.server.bind, "127.0.0.1:7");
     }
@@ -364,15 +466,109 @@ mod tests {
     #[test]
     fn bad_values_name_their_key() {
         let o = env_with(&[("LGCFGT2_DATABASE__POOL_SIZE", "many")]);
-        let e = Config::load_with_env(&o, Env::prefixed("LGCFGT2_").split("__")).unwrap_err();
+        let e = Config::load_with_env(&o, "LGCFGT2_").unwrap_err();
         assert!(e.to_string().to_lowercase().contains("database.pool_size"), "{e}");
 
         let o = env_with(&[("LGCFGT3_DATABASE__URL", "mysql://x")]);
-        let e = Config::load_with_env(&o, Env::prefixed("LGCFGT3_").split("__")).unwrap_err();
+        let e = Config::load_with_env(&o, "LGCFGT3_").unwrap_err();
         assert!(e.to_string().contains("database.url"), "{e}");
 
         let o = Overrides { bind: Some("nowhere".into()), ..Default::default() };
-        let e = Config::load_with_env(&o, Env::prefixed("LGCFGT4_").split("__")).unwrap_err();
+        let e = Config::load_with_env(&o, "LGCFGT4_").unwrap_err();
         assert!(e.to_string().contains("server.bind"), "{e}");
+    }
+
+    /// Misspellings of a key: one letter dropped, doubled, swapped with the next, or replaced.
+    fn misspellings(key: &str) -> Vec<String> {
+        let c: Vec<char> = key.chars().collect();
+        let mut out = Vec::new();
+        for i in 0..c.len() {
+            let mut v = c.clone();
+            v.remove(i);
+            out.push(v.iter().collect::<String>());
+            let mut v = c.clone();
+            v.insert(i, c[i]);
+            out.push(v.iter().collect());
+            if i + 1 < c.len() {
+                let mut v = c.clone();
+                v.swap(i, i + 1);
+                out.push(v.iter().collect());
+            }
+            let mut v = c.clone();
+            v[i] = if c[i] == 'x' { 'y' } else { 'x' };
+            out.push(v.iter().collect());
+        }
+        let known = known_keys();
+        out.retain(|m| !m.is_empty() && !m.contains('.') && !m.contains("__") && !m.starts_with('_') && !m.ends_with('_'));
+        out.retain(|m| !known.iter().any(|k| k.ends_with(&format!(".{m}")) || k.starts_with(&format!("{m}."))));
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn misspelt_keys_in_a_file_are_errors_naming_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut checked = 0;
+        for full in known_keys() {
+            let (section, key) = full.split_once('.').unwrap();
+            for bad in misspellings(key) {
+                let path = dir.path().join("c.toml");
+                std::fs::write(&path, format!("[{section}]\n{bad} = 1\n")).unwrap();
+                let o = Overrides { config_file: Some(path), ..Default::default() };
+                let e = Config::load_with_env(&o, "LGCFGT5_").unwrap_err().to_string();
+                assert!(e.contains(&bad) && e.contains("unknown"), "[{section}] {bad}: {e}");
+                checked += 1;
+            }
+            for bad in misspellings(section) {
+                let path = dir.path().join("c.toml");
+                std::fs::write(&path, format!("[{bad}]\n{key} = 1\n")).unwrap();
+                let o = Overrides { config_file: Some(path), ..Default::default() };
+                let e = Config::load_with_env(&o, "LGCFGT5_").unwrap_err().to_string();
+                assert!(e.contains(&bad), "[{bad}] {key}: {e}");
+            }
+        }
+        assert!(checked > 500, "{checked}");
+    }
+
+    #[test]
+    fn misspelt_environment_variables_are_errors_naming_them() {
+        let mut checked = 0;
+        for full in known_keys() {
+            let (section, key) = full.split_once('.').unwrap();
+            let good = format!("LINGONG_{}__{}", section.to_uppercase(), key.to_uppercase());
+            check_env_names("LINGONG_", std::iter::once(good)).unwrap();
+            for bad in misspellings(key).into_iter().map(|m| (section.to_string(), m)).chain(misspellings(section).into_iter().map(|m| (m, key.to_string()))) {
+                let name = format!("LINGONG_{}__{}", bad.0.to_uppercase(), bad.1.to_uppercase());
+                let e = check_env_names("LINGONG_", std::iter::once(name.clone())).unwrap_err().to_string();
+                assert!(e.contains(&name), "{e}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 500, "{checked}");
+        // Not configuration: no `__` after the prefix, or another prefix.
+        for name in ["LINGONG_TEST_DATABASE_URL", "LINGONG_TEST_REDIS_URL", "LINGONG_PORT", "LINGONG_", "OTHER_SERVR__BIND"] {
+            check_env_names("LINGONG_", std::iter::once(name.to_string())).unwrap();
+        }
+        // And through the real loader: a misspelt variable stops the start, an unrelated one does not.
+        let o = env_with(&[("LGCFGT6_SERVR__BIND", "127.0.0.1:1"), ("LGCFGT6_PORT", "8080")]);
+        let e = Config::load_with_env(&o, "LGCFGT6_").unwrap_err().to_string();
+        assert!(e.contains("LGCFGT6_SERVR__BIND"), "{e}");
+        let o = env_with(&[("LGCFGT7_PORT", "8080"), ("LGCFGT7_TEST_DATABASE_URL", "x")]);
+        Config::load_with_env(&o, "LGCFGT7_").unwrap();
+    }
+
+    #[test]
+    fn negative_or_non_finite_weights_are_refused() {
+        for (key, _) in Config::defaults().search.weight_keys() {
+            for v in ["-1.0", "-0.001", "nan", "inf"] {
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("c.toml");
+                std::fs::write(&path, format!("[search]\n{key} = {v}\n")).unwrap();
+                let o = Overrides { config_file: Some(path), ..Default::default() };
+                let e = Config::load_with_env(&o, "LGCFGT8_").unwrap_err().to_string();
+                assert!(e.contains(&format!("search.{key}")), "{key} = {v}: {e}");
+            }
+        }
     }
 }

@@ -2,6 +2,16 @@
 
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
 
+/// The route label of a request no route matched.
+pub const OTHER_ROUTE: &str = "other";
+
+const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/// The method label: one of the standard methods, or `OTHER`.
+pub fn method_label(method: &str) -> &'static str {
+    METHODS.iter().find(|m| **m == method).copied().unwrap_or("OTHER")
+}
+
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
@@ -26,7 +36,11 @@ impl Metrics {
         Metrics { registry, requests, latency }
     }
 
-    pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    /// Counts one request. Labels come from a fixed set, so no client can grow the series without
+    /// bound: the matched route pattern (`other` when no route matched) and a standard method
+    /// (`OTHER` for any other).
+    pub fn observe(&self, route: Option<&str>, method: &str, status: u16, seconds: f64) {
+        let (route, method) = (route.unwrap_or(OTHER_ROUTE), method_label(method));
         self.requests.with_label_values(&[route, method, &status.to_string()]).inc();
         self.latency.with_label_values(&[route, method]).observe(seconds);
     }
@@ -41,5 +55,24 @@ impl Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Metrics::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_a_fixed_set() {
+        let m = Metrics::new();
+        for (i, method) in ["GET", "get", "FOO", "PROPFIND", "BREW", "G\u{e9}T", "CONNECT", "TRACE"].iter().enumerate() {
+            m.observe(None, method, 404, 0.001 * i as f64);
+        }
+        let text = m.render();
+        for line in text.lines().filter(|l| l.starts_with("lingong_http_requests_total{")) {
+            assert!(line.contains("route=\"other\""), "{line}");
+            assert!(line.contains("method=\"GET\"") || line.contains("method=\"OTHER\""), "{line}");
+        }
+        assert!(!text.contains("PROPFIND") && !text.contains("get\""), "{text}");
     }
 }

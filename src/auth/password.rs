@@ -3,13 +3,29 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 
 use crate::error::Invalid;
 
-/// Length rule only: long passphrases beat composition rules, and workers type on phones.
+/// The most common passwords of 8 or more characters (from zxcvbn's list; licence beside the file).
+const COMMON: &str = include_str!("../../config/common_passwords.txt");
+
+fn common_passwords() -> &'static std::collections::HashSet<String> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| COMMON.lines().map(|l| l.trim().to_lowercase()).filter(|l| !l.is_empty()).collect())
+}
+
+/// No composition rules (long passphrases beat them, and workers type on phones), but a minimum
+/// length, not one character repeated, and not one of the passwords everybody tries first
+/// (compared case-insensitively, so `PASSWORD1` is as refused as `password1`).
 pub fn validate(password: &str) -> Result<(), Invalid> {
     let n = password.chars().count();
+    let mut chars = password.chars();
+    let first = chars.next();
     if n < 8 {
         Err(Invalid::new("too_short", "密码至少 8 位", "password must be at least 8 characters"))
     } else if n > 128 {
         Err(Invalid::new("too_long", "密码不能超过 128 位", "password must be at most 128 characters"))
+    } else if chars.all(|c| Some(c) == first) {
+        Err(Invalid::new("repeated_character", "密码不能全部是同一个字符", "password must not be one character repeated"))
+    } else if common_passwords().contains(&password.to_lowercase()) {
+        Err(Invalid::new("common_password", "这个密码太常见，容易被猜到，请换一个", "this password is too common and easily guessed; choose another"))
     } else {
         Ok(())
     }
@@ -45,5 +61,41 @@ mod tests {
         assert!(!verify("x", "not a hash"));
         assert!(validate("short").is_err());
         assert!(validate("长一点的中文密码八位").is_ok());
+    }
+
+    /// Variants of the case of `s`: lower, upper, first letter up, alternating.
+    fn cases(s: &str) -> Vec<String> {
+        let alt: String = s.chars().enumerate().map(|(i, c)| if i % 2 == 0 { c.to_ascii_uppercase() } else { c }).collect();
+        let mut first = s.to_string();
+        if let Some(c) = first.get_mut(0..1) {
+            c.make_ascii_uppercase();
+        }
+        vec![s.to_string(), s.to_uppercase(), first, alt]
+    }
+
+    #[test]
+    fn common_passwords_are_refused_in_any_case() {
+        let list: Vec<&str> = COMMON.lines().collect();
+        assert!(list.len() >= 4000, "{}", list.len());
+        for p in list.iter().step_by(7) {
+            for v in cases(p) {
+                let e = validate(&v).unwrap_err();
+                assert!(e.code == "common_password" || e.code == "repeated_character", "{v}: {}", e.code);
+            }
+        }
+        for ok in ["a-good-passphrase", "staff-passphrase", "lingong-demo", "长一点的中文密码八位", "correct horse battery"] {
+            validate(ok).unwrap();
+        }
+    }
+
+    #[test]
+    fn one_character_repeated_is_refused() {
+        for c in ['a', 'Z', '1', '!', '零', ' ', '😀'] {
+            for n in 8..40 {
+                let p: String = std::iter::repeat_n(c, n).collect();
+                assert_eq!(validate(&p).unwrap_err().code, "repeated_character", "{p:?}");
+            }
+        }
+        validate("aaaaaaab").unwrap();
     }
 }

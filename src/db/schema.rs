@@ -185,6 +185,8 @@ diesel::table! {
         resolved_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         resolved_at -> Nullable<Timestamp>,
+        email_confirmed -> Bool,
+        email_confirm_token_hash -> Nullable<Text>,
     }
 }
 

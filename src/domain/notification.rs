@@ -25,6 +25,8 @@ pub enum Notification {
     EmployerBlocked(EmployerBlocked),
     ReportReceived(ReportReceived),
     ReportResolved(ReportResolved),
+    /// To an address given with an anonymous report: confirm it to be told the outcome.
+    ReportEmailConfirmation(ReportEmailConfirmation),
     /// One newly published shift for an instant match alert.
     AlertMatch(AlertMatch),
     /// The day's matching shifts for a daily match alert.
@@ -94,6 +96,14 @@ pub struct ReportReceived {
 pub struct ReportResolved {
     pub report_id: i64,
     pub resolution: String,
+}
+
+/// The link that confirms an anonymous reporter's address; until it is opened, the outcome of
+/// the report is not mailed there (so a report cannot make the service mail a stranger).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportEmailConfirmation {
+    pub report_id: i64,
+    pub confirm_url: String,
 }
 
 /// What an alert says about one shift, formatted when the alert was matched.
@@ -305,6 +315,7 @@ impl Notification {
             Notification::EmployerBlocked(_) => "employer_blocked",
             Notification::ReportReceived(_) => "report_received",
             Notification::ReportResolved(_) => "report_resolved",
+            Notification::ReportEmailConfirmation(_) => "report_email_confirmation",
             Notification::AlertMatch(_) => "alert_match",
             Notification::AlertDigest(_) => "alert_digest",
             Notification::ApplicationReceived(_) => "application_received",
@@ -451,6 +462,10 @@ pub(crate) mod tests {
             N::TermsImproved(TermsImproved { engagement_id: 12, title: title(), pay_raised: true, slots_added: 2 }),
             cancelled(CancelledBy::ShiftClosed { why: ShiftClosed::EmployerBlocked }),
             cancelled(CancelledBy::ShiftClosed { why: ShiftClosed::SlotsRemoved }),
+            N::ReportEmailConfirmation(ReportEmailConfirmation {
+                report_id: 3,
+                confirm_url: "https://x.example/api/v1/reports/3/confirm-email?token=abc".into(),
+            }),
         ]
     }
 
@@ -481,9 +496,10 @@ pub(crate) mod tests {
             N::PayDue(_) => 19,
             N::PayOverdue(_) => 20,
             N::TermsImproved(_) => 21,
+            N::ReportEmailConfirmation(_) => 22,
         }
     }
-    const VARIANTS: usize = 22;
+    const VARIANTS: usize = 23;
 
     #[test]
     fn every_variant_has_a_sample() {

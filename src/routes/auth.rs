@@ -14,6 +14,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/auth/register").route(web::post().to(register)))
         .service(resource("/auth/login").route(web::post().to(login)))
         .service(resource("/auth/logout").route(web::post().to(logout)))
+        .service(resource("/auth/logout-everywhere").route(web::post().to(logout_everywhere)))
+        .service(resource("/auth/password").route(web::post().to(change_password)))
         .service(resource("/auth/me").route(web::get().to(me)));
 }
 
@@ -26,7 +28,7 @@ pub struct RegisterRequest {
     /// Mainland mobile number, 11 digits starting 13–19.
     #[schema(value_type = String, required = true, pattern = r"^1[3-9][0-9]{9}$")]
     pub phone: Option<String>,
-    /// At least 8 characters.
+    /// At least 8 characters, not one character repeated, not a common password.
     #[schema(value_type = String, required = true, min_length = 8)]
     pub password: Option<String>,
     #[schema(value_type = String, required = true, min_length = 1)]
@@ -79,6 +81,34 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: ValidJson
     responses((status = 204, description = "signed out"), (status = 401, body = ErrorBody)))]
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     accounts::logout(&state, &user).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sign out everywhere: every token of this account stops working, this one included.
+#[utoipa::path(operation_id = "auth_logout_everywhere", post, path = "/api/v1/auth/logout-everywhere", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "every session of the account ended"), (status = 401, body = ErrorBody)))]
+pub async fn logout_everywhere(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    accounts::logout_everywhere(&state, &user).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 8 characters, not one character repeated, not a common password.
+    #[schema(min_length = 8, max_length = 128)]
+    pub new_password: String,
+}
+
+/// Change the password (given the current one). Every session of the account ends, this one
+/// included: sign in again with the new password.
+#[utoipa::path(operation_id = "auth_change_password", post, path = "/api/v1/auth/password", tag = "auth", security(("bearer" = [])), request_body = PasswordChange,
+    responses((status = 204, description = "password changed; every session ended"), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+pub async fn change_password(state: web::Data<AppState>, user: AuthUser, body: ValidJson<PasswordChange>) -> Result<HttpResponse, ApiError> {
+    let b = body.value;
+    accounts::change_password(&state, &user, b.current_password, b.new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

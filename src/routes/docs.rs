@@ -13,7 +13,7 @@ use crate::routes::{alerts, auth, availability, categories, districts, employers
 #[openapi(
     info(title = "lingong API", description = "lingong 零工市场: public gig-labour market: shifts, worker availability, matching, moderation and engagements (from match to paid shift). Posting is always free."),
     paths(
-        auth::register, auth::login, auth::logout, auth::me,
+        auth::register, auth::login, auth::logout, auth::logout_everywhere, auth::change_password, auth::me,
         employers::put_me, employers::get_me, employers::get_one, employers::verify,
         workers::put_me, workers::get_me, workers::get_one,
         shifts::create, shifts::check, shifts::get_one, shifts::update, shifts::close, shifts::list_mine,
@@ -23,7 +23,7 @@ use crate::routes::{alerts, auth, availability, categories, districts, employers
         search::search_shifts, search::my_matches, search::shift_matches, search::search_availability,
         moderation::queue, moderation::reasons, moderation::approve, moderation::reject, moderation::take_down, moderation::bulk,
         moderation::block, moderation::unblock, moderation::resolve_report, moderation::set_scope, moderation::audit_log,
-        reports::create, reports::get_one, reports::policy,
+        reports::create, reports::get_one, reports::confirm_email, reports::policy,
         alerts::create, alerts::list_mine, alerts::delete, alerts::unsubscribe_page, alerts::unsubscribe,
         engagements::apply, engagements::invite, engagements::get_one, engagements::act, engagements::correct_attendance,
         engagements::arrears_report, engagements::rate, engagements::hide_rating, engagements::list_for_worker, engagements::list_for_employer,

@@ -78,6 +78,21 @@ impl ApiError {
         e
     }
 
+    /// A request body that is not `application/json` on the JSON API.
+    pub fn unsupported_media_type() -> ApiError {
+        ApiError::edge(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "请求体须为 JSON（Content-Type: application/json）",
+            "the request body must be JSON (Content-Type: application/json)",
+        )
+    }
+
+    /// A browser request from a site that is not an allowed origin (e.g. a cross-site form post).
+    pub fn origin_not_allowed() -> ApiError {
+        ApiError::edge(StatusCode::FORBIDDEN, "origin_not_allowed", "不接受来自该网站的请求", "requests from this origin are not allowed")
+    }
+
     /// A query string that does not parse into the operation's parameters.
     pub fn invalid_query(detail: &str) -> ApiError {
         ApiError::edge(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", &format!("查询参数有误：{detail}"), &format!("invalid query parameters: {detail}"))

@@ -11,6 +11,7 @@ pub mod employers;
 pub mod engagements;
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod idempotency;
 pub mod moderation;
 pub mod ops;
@@ -97,9 +98,9 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::route_not_found())
 }
 
-/// The client address used for per-client budgets (the TCP peer; put a trusted proxy's own limits in front).
+/// The client key used for per-client budgets (see [`guard::client_key`]: trusted proxies, IPv6 /64).
 pub(crate) fn client_key(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    guard::client_key(req)
 }
 
 pub(crate) fn created<T: serde::Serialize>(body: T) -> HttpResponse {

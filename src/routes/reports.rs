@@ -14,6 +14,7 @@ use crate::services::reports::{self, ReportReceipt, ReportRequest, ReportView};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/reports").route(web::post().to(create)))
         .service(resource("/reports/{id}").route(web::get().to(get_one)))
+        .service(resource("/reports/{id}/confirm-email").route(web::get().to(confirm_email)))
         .service(resource("/policy").route(web::get().to(policy)));
 }
 
@@ -36,6 +37,19 @@ pub struct FollowParams {
     responses((status = 200, body = ReportView), (status = 404, body = ErrorBody)))]
 pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web::Path<i64>, q: Query<FollowParams>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(reports::read(&state, user.as_ref(), id.into_inner(), q.token.clone()).await?))
+}
+
+/// Confirm the address given with an anonymous report (the link mailed to it); the outcome is
+/// mailed there only after this.
+#[utoipa::path(get, operation_id = "reports_confirm_email", path = "/api/v1/reports/{id}/confirm-email", tag = "reports", params(("id" = i64, Path), FollowParams),
+    responses((status = 200, content_type = "text/html", body = String), (status = 404, body = ErrorBody)))]
+pub async fn confirm_email(state: web::Data<AppState>, id: web::Path<i64>, q: Query<FollowParams>) -> Result<HttpResponse, ApiError> {
+    reports::confirm_reporter_email(&state, id.into_inner(), q.token.clone().unwrap_or_default()).await?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>邮箱已确认 / Address confirmed</title></head><body>\
+         <h1>邮箱已确认</h1><p>投诉举报处理完毕后，我们会把结果发到这个邮箱。</p><hr>\
+         <p lang=\"en\">Address confirmed: the outcome of the report will be mailed here.</p></body></html>",
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -158,6 +158,22 @@ pub fn revoke(conn: &mut DbConn, token_hash: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Ends every session of an account: all its bearer tokens. Returns how many there were.
+pub fn revoke_all(conn: &mut DbConn, user_id: i64) -> Result<usize, Error> {
+    Ok(diesel::delete(auth_tokens::table.filter(auth_tokens::user_id.eq(user_id))).execute(conn)?)
+}
+
+/// The phone and password hash of an enabled account.
+fn credentials_by_id(conn: &mut DbConn, user_id: i64) -> Result<(String, String), Error> {
+    users::table
+        .find(user_id)
+        .filter(users::disabled.eq(false))
+        .select((users::phone, users::password_hash))
+        .first::<(String, String)>(conn)
+        .optional()?
+        .ok_or(Error::Unauthorized)
+}
+
 /// Limits a staff member to districts (adcode prefixes; empty means everywhere), audited.
 pub fn set_scope(tx: &mut Tx, admin_id: i64, user_id: i64, adcodes: &[String]) -> Result<(), Error> {
     let (role, old): (String, String) =
@@ -207,6 +223,14 @@ async fn auth_budget(svc: &Services, client: &str) -> Result<(), Error> {
     svc.limiter.hit(budget, client).await
 }
 
+/// Sign-in attempts on one account, from whatever addresses: spreading guesses over many
+/// addresses gains nothing. Keyed by the phone number, so unknown numbers are limited alike.
+async fn account_budget(svc: &Services, phone: &Phone) -> Result<(), Error> {
+    let rl = &svc.config.rate_limit;
+    let budget = Budget { name: "login_account", limit: rl.login_account_attempts, window: std::time::Duration::from_secs(rl.login_account_window_secs) };
+    svc.limiter.hit(budget, phone.as_str()).await
+}
+
 /// Argon2 takes tens of milliseconds of CPU: off the async executor.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
     tokio::task::spawn_blocking(f).await.map_err(|e| Error::internal(format!("password task failed: {e}")))
@@ -231,6 +255,7 @@ pub async fn register(svc: &Services, client: &str, user: NewUser) -> Result<Ses
 pub async fn login(svc: &Services, client: &str, phone: &str, pass: String) -> Result<Session, Error> {
     auth_budget(svc, client).await?;
     let Ok(phone) = Phone::parse(phone) else { return Err(Error::InvalidCredentials) };
+    account_budget(svc, &phone).await?;
     let found = svc.db.run(move |conn| credentials(conn, &phone)).await?;
     let (stored, user) = match found {
         Some((user, hash)) => (hash, Some(user)),
@@ -246,6 +271,40 @@ pub async fn login(svc: &Services, client: &str, phone: &str, pass: String) -> R
 pub async fn logout(svc: &Services, user: &AuthUser) -> Result<(), Error> {
     let hash = user.token_hash.clone();
     svc.db.run(move |conn| revoke(conn, &hash)).await
+}
+
+/// Sign out everywhere: every token of the account, this one included, stops working.
+pub async fn logout_everywhere(svc: &Services, user: &AuthUser) -> Result<(), Error> {
+    let id = user.id;
+    svc.db.run(move |conn| revoke_all(conn, id)).await.map(|_| ())
+}
+
+/// Change the password, given the current one; every session of the account ends (a thief
+/// holding a token is signed out too). Wrong current passwords count against the account's
+/// sign-in budget like failed logins.
+pub async fn change_password(svc: &Services, user: &AuthUser, current: String, new: String) -> Result<(), Error> {
+    let mut errs = FieldErrors::new();
+    errs.check("new_password", password::validate(&new));
+    if new == current {
+        errs.add("new_password", Invalid::new("unchanged", "新密码不能与当前密码相同", "the new password must differ from the current one"));
+    }
+    errs.into_result()?;
+    let id = user.id;
+    let (phone, stored) = svc.db.run(move |conn| credentials_by_id(conn, id)).await?;
+    let phone = Phone::parse(&phone).map_err(|_| Error::internal(format!("user {id} has an invalid stored phone")))?;
+    account_budget(svc, &phone).await?;
+    let ok = blocking(move || password::verify(&current, &stored)).await?;
+    if !ok {
+        return Err(Error::field("current_password", Invalid::new("wrong_password", "当前密码不正确", "the current password is wrong")));
+    }
+    let hash = blocking(move || password::hash(&new)).await?;
+    svc.db
+        .tx(move |tx| {
+            diesel::update(users::table.find(id)).set(users::password_hash.eq(&hash)).execute(tx.conn())?;
+            revoke_all(tx.conn(), id)?;
+            Ok(())
+        })
+        .await
 }
 
 /// Limit a staff member to districts by adcode prefix (empty: everywhere). Admins only; audited.

@@ -15,7 +15,7 @@ use crate::db::models::ShiftRow;
 use crate::db::schema::{reports, shifts, users};
 use crate::db::{DbConn, Tx};
 use crate::domain::BoundedText;
-use crate::domain::notification::{Notification, ReportReceived, ReportResolved};
+use crate::domain::notification::{Notification, ReportEmailConfirmation, ReportReceived, ReportResolved};
 use crate::domain::time::to_display;
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::ratelimit::Budget;
@@ -140,6 +140,10 @@ pub struct ReportRow {
     pub resolved_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub resolved_at: Option<NaiveDateTime>,
+    /// The outcome is mailed to `reporter_email` only when this is set: an account's own address,
+    /// or one that opened the confirmation link mailed to it.
+    pub email_confirmed: bool,
+    pub email_confirm_token_hash: Option<String>,
 }
 
 impl ReportRow {
@@ -168,8 +172,100 @@ pub fn reporter_key(secret: &str, user_id: Option<i64>, client: &str) -> String 
     hex::encode(Sha256::digest(format!("{secret}|{who}").as_bytes()))
 }
 
-/// Files a report; hides the shift once `hide_threshold` independent reporters have open reports on it.
+/// Who a reporter is, as far as the weight of their report goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reporter {
+    /// Not signed in: counted by a salted hash of the client address (an IPv6 client by its /64).
+    Anonymous,
+    Account {
+        staff: bool,
+        age: chrono::Duration,
+        completed_engagements: bool,
+    },
+}
+
+/// Accounts younger than this without completed work weigh least: they are the cheapest to make.
+pub const NEW_ACCOUNT_DAYS: i64 = 7;
+
+/// How much one reporter's open reports on a shift count toward `moderation.report_hide_threshold`
+/// (each reporter counts once per shift, with this weight):
+/// - staff, or an account with completed engagements (as worker or employer): 1;
+/// - an anonymous reporter: 0.5;
+/// - an account at least 7 days old without completed engagements: 0.5;
+/// - an account younger than 7 days without completed engagements: 0.25.
+///
+/// So a handful of fresh accounts cannot hide someone's shift, while people who have worked
+/// through the service hide it as fast as before.
+pub fn reporter_weight(r: Reporter) -> f64 {
+    match r {
+        Reporter::Account { staff: true, .. } | Reporter::Account { completed_engagements: true, .. } => 1.0,
+        Reporter::Anonymous => 0.5,
+        Reporter::Account { age, .. } if age < chrono::Duration::days(NEW_ACCOUNT_DAYS) => 0.25,
+        Reporter::Account { .. } => 0.5,
+    }
+}
+
+/// The reporter an account is now.
+fn reporter_of(conn: &mut DbConn, user_id: i64, now: NaiveDateTime) -> Result<Reporter, Error> {
+    use crate::db::schema::{employers as employers_t, engagements, workers};
+    let (role, created_at): (String, NaiveDateTime) = users::table.find(user_id).select((users::role, users::created_at)).first(conn)?;
+    let staff = crate::domain::Role::parse(&role).is_ok_and(|r| r.is_staff());
+    let as_worker: i64 = engagements::table
+        .filter(engagements::completed_at.is_not_null())
+        .filter(engagements::worker_id.eq_any(workers::table.filter(workers::user_id.eq(user_id)).select(workers::id)))
+        .count()
+        .get_result(conn)?;
+    let as_employer: i64 = if as_worker > 0 {
+        0
+    } else {
+        let employer_shifts = shifts::table
+            .filter(shifts::employer_id.eq_any(employers_t::table.filter(employers_t::user_id.eq(user_id)).select(employers_t::id)))
+            .select(shifts::id);
+        engagements::table.filter(engagements::completed_at.is_not_null()).filter(engagements::shift_id.eq_any(employer_shifts)).count().get_result(conn)?
+    };
+    Ok(Reporter::Account { staff, age: now - created_at, completed_engagements: as_worker + as_employer > 0 })
+}
+
+/// The weighted number of independent reporters with open reports on a shift.
+pub fn weighted_reporters(conn: &mut DbConn, shift_id: i64, now: NaiveDateTime) -> Result<f64, Error> {
+    let rows: Vec<(String, Option<i64>)> = reports::table
+        .filter(reports::target_type.eq("shift"))
+        .filter(reports::target_id.eq(shift_id))
+        .filter(reports::status.eq("open"))
+        .select((reports::reporter_key, reports::reporter_id))
+        .order(reports::id.asc())
+        .load(conn)?;
+    let mut seen = std::collections::HashSet::new();
+    let mut sum = 0.0;
+    for (key, user_id) in rows {
+        if !seen.insert(key) {
+            continue;
+        }
+        let reporter = match user_id {
+            Some(id) => reporter_of(conn, id, now)?,
+            None => Reporter::Anonymous,
+        };
+        sum += reporter_weight(reporter);
+    }
+    Ok(sum)
+}
+
+/// Files a report; hides the shift once the weighted count of independent reporters with open
+/// reports on it reaches `hide_threshold` (see [`reporter_weight`]).
 pub fn create(tx: &mut Tx, v: ValidReport, reporter_id: Option<i64>, key: String, hide_threshold: i64) -> Result<ReportReceipt, Error> {
+    create_with_links(tx, v, reporter_id, key, hide_threshold, "")
+}
+
+/// [`create`], with the service's public origin for the confirmation link an address typed into
+/// the report is mailed.
+pub fn create_with_links(
+    tx: &mut Tx,
+    v: ValidReport,
+    reporter_id: Option<i64>,
+    key: String,
+    hide_threshold: i64,
+    public_url: &str,
+) -> Result<ReportReceipt, Error> {
     let employer_id = match v.target_type {
         "shift" => {
             ShiftRow::find(tx, v.target_id)
@@ -183,11 +279,14 @@ pub fn create(tx: &mut Tx, v: ValidReport, reporter_id: Option<i64>, key: String
         }
     };
     let follow_token = token::generate();
-    let email = match (v.email.clone(), reporter_id) {
-        (Some(e), _) => Some(e),
-        (None, Some(uid)) => users::table.find(uid).select(users::email).first::<Option<String>>(tx.conn())?,
-        (None, None) => None,
+    let account_email = match reporter_id {
+        Some(uid) => users::table.find(uid).select(users::email).first::<Option<String>>(tx.conn())?,
+        None => None,
     };
+    let email = v.email.clone().or_else(|| account_email.clone());
+    // An address typed into the report (not the account's own) must confirm before it is mailed the outcome.
+    let email_confirmed = email.is_some() && email == account_email;
+    let confirm_token = (email.is_some() && !email_confirmed).then(token::generate);
     let now = tx.now();
     let id: i64 = diesel::insert_into(reports::table)
         .values((
@@ -202,18 +301,15 @@ pub fn create(tx: &mut Tx, v: ValidReport, reporter_id: Option<i64>, key: String
             reports::description.eq(&v.description),
             reports::status.eq("open"),
             reports::created_at.eq(now),
+            reports::email_confirmed.eq(email_confirmed),
+            reports::email_confirm_token_hash.eq(confirm_token.as_deref().map(token::hash)),
         ))
         .returning(reports::id)
         .get_result(tx.conn())?;
     if v.target_type == "shift" {
-        let reporters: Vec<String> = reports::table
-            .filter(reports::target_type.eq("shift"))
-            .filter(reports::target_id.eq(v.target_id))
-            .filter(reports::status.eq("open"))
-            .select(reports::reporter_key)
-            .distinct()
-            .load(tx.conn())?;
-        if reporters.len() as i64 >= hide_threshold {
+        let weighted = weighted_reporters(tx.conn(), v.target_id, now)?;
+        // Weights are quarters, so the sum is exact; the margin only guards the comparison.
+        if weighted + 1e-9 >= hide_threshold as f64 {
             let n = diesel::update(shifts::table.find(v.target_id).filter(shifts::hidden_by_reports.eq(false)))
                 .set(shifts::hidden_by_reports.eq(true))
                 .execute(tx.conn())?;
@@ -222,7 +318,15 @@ pub fn create(tx: &mut Tx, v: ValidReport, reporter_id: Option<i64>, key: String
             }
         }
     }
-    outbox::enqueue(tx, email, &Notification::ReportReceived(ReportReceived { report_id: id }))?;
+    match &confirm_token {
+        Some(t) => {
+            let confirm_url = format!("{public_url}/api/v1/reports/{id}/confirm-email?token={t}");
+            outbox::enqueue(tx, email, &Notification::ReportEmailConfirmation(ReportEmailConfirmation { report_id: id, confirm_url }))?;
+        }
+        None => {
+            outbox::enqueue(tx, email, &Notification::ReportReceived(ReportReceived { report_id: id }))?;
+        }
+    }
     let row: ReportRow = reports::table.find(id).first(tx.conn())?;
     Ok(ReportReceipt { report: row.view(), follow_token })
 }
@@ -286,8 +390,29 @@ pub fn resolve(tx: &mut Tx, id: i64, staff_id: i64, dismissed: bool, resolution:
         },
     )?;
     let note = Notification::ReportResolved(ReportResolved { report_id: id, resolution: resolution.to_string() });
-    outbox::enqueue(tx, row.reporter_email.clone(), &note)?;
+    // An unconfirmed address is not mailed (the event is kept, skipped, as for no address at all).
+    outbox::enqueue(tx, row.reporter_email.clone().filter(|_| row.email_confirmed), &note)?;
     Ok(reports::table.find(id).first::<ReportRow>(tx.conn())?.view())
+}
+
+/// Confirms the address of a report by the token mailed to it. Once confirmed it is told the
+/// outcome (at once, if the report was already closed). Confirming twice is fine.
+pub fn confirm_email(tx: &mut Tx, id: i64, confirm_token: &str) -> Result<(), Error> {
+    let row: ReportRow = reports::table.find(id).first(tx.conn()).optional()?.ok_or(Error::NotFound(Thing::Report))?;
+    let matches = row.email_confirm_token_hash.as_deref().is_some_and(|h| h == token::hash(confirm_token));
+    if !matches {
+        return Err(Error::NotFound(Thing::Report));
+    }
+    if row.email_confirmed {
+        return Ok(());
+    }
+    diesel::update(reports::table.find(id)).set(reports::email_confirmed.eq(true)).execute(tx.conn())?;
+    let note = match (&row.status[..], row.resolution) {
+        ("open", _) => Notification::ReportReceived(ReportReceived { report_id: id }),
+        (_, resolution) => Notification::ReportResolved(ReportResolved { report_id: id, resolution: resolution.unwrap_or_default() }),
+    };
+    outbox::enqueue(tx, row.reporter_email, &note)?;
+    Ok(())
 }
 
 /// Resolves every open report on a shift when a moderator acts on the shift itself.
@@ -318,7 +443,13 @@ pub async fn file(svc: &Services, reporter: Option<&AuthUser>, client: &str, req
     let user_id = reporter.map(|u| u.id);
     let key = reporter_key(&c.auth.pii_hash_key, user_id, client);
     let threshold = c.moderation.report_hide_threshold;
-    svc.db.tx(move |tx| create(tx, valid, user_id, key, threshold)).await
+    let public_url = c.server.public_url.clone();
+    svc.db.tx(move |tx| create_with_links(tx, valid, user_id, key, threshold, &public_url)).await
+}
+
+/// Confirm the address given with a report (the link mailed to it).
+pub async fn confirm_reporter_email(svc: &Services, id: i64, token: String) -> Result<(), Error> {
+    svc.db.tx(move |tx| confirm_email(tx, id, &token)).await
 }
 
 /// A report, for its reporter (by account or follow token) or moderators of its district.
@@ -336,4 +467,23 @@ pub async fn read(svc: &Services, viewer: Option<&AuthUser>, id: i64, token: Opt
             get(conn, id, token.as_deref(), viewer.as_ref().map(|u| u.id), in_area)
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reporters_weigh_by_how_costly_they_are_to_fake() {
+        assert_eq!(reporter_weight(Reporter::Anonymous), 0.5);
+        for hours in [0i64, 1, 24, 24 * 6, 24 * 7 - 1, 24 * 7, 24 * 8, 24 * 400] {
+            let age = chrono::Duration::hours(hours);
+            let fresh = hours < 24 * NEW_ACCOUNT_DAYS;
+            let plain = reporter_weight(Reporter::Account { staff: false, age, completed_engagements: false });
+            assert_eq!(plain, if fresh { 0.25 } else { 0.5 }, "{hours} h");
+            for (staff, completed) in [(true, false), (false, true), (true, true)] {
+                assert_eq!(reporter_weight(Reporter::Account { staff, age, completed_engagements: completed }), 1.0);
+            }
+        }
+    }
 }

@@ -9,7 +9,7 @@ async fn malformed_json_is_400() {
     assert_eq!(r.status(), 400);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "malformed_json");
-    let r = app.client.post(format!("{}/api/v1/auth/login", app.addr)).body("[1,2]").send().await.unwrap();
+    let r = app.client.post(format!("{}/api/v1/auth/login", app.addr)).header("content-type", "application/json").body("[1,2]").send().await.unwrap();
     assert_eq!(r.status(), 400);
 }
 

@@ -13,6 +13,7 @@ mod contract;
 mod employers;
 mod engagements;
 mod errors;
+mod hardening;
 mod idempotency;
 mod mail;
 mod moderation;

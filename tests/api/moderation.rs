@@ -157,7 +157,8 @@ async fn blocked_employers_disappear_and_cannot_post() {
 #[tokio::test]
 async fn reports_hide_a_shift_until_reviewed_and_reporters_follow_them() {
     let app = spawn_with(|c| {
-        c.moderation.report_hide_threshold = 2;
+        // Weighted: an anonymous reporter counts 0.5, a new account without completed work 0.25.
+        c.moderation.report_hide_threshold = 1;
         c.mail.poll_interval_ms = 50;
     })
     .await;
@@ -179,8 +180,13 @@ async fn reports_hide_a_shift_until_reviewed_and_reporters_follow_them() {
     assert_eq!(r.body["status"], "open");
     app.get(&format!("/api/v1/reports/{report_id}"), None).await.assert(404);
     assert_eq!(app.get(&format!("/api/v1/reports/{report_id}?token={follow}"), None).await.body["status"], "open");
-    // The same person again does not count twice; a second person does.
+    // The same person again does not count twice; two more people do.
     app.post("/api/v1/reports", None, json!({"target_type": "shift", "target_id": id, "kind": "illegal_fee", "description": "又一次要求交服装费"}))
+        .await
+        .assert(201);
+    assert!(in_search(&app.get("/api/v1/shifts/search", None).await.body, id));
+    let (other, _) = app.worker().await;
+    app.post("/api/v1/reports", Some(&other), json!({"target_type": "shift", "target_id": id, "kind": "fake_job", "description": "现场没有这份工作"}))
         .await
         .assert(201);
     assert!(in_search(&app.get("/api/v1/shifts/search", None).await.body, id));
@@ -205,9 +211,12 @@ async fn reports_hide_a_shift_until_reviewed_and_reporters_follow_them() {
     let q = app.get("/api/v1/moderation/queue", Some(&moderator)).await;
     assert_eq!(q.body["items"][0]["shift"]["id"], id);
     assert_eq!(q.body["items"][0]["hidden_by_reports"], true);
-    assert_eq!(q.body["items"][0]["open_reports"], 3);
+    assert_eq!(q.body["items"][0]["open_reports"], 4);
     assert_eq!(q.body["reported_employers"][0]["employer_id"], emp_id);
-    assert_eq!(q.body["reported_employers"][0]["open_reports"], 4);
+    assert_eq!(q.body["reported_employers"][0]["open_reports"], 5);
+    // The address given with the anonymous report confirms it through the mailed link.
+    let link = crate::hardening::confirmation_link(&app, report_id).await;
+    app.get(&link, None).await.assert(200);
 
     // Taken down: the reports on the shift are resolved and the reporter is told.
     app.post(&format!("/api/v1/moderation/shifts/{id}/take-down"), Some(&moderator), json!({"reason_code": "illegal_fee"})).await.assert(200);

@@ -133,3 +133,59 @@ async fn readiness_is_degraded_without_redis_and_503_without_the_database() {
         assert!(took < std::time::Duration::from_secs(1), "request {i} took {took:?} with the database down");
     }
 }
+
+#[tokio::test]
+async fn metrics_labels_are_a_fixed_set_whatever_clients_send() {
+    let app = spawn_app().await;
+    let methods = ["GET", "POST", "PROPFIND", "BREW", "FOO", "SEARCH"];
+    for (i, m) in methods.iter().enumerate() {
+        for path in [format!("/no/such/path/{i}"), format!("/api/v1/nowhere-{i}?x={i}"), format!("/{}", "a".repeat(50 + i))] {
+            let method = reqwest::Method::from_bytes(m.as_bytes()).unwrap();
+            app.client.request(method, format!("{}{}", app.addr, path)).send().await.unwrap();
+        }
+    }
+    app.client.request(reqwest::Method::from_bytes(b"PROPFIND").unwrap(), format!("{}/api/v1/categories", app.addr)).send().await.unwrap();
+    let m = app.get("/metrics", None).await;
+    m.assert(200);
+    for line in m.text.lines().filter(|l| l.starts_with("lingong_http_requests_total{")) {
+        let route = line.split("route=\"").nth(1).unwrap().split('"').next().unwrap();
+        let method = line.split("method=\"").nth(1).unwrap().split('"').next().unwrap();
+        assert!(route == "other" || route.starts_with('/') && !route.contains("no/such") && !route.contains("nowhere") && !route.contains("aaaa"), "{line}");
+        assert!(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "OTHER"].contains(&method), "{line}");
+    }
+    assert!(m.text.contains("route=\"other\""), "{}", m.text);
+    assert!(m.text.contains("method=\"OTHER\",route=\"/api/v1/categories\""), "{}", m.text);
+    assert!(!m.text.contains("PROPFIND") && !m.text.contains("BREW"));
+}
+
+#[tokio::test]
+async fn metrics_can_require_a_token() {
+    let app = spawn_with(|c| c.server.metrics_token = "s3cret-metrics-token".into()).await;
+    app.get("/metrics", None).await.assert_error(401, "unauthorized");
+    for wrong in ["", "s3cret", "s3cret-metrics-token-", "S3CRET-METRICS-TOKEN"] {
+        app.get("/metrics", Some(wrong)).await.assert(401);
+    }
+    let r = app.get("/metrics", Some("s3cret-metrics-token")).await;
+    r.assert(200);
+    assert!(r.text.contains("lingong_http_requests_total"));
+    app.get("/healthz", None).await.assert(200);
+}
+
+#[tokio::test]
+async fn metrics_can_live_on_their_own_address() {
+    let db = TestDb::new();
+    let config = test_config(&db, |c| c.server.metrics_bind = "127.0.0.1:0".into());
+    let app = lingong::app::Application::build(config).await.expect("app starts");
+    let (main, metrics) = (app.port(), app.metrics_port().expect("a metrics listener"));
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let get = |port: u16, path: &'static str| {
+        let client = client.clone();
+        async move { client.get(format!("http://127.0.0.1:{port}{path}")).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(get(main, "/healthz").await, 200);
+    assert_eq!(get(main, "/metrics").await, 404, "not on the public address");
+    assert_eq!(get(metrics, "/metrics").await, 200);
+    assert_eq!(get(metrics, "/healthz").await, 404, "the metrics address serves metrics only");
+    assert_eq!(get(metrics, "/api/v1/categories").await, 404);
+}

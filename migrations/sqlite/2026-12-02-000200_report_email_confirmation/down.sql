@@ -1,0 +1,2 @@
+ALTER TABLE reports DROP COLUMN email_confirm_token_hash;
+ALTER TABLE reports DROP COLUMN email_confirmed;
