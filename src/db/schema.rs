@@ -66,6 +66,7 @@ diesel::table! {
         key_groups -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        adcode -> Nullable<Text>,
     }
 }
 
@@ -347,6 +348,16 @@ diesel::joinable!(attendance -> engagements (engagement_id));
 diesel::joinable!(ratings -> engagements (engagement_id));
 diesel::joinable!(calendar_tokens -> workers (worker_id));
 
+diesel::table! {
+    shift_point_edits (id) {
+        id -> BigInt,
+        shift_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(shift_point_edits -> shifts (shift_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     auth_tokens,
@@ -368,4 +379,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance,
     ratings,
     calendar_tokens,
+    shift_point_edits,
 );

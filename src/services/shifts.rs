@@ -669,7 +669,9 @@ pub async fn get(svc: &Services, viewer: Option<&AuthUser>, id: i64) -> Result<S
             let row = by_id(conn, id)?;
             if !row.standing_now(conn)?.publicly_readable() {
                 let allowed = match viewer {
-                    Some((_, role)) if role.is_staff() => true,
+                    Some((user_id, role)) if role.is_staff() => {
+                        crate::services::scope::staff_may_read(conn, user_id, role, Place::district(row.adcode.as_deref()))?
+                    }
                     Some((user_id, Role::Employer)) => owned(conn, user_id, id).is_ok(),
                     _ => false,
                 };
@@ -677,7 +679,9 @@ pub async fn get(svc: &Services, viewer: Option<&AuthUser>, id: i64) -> Result<S
                     return Err(Error::NotFound(Thing::Shift));
                 }
             }
-            view(conn, row)
+            let mut v = view(conn, row)?;
+            crate::services::views::places_for_viewer(conn, viewer, std::slice::from_mut(&mut v))?;
+            Ok(v)
         })
         .await
 }
@@ -688,6 +692,7 @@ pub async fn edit(svc: &Services, user: &AuthUser, id: i64, patch: ShiftRequest)
     let (rules, user_id, now) = (svc.rules.clone(), user.id, svc.clock.now());
     svc.db
         .tx(move |tx| {
+            crate::services::search::limit_point_moves(tx, user_id, id, patch.lat, patch.lng, now)?;
             let row = update(tx, &rules, user_id, id, &patch, now)?;
             view(tx, row)
         })

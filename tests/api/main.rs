@@ -16,6 +16,7 @@ mod errors;
 mod mail;
 mod moderation;
 mod ops;
+mod privacy;
 mod reference;
 mod schema;
 mod scope;
