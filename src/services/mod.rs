@@ -20,6 +20,7 @@ pub mod categories;
 pub mod districts;
 pub mod employers;
 pub mod engagements;
+pub mod location;
 pub mod moderation;
 pub mod outbox;
 pub mod page;

@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::db::Tx;
-use crate::db::schema::{availability as availability_t, shift_point_edits, shifts as shifts_t, users, workers as workers_t};
+use crate::db::schema::{availability as availability_t, shifts as shifts_t, users, workers as workers_t};
 use crate::domain::geo::radius_km;
 use crate::domain::time::parse_instant;
 use crate::domain::{GeoPoint, KeyGroup, PayUnit, Role};
@@ -24,6 +23,7 @@ use crate::services::Services;
 use crate::services::availability::{AvailabilityRow, AvailabilityView};
 use crate::services::scope::{Place, StaffScope};
 use crate::services::shifts::{self, ShiftRow, ShiftView};
+use crate::services::views::PlaceOf;
 use crate::services::{audit, json_list, views};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -141,14 +141,23 @@ async fn shift_hits(state: &Services, viewer: Option<(i64, Role)>, hits: Vec<Hit
         .db
         .run(move |conn| {
             let rows: Vec<ShiftRow> = shifts_t::table.filter(shifts_t::id.eq_any(&ids)).load(conn)?;
-            let exact: HashMap<i64, (f64, f64)> = rows.iter().map(|r| (r.id, (r.lat, r.lng))).collect();
             let mut views = shifts::views(conn, rows)?;
-            views::places_for_viewer(conn, viewer, &mut views)?;
-            // Which views now show a coarse place instead of the stored point.
+            let places = views
+                .iter_mut()
+                .map(|v| PlaceOf {
+                    shift_id: v.id,
+                    employer_id: v.employer.id,
+                    adcode: v.adcode.as_deref(),
+                    address: &mut v.address,
+                    lat: &mut v.lat,
+                    lng: &mut v.lng,
+                })
+                .collect();
+            let hidden = views::hide_homes(conn, viewer, places)?;
             Ok(views
                 .into_iter()
                 .map(|v| {
-                    let coarse = exact.get(&v.id).is_some_and(|(lat, lng)| *lat != v.lat || *lng != v.lng);
+                    let coarse = hidden.contains(&v.id);
                     (v, coarse)
                 })
                 .collect::<Vec<_>>())
@@ -498,44 +507,6 @@ pub async fn search_availability(state: &Services, user: &AuthUser, p: Availabil
         })
         .await?;
     Ok(AvailabilitySearchResults { total, items, next_cursor: next_cursor(c.offset, shown, total) })
-}
-
-/// How many times one shift's point may move within [`POINT_EDIT_WINDOW_HOURS`]. Each move gives
-/// its employer a new set of distances to the workers matched; with coarse distances measured to
-/// coarse points this is defence in depth against trilateration, not the only defence.
-pub const POINT_EDITS_PER_WINDOW: i64 = 1;
-pub const POINT_EDIT_WINDOW_HOURS: i64 = 24;
-
-/// The rule on moving a shift's point, for `shifts::edit`: a patch that changes `lat` or `lng`
-/// is refused (429, with when to retry) once the shift's point has moved
-/// [`POINT_EDITS_PER_WINDOW`] times in the window; otherwise the move is recorded (in the edit's
-/// transaction, so a refused edit records nothing). A patch that resends the same point, or
-/// none, is not a move.
-pub fn limit_point_moves(tx: &mut Tx, user_id: i64, shift_id: i64, lat: Option<f64>, lng: Option<f64>, now: chrono::NaiveDateTime) -> Result<(), Error> {
-    if (lat.is_none() && lng.is_none()) || shifts::owned(tx, user_id, shift_id).is_err() {
-        return Ok(()); // nothing moves, or the edit itself refuses (403/404)
-    }
-    let Some((old_lat, old_lng)) = shifts_t::table.find(shift_id).select((shifts_t::lat, shifts_t::lng)).first::<(f64, f64)>(tx.conn()).optional()? else {
-        return Ok(());
-    };
-    if lat.unwrap_or(old_lat) == old_lat && lng.unwrap_or(old_lng) == old_lng {
-        return Ok(());
-    }
-    let since = now - chrono::Duration::hours(POINT_EDIT_WINDOW_HOURS);
-    let recent: Vec<chrono::NaiveDateTime> = shift_point_edits::table
-        .filter(shift_point_edits::shift_id.eq(shift_id))
-        .filter(shift_point_edits::created_at.gt(since))
-        .order(shift_point_edits::created_at.asc())
-        .select(shift_point_edits::created_at)
-        .load(tx.conn())?;
-    if recent.len() as i64 >= POINT_EDITS_PER_WINDOW {
-        let frees_at = recent[recent.len() - POINT_EDITS_PER_WINDOW as usize] + chrono::Duration::hours(POINT_EDIT_WINDOW_HOURS);
-        return Err(Error::too_many((frees_at - now).num_seconds().max(1) as u64));
-    }
-    diesel::insert_into(shift_point_edits::table)
-        .values((shift_point_edits::shift_id.eq(shift_id), shift_point_edits::created_at.eq(now)))
-        .execute(tx.conn())?;
-    Ok(())
 }
 
 /// Runs CPU-bound engine work off the async executor.

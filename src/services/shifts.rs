@@ -24,6 +24,7 @@ use crate::services::employers::{EmployerRow, resolve_adcode};
 pub use crate::services::employers::{owned, refuse_if_blocked, require_employer};
 use crate::services::page::{Page, PageRequest};
 use crate::services::scope::{Place, StaffScope};
+use crate::services::views::PlaceOf;
 pub use crate::services::views::SlotView;
 use crate::services::workers::PayBody;
 use crate::services::{Services, audit};
@@ -680,7 +681,9 @@ pub async fn get(svc: &Services, viewer: Option<&AuthUser>, id: i64) -> Result<S
                 }
             }
             let mut v = view(conn, row)?;
-            crate::services::views::places_for_viewer(conn, viewer, std::slice::from_mut(&mut v))?;
+            let place =
+                PlaceOf { shift_id: v.id, employer_id: v.employer.id, adcode: v.adcode.as_deref(), address: &mut v.address, lat: &mut v.lat, lng: &mut v.lng };
+            crate::services::views::hide_homes(conn, viewer, vec![place])?;
             Ok(v)
         })
         .await
@@ -692,7 +695,7 @@ pub async fn edit(svc: &Services, user: &AuthUser, id: i64, patch: ShiftRequest)
     let (rules, user_id, now) = (svc.rules.clone(), user.id, svc.clock.now());
     svc.db
         .tx(move |tx| {
-            crate::services::search::limit_point_moves(tx, user_id, id, patch.lat, patch.lng, now)?;
+            crate::services::location::limit_point_moves(tx, user_id, id, patch.lat, patch.lng, now)?;
             let row = update(tx, &rules, user_id, id, &patch, now)?;
             view(tx, row)
         })

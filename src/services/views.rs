@@ -15,7 +15,6 @@ use crate::domain::{EmployerKind, GeoPoint, PayUnit, Role};
 use crate::error::Error;
 use crate::search::score::coarse_point;
 use crate::services::districts::Districts;
-use crate::services::shifts::ShiftView;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SlotView {
@@ -57,14 +56,26 @@ pub fn coarse_place(adcode: Option<&str>, lat: f64, lng: f64) -> (String, f64, f
     }
 }
 
+/// A shift's place in some view, to be shown as the viewer may see it.
+pub struct PlaceOf<'a> {
+    pub shift_id: i64,
+    pub employer_id: i64,
+    pub adcode: Option<&'a str>,
+    pub address: &'a mut String,
+    pub lat: &'a mut f64,
+    pub lng: &'a mut f64,
+}
+
 /// Replaces the exact place of household employers' shifts with the coarse one, except for those
 /// who may see it: staff, the shift's owner, and workers the shift has taken on (confirmed and
-/// after). `viewer` is the signed-in user and role, `None` for the public.
-pub fn places_for_viewer(conn: &mut DbConn, viewer: Option<(i64, Role)>, shifts: &mut [ShiftView]) -> Result<(), Error> {
-    if shifts.is_empty() || viewer.is_some_and(|(_, role)| role.is_staff()) {
-        return Ok(());
+/// after). `viewer` is the signed-in user and role, `None` for the public. Returns the ids of the
+/// shifts now shown coarsely (so distances to them can be coarsened too).
+pub fn hide_homes(conn: &mut DbConn, viewer: Option<(i64, Role)>, places: Vec<PlaceOf>) -> Result<HashSet<i64>, Error> {
+    let mut hidden = HashSet::new();
+    if places.is_empty() || viewer.is_some_and(|(_, role)| role.is_staff()) {
+        return Ok(hidden);
     }
-    let employer_ids: Vec<i64> = shifts.iter().map(|s| s.employer.id).collect();
+    let employer_ids: Vec<i64> = places.iter().map(|p| p.employer_id).collect();
     let kinds: HashMap<i64, (String, i64)> = employers::table
         .filter(employers::id.eq_any(&employer_ids))
         .select((employers::id, employers::kind, employers::user_id))
@@ -72,9 +83,9 @@ pub fn places_for_viewer(conn: &mut DbConn, viewer: Option<(i64, Role)>, shifts:
         .into_iter()
         .map(|(id, kind, user_id)| (id, (kind, user_id)))
         .collect();
-    let homes: Vec<i64> = shifts.iter().filter(|s| kinds.get(&s.employer.id).is_some_and(|(k, _)| is_home_workplace(k))).map(|s| s.id).collect();
+    let homes: Vec<i64> = places.iter().filter(|p| kinds.get(&p.employer_id).is_some_and(|(k, _)| is_home_workplace(k))).map(|p| p.shift_id).collect();
     if homes.is_empty() {
-        return Ok(());
+        return Ok(hidden);
     }
     let taken_on: HashSet<i64> = match viewer {
         Some((user_id, Role::Worker)) => engagements::table
@@ -89,19 +100,17 @@ pub fn places_for_viewer(conn: &mut DbConn, viewer: Option<(i64, Role)>, shifts:
             .collect(),
         _ => HashSet::new(),
     };
-    for s in shifts.iter_mut().filter(|s| homes.contains(&s.id)) {
-        let owner = kinds.get(&s.employer.id).map(|(_, u)| *u);
+    for p in places.into_iter().filter(|p| homes.contains(&p.shift_id)) {
+        let owner = kinds.get(&p.employer_id).map(|(_, u)| *u);
         let sees_exact = match viewer {
             Some((user_id, Role::Employer)) => owner == Some(user_id),
-            Some((_, Role::Worker)) => taken_on.contains(&s.id),
+            Some((_, Role::Worker)) => taken_on.contains(&p.shift_id),
             _ => false,
         };
         if !sees_exact {
-            let (address, lat, lng) = coarse_place(s.adcode.as_deref(), s.lat, s.lng);
-            s.address = address;
-            s.lat = lat;
-            s.lng = lng;
+            (*p.address, *p.lat, *p.lng) = coarse_place(p.adcode, *p.lat, *p.lng);
+            hidden.insert(p.shift_id);
         }
     }
-    Ok(())
+    Ok(hidden)
 }
