@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use crate::alerts::rules::{self, Criteria, ShiftText};
 use crate::alerts::subscriptions::{self, AlertRow, DAILY};
 use crate::config::Config;
-use crate::db::schema::{alert_deliveries, alert_subscriptions, availability, job_cursors, shifts, workers};
+use crate::db::schema::{alert_deliveries, alert_subscriptions, availability, employers, job_cursors, shifts, workers};
 use crate::db::{Db, DbConn, write_transaction};
 use crate::domain::notification::{AlertDigest, AlertMatch, Notification};
 use crate::domain::time::to_display;
@@ -23,7 +23,7 @@ use crate::jobs::{Job, Ran, blocking};
 use crate::search::engine::ShiftDoc;
 use crate::search::load;
 use crate::services::availability::AvailabilityRow;
-use crate::services::outbox;
+use crate::services::{outbox, views};
 
 /// The job cursor: the `published_at` (Unix seconds) up to which shifts have been matched.
 pub const CURSOR: &str = "alerts.published_at";
@@ -179,12 +179,17 @@ fn summary(doc: &ShiftDoc, title: &str, address: &str, public_url: &str, now: Na
 /// they do from search).
 fn open_shifts(conn: &mut DbConn, ids: &[i64], public_url: &str, now: NaiveDateTime) -> Result<Vec<(ShiftDoc, ShiftText, ShiftSummary)>, Error> {
     let (docs, _) = load::shifts_by_id(conn, ids)?;
+    // A household's home is not mailed to subscribers: they get the district, as on the site.
     let names: HashMap<i64, (String, String)> = shifts::table
+        .inner_join(employers::table)
         .filter(shifts::id.eq_any(ids))
-        .select((shifts::id, shifts::title, shifts::address))
-        .load::<(i64, String, String)>(conn)?
+        .select((shifts::id, shifts::title, shifts::address, employers::kind, shifts::adcode, shifts::lat, shifts::lng))
+        .load::<(i64, String, String, String, Option<String>, f64, f64)>(conn)?
         .into_iter()
-        .map(|(id, t, a)| (id, (t, a)))
+        .map(|(id, t, a, kind, adcode, lat, lng)| {
+            let a = if views::is_home_workplace(&kind) { views::coarse_place(adcode.as_deref(), lat, lng).0 } else { a };
+            (id, (t, a))
+        })
         .collect();
     Ok(docs
         .into_iter()

@@ -1,17 +1,18 @@
 //! Reads what the engine indexes from the database: published shifts and active availability,
 //! with the words each is found by.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{availability, categories, employers, engagements, shift_slots, shifts, workers};
-use crate::domain::{GeoPoint, KeyGroup, PayUnit, ShiftStatus};
+use crate::domain::{EmployerKind, GeoPoint, KeyGroup, PayUnit, ShiftStatus};
 use crate::error::Error;
 use crate::search::analyze::doc_text;
 use crate::search::engine::{AvailDoc, ShiftDoc};
+use crate::search::score::coarse_point;
 use crate::search::timefit::Interval;
 use crate::services::availability::AvailabilityRow;
 use crate::services::districts::Districts;
@@ -57,6 +58,15 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
         .into_iter()
         .map(|(id, name, blocked)| (id, (name, blocked)))
         .collect();
+    // A household employer's shift is at its home: the index knows only its coarse point and no
+    // street address, so no radius, bbox or word query can narrow it down further.
+    let homes: HashSet<i64> = employers::table
+        .filter(employers::id.eq_any(&emp_ids))
+        .filter(employers::kind.eq(EmployerKind::Household.as_str()))
+        .select(employers::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
     let names: HashMap<i64, String> = employers.iter().map(|(id, (name, _))| (*id, name.clone())).collect();
     rows.into_iter()
         .filter(|r| {
@@ -68,13 +78,14 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
         })
         .map(|r| {
             let pay_unit = PayUnit::parse(&r.pay_unit).map_err(|_| Error::internal(format!("shift {} has an unknown pay unit {:?}", r.id, r.pay_unit)))?;
+            let home = homes.contains(&r.employer_id);
             let tokens = doc_text(&[
                 &r.title,
                 &r.description,
                 &r.requirements,
                 cats.get(&r.category_code).map(String::as_str).unwrap_or(""),
                 names.get(&r.employer_id).map(String::as_str).unwrap_or(""),
-                &r.address,
+                if home { "" } else { &r.address },
                 &district_name(r.adcode.as_deref()),
             ]);
             let doc = ShiftDoc {
@@ -82,7 +93,7 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
                 employer_id: r.employer_id,
                 category: r.category_code,
                 adcode: r.adcode,
-                point: GeoPoint { lat: r.lat, lng: r.lng },
+                point: if home { coarse_point(GeoPoint { lat: r.lat, lng: r.lng }) } else { GeoPoint { lat: r.lat, lng: r.lng } },
                 pay_fen: r.pay_amount_fen,
                 pay_unit,
                 settlement: r.settlement,

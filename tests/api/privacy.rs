@@ -297,6 +297,45 @@ async fn a_households_home_is_shown_only_to_those_taken_on() {
     let r = app.get(&format!("/api/v1/shifts/{s}"), None).await;
     assert_eq!(r.body["address"], "北京市朝阳区建国路88号");
     assert_eq!(r.body["lat"], 39.9087);
+
+    // Nor can the search itself narrow a home down: tiny boxes and radii around the exact point,
+    // and words of the street address, find the enterprise's shift at that point but no household's.
+    let ids = |r: &Resp| r.body["items"].as_array().unwrap().iter().map(|i| i["shift"]["id"].as_i64().unwrap()).collect::<Vec<_>>();
+    eventually(Duration::from_secs(5), || async { app.get("/api/v1/shifts/search?lat=39.92&lng=116.46", None).await.body["total"] == 3 }).await;
+    for half in [0.0002, 0.0005, 0.001] {
+        let bbox = format!("{},{},{},{}", 116.4605 - half, 39.9087 - half, 116.4605 + half, 39.9087 + half);
+        assert_eq!(ids(&app.get(&format!("/api/v1/shifts/search?bbox={bbox}"), None).await), [s], "bbox ±{half}");
+    }
+    for radius in [0.02, 0.05, 0.1] {
+        assert_eq!(ids(&app.get(&format!("/api/v1/shifts/search?lat=39.9087&lng=116.4605&radius_km={radius}"), None).await), [s], "radius {radius}");
+    }
+    let word = "%E5%BB%BA%E5%9B%BD%E8%B7%AF"; // 建国路
+    assert_eq!(ids(&app.get(&format!("/api/v1/shifts/search?q={word}"), None).await), [s]);
+}
+
+#[tokio::test]
+async fn alert_mails_do_not_carry_a_households_address() {
+    let app = spawn_with(|c| c.alerts.enabled = false).await;
+    let db = Db::connect(&app.db.url, 2, Duration::from_secs(5)).unwrap();
+    let settings = lingong::jobs::match_alerts::Settings::from_config(&app.config);
+    let (owner, _) = household(&app).await;
+    let email = format!("w{}@example.com", unique());
+    let phone = format!("137{:08}", unique() % 100_000_000);
+    let r = app
+        .post("/api/v1/auth/register", None, json!({"role": "worker", "phone": phone, "password": "a-good-passphrase", "display_name": "工人", "email": email}))
+        .await;
+    let t = r.body["token"].as_str().unwrap().to_string();
+    app.put("/api/v1/workers/me", Some(&t), json!({"display_name": "工人", "lat": 39.92, "lng": 116.46})).await.assert(200);
+    let sub = json!({"source": "search", "lat": 39.92, "lng": 116.46, "radius_km": 5, "categories": ["cleaning"]});
+    app.post("/api/v1/workers/me/alerts", Some(&t), sub).await.assert(201);
+    let mut b = shift_body();
+    b["address"] = json!(HOME);
+    post_shift(&app, &owner, b).await;
+    let now: NaiveDateTime = lingong::domain::time::now_utc();
+    let out = db.run(move |c| lingong::jobs::match_alerts::match_new_shifts(c, &settings, now)).await.unwrap();
+    assert_eq!(out.mailed, 1, "{out:?}");
+    let payloads: Vec<String> = db.run(|c| Ok(outbox::table.filter(outbox::kind.eq("alert_match")).select(outbox::payload).load(c)?)).await.unwrap();
+    assert!(!payloads[0].contains("88号") && payloads[0].contains("朝阳区"), "{}", payloads[0]);
 }
 
 /// A valid 身份证号 (GB 11643-1999 check digit) for a sequence number.
