@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{availability, categories, employers, engagements, shift_slots, shifts, workers};
-use crate::domain::{EmployerKind, GeoPoint, KeyGroup, PayUnit, ShiftStatus};
+use crate::domain::{GeoPoint, KeyGroup, PayUnit, ShiftStatus};
 use crate::error::Error;
 use crate::search::analyze::doc_text;
 use crate::search::engine::{AvailDoc, ShiftDoc};
@@ -18,6 +18,7 @@ use crate::services::availability::AvailabilityRow;
 use crate::services::districts::Districts;
 use crate::services::json_list;
 use crate::services::shifts::{ShiftRow, SlotRow};
+use crate::services::views::is_home_workplace;
 use crate::services::workers::WorkerRow;
 
 /// Category code → (name, keywords), read once per batch.
@@ -51,22 +52,12 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
         slots.entry(s.shift_id).or_default().push(Interval { start: s.start_at, end: s.end_at });
     }
     let emp_ids: Vec<i64> = rows.iter().map(|r| r.employer_id).collect();
-    let employers: HashMap<i64, (String, bool)> = employers::table
-        .filter(employers::id.eq_any(&emp_ids))
-        .select((employers::id, employers::name, employers::blocked))
-        .load::<(i64, String, bool)>(conn)?
-        .into_iter()
-        .map(|(id, name, blocked)| (id, (name, blocked)))
-        .collect();
+    let rows_e: Vec<(i64, String, bool, String)> =
+        employers::table.filter(employers::id.eq_any(&emp_ids)).select((employers::id, employers::name, employers::blocked, employers::kind)).load(conn)?;
     // A household employer's shift is at its home: the index knows only its coarse point and no
     // street address, so no radius, bbox or word query can narrow it down further.
-    let homes: HashSet<i64> = employers::table
-        .filter(employers::id.eq_any(&emp_ids))
-        .filter(employers::kind.eq(EmployerKind::Household.as_str()))
-        .select(employers::id)
-        .load::<i64>(conn)?
-        .into_iter()
-        .collect();
+    let homes: HashSet<i64> = rows_e.iter().filter(|(_, _, _, kind)| is_home_workplace(kind)).map(|(id, ..)| *id).collect();
+    let employers: HashMap<i64, (String, bool)> = rows_e.into_iter().map(|(id, name, blocked, _)| (id, (name, blocked))).collect();
     let names: HashMap<i64, String> = employers.iter().map(|(id, (name, _))| (*id, name.clone())).collect();
     rows.into_iter()
         .filter(|r| {
