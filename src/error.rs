@@ -280,9 +280,10 @@ impl Conflict {
                 Msg::new("请先完善求职者信息（PUT /api/v1/workers/me）", "create your worker profile first (PUT /api/v1/workers/me)")
             }
             Conflict::PhoneTaken => Msg::new("该手机号已注册", "this phone number is already registered"),
+            // Neutral on purpose: one wording whichever account holds the number, naming no one.
             Conflict::IdNumberTaken => Msg::new(
-                "该身份证号已被其他账号使用，请到社区就业服务站核实",
-                "this ID number belongs to another account; please visit a community service station",
+                "该身份证号暂时无法在线登记，请携带身份证到社区就业服务站办理",
+                "this ID number cannot be registered online; please bring your ID card to a community employment service station (社区就业服务站)",
             ),
             Conflict::NotStaff => Msg::new("只能为工作人员设置管辖范围", "only staff accounts have a district scope"),
             Conflict::CategoryExists => Msg::new("该职业代码已存在", "a category with this code exists"),

@@ -94,6 +94,8 @@ pub struct WorkerRow {
     pub key_groups: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The district of the home point (county adcode), for staff scopes.
+    pub adcode: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable)]

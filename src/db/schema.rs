@@ -66,6 +66,7 @@ diesel::table! {
         key_groups -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        adcode -> Nullable<Text>,
     }
 }
 
@@ -361,6 +362,16 @@ diesel::joinable!(attendance -> engagements (engagement_id));
 diesel::joinable!(ratings -> engagements (engagement_id));
 diesel::joinable!(calendar_tokens -> workers (worker_id));
 
+diesel::table! {
+    shift_point_edits (id) {
+        id -> BigInt,
+        shift_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(shift_point_edits -> shifts (shift_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     auth_tokens,
@@ -383,4 +394,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ratings,
     calendar_tokens,
     idempotency_keys,
+    shift_point_edits,
 );

@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use crate::alerts::rules::{self, Criteria, ShiftText};
 use crate::alerts::subscriptions::{self, AlertRow, DAILY};
 use crate::config::Config;
-use crate::db::schema::{alert_deliveries, alert_subscriptions, availability, job_cursors, shifts, workers};
+use crate::db::schema::{alert_deliveries, alert_subscriptions, availability, employers, job_cursors, shifts, workers};
 use crate::db::{Db, DbConn, write_transaction};
 use crate::domain::notification::{AlertDigest, AlertMatch, Notification};
 use crate::domain::time::to_display;
@@ -23,7 +23,7 @@ use crate::jobs::{Job, Ran, blocking};
 use crate::search::engine::ShiftDoc;
 use crate::search::load;
 use crate::services::availability::AvailabilityRow;
-use crate::services::outbox;
+use crate::services::{outbox, views};
 
 /// The job cursor: the `published_at` (Unix seconds) up to which shifts have been matched.
 pub const CURSOR: &str = "alerts.published_at";
@@ -63,18 +63,20 @@ struct Sub {
     row: AlertRow,
     user_id: i64,
     criteria: Criteria,
+    /// The worker belongs to a key group (重点群体, domain-facts §8): policy puts them first, so
+    /// their alerts for a new shift are queued — and sent — before everyone else's. Employers
+    /// never see this order.
+    priority: bool,
 }
 
 fn active_subscriptions(conn: &mut DbConn) -> Result<Vec<Sub>, Error> {
-    let rows: Vec<(AlertRow, i64)> = alert_subscriptions::table
+    let rows: Vec<(AlertRow, i64, String)> = alert_subscriptions::table
         .inner_join(workers::table)
         .filter(alert_subscriptions::active.eq(true))
-        // One order on every replica, so racing transactions take the unique-index locks of a
-        // shift's deliveries in the same order and cannot deadlock on PostgreSQL.
         .order(alert_subscriptions::id.asc())
-        .select((alert_subscriptions::all_columns, workers::user_id))
+        .select((alert_subscriptions::all_columns, workers::user_id, workers::key_groups))
         .load(conn)?;
-    let ids: Vec<i64> = rows.iter().filter_map(|(r, _)| r.availability_id).collect();
+    let ids: Vec<i64> = rows.iter().filter_map(|(r, _, _)| r.availability_id).collect();
     let followed: HashMap<i64, AvailabilityRow> = if ids.is_empty() {
         HashMap::new()
     } else {
@@ -82,11 +84,16 @@ fn active_subscriptions(conn: &mut DbConn) -> Result<Vec<Sub>, Error> {
     };
     Ok(rows
         .into_iter()
-        .filter_map(|(row, user_id)| {
+        .filter_map(|(row, user_id, kg)| {
             let criteria = row.criteria(row.availability_id.and_then(|id| followed.get(&id)))?;
-            Some(Sub { row, user_id, criteria })
+            Some(Sub { row, user_id, criteria, priority: has_key_group(&kg) })
         })
         .collect())
+}
+
+/// Whether a stored key-group list names any group.
+fn has_key_group(stored: &str) -> bool {
+    !crate::services::json_list::<String>(stored).is_empty()
 }
 
 fn to_secs(t: NaiveDateTime) -> i64 {
@@ -172,12 +179,17 @@ fn summary(doc: &ShiftDoc, title: &str, address: &str, public_url: &str, now: Na
 /// they do from search).
 fn open_shifts(conn: &mut DbConn, ids: &[i64], public_url: &str, now: NaiveDateTime) -> Result<Vec<(ShiftDoc, ShiftText, ShiftSummary)>, Error> {
     let (docs, _) = load::shifts_by_id(conn, ids)?;
+    // A household's home is not mailed to subscribers: they get the district, as on the site.
     let names: HashMap<i64, (String, String)> = shifts::table
+        .inner_join(employers::table)
         .filter(shifts::id.eq_any(ids))
-        .select((shifts::id, shifts::title, shifts::address))
-        .load::<(i64, String, String)>(conn)?
+        .select((shifts::id, shifts::title, shifts::address, employers::kind, shifts::adcode, shifts::lat, shifts::lng))
+        .load::<(i64, String, String, String, Option<String>, f64, f64)>(conn)?
         .into_iter()
-        .map(|(id, t, a)| (id, (t, a)))
+        .map(|(id, t, a, kind, adcode, lat, lng)| {
+            let a = if views::is_home_workplace(&kind) { views::coarse_place(adcode.as_deref(), lat, lng).0 } else { a };
+            (id, (t, a))
+        })
         .collect();
     Ok(docs
         .into_iter()
@@ -247,7 +259,11 @@ fn announce(
         .load::<i64>(conn)?
         .into_iter()
         .collect();
-    let fresh: Vec<&Sub> = wanted.into_iter().filter(|sub| !done.contains(&sub.row.id)).collect();
+    let mut fresh: Vec<&Sub> = wanted.into_iter().filter(|sub| !done.contains(&sub.row.id)).collect();
+    // One order on every replica — key-group workers first, then by id — so racing transactions
+    // take the unique-index locks of a shift's deliveries in the same order and cannot deadlock on
+    // PostgreSQL, and the outbox (sent oldest first) sends key-group workers' alerts first.
+    fresh.sort_by_key(|sub| (!sub.priority, sub.row.id));
     if fresh.is_empty() {
         return Ok((0, 0));
     }

@@ -46,7 +46,8 @@ pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web
 
 /// Change a shift (owner only). Send only the fields to change; `slots` replaces all slots.
 #[utoipa::path(operation_id = "shifts_update", patch, path = "/api/v1/shifts/{id}", tag = "shifts", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ShiftRequest,
-    responses((status = 200, body = ShiftView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "closed, expired or taken down", body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ShiftView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "closed, expired or taken down", body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "the shift's point already moved within the day", body = ErrorBody)))]
 pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: JsonBody) -> Result<HttpResponse, ApiError> {
     shifts::refuse_listing_charges(&body.0)?;
     Ok(HttpResponse::Ok().json(shifts::edit(&state, &user, id.into_inner(), body.parse()?).await?))

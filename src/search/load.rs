@@ -1,7 +1,7 @@
 //! Reads what the engine indexes from the database: published shifts and active availability,
 //! with the words each is found by.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -13,10 +13,12 @@ use crate::domain::{GeoPoint, KeyGroup, PayUnit, ShiftStatus};
 use crate::error::Error;
 use crate::search::analyze::doc_text;
 use crate::search::engine::{AvailDoc, ShiftDoc};
+use crate::search::score::coarse_point;
 use crate::search::timefit::Interval;
 use crate::services::availability::AvailabilityRow;
 use crate::services::districts::Districts;
 use crate::services::json_list;
+use crate::services::views::is_home_workplace;
 use crate::services::workers::WorkerRow;
 
 /// Category code → (name, keywords), read once per batch.
@@ -58,13 +60,12 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
         slots.entry(s.shift_id).or_default().push(Interval { start: s.start_at, end: s.end_at });
     }
     let emp_ids: Vec<i64> = rows.iter().map(|r| r.employer_id).collect();
-    let employers: HashMap<i64, (String, bool)> = employers::table
-        .filter(employers::id.eq_any(&emp_ids))
-        .select((employers::id, employers::name, employers::blocked))
-        .load::<(i64, String, bool)>(conn)?
-        .into_iter()
-        .map(|(id, name, blocked)| (id, (name, blocked)))
-        .collect();
+    let rows_e: Vec<(i64, String, bool, String)> =
+        employers::table.filter(employers::id.eq_any(&emp_ids)).select((employers::id, employers::name, employers::blocked, employers::kind)).load(conn)?;
+    // A household employer's shift is at its home: the index knows only its coarse point and no
+    // street address, so no radius, bbox or word query can narrow it down further.
+    let homes: HashSet<i64> = rows_e.iter().filter(|(_, _, _, kind)| is_home_workplace(kind)).map(|(id, ..)| *id).collect();
+    let employers: HashMap<i64, (String, bool)> = rows_e.into_iter().map(|(id, name, blocked, _)| (id, (name, blocked))).collect();
     let names: HashMap<i64, String> = employers.iter().map(|(id, (name, _))| (*id, name.clone())).collect();
     rows.into_iter()
         .filter(|r| {
@@ -76,13 +77,14 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
         })
         .map(|r| {
             let pay_unit = PayUnit::parse(&r.pay_unit).map_err(|_| Error::internal(format!("shift {} has an unknown pay unit {:?}", r.id, r.pay_unit)))?;
+            let home = homes.contains(&r.employer_id);
             let tokens = doc_text(&[
                 &r.title,
                 &r.description,
                 &r.requirements,
                 cats.get(&r.category_code).map(String::as_str).unwrap_or(""),
                 names.get(&r.employer_id).map(String::as_str).unwrap_or(""),
-                &r.address,
+                if home { "" } else { &r.address },
                 &district_name(r.adcode.as_deref()),
             ]);
             let doc = ShiftDoc {
@@ -90,7 +92,7 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
                 employer_id: r.employer_id,
                 category: r.category_code,
                 adcode: r.adcode,
-                point: GeoPoint { lat: r.lat, lng: r.lng },
+                point: if home { coarse_point(GeoPoint { lat: r.lat, lng: r.lng }) } else { GeoPoint { lat: r.lat, lng: r.lng } },
                 pay_fen: r.pay_amount_fen,
                 pay_unit,
                 settlement: r.settlement,

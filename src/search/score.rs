@@ -3,6 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::GeoPoint;
 use crate::search::timefit::Fit;
 
 /// Weights of the signals; configurable as `[search]` keys.
@@ -63,6 +64,45 @@ pub struct Reasons {
     pub priority_group: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reliability: Option<f64>,
+}
+
+/// Who a ranking is shown to. Employers see scores and orderings computed without private signals
+/// (key groups, domain-facts §8) and from a coarse worker location; staff and the worker see the
+/// full ranking, priority boost included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Staff recommendations: every signal, the exact distance.
+    Staff,
+    /// The shift's employer: no private signal, coarse distances only.
+    Employer,
+}
+
+/// The grid (degrees) a worker's point is snapped to before any distance an employer sees is
+/// measured: about 1.1 km north–south. However many points an employer measures from, the
+/// distances only ever lead back to the cell's centre.
+pub const COARSE_GRID_DEG: f64 = 0.01;
+/// Distances shown to employers are rounded up to this step (km)…
+pub const COARSE_STEP_KM: f64 = 0.5;
+/// …and never shown below this (km): "< 1 km" reads as 1.
+pub const COARSE_MIN_KM: f64 = 1.0;
+
+/// The centre of the grid cell holding `p`.
+pub fn coarse_point(p: GeoPoint) -> GeoPoint {
+    let snap = |v: f64| (v / COARSE_GRID_DEG).round() * COARSE_GRID_DEG;
+    GeoPoint { lat: snap(p.lat), lng: snap(p.lng) }
+}
+
+/// A distance as an employer may see it: rounded up to the next half kilometre, at least 1 km.
+pub fn coarse_km(d: f64) -> f64 {
+    ((d / COARSE_STEP_KM).ceil() * COARSE_STEP_KM).max(COARSE_MIN_KM)
+}
+
+impl Signals {
+    /// The signals an employer's view is computed from: no key-group flag, a coarse distance
+    /// (`public_distance_km` measured to the worker's coarse point).
+    pub fn for_employer(self, public_distance_km: Option<f64>) -> Signals {
+        Signals { priority_group: None, distance_km: public_distance_km.map(coarse_km), ..self }
+    }
 }
 
 fn round(v: f64, places: i32) -> f64 {
@@ -181,6 +221,29 @@ mod tests {
         let (flaky, _) = score(&Signals { reliability: Some(0.40), ..base() }, &w);
         assert!((steady - flaky - 0.5 * 0.55).abs() < 1e-3);
         assert_eq!(serde_json::to_value(&r).unwrap()["reliability"], 0.95);
+    }
+
+    #[test]
+    fn employers_never_see_the_key_group_boost_or_a_fine_distance() {
+        let w = Weights::default();
+        let plain = Signals { priority_group: Some(false), ..base() };
+        let prio = Signals { priority_group: Some(true), ..base() };
+        let (a, ra) = score(&plain.for_employer(Some(2.0)), &w);
+        let (b, rb) = score(&prio.for_employer(Some(2.0)), &w);
+        assert_eq!(a, b, "identical workers score the same for the employer whatever their key groups");
+        assert!(ra.priority_group.is_none() && rb.priority_group.is_none());
+        assert!(score(&prio, &w).0 > score(&plain, &w).0, "staff still see the boost");
+        // Every distance, generated on a fine grid, comes out as a multiple of the step, at least the minimum.
+        for i in 0..2000 {
+            let d = i as f64 * 0.0137;
+            let c = coarse_km(d);
+            assert!(c >= COARSE_MIN_KM && c >= d && c - d <= COARSE_STEP_KM.max(COARSE_MIN_KM), "{d} -> {c}");
+            assert_eq!((c / COARSE_STEP_KM).fract(), 0.0, "{d} -> {c}");
+        }
+        // Points in one cell share one coarse point.
+        let p = coarse_point(GeoPoint { lat: 39.9249, lng: 116.4649 });
+        let q = coarse_point(GeoPoint { lat: 39.9151, lng: 116.4551 });
+        assert!((p.lat - q.lat).abs() < 1e-9 && (p.lng - q.lng).abs() < 1e-9);
     }
 
     #[test]

@@ -48,6 +48,34 @@ pub fn record(tx: &mut Tx, e: Entry) -> Result<(), Error> {
     Ok(())
 }
 
+/// A worker's private fields a staff read can show (个人信息保护法 Art. 28–29: staff reads of
+/// sensitive data are logged).
+pub mod fields {
+    pub const PHONE: &str = "phone";
+    pub const ID_NUMBER: &str = "id_number";
+    pub const KEY_GROUPS: &str = "key_groups";
+}
+
+/// The action under which staff reads of a worker's private fields are logged.
+pub const READ_PRIVATE: &str = "worker.read_private";
+
+/// Records that staff member `actor_id` was shown `fields` of worker `worker_id` through `via`
+/// (the operation, e.g. `workers.get`). One entry per worker shown.
+pub fn private_read(tx: &mut Tx, actor_id: i64, worker_id: i64, fields: &[&str], via: &str) -> Result<(), Error> {
+    record(
+        tx,
+        Entry {
+            actor_id,
+            action: READ_PRIVATE,
+            target_type: "worker",
+            target_id: worker_id,
+            reason: None,
+            before: None,
+            after: Some(serde_json::json!({ "fields": fields, "via": via })),
+        },
+    )
+}
+
 #[derive(Debug, Queryable)]
 struct Row {
     id: i64,

@@ -20,6 +20,7 @@ use crate::services::Services;
 use crate::services::districts::ServiceArea;
 use crate::services::employers::resolve_adcode;
 use crate::services::page::{Page, PageRequest};
+use crate::services::scope::{Place, StaffScope};
 use crate::services::workers::{PayBody, WorkerRow, check_categories};
 use crate::services::{json_list, to_json};
 
@@ -367,10 +368,20 @@ pub async fn post(svc: &Services, user: &AuthUser, req: AvailabilityRequest) -> 
         .await
 }
 
-/// One availability record: its worker's own, or any for staff.
+/// One availability record: its worker's own, or, for staff, one in their districts.
 pub async fn get(svc: &Services, user: &AuthUser, id: i64) -> Result<AvailabilityView, Error> {
-    let (user_id, staff) = (user.id, user.role.is_staff());
-    svc.db.run(move |conn| Ok(if staff { by_id(conn, id)? } else { owned(conn, user_id, id)?.1 }.view())).await
+    let user = user.clone();
+    svc.db
+        .run(move |conn| {
+            if !user.role.is_staff() {
+                return Ok(owned(conn, user.id, id)?.1.view());
+            }
+            let scope = StaffScope::staff(conn, &user)?;
+            let row = by_id(conn, id)?;
+            scope.check(Place::district(row.adcode.as_deref()))?;
+            Ok(row.view())
+        })
+        .await
 }
 
 /// Change the signed-in worker's record.

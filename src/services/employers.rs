@@ -372,7 +372,11 @@ pub async fn get(svc: &Services, viewer: Option<&AuthUser>, id: i64) -> Result<E
         .run(move |conn| {
             let row = by_id(conn, id)?;
             let with_contact = viewer.is_some_and(|(user_id, staff)| staff || user_id == row.user_id);
-            view_with_stats(conn, row, with_contact)
+            let mut v = view_with_stats(conn, row, with_contact)?;
+            if !with_contact && crate::services::views::is_home_workplace(&v.kind) {
+                (v.address, v.lat, v.lng) = crate::services::views::coarse_place(v.adcode.as_deref(), v.lat, v.lng);
+            }
+            Ok(v)
         })
         .await
 }

@@ -53,6 +53,11 @@ impl StaffScope {
         Ok(StaffScope { user_id: user.id, role: user.role, area })
     }
 
+    /// Any staff member: community station staff, moderators, admins.
+    pub fn staff(conn: &mut DbConn, user: &AuthUser) -> Result<StaffScope, Error> {
+        StaffScope::of(conn, user, &[Role::StationStaff, Role::Moderator, Role::Admin])
+    }
+
     /// Moderators and admins.
     pub fn moderator(conn: &mut DbConn, user: &AuthUser) -> Result<StaffScope, Error> {
         StaffScope::of(conn, user, &[Role::Moderator, Role::Admin])
@@ -69,6 +74,16 @@ impl StaffScope {
     pub fn check(&self, place: Place) -> Result<(), Error> {
         if self.covers(place) { Ok(()) } else { Err(Error::forbidden()) }
     }
+}
+
+/// Whether a signed-in staff member (`user_id`, `role`) may read something at `place`: for reads
+/// that answer "not found" rather than "forbidden" outside the area (an unpublished shift).
+pub fn staff_may_read(conn: &mut DbConn, user_id: i64, role: Role, place: Place) -> Result<bool, Error> {
+    if !role.is_staff() {
+        return Ok(false);
+    }
+    let user = AuthUser { id: user_id, role, display_name: String::new(), token_hash: String::new() };
+    Ok(StaffScope::staff(conn, &user)?.covers(place))
 }
 
 #[cfg(test)]

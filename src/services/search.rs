@@ -13,17 +13,18 @@ use crate::db::schema::{availability as availability_t, shifts as shifts_t, user
 use crate::domain::geo::radius_km;
 use crate::domain::time::parse_instant;
 use crate::domain::{GeoPoint, KeyGroup, PayUnit, Role};
-use crate::error::Error;
+use crate::error::{Error, Thing};
 use crate::error::{FieldErrors, Invalid};
 use crate::search::engine::{Facets, Hit, ShiftQuery, Sort};
 use crate::search::load;
-use crate::search::score::Reasons;
+use crate::search::score::{Audience, Reasons, coarse_km};
 use crate::search::timefit::Interval;
 use crate::services::Services;
 use crate::services::availability::{AvailabilityRow, AvailabilityView};
-use crate::services::json_list;
 use crate::services::scope::{Place, StaffScope};
 use crate::services::shifts::{self, ShiftRow, ShiftView};
+use crate::services::views::PlaceOf;
+use crate::services::{audit, json_list, views};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -132,20 +133,47 @@ pub struct ShiftSearchResults {
     pub next_cursor: Option<String>,
 }
 
-/// Shift views for hits, in hit order (hits whose shift vanished meanwhile are dropped).
-async fn shift_hits(state: &Services, hits: Vec<Hit>) -> Result<Vec<ShiftHit>, Error> {
+/// Shift views for hits, in hit order (hits whose shift vanished meanwhile are dropped), as
+/// `viewer` may see them: a household employer's home is shown coarsely, and so is the distance to it.
+async fn shift_hits(state: &Services, viewer: Option<(i64, Role)>, hits: Vec<Hit>) -> Result<Vec<ShiftHit>, Error> {
     let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
     let views = state
         .db
         .run(move |conn| {
             let rows: Vec<ShiftRow> = shifts_t::table.filter(shifts_t::id.eq_any(&ids)).load(conn)?;
-            shifts::views(conn, rows)
+            let mut views = shifts::views(conn, rows)?;
+            let places = views
+                .iter_mut()
+                .map(|v| PlaceOf {
+                    shift_id: v.id,
+                    employer_id: v.employer.id,
+                    adcode: v.adcode.as_deref(),
+                    address: &mut v.address,
+                    lat: &mut v.lat,
+                    lng: &mut v.lng,
+                })
+                .collect();
+            let hidden = views::hide_homes(conn, viewer, places)?;
+            Ok(views
+                .into_iter()
+                .map(|v| {
+                    let coarse = hidden.contains(&v.id);
+                    (v, coarse)
+                })
+                .collect::<Vec<_>>())
         })
         .await?;
-    let mut by_id: HashMap<i64, ShiftView> = views.into_iter().map(|v| (v.id, v)).collect();
+    let mut by_id: HashMap<i64, (ShiftView, bool)> = views.into_iter().map(|(v, c)| (v.id, (v, c))).collect();
     Ok(hits
         .into_iter()
-        .filter_map(|h| by_id.remove(&h.id).map(|shift| ShiftHit { shift, distance_km: h.distance_km, score: h.score, reasons: h.reasons }))
+        .filter_map(|mut h| {
+            let (shift, coarse) = by_id.remove(&h.id)?;
+            if coarse {
+                h.distance_km = h.distance_km.map(coarse_km);
+                h.reasons.distance_km = h.reasons.distance_km.map(coarse_km);
+            }
+            Some(ShiftHit { shift, distance_km: h.distance_km, score: h.score, reasons: h.reasons })
+        })
         .collect())
 }
 
@@ -213,7 +241,7 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
     let engine = state.engine.clone();
     let results = blocking(move || engine.search_shifts(&query)).await.map_err(Error::internal)?.map_err(Error::internal)?;
     let shown = results.hits.len();
-    let items = shift_hits(state, results.hits).await?;
+    let items = shift_hits(state, None, results.hits).await?;
     Ok(ShiftSearchResults { total: results.total, items, facets: results.facets, next_cursor: next_cursor(c.offset, shown, results.total) })
 }
 
@@ -257,7 +285,7 @@ pub async fn my_matches(state: &Services, user: &AuthUser, p: PageParams) -> Res
     let total = hits.len();
     let page: Vec<Hit> = hits.into_iter().skip(c.offset).take(c.limit).collect();
     let shown = page.len();
-    let items = shift_hits(state, page).await?;
+    let items = shift_hits(state, Some((user_id, Role::Worker)), page).await?;
     Ok(ShiftMatches { total, items, next_cursor: next_cursor(c.offset, shown, total) })
 }
 
@@ -289,45 +317,66 @@ fn masked_name(name: &str) -> String {
     }
 }
 
-/// The workers matching a shift, best first, from the engine (its owner and staff only). The
-/// shift is built from the database as the engine would index it, so unpublished drafts can be
-/// matched by their owner too.
-async fn workers_for_shift(state: &Services, user: &AuthUser, id: i64) -> Result<Vec<(Hit, i64)>, Error> {
-    let (staff, user_id) = (user.role.is_staff(), user.id);
-    let doc = state
-        .db
-        .run(move |conn| {
-            if !staff {
-                shifts::owned(conn, user_id, id)?;
-            }
-            load::shift_doc(conn, id)
-        })
-        .await?;
-    let engine = state.engine.clone();
-    let now = state.clock.now();
-    blocking(move || engine.workers_for_shift(&doc, now)).await.map_err(Error::internal)
-}
-
-/// Workers who can come to a shift (its owner and staff only).
+/// Workers who can come to a shift (its owner and staff only). The owner sees a ranking computed
+/// without private signals and with coarse distances (`Audience::Employer`); staff see the priority
+/// policy at work (the key-group boost), only for a shift and workers in their districts, and
+/// each worker's key-group flag they are shown is written to the audit log.
 pub async fn shift_matches(state: &Services, user: &AuthUser, id: i64, p: PageParams) -> Result<WorkerMatches, Error> {
     let mut errs = FieldErrors::new();
     let c = common(&mut errs, None, None, None, None, None, p.limit, p.cursor.as_deref());
     errs.into_result()?;
     let staff = user.role.is_staff();
-    let hits = workers_for_shift(state, user, id).await?;
+    let who = user.clone();
+    // The shift as the engine would index it, built from the database so unpublished drafts can
+    // be matched by their owner too.
+    let (doc, scope) = state
+        .db
+        .run(move |conn| {
+            let scope = if staff {
+                Some(StaffScope::staff(conn, &who)?)
+            } else {
+                shifts::owned(conn, who.id, id)?;
+                None
+            };
+            let row = shifts::by_id(conn, id)?;
+            if let Some(scope) = &scope {
+                scope.check(Place::district(row.adcode.as_deref()))?;
+            }
+            let cats = load::category_words(conn)?;
+            let doc =
+                load::shift_docs(conn, vec![row], &cats, load::Keep::AnyUnblocked)?.into_iter().next().map(|d| d.0).ok_or(Error::NotFound(Thing::Shift))?;
+            Ok((doc, scope))
+        })
+        .await?;
+    let engine = state.engine.clone();
+    let now = state.clock.now();
+    let audience = if staff { Audience::Staff } else { Audience::Employer };
+    let hits = blocking(move || engine.workers_for_shift(&doc, now, audience)).await.map_err(Error::internal)?;
+    // Staff see workers in their own area only; the count too.
+    let hits: Vec<(Hit, i64)> = match &scope {
+        Some(scope) => hits.into_iter().filter(|(h, _)| scope.covers(Place::district(state.engine.availability_adcode(h.id).as_deref()))).collect(),
+        None => hits,
+    };
     let total = hits.len();
     let page: Vec<(Hit, i64)> = hits.into_iter().skip(c.offset).take(c.limit).collect();
     let worker_ids: Vec<i64> = page.iter().map(|(_, w)| *w).collect();
+    let staff_id = scope.as_ref().map(|s| s.user_id);
     let facts: HashMap<i64, (String, String)> = state
         .db
-        .run(move |conn| {
-            Ok(workers_t::table
+        .tx(move |tx| {
+            let facts: HashMap<i64, (String, String)> = workers_t::table
                 .filter(workers_t::id.eq_any(&worker_ids))
                 .select((workers_t::id, workers_t::display_name, workers_t::skills))
-                .load::<(i64, String, String)>(conn)?
+                .load::<(i64, String, String)>(tx.conn())?
                 .into_iter()
                 .map(|(id, n, s)| (id, (n, s)))
-                .collect())
+                .collect();
+            if let Some(staff_id) = staff_id {
+                for w in &worker_ids {
+                    audit::private_read(tx, staff_id, *w, &[audit::fields::KEY_GROUPS], "shifts.matches")?;
+                }
+            }
+            Ok(facts)
         })
         .await?;
     let shown = page.len();
@@ -336,7 +385,7 @@ pub async fn shift_matches(state: &Services, user: &AuthUser, id: i64, p: PagePa
         .filter_map(|(mut hit, worker_id)| {
             let (name, skills) = facts.get(&worker_id)?.clone();
             if !staff {
-                // Key groups never reach employers, not even as a reason.
+                // Key groups never reach employers, not even as a reason (the engine left them out).
                 hit.reasons.priority_group = None;
             }
             Some(MatchedWorker {
@@ -404,7 +453,7 @@ pub struct AvailabilitySearchResults {
 pub async fn search_availability(state: &Services, user: &AuthUser, p: AvailabilitySearchParams) -> Result<AvailabilitySearchResults, Error> {
     user.require(&[Role::StationStaff, Role::Moderator, Role::Admin])?;
     let who = user.clone();
-    let scope = state.db.run(move |conn| StaffScope::of(conn, &who, &[Role::StationStaff, Role::Moderator, Role::Admin])).await?;
+    let scope = state.db.run(move |conn| StaffScope::staff(conn, &who)).await?;
     let mut errs = FieldErrors::new();
     let c = common(&mut errs, p.lat, p.lng, p.radius_km, p.from.as_deref(), p.to.as_deref(), p.limit, p.cursor.as_deref());
     if c.from.is_some() != c.to.is_some() {
@@ -423,21 +472,30 @@ pub async fn search_availability(state: &Services, user: &AuthUser, p: Availabil
     let total = hits.len();
     let page: Vec<(Hit, i64)> = hits.into_iter().skip(c.offset).take(c.limit).collect();
     let shown = page.len();
+    let staff_id = scope.user_id;
     let items = state
         .db
-        .run(move |conn| {
+        .tx(move |conn| {
             let ids: Vec<i64> = page.iter().map(|(h, _)| h.id).collect();
             let mut rows: HashMap<i64, AvailabilityRow> =
-                availability_t::table.filter(availability_t::id.eq_any(&ids)).load::<AvailabilityRow>(conn)?.into_iter().map(|r| (r.id, r)).collect();
+                availability_t::table.filter(availability_t::id.eq_any(&ids)).load::<AvailabilityRow>(conn.conn())?.into_iter().map(|r| (r.id, r)).collect();
             let worker_ids: Vec<i64> = page.iter().map(|(_, w)| *w).collect();
             let workers: HashMap<i64, StaffWorker> = workers_t::table
                 .inner_join(users::table)
                 .filter(workers_t::id.eq_any(&worker_ids))
                 .select((workers_t::id, workers_t::display_name, users::phone, workers_t::key_groups))
-                .load::<(i64, String, String, String)>(conn)?
+                .load::<(i64, String, String, String)>(conn.conn())?
                 .into_iter()
                 .map(|(id, display_name, phone, kg)| (id, StaffWorker { id, display_name, phone, key_groups: json_list(&kg) }))
                 .collect();
+            // Each worker shown with phone and key groups is a staff read of private fields.
+            let mut logged: Vec<i64> = Vec::new();
+            for (_, w) in &page {
+                if workers.contains_key(w) && !logged.contains(w) {
+                    audit::private_read(conn, staff_id, *w, &[audit::fields::PHONE, audit::fields::KEY_GROUPS], "availability.search")?;
+                    logged.push(*w);
+                }
+            }
             Ok(page
                 .into_iter()
                 .filter_map(|(hit, worker_id)| {

@@ -26,6 +26,7 @@ use crate::services::employers::{EmployerRow, resolve_adcode};
 pub use crate::services::employers::{owned, refuse_if_blocked, require_employer};
 use crate::services::page::{Page, PageRequest};
 use crate::services::scope::{Place, StaffScope};
+use crate::services::views::PlaceOf;
 pub use crate::services::views::SlotView;
 use crate::services::workers::PayBody;
 use crate::services::{Services, audit, engagements};
@@ -711,7 +712,9 @@ pub async fn get(svc: &Services, viewer: Option<&AuthUser>, id: i64) -> Result<S
             let row = by_id(conn, id)?;
             if !row.standing_now(conn)?.publicly_readable() {
                 let allowed = match viewer {
-                    Some((_, role)) if role.is_staff() => true,
+                    Some((user_id, role)) if role.is_staff() => {
+                        crate::services::scope::staff_may_read(conn, user_id, role, Place::district(row.adcode.as_deref()))?
+                    }
                     Some((user_id, Role::Employer)) => owned(conn, user_id, id).is_ok(),
                     _ => false,
                 };
@@ -719,7 +722,11 @@ pub async fn get(svc: &Services, viewer: Option<&AuthUser>, id: i64) -> Result<S
                     return Err(Error::NotFound(Thing::Shift));
                 }
             }
-            view(conn, row)
+            let mut v = view(conn, row)?;
+            let place =
+                PlaceOf { shift_id: v.id, employer_id: v.employer.id, adcode: v.adcode.as_deref(), address: &mut v.address, lat: &mut v.lat, lng: &mut v.lng };
+            crate::services::views::hide_homes(conn, viewer, vec![place])?;
+            Ok(v)
         })
         .await
 }
@@ -730,6 +737,7 @@ pub async fn edit(svc: &Services, user: &AuthUser, id: i64, patch: ShiftRequest)
     let (rules, area, user_id, now) = (svc.rules.clone(), svc.config.listing.service_area.clone(), user.id, svc.clock.now());
     svc.db
         .tx(move |tx| {
+            crate::services::location::limit_point_moves(tx, user_id, id, patch.lat, patch.lng, now)?;
             let row = update(tx, &rules, &area, user_id, id, &patch, now)?;
             view(tx, row)
         })

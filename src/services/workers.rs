@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::auth::AuthUser;
 use crate::db::changes::Entity;
 pub use crate::db::models::WorkerRow;
-use crate::db::schema::{users, workers};
+use crate::db::schema::{availability, users, workers};
 use crate::db::{DbConn, Tx};
 use crate::domain::Role;
 use crate::domain::geo::radius_km;
@@ -16,7 +16,10 @@ use crate::domain::time::{now_utc, to_display};
 use crate::domain::{BoundedText, GeoPoint, IdNumber, KeyGroup, Pay, PayUnit};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::services::Services;
+use crate::services::audit;
+use crate::services::districts::Districts;
 use crate::services::reputation::WorkerRef;
+use crate::services::scope::{Place, StaffScope};
 pub use crate::services::views::PayBody;
 use crate::services::{categories, json_list, to_json};
 
@@ -119,6 +122,8 @@ pub struct WorkerView {
     /// Masked, e.g. `110105********002X`.
     pub id_number_masked: Option<String>,
     pub key_groups: Vec<KeyGroup>,
+    /// The district of the home point (county adcode), which staff scopes are checked against.
+    pub adcode: Option<String>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: chrono::DateTime<chrono::FixedOffset>,
     #[schema(value_type = String, format = DateTime)]
@@ -149,6 +154,7 @@ impl WorkerRow {
             radius_km: self.radius_km,
             id_number_masked: self.id_number_masked,
             key_groups: json_list(&self.key_groups),
+            adcode: self.adcode,
             created_at: to_display(self.created_at),
             updated_at: to_display(self.updated_at),
             stats: None,
@@ -167,6 +173,31 @@ pub fn private_view(conn: &mut DbConn, row: WorkerRow) -> Result<WorkerView, Err
     Ok(WorkerView { stats: Some(stats), ..row.private_view(phone) })
 }
 
+/// The county a home point lies in, as shifts derive theirs.
+pub fn district_of_point(point: Option<GeoPoint>) -> Option<String> {
+    point.and_then(|p| Districts::get().nearest_county(p)).map(|d| d.adcode.clone())
+}
+
+/// The worker's district for staff scopes: the stored one, else derived from the home point
+/// (rows saved before workers had one), else the district of their newest availability record.
+pub fn district(conn: &mut DbConn, row: &WorkerRow) -> Result<Option<String>, Error> {
+    if let Some(a) = &row.adcode {
+        return Ok(Some(a.clone()));
+    }
+    let point = row.lat.zip(row.lng).map(|(lat, lng)| GeoPoint { lat, lng });
+    if let Some(a) = district_of_point(point) {
+        return Ok(Some(a));
+    }
+    Ok(availability::table
+        .filter(availability::worker_id.eq(row.id))
+        .filter(availability::adcode.is_not_null())
+        .order(availability::id.desc())
+        .select(availability::adcode)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
 pub fn by_id(conn: &mut DbConn, id: i64) -> Result<WorkerRow, Error> {
     workers::table.find(id).first(conn).optional()?.ok_or(Error::NotFound(Thing::Worker))
 }
@@ -180,12 +211,15 @@ pub fn upsert(tx: &mut Tx, user_id: i64, v: ValidWorker, pii_key: &str) -> Resul
         (None, Some(old)) => (old.id_number_masked.clone(), old.id_number_hash.clone()),
         (None, None) => (None, None),
     };
+    let has_number = hash.is_some();
     if let Some(h) = &hash {
         let clash: i64 = workers::table.filter(workers::id_number_hash.eq(h)).filter(workers::user_id.ne(user_id)).count().get_result(tx.conn())?;
         if clash > 0 {
             return Err(Error::Conflict(Conflict::IdNumberTaken));
         }
     }
+    // A new home point moves the worker's district; without one the district on file stays.
+    let adcode = district_of_point(v.point).or_else(|| existing.as_ref().and_then(|o| o.adcode.clone()));
     let values = (
         workers::display_name.eq(&v.display_name),
         workers::skills.eq(to_json(&v.skills)),
@@ -197,17 +231,25 @@ pub fn upsert(tx: &mut Tx, user_id: i64, v: ValidWorker, pii_key: &str) -> Resul
         workers::id_number_masked.eq(masked),
         workers::id_number_hash.eq(hash),
         workers::key_groups.eq(to_json(&v.key_groups)),
+        workers::adcode.eq(adcode),
         workers::updated_at.eq(now),
     );
+    // Two accounts racing with one number meet the unique index; the loser gets the same answer
+    // as the check above, never a different body.
+    let same_answer = |e: diesel::result::Error| match Error::from(e) {
+        Error::Conflict(Conflict::Duplicate) if has_number => Error::Conflict(Conflict::IdNumberTaken),
+        other => other,
+    };
     let id = match existing {
         Some(old) => {
-            diesel::update(workers::table.find(old.id)).set(values).execute(tx.conn())?;
+            diesel::update(workers::table.find(old.id)).set(values).execute(tx.conn()).map_err(same_answer)?;
             old.id
         }
         None => diesel::insert_into(workers::table)
             .values((values, workers::user_id.eq(user_id), workers::created_at.eq(now)))
             .returning(workers::id)
-            .get_result(tx.conn())?,
+            .get_result(tx.conn())
+            .map_err(same_answer)?,
     };
     tx.record(Entity::Worker, id)?;
     by_id(tx, id)
@@ -242,13 +284,23 @@ pub async fn get_mine(svc: &Services, user: &AuthUser) -> Result<WorkerView, Err
         .await
 }
 
-/// A worker's profile for staff (community stations help workers in person).
+/// The private fields a staff view of a profile shows, as the audit log names them.
+pub const STAFF_VIEW_FIELDS: &[&str] = &[audit::fields::PHONE, audit::fields::ID_NUMBER, audit::fields::KEY_GROUPS];
+
+/// A worker's profile for staff (community stations help workers in person): only workers in the
+/// staff member's districts, and every such read is written to the audit log.
 pub async fn get_for_staff(svc: &Services, user: &AuthUser, id: i64) -> Result<WorkerView, Error> {
     user.require(&[Role::StationStaff, Role::Moderator, Role::Admin])?;
+    let user = user.clone();
     svc.db
-        .run(move |conn| {
-            let row = by_id(conn, id)?;
-            private_view(conn, row)
+        .tx(move |tx| {
+            let scope = StaffScope::staff(tx, &user)?;
+            let row = by_id(tx, id)?;
+            let adcode = district(tx, &row)?;
+            scope.check(Place { adcode: adcode.as_deref(), point: None })?;
+            audit::private_read(tx, scope.user_id, row.id, STAFF_VIEW_FIELDS, "workers.get")?;
+            let view = private_view(tx, row)?;
+            Ok(WorkerView { adcode, ..view })
         })
         .await
 }

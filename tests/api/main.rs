@@ -18,6 +18,7 @@ mod idempotency;
 mod mail;
 mod moderation;
 mod ops;
+mod privacy;
 mod promises;
 mod reference;
 mod schema;

@@ -70,3 +70,42 @@ async fn one_id_number_one_account() {
     app.put("/api/v1/workers/me", Some(&a), body.clone()).await.assert(200);
     app.put("/api/v1/workers/me", Some(&b), body).await.assert_error(409, "id_number_taken");
 }
+
+/// A station staff member limited to the districts under `prefix`.
+async fn station_in(app: &TestApp, admin: &str, prefix: &str) -> String {
+    let t = app.staff("station_staff").await;
+    let me = app.get("/api/v1/auth/me", Some(&t)).await.body["id"].as_i64().unwrap();
+    app.put(&format!("/api/v1/staff/{me}/scope"), Some(admin), json!({"adcodes": [prefix]})).await.assert(204);
+    t
+}
+
+#[tokio::test]
+async fn a_workers_district_follows_their_home_and_scopes_station_staff() {
+    let app = spawn_app().await;
+    let admin = app.staff("admin").await;
+    let beijing = station_in(&app, &admin, "11").await;
+    let shanghai = station_in(&app, &admin, "31").await;
+    let (token, _, _) = app.register("worker").await;
+    // Homes in several cities, one after another: the district moves with the home point.
+    for (lat, lng, prefix) in [(39.92, 116.46, "11"), (31.23, 121.47, "31"), (22.54, 113.93, "4403"), (39.99, 116.31, "11")] {
+        let r = app.put("/api/v1/workers/me", Some(&token), json!({"display_name": "周梅", "lat": lat, "lng": lng})).await;
+        r.assert(200);
+        assert!(r.body["adcode"].as_str().unwrap().starts_with(prefix), "{lat},{lng}: {}", r.text);
+        let id = r.body["id"].as_i64().unwrap();
+        let path = format!("/api/v1/workers/{id}");
+        for (staff, area) in [(&beijing, "11"), (&shanghai, "31")] {
+            let want = if prefix == area { 200 } else { 403 };
+            app.get(&path, Some(staff)).await.assert(want);
+        }
+    }
+    // Without a home point, the district on file stays; a worker who never gave one is placed
+    // by their availability.
+    let r = app.put("/api/v1/workers/me", Some(&token), json!({"display_name": "周梅"})).await;
+    assert!(r.body["adcode"].as_str().unwrap().starts_with("11"), "{}", r.text);
+    let (other, _, _) = app.register("worker").await;
+    let id = app.put("/api/v1/workers/me", Some(&other), json!({"display_name": "吴刚"})).await.body["id"].as_i64().unwrap();
+    app.get(&format!("/api/v1/workers/{id}"), Some(&beijing)).await.assert(403);
+    app.post("/api/v1/availability", Some(&other), availability_body()).await.assert(201);
+    app.get(&format!("/api/v1/workers/{id}"), Some(&beijing)).await.assert(200);
+    app.get(&format!("/api/v1/workers/{id}"), Some(&shanghai)).await.assert(403);
+}

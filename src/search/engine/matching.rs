@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 
-use crate::search::score::{Signals, score};
+use crate::search::score::{Audience, Signals, coarse_point, score};
 use crate::search::timefit::{self, Fit};
 
 use super::*;
@@ -49,11 +49,20 @@ impl Engine {
 
     /// Workers (as availability records, best per worker) for a shift: the shift's point inside
     /// the worker's radius, a time fit, the category wanted; key groups get the configured boost.
-    pub fn workers_for_shift(&self, shift: &ShiftDoc, now: NaiveDateTime) -> Vec<(Hit, i64)> {
+    /// For an employer (`Audience::Employer`) the ranking uses no private signal and only the
+    /// distance to the worker's coarse point, so neither a key group nor the worker's exact point
+    /// can be read back from what it shows.
+    pub fn workers_for_shift(&self, shift: &ShiftDoc, now: NaiveDateTime, audience: Audience) -> Vec<(Hit, i64)> {
         let side = self.avail.read().expect("lock");
         let mut best: HashMap<i64, (Hit, i64)> = HashMap::new();
         for (id, d) in Self::near(&side, shift.point, side.max_radius_km) {
             let Some(a) = side.docs.get(&id) else { continue };
+            // The employer's view measures from the worker's coarse point, filter included, so
+            // moving a shift across a worker's radius does not trace the exact point either.
+            let d = match audience {
+                Audience::Staff => d,
+                Audience::Employer => distance_km(shift.point, coarse_point(a.point)),
+            };
             if d > a.radius_km || (!a.categories.is_empty() && !a.categories.contains(&shift.category)) {
                 continue;
             }
@@ -71,8 +80,13 @@ impl Engine {
                 reliability: a.reliability,
                 ..Default::default()
             };
+            let signals = match audience {
+                Audience::Staff => signals,
+                Audience::Employer => signals.for_employer(Some(d)),
+            };
             let (s, reasons) = score(&signals, &self.weights);
-            let hit = Hit { id, distance_km: Some((d * 100.0).round() / 100.0), score: s, reasons };
+            let shown = signals.distance_km.map(|d| (d * 100.0).round() / 100.0);
+            let hit = Hit { id, distance_km: shown, score: s, reasons };
             if best.get(&a.worker_id).is_none_or(|b| b.0.score < s) {
                 best.insert(a.worker_id, (hit, a.worker_id));
             }

@@ -276,9 +276,10 @@ pub async fn invite_worker(svc: &Services, user: &AuthUser, shift_id: i64, req: 
         })
         .await?;
     let (engine, now, worker_id) = (svc.engine.clone(), svc.clock.now(), req.worker_id);
-    let matched = tokio::task::spawn_blocking(move || engine.workers_for_shift(&doc, now).iter().any(|(_, w)| *w == worker_id))
-        .await
-        .map_err(|e| Error::internal(format!("matching task failed: {e}")))?;
+    let matched =
+        tokio::task::spawn_blocking(move || engine.workers_for_shift(&doc, now, crate::search::score::Audience::Employer).iter().any(|(_, w)| *w == worker_id))
+            .await
+            .map_err(|e| Error::internal(format!("matching task failed: {e}")))?;
     svc.db
         .tx(move |tx| {
             let now = tx.now();

@@ -175,6 +175,12 @@ pub fn views(conn: &mut DbConn, rows: Vec<EngagementRow>, viewer: Viewer, with_e
         } else {
             None
         };
+        // A household's home is exact only for those taken on (and the employer itself).
+        let place = if show_employer || !crate::services::views::is_home_workplace(&employer.kind) {
+            (shift.address.clone(), shift.lat, shift.lng)
+        } else {
+            crate::services::views::coarse_place(shift.adcode.as_deref(), shift.lat, shift.lng)
+        };
         out.push(EngagementView {
             id: row.id,
             state,
@@ -184,9 +190,9 @@ pub fn views(conn: &mut DbConn, rows: Vec<EngagementRow>, viewer: Viewer, with_e
                 title: shift.title.clone(),
                 status: shift.status(),
                 take_mode: TakeMode::parse(&shift.take_mode).unwrap_or(TakeMode::Apply),
-                address: shift.address.clone(),
-                lat: shift.lat,
-                lng: shift.lng,
+                address: place.0,
+                lat: place.1,
+                lng: place.2,
                 pay: PayBody { amount_fen: shift.pay_amount_fen, unit: PayUnit::parse(&shift.pay_unit).unwrap_or(PayUnit::Hour) },
                 settlement: Settlement::parse(&shift.settlement).unwrap_or(Settlement::Daily),
             },
