@@ -8,9 +8,9 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{employers, engagements, shift_slots, shifts, workers};
-use crate::domain::ShiftStatus;
 use crate::domain::engagement::State;
 use crate::domain::shift::Standing;
+use crate::domain::{EmploymentType, PayUnit, Settlement, ShiftStatus, TakeMode};
 use crate::error::{Error, Thing};
 
 #[derive(Debug, Clone, Queryable)]
@@ -27,10 +27,14 @@ pub struct ShiftRow {
     pub lng: f64,
     pub adcode: Option<String>,
     pub pay_amount_fen: i64,
-    pub pay_unit: String,
-    pub settlement: String,
-    pub employment_type: String,
-    pub take_mode: String,
+    #[diesel(deserialize_as = String)]
+    pub pay_unit: PayUnit,
+    #[diesel(deserialize_as = String)]
+    pub settlement: Settlement,
+    #[diesel(deserialize_as = String)]
+    pub employment_type: EmploymentType,
+    #[diesel(deserialize_as = String)]
+    pub take_mode: TakeMode,
     pub valid_through: NaiveDateTime,
     #[diesel(deserialize_as = String)]
     pub status: ShiftStatus,

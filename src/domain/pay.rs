@@ -35,6 +35,14 @@ impl PayUnit {
     }
 }
 
+/// How stored rows read the unit: a value outside the set is corrupt data, not another unit.
+impl TryFrom<String> for PayUnit {
+    type Error = String;
+    fn try_from(s: String) -> Result<PayUnit, String> {
+        PayUnit::parse(&s).map_err(|_| format!("not a pay unit: {s:?}"))
+    }
+}
+
 /// Upper bound for one pay amount: 100 000 元, far above any real gig and far below overflow.
 pub const MAX_AMOUNT_FEN: i64 = 10_000_000;
 

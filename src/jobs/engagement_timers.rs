@@ -13,7 +13,6 @@ use crate::config::EngagementsConfig;
 use crate::db::models::{EngagementRow, ShiftRow};
 use crate::db::schema::{attendance, engagements, shift_slots};
 use crate::db::{Db, DbConn};
-use crate::domain::Settlement;
 use crate::domain::engagement::{self as machine, Action, Actor, State};
 use crate::domain::notification::{NoShowRecorded, Notification, PayOverdue};
 use crate::domain::time::to_display;
@@ -95,7 +94,7 @@ pub fn run_timers(db: &Db, conn: &mut DbConn, cfg: &EngagementsConfig, now: Naiv
         let done = db.write_on(conn, |tx| {
             let row = by_id(tx, cand.id)?;
             let shift = ShiftRow::find(tx, row.shift_id)?;
-            let settlement = Settlement::parse(&shift.settlement).unwrap_or(Settlement::Daily);
+            let settlement = shift.settlement;
             match row.state() {
                 State::Completed if row.due_at.is_some_and(|d| d <= late) => {
                     step(tx, &row, Action::MarkOverdue, Actor::System, None, false, &json!({"due_at": row.due_at.map(to_display)}), now)?;

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::models::{ShiftRow, SlotRow};
 use crate::db::schema::{availability, categories, employers, engagements, shift_slots, shifts, workers};
-use crate::domain::{GeoPoint, KeyGroup, PayUnit, ShiftStatus};
+use crate::domain::{GeoPoint, KeyGroup, ShiftStatus};
 use crate::error::Error;
 use crate::search::analyze::doc_text;
 use crate::search::engine::{AvailDoc, ShiftDoc};
@@ -76,7 +76,7 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
             }
         })
         .map(|r| {
-            let pay_unit = PayUnit::parse(&r.pay_unit).map_err(|_| Error::internal(format!("shift {} has an unknown pay unit {:?}", r.id, r.pay_unit)))?;
+            let pay_unit = r.pay_unit;
             let home = homes.contains(&r.employer_id);
             let tokens = doc_text(&[
                 &r.title,
@@ -95,8 +95,8 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
                 point: if home { coarse_point(GeoPoint { lat: r.lat, lng: r.lng }) } else { GeoPoint { lat: r.lat, lng: r.lng } },
                 pay_fen: r.pay_amount_fen,
                 pay_unit,
-                settlement: r.settlement,
-                employment_type: r.employment_type,
+                settlement: r.settlement.as_str().to_string(),
+                employment_type: r.employment_type.as_str().to_string(),
                 slots: slots.remove(&r.id).unwrap_or_default(),
                 valid_through: r.valid_through,
                 published_at: r.published_at.unwrap_or(r.created_at),

@@ -17,7 +17,7 @@ use crate::domain::Role;
 pub use crate::domain::shift::ValidShift;
 use crate::domain::shift::{Terms, compare_terms};
 use crate::domain::time::{parse_instant, to_display};
-use crate::domain::{BoundedText, EmploymentType, GeoPoint, PayUnit, Settlement, ShiftStatus, TakeMode, TimeSlot};
+use crate::domain::{BoundedText, EmploymentType, GeoPoint, Settlement, ShiftStatus, TakeMode, TimeSlot};
 use crate::error::{Conflict, Error, FieldError, FieldErrors, Invalid, Msg, Thing};
 use crate::listing::{Decision, Finding, Posting, Rules, Severity, Verdict};
 use crate::ratelimit::Budget;
@@ -357,10 +357,10 @@ impl ShiftRow {
             lng: Some(self.lng),
             adcode: self.adcode.clone(),
             slots: Some(slots.iter().map(|s| SlotBody { start: to_display(s.start_at).to_rfc3339(), end: to_display(s.end_at).to_rfc3339() }).collect()),
-            pay: PayUnit::parse(&self.pay_unit).ok().map(|unit| PayBody { amount_fen: self.pay_amount_fen, unit }),
-            settlement: Some(self.settlement.clone()),
-            employment_type: Some(self.employment_type.clone()),
-            take_mode: Some(self.take_mode.clone()),
+            pay: Some(PayBody { amount_fen: self.pay_amount_fen, unit: self.pay_unit }),
+            settlement: Some(self.settlement.as_str().into()),
+            employment_type: Some(self.employment_type.as_str().into()),
+            take_mode: Some(self.take_mode.as_str().into()),
             valid_through: Some(to_display(self.valid_through).to_rfc3339()),
             probation_days: Some(self.probation_days as i64),
         }
@@ -391,9 +391,9 @@ pub struct ShiftView {
     pub adcode: Option<String>,
     pub slots: Vec<SlotView>,
     pub pay: PayBody,
-    pub settlement: String,
-    pub employment_type: String,
-    pub take_mode: String,
+    pub settlement: Settlement,
+    pub employment_type: EmploymentType,
+    pub take_mode: TakeMode,
     #[schema(value_type = String, format = DateTime)]
     pub valid_through: chrono::DateTime<chrono::FixedOffset>,
     #[schema(value_type = String, format = DateTime)]
@@ -436,7 +436,7 @@ pub fn views(conn: &mut DbConn, rows: Vec<ShiftRow>) -> Result<Vec<ShiftView>, E
                 .into_iter()
                 .map(|s| SlotView { id: s.id, start: to_display(s.start_at), end: to_display(s.end_at) })
                 .collect(),
-            pay: PayBody { amount_fen: r.pay_amount_fen, unit: PayUnit::parse(&r.pay_unit).unwrap_or(PayUnit::Hour) },
+            pay: PayBody { amount_fen: r.pay_amount_fen, unit: r.pay_unit },
             valid_through: to_display(r.valid_through),
             created_at: to_display(r.created_at),
             updated_at: to_display(r.updated_at),
@@ -563,7 +563,7 @@ pub fn update(
     let held_times: Vec<TimeSlot> = upcoming.iter().filter(|s| held.slot_ids.contains(&s.id)).map(|s| TimeSlot { start: s.start_at, end: s.end_at }).collect();
     let old_terms = Terms {
         pay: engagements::pay_of(&shift),
-        settlement: Settlement::parse(&shift.settlement).map_err(|_| Error::internal(format!("stored settlement {:?}", shift.settlement)))?,
+        settlement: shift.settlement,
         point: GeoPoint { lat: shift.lat, lng: shift.lng },
         headcount: shift.headcount,
         slots: &old_times,

@@ -194,7 +194,7 @@ pub fn end_for_blocked_employer(tx: &mut Tx, employer_id: i64, now: NaiveDateTim
 /// Offers a free place on an `apply` shift to the first on its waiting list (a system invitation
 /// the worker accepts or declines). Returns the engagement offered the place, if any.
 fn offer_next(tx: &mut Tx, shift: &ShiftRow, freed_by: i64, now: NaiveDateTime) -> Result<Option<i64>, Error> {
-    if shift.take_mode != TakeMode::Apply.as_str() || places_held(tx, shift.id)? >= shift.headcount as i64 {
+    if shift.take_mode != TakeMode::Apply || places_held(tx, shift.id)? >= shift.headcount as i64 {
         return Ok(None);
     }
     let next: Option<EngagementRow> = engagements::table

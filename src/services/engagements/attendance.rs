@@ -127,7 +127,7 @@ pub(crate) fn worked(conn: &mut DbConn, row: &EngagementRow, now: NaiveDateTime)
 }
 
 pub(crate) fn pay_of(shift: &ShiftRow) -> Pay {
-    Pay { amount_fen: shift.pay_amount_fen, unit: PayUnit::parse(&shift.pay_unit).unwrap_or(PayUnit::Hour) }
+    Pay { amount_fen: shift.pay_amount_fen, unit: shift.pay_unit }
 }
 
 pub(crate) fn computed(shift: &ShiftRow, worked: &[Worked], minutes: i64) -> Option<i64> {
@@ -185,7 +185,7 @@ pub(super) fn complete(
             .execute(tx.conn())?;
     }
     let work_end = worked.iter().map(|w| w.end).max().unwrap_or(now).min(now);
-    let settlement = Settlement::parse(&shift.settlement).unwrap_or(Settlement::Daily);
+    let settlement = shift.settlement;
     let due = machine::due_at(settlement, work_end);
     step(
         tx,

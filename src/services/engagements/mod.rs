@@ -22,7 +22,7 @@ use crate::db::{DbConn, Tx};
 use crate::domain::engagement::{self as machine, Action, Actor, Illegal, State, Worked};
 use crate::domain::notification::{self as notify, CancelledBy, Notification, ShiftClosed};
 use crate::domain::time::{parse_instant, to_display};
-use crate::domain::{BoundedText, GeoPoint, Pay, PayUnit, Role, Settlement, ShiftStatus, TakeMode};
+use crate::domain::{BoundedText, GeoPoint, Pay, Role, Settlement, ShiftStatus, TakeMode};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::services::employers::{self as employers_svc, EmployerRow};
 use crate::services::reputation::{self, ProfileStats, WorkerRef};

@@ -24,7 +24,7 @@ pub fn refuse_clashes(conn: &mut DbConn, worker_id: i64, shift: &ShiftRow, slots
         engagements::table.filter(engagements::worker_id.eq(worker_id)).filter(engagements::state.eq_any(COUNTED)).load(conn)?;
     others.retain(|r| Some(r.id) != this);
     let new = times(slots);
-    let part_time = shift.employment_type == EmploymentType::PartTime.as_str();
+    let part_time = shift.employment_type == EmploymentType::PartTime;
     let mut same_employer: Vec<TimeSlot> = Vec::new();
     for other in &others {
         let other_shift = ShiftRow::find(conn, other.shift_id)?;

@@ -125,7 +125,7 @@ pub fn apply(tx: &mut Tx, user_id: i64, shift_id: i64, req: &ApplyRequest, now: 
     let employer_user = user_of_employer(tx, shift.employer_id)?;
     let full = shift.status() == ShiftStatus::Filled || places_held(tx, shift_id)? >= shift.headcount as i64;
     let slots: Vec<SlotRow> = upcoming.into_iter().filter(|s| slot_ids.contains(&s.id)).collect();
-    let take_mode = TakeMode::parse(&shift.take_mode).unwrap_or(TakeMode::Apply);
+    let take_mode = shift.take_mode;
     match take_mode {
         TakeMode::Instant => {
             if full {

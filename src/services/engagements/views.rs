@@ -159,19 +159,21 @@ pub fn views(conn: &mut DbConn, rows: Vec<EngagementRow>, viewer: Viewer, with_e
                     engagement_events::at,
                 ))
                 .load(conn)?;
-            Some(
-                evs.into_iter()
-                    .map(|(f, t, action, actor_role, late_cancel, detail, at)| EventView {
-                        from_state: f.as_deref().and_then(State::parse),
-                        to_state: State::parse(&t).unwrap_or(State::Cancelled),
-                        action,
-                        actor_role,
-                        late_cancel,
-                        detail: serde_json::from_str(&detail).unwrap_or(Value::Null),
-                        at: to_display(at),
-                    })
-                    .collect(),
-            )
+            // A stored state outside the machine's set is corrupt data: an error, not a guess.
+            let state = |s: &str| State::parse(s).ok_or_else(|| Error::internal(format!("engagement {} has an event in unknown state {s:?}", row.id)));
+            let mut views = Vec::with_capacity(evs.len());
+            for (f, t, action, actor_role, late_cancel, detail, at) in evs {
+                views.push(EventView {
+                    from_state: f.as_deref().map(state).transpose()?,
+                    to_state: state(&t)?,
+                    action,
+                    actor_role,
+                    late_cancel,
+                    detail: serde_json::from_str(&detail).unwrap_or(Value::Null),
+                    at: to_display(at),
+                });
+            }
+            Some(views)
         } else {
             None
         };
@@ -189,12 +191,12 @@ pub fn views(conn: &mut DbConn, rows: Vec<EngagementRow>, viewer: Viewer, with_e
                 id: shift.id,
                 title: shift.title.clone(),
                 status: shift.status(),
-                take_mode: TakeMode::parse(&shift.take_mode).unwrap_or(TakeMode::Apply),
+                take_mode: shift.take_mode,
                 address: place.0,
                 lat: place.1,
                 lng: place.2,
-                pay: PayBody { amount_fen: shift.pay_amount_fen, unit: PayUnit::parse(&shift.pay_unit).unwrap_or(PayUnit::Hour) },
-                settlement: Settlement::parse(&shift.settlement).unwrap_or(Settlement::Daily),
+                pay: PayBody { amount_fen: shift.pay_amount_fen, unit: shift.pay_unit },
+                settlement: shift.settlement,
             },
             slots: slots
                 .iter()
