@@ -212,7 +212,16 @@ impl utoipa::Modify for OpenApiHeader {
                 .description("a request with the same `Idempotency-Key` is still running (`idempotency_in_progress`), or another conflict")
                 .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
                 .build();
-            op.responses.responses.entry("409".to_string()).or_insert_with(|| conflict.into());
+            match op.responses.responses.get_mut("409") {
+                // The operation documents its own conflicts: name this one beside them.
+                Some(utoipa::openapi::RefOr::T(r)) => {
+                    r.description.push_str("; or `idempotency_in_progress`: a request with the same `Idempotency-Key` is still running")
+                }
+                Some(_) => {}
+                None => {
+                    op.responses.responses.insert("409".to_string(), conflict.into());
+                }
+            }
         }
     }
 }

@@ -23,6 +23,9 @@ const BATCH: i64 = 5_000;
 /// How long a change announcement may wait for Redis; the followers' poll covers a lost one.
 const ANNOUNCE_DEADLINE: Duration = Duration::from_secs(1);
 
+/// How long connecting and subscribing to the change channel may take before it is tried again.
+const SUBSCRIBE_DEADLINE: Duration = Duration::from_secs(5);
+
 /// Announces committed changes: wakes this process's follower and, with Redis, every replica's.
 #[derive(Clone)]
 pub struct ChangeBus {
@@ -177,8 +180,17 @@ pub async fn listen_redis(url: String, channel: String, notify: Arc<Notify>) {
     loop {
         let result: redis::RedisResult<()> = async {
             let client = redis::Client::open(url.as_str())?;
-            let mut pubsub = client.get_async_pubsub().await?;
-            pubsub.subscribe(&channel).await?;
+            // Bounded: a Redis that accepts and never answers must not hold the listener forever.
+            let subscribed = tokio::time::timeout(SUBSCRIBE_DEADLINE, async {
+                let mut pubsub = client.get_async_pubsub().await?;
+                pubsub.subscribe(&channel).await?;
+                Ok::<_, redis::RedisError>(pubsub)
+            })
+            .await;
+            let mut pubsub = match subscribed {
+                Ok(r) => r?,
+                Err(_) => return Err(redis::RedisError::from((redis::ErrorKind::Io, "no answer while subscribing"))),
+            };
             // Anything committed while we were not subscribed is picked up right away.
             notify.notify_one();
             let mut messages = pubsub.on_message();
