@@ -115,7 +115,7 @@ where
     let started = std::time::Instant::now();
     srv.call(req).instrument(span.clone()).map(move |res| {
         let _enter = span.enter();
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let ms = (started.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0;
         let (status, code) = match &res {
             Ok(r) => (r.status().as_u16(), r.response().extensions().get::<crate::routes::error::ApiError>().map(|e| e.code)),
             Err(e) => (e.as_response_error().status_code().as_u16(), None),
