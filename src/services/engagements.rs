@@ -325,8 +325,14 @@ fn starts(slots: &[SlotRow]) -> String {
     slots.first().map(|s| to_display(s.start_at).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
 }
 
+/// A note the other side reads: screened by the listing rules (the built-in ones), refused with
+/// the rule's reason when they refuse it.
 fn note(errs: &mut FieldErrors, v: Option<&str>) -> String {
-    errs.check("note", BoundedText::parse(v.unwrap_or(""), 0, 500)).map(BoundedText::into_string).unwrap_or_default()
+    let note = errs.check("note", BoundedText::parse(v.unwrap_or(""), 0, 500)).map(BoundedText::into_string).unwrap_or_default();
+    for f in crate::listing::refusals(&crate::listing::Rules::shared().screen(&[("note", &note)])) {
+        errs.add(f.field, Invalid { code: "refused_by_listing_rules", msg: f.msg });
+    }
+    note
 }
 
 fn shift_open_for_taking(conn: &mut DbConn, shift: &ShiftRow) -> Result<(), Error> {

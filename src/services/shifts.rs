@@ -313,6 +313,7 @@ impl<'a> ShiftFields<'a> {
 /// engagement workflow.
 pub fn verdict(rules: &Rules, employer: &EmployerRow, v: &ValidShift) -> Verdict {
     let mut p = Posting::from_shift(v, &employer.description);
+    p.employer_name = &employer.name;
     p.probation_days = (v.probation_days > 0).then_some(v.probation_days as i64);
     rules.evaluate(&p, employer.verified)
 }
@@ -501,13 +502,26 @@ pub fn create(tx: &mut Tx, employer: &EmployerRow, v: &ValidShift, verdict: &Ver
 
 /// Merges `patch` over the stored posting, validates the whole, and stores it.
 pub fn update(tx: &mut Tx, rules: &Rules, user_id: i64, shift_id: i64, patch: &ShiftRequest, now: NaiveDateTime) -> Result<ShiftRow, Error> {
-    let (employer, shift) = owned(tx, user_id, shift_id)?;
+    let (employer, shift, v) = prepare_update(tx, user_id, shift_id, patch, now)?;
+    let verdict = verdict(rules, &employer, &v);
+    apply_update(tx, &shift, &v, &verdict, patch, now)
+}
+
+/// The stored posting with `patch` merged over it, validated whole (reads only).
+fn prepare_update(
+    conn: &mut DbConn,
+    user_id: i64,
+    shift_id: i64,
+    patch: &ShiftRequest,
+    now: NaiveDateTime,
+) -> Result<(EmployerRow, ShiftRow, ValidShift), Error> {
+    let (employer, shift) = owned(conn, user_id, shift_id)?;
     refuse_if_blocked(&employer)?;
     let status = shift.status();
     if !status.is_editable() {
         return Err(Error::Conflict(Conflict::ShiftNotEditable { status }));
     }
-    let old_slots = slots_of(tx, shift_id)?;
+    let old_slots = slots_of(conn, shift_id)?;
     let mut merged = shift.as_request(&old_slots);
     macro_rules! take {
         ($($f:ident),+) => { $(if patch.$f.is_some() { merged.$f = patch.$f.clone(); })+ };
@@ -543,15 +557,19 @@ pub fn update(tx: &mut Tx, rules: &Rules, user_id: i64, shift_id: i64, patch: &S
     if (patch.lat.is_some() || patch.lng.is_some()) && patch.adcode.is_none() {
         merged.adcode = None; // re-infer the district for the new point
     }
-    let v = validate(tx, &merged, now)?;
-    // Every change is judged again; a change that raises a finding, or any change from an
-    // unverified employer, sends a published shift back to review.
-    let verdict = verdict(rules, &employer, &v);
-    refuse(&verdict)?;
-    let new_status = if status == ShiftStatus::Draft { status } else { status_for(&verdict) };
+    let v = validate(conn, &merged, now)?;
+    Ok((employer, shift, v))
+}
+
+/// Stores a merged and judged posting. Every change is judged again; a change that raises a
+/// finding, or any change from an unverified employer, sends a published shift back to review.
+fn apply_update(tx: &mut Tx, shift: &ShiftRow, v: &ValidShift, verdict: &Verdict, patch: &ShiftRequest, now: NaiveDateTime) -> Result<ShiftRow, Error> {
+    let (status, shift_id) = (shift.status(), shift.id);
+    refuse(verdict)?;
+    let new_status = if status == ShiftStatus::Draft { status } else { status_for(verdict) };
     diesel::update(shifts::table.find(shift_id))
         .set((
-            ShiftFields::of(&v),
+            ShiftFields::of(v),
             shifts::status.eq(new_status.as_str()),
             shifts::updated_at.eq(now),
             shifts::published_at.eq(match (new_status, shift.published_at) {
@@ -560,7 +578,7 @@ pub fn update(tx: &mut Tx, rules: &Rules, user_id: i64, shift_id: i64, patch: &S
                 _ => None,
             }),
             shifts::findings.eq(serde_json::to_string(&verdict.findings).expect("serializable")),
-            shifts::risk.eq(risk(&verdict)),
+            shifts::risk.eq(risk(verdict)),
             shifts::rejection_code.eq(None::<String>),
             shifts::rejection_reason.eq(None::<String>),
         ))
@@ -610,13 +628,27 @@ pub async fn post(svc: &Services, user: &AuthUser, request: ShiftRequest) -> Res
     let rl = &svc.config.rate_limit;
     let budget = Budget { name: "shift_create", limit: rl.shift_creates, window: std::time::Duration::from_secs(rl.shift_create_window_secs) };
     svc.limiter.hit(budget, &format!("user:{}", user.id)).await?;
-    let (rules, user_id) = (svc.rules.clone(), user.id);
+    let (rules, user_id, now) = (svc.rules.clone(), user.id, svc.clock.now());
+    // Judged before the write transaction opens, with no connection held while the rules run;
+    // the transaction stores it as judged unless the employer profile changed in between.
+    let read = request.clone();
+    let (seen, valid) = svc.db.run(move |conn| Ok((ready_employer(conn, user_id)?, validate(conn, &read, now)?))).await?;
+    let judged = verdict(&rules, &seen, &valid);
+    refuse(&judged)?;
     svc.db
         .tx(move |tx| {
-            let row = post_in(tx, &rules, user_id, &request)?;
+            let employer = ready_employer(tx, user_id)?;
+            let verdict = if employer.updated_at == seen.updated_at { judged } else { verdict(&rules, &employer, &valid) };
+            let row = create(tx, &employer, &valid, &verdict, now)?;
             view(tx, row)
         })
         .await
+}
+
+fn ready_employer(conn: &mut DbConn, user_id: i64) -> Result<EmployerRow, Error> {
+    let employer = require_employer(conn, user_id)?;
+    refuse_if_blocked(&employer)?;
+    Ok(employer)
 }
 
 /// The posting itself, inside a write transaction: the employer profile, the block, every field,
@@ -686,9 +718,24 @@ pub async fn get(svc: &Services, viewer: Option<&AuthUser>, id: i64) -> Result<S
 pub async fn edit(svc: &Services, user: &AuthUser, id: i64, patch: ShiftRequest) -> Result<ShiftView, Error> {
     user.require(&[Role::Employer])?;
     let (rules, user_id, now) = (svc.rules.clone(), user.id, svc.clock.now());
+    // Judged before the write transaction opens (see `post`); judged again inside only if the
+    // employer or the shift changed in between.
+    let read = patch.clone();
+    let (seen_employer, seen_shift, valid) = svc.db.run(move |conn| prepare_update(conn, user_id, id, &read, now)).await?;
+    let judged = verdict(&rules, &seen_employer, &valid);
+    refuse(&judged)?;
     svc.db
         .tx(move |tx| {
-            let row = update(tx, &rules, user_id, id, &patch, now)?;
+            let (employer, shift) = owned(tx, user_id, id)?;
+            let row = if employer.updated_at == seen_employer.updated_at && shift.updated_at == seen_shift.updated_at {
+                refuse_if_blocked(&employer)?;
+                if !shift.status().is_editable() {
+                    return Err(Error::Conflict(Conflict::ShiftNotEditable { status: shift.status() }));
+                }
+                apply_update(tx, &shift, &valid, &judged, &patch, now)?
+            } else {
+                update(tx, &rules, user_id, id, &patch, now)?
+            };
             view(tx, row)
         })
         .await
