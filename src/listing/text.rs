@@ -741,6 +741,7 @@ impl Pattern {
     }
 
     /// Non-overlapping matches within `[s, e)`, leftmost first.
+    #[cfg(test)]
     pub(crate) fn find_all(&self, text: &[char], (s, e): (usize, usize)) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         let mut i = s;

@@ -19,6 +19,7 @@ mod ops;
 mod reference;
 mod schema;
 mod scope;
+mod screening;
 mod search;
 mod shifts;
 mod workers;
