@@ -425,7 +425,8 @@ pub(crate) fn fees(cfg: &FeeRules, text: &Prepared, field: &str, out: &mut Vec<F
         // an amount in a clause about getting the work (入职时转账300元); buying goods in such a
         // clause (入职需购买公司工服), whatever the charge is called.
         let framed_warning = warning.present && warning.framed;
-        if !(third && !worker) && !framed_warning && !employer {
+        let third_only = third && !worker;
+        if !(third_only || framed_warning || employer) {
             for (k, t) in toks.iter().enumerate() {
                 let Some(Kind::Verb(class @ (VerbClass::Strong | VerbClass::Deposit | VerbClass::Pay | VerbClass::Buy))) = word(t) else { continue };
                 if used_verbs.contains(&k) || verb_state(&toks, k) != VerbState::Demand {
