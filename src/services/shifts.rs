@@ -669,28 +669,19 @@ pub fn post_in(tx: &mut Tx, rules: &Rules, user_id: i64, request: &ShiftRequest)
 pub async fn check(svc: &Services, user: &AuthUser, request: ShiftRequest) -> Result<Verdict, Error> {
     user.require(&[Role::Employer])?;
     let (rules, user_id, now) = (svc.rules.clone(), user.id, svc.clock.now());
-    svc.db
-        .run(move |conn| {
-            let employer = require_employer(conn, user_id)?;
-            match validate(conn, &request, now) {
-                Ok(valid) => Ok(verdict(&rules, &employer, &valid)),
-                Err(e) => Ok(Verdict {
-                    decision: Decision::Refuse,
-                    findings: e
-                        .fields()
-                        .iter()
-                        .map(|f| Finding {
-                            code: f.code.clone(),
-                            severity: Severity::Refuse,
-                            message: f.msg.clone(),
-                            matched: None,
-                            field: Some(f.field.clone()),
-                        })
-                        .collect(),
-                }),
-            }
-        })
-        .await
+    // The rules run after the connection is back in the pool.
+    let (employer, validated) = svc.db.run(move |conn| Ok((require_employer(conn, user_id)?, validate(conn, &request, now)))).await?;
+    match validated {
+        Ok(valid) => Ok(verdict(&rules, &employer, &valid)),
+        Err(e) => Ok(Verdict {
+            decision: Decision::Refuse,
+            findings: e
+                .fields()
+                .iter()
+                .map(|f| Finding { code: f.code.clone(), severity: Severity::Refuse, message: f.msg.clone(), matched: None, field: Some(f.field.clone()) })
+                .collect(),
+        }),
+    }
 }
 
 /// One shift, as `viewer` may see it: unpublished shifts only to their owner and staff.
