@@ -62,6 +62,12 @@ struct FeesSection {
     third_party: Vec<String>,
     worker_target: Vec<String>,
     warnings: Vec<String>,
+    warning_verbs: Vec<String>,
+    warning_frames: Vec<String>,
+    pay_verbs: Vec<String>,
+    buy_verbs: Vec<String>,
+    goods: Vec<String>,
+    wage_words: Vec<String>,
     soften: Vec<String>,
     joiners: Vec<String>,
     neutral: Vec<String>,
@@ -234,7 +240,7 @@ pub(super) fn compile(rules_src: &str, rules_name: &str, floors_src: &str, floor
 
     // Charges to workers: one dictionary, each word of one kind.
     let fe = &r.fees;
-    let lists: [(&str, &Vec<String>, Kind); 15] = [
+    let lists: [(&str, &Vec<String>, Kind); 21] = [
         ("strict", &fe.strict, Kind::Fee { strict: true }),
         ("ambiguous", &fe.ambiguous, Kind::Fee { strict: false }),
         ("verbs", &fe.verbs, Kind::Verb(VerbClass::Plain)),
@@ -247,6 +253,12 @@ pub(super) fn compile(rules_src: &str, rules_name: &str, floors_src: &str, floor
         ("third_party", &fe.third_party, Kind::ThirdParty),
         ("worker_target", &fe.worker_target, Kind::WorkerTarget),
         ("warnings", &fe.warnings, Kind::Warning),
+        ("warning_verbs", &fe.warning_verbs, Kind::WarningVerb),
+        ("warning_frames", &fe.warning_frames, Kind::Frame),
+        ("pay_verbs", &fe.pay_verbs, Kind::Verb(VerbClass::Pay)),
+        ("buy_verbs", &fe.buy_verbs, Kind::Verb(VerbClass::Buy)),
+        ("goods", &fe.goods, Kind::Goods),
+        ("wage_words", &fe.wage_words, Kind::Wage),
         ("soften", &fe.soften, Kind::Soften),
         ("joiners", &fe.joiners, Kind::Joiner),
         ("neutral", &fe.neutral, Kind::Neutral),
@@ -258,6 +270,9 @@ pub(super) fn compile(rules_src: &str, rules_name: &str, floors_src: &str, floor
             if let Err(_other) = dict.insert(w.clone(), *kind) {
                 let s: String = w.iter().collect();
                 return Err(format!("{file}: fees.{name}: {s:?} is already in fees.{}", owner.get(&w).copied().unwrap_or("?")));
+            }
+            if *name == "strict" {
+                dict.insert_sound(w.clone(), *kind);
             }
             owner.entry(w).or_insert(name);
         }
@@ -378,7 +393,8 @@ pub(super) fn compile(rules_src: &str, rules_name: &str, floors_src: &str, floor
     let part_time = PartTimeRules { max_daily_hours: pt.max_daily_hours, max_weekly_hours: pt.max_weekly_hours, max_settlement_days: pt.max_settlement_days };
 
     let floors = compile_floors(&f, floors_name)?;
-    Ok(Rules { required, fees, phrases, age, contact, part_time, piece_rate: r.wages.piece_rate, floors })
+    let phrase_index = super::rules::PhraseIndex::new(&phrases);
+    Ok(Rules { required, fees, phrases, phrase_index, age, contact, part_time, piece_rate: r.wages.piece_rate, floors })
 }
 
 fn check_date(s: &str, file: &str, entry: &str) -> Result<String, String> {

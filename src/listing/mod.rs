@@ -137,6 +137,8 @@ pub struct Posting<'a> {
     pub requirements: &'a str,
     /// 用人单位基本情况 (from the employer's profile).
     pub employer_description: &'a str,
+    /// The employer's name as workers see it (from the profile); screened like the rest.
+    pub employer_name: &'a str,
     /// 招聘人数.
     pub headcount: Option<i64>,
     /// 工作地点.
@@ -155,6 +157,9 @@ pub struct Posting<'a> {
     /// Part-time hours this employer already has booked in the week(s) this posting touches (the
     /// caller passes the largest such week's total); 0 if unknown. Added to every week's hours.
     pub weekly_hours_with_employer: f64,
+    /// Estimated hours one piece takes, for piece-rate pay: the pay per piece divided by it is
+    /// checked against the hourly floor. Piece-rate pay without it goes to review.
+    pub piece_hours: Option<f64>,
 }
 
 impl<'a> Posting<'a> {
@@ -166,6 +171,7 @@ impl<'a> Posting<'a> {
             description: &s.description,
             requirements: &s.requirements,
             employer_description,
+            employer_name: "",
             headcount: Some(s.headcount as i64),
             address: &s.address,
             adcode: s.adcode.as_deref(),
@@ -176,6 +182,7 @@ impl<'a> Posting<'a> {
             valid_through: Some(s.valid_through),
             probation_days: (s.probation_days > 0).then_some(s.probation_days as i64),
             weekly_hours_with_employer: 0.0,
+            piece_hours: None,
         }
     }
 }
@@ -186,6 +193,7 @@ pub struct Rules {
     required: Vec<rules::RequiredField>,
     fees: rules::FeeRules,
     phrases: Vec<rules::PhraseRule>,
+    phrase_index: rules::PhraseIndex,
     age: rules::AgeRules,
     contact: rules::ContactRules,
     part_time: rules::PartTimeRules,
@@ -222,28 +230,55 @@ impl Rules {
         config::compile(rules_toml, rules_name, wage_floors_toml, wage_floors_name)
     }
 
-    /// Every problem with a posting, refusals first.
+    /// Every problem with a posting, refusals first. Every text a worker reads is screened: the
+    /// title, description, requirements and address, and the employer's name and description.
     pub fn check(&self, p: &Posting) -> Vec<Finding> {
         let mut out = Vec::new();
         rules::required(&self.required, p, &mut out);
-        for (field, s) in
-            [("title", p.title), ("description", p.description), ("requirements", p.requirements), ("employer_description", p.employer_description)]
-        {
+        if !p.title.trim().is_empty() && !text::readable(p.title) {
+            // A title of invisible characters or punctuation only.
+            out.push(rules::blank_title());
+        }
+        self.screen_into(
+            &[
+                ("title", p.title),
+                ("description", p.description),
+                ("requirements", p.requirements),
+                ("address", p.address),
+                ("employer_name", p.employer_name),
+                ("employer_description", p.employer_description),
+            ],
+            p.employment_type,
+            &mut out,
+        );
+        wages::check(&self.floors, self.piece_rate, p, &mut out);
+        rules::part_time(&self.part_time, p, &mut out);
+        finish(out)
+    }
+
+    /// The text rules alone (charges, phrases, ages, contact details, hidden characters) over
+    /// named texts: an employer profile (`name`, `description`, `address`), a note on an
+    /// application or invitation. Refusals first.
+    pub fn screen(&self, texts: &[(&str, &str)]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.screen_into(texts, None, &mut out);
+        finish(out)
+    }
+
+    fn screen_into(&self, texts: &[(&str, &str)], employment_type: Option<EmploymentType>, out: &mut Vec<Finding>) {
+        for &(field, s) in texts {
             if s.trim().is_empty() {
                 continue;
             }
             let t = text::Prepared::new(s);
-            rules::fees(&self.fees, &t, field, &mut out);
-            rules::phrases(&self.phrases, &t, field, p.employment_type, &mut out);
-            rules::age(&self.age, &t, field, &mut out);
-            rules::contact(&self.contact, &t, field, &mut out);
+            if t.bidi {
+                out.push(rules::bidi_controls(field));
+            }
+            rules::fees(&self.fees, &t, field, out);
+            rules::phrases(&self.phrases, &self.phrase_index, &t, field, employment_type, out);
+            rules::age(&self.age, &t, field, out);
+            rules::contact(&self.contact, &t, field, out);
         }
-        wages::check(&self.floors, self.piece_rate, p, &mut out);
-        rules::part_time(&self.part_time, p, &mut out);
-        let mut seen = std::collections::HashSet::new();
-        out.retain(|f| seen.insert((f.code.clone(), f.field.clone(), f.matched.clone())));
-        out.sort_by_key(|f| std::cmp::Reverse(f.severity));
-        out
     }
 
     /// Checks and decides in one call.
@@ -262,6 +297,24 @@ impl Rules {
     pub fn max_weekly_part_time_hours(&self) -> f64 {
         self.part_time.max_weekly_hours
     }
+}
+
+/// The refusals among findings as field errors, for texts that are refused outright rather than
+/// stored for review: an employer profile, a note.
+pub fn refusals(findings: &[Finding]) -> Vec<crate::error::FieldError> {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Refuse)
+        .map(|f| crate::error::FieldError { field: f.field.clone().unwrap_or_else(|| "text".into()), code: f.code.clone(), msg: f.message.clone() })
+        .collect()
+}
+
+/// Drops duplicate findings and puts refusals first.
+fn finish(mut out: Vec<Finding>) -> Vec<Finding> {
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|f| seen.insert((f.code.clone(), f.field.clone(), f.matched.clone())));
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    out
 }
 
 /// Any refusal refuses; otherwise any review finding, or an employer not yet verified (实名认证),

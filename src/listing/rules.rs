@@ -2,7 +2,7 @@
 //! held back, probation, discrimination, hype, off-platform contact), age limits, contact details
 //! and the part-time limits. Word lists and figures come from `config/listing_rules.toml`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 
@@ -76,7 +76,8 @@ impl FieldName {
     }
 
     fn present(self, p: &Posting) -> bool {
-        let text = |s: &str| !s.trim().is_empty();
+        // Blank after normalisation (spaces, punctuation, zero-width characters) is missing.
+        let text = |s: &str| super::text::readable(s);
         match self {
             FieldName::Title => text(p.title),
             FieldName::Description => text(p.description),
@@ -95,6 +96,31 @@ pub(crate) struct RequiredField {
     pub field: FieldName,
     pub zh: String,
     pub en: String,
+}
+
+/// A title with nothing readable in it (zero-width characters, punctuation).
+pub(crate) fn blank_title() -> Finding {
+    finding(
+        "missing_required",
+        Severity::Refuse,
+        Msg::new("岗位名称不能只由空白、标点或不可见字符组成", "the title has nothing readable in it (only spaces, punctuation or invisible characters)"),
+        None,
+        Some("title"),
+    )
+}
+
+/// Bidi overrides or isolates make text display differently from what is stored.
+pub(crate) fn bidi_controls(field: &str) -> Finding {
+    finding(
+        "hidden_text_direction",
+        Severity::Review,
+        Msg::new(
+            "文字中含有改变显示方向的不可见控制字符，显示内容可能与实际内容不同，需审核人员确认",
+            "the text holds invisible controls that change its display direction, so it may read differently from what is stored; a moderator will check it",
+        ),
+        None,
+        Some(field),
+    )
 }
 
 pub(crate) fn required(fields: &[RequiredField], p: &Posting, out: &mut Vec<Finding>) {
@@ -163,6 +189,15 @@ fn verb_state(toks: &[Tok], k: usize) -> VerbState {
     VerbState::Demand
 }
 
+/// What a clause says about scams: a warning word, a conditional frame, where its `的` stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Warning<'a> {
+    present: bool,
+    framed: bool,
+    /// Indexes of the clause's `的` tokens.
+    de: &'a [usize],
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     /// Asked of the worker.
@@ -177,7 +212,7 @@ enum Outcome {
 
 /// Judges the fee list at tokens `a..=b`. Returns the outcome, the tokens to quote, and the
 /// governing verb if one was found.
-fn judge_list(cfg: &FeeRules, toks: &[Tok], a: usize, b: usize, warning: bool) -> (Outcome, usize, usize, Option<usize>) {
+fn judge_list(cfg: &FeeRules, toks: &[Tok], a: usize, b: usize, warning: Warning<'_>) -> (Outcome, usize, usize, Option<usize>) {
     let (mut verb_demand, mut verb_cancel, mut strong, mut weak, mut amount) = (false, false, false, false, false);
     let (mut qs, mut qe, mut verb) = (a, b, None);
     let zero = |t: &Tok| matches!(t.kind, TokKind::Amount(v) | TokKind::Number(v) if v == 0.0);
@@ -296,8 +331,16 @@ fn judge_list(cfg: &FeeRules, toks: &[Tok], a: usize, b: usize, warning: bool) -
     }
 
     let strong = strong || verb_cancel;
-    // A warning about scams (凡收取押金的均为诈骗) talks about fees without asking for one.
-    let outcome = if warning {
+    // A warning about scams (凡收取押金的均为诈骗, 谨防收取押金的骗子) talks about fees without asking
+    // for one; but a warning word never cancels an explicit demand (正规公司绝非骗子入职需交押金300元):
+    // one with an amount, a strong verb or the worker named, unless a conditional frames it (如有人
+    //要求交押金500元请举报).
+    // The warning is about this demand when a conditional frames the clause (凡, 如有), when the
+    // demand is named as a thing (收取押金的 … 骗子 / 行为), or when a warning verb governs it (谨防收取押金).
+    let end = qe.max(b);
+    let nominal = (end + 1..=end + 3).any(|j| warning.de.contains(&j));
+    let governed = toks[..qs.min(a)].iter().rev().find(|t| word(t) != Some(Kind::Filler)).is_some_and(|t| word(t) == Some(Kind::WarningVerb));
+    let outcome = if warning.present && (warning.framed || nominal || governed) {
         Outcome::Cancelled
     } else if verb_demand && strong {
         Outcome::Contradiction
@@ -320,15 +363,18 @@ fn judge_list(cfg: &FeeRules, toks: &[Tok], a: usize, b: usize, warning: bool) -
 /// Finds fee words, deposits and payment demands in every clause of one field.
 pub(crate) fn fees(cfg: &FeeRules, text: &Prepared, field: &str, out: &mut Vec<Finding>) {
     for (ci, &clause) in text.clauses.iter().enumerate() {
-        let toks = tokenize(&cfg.dict, &text.norm, clause);
+        let toks = tokenize(&cfg.dict, text, clause);
         // A short clause that is only a negation answers the one before: 押金？没有！
         let answered_no = text
             .clauses
             .get(ci + 1)
-            .is_some_and(|&(s, e)| e - s <= 4 && tokenize(&cfg.dict, &text.norm, (s, e)).first().is_some_and(|t| t.kind == TokKind::Word(Kind::Neg)));
+            .is_some_and(|&(s, e)| e - s <= 4 && tokenize(&cfg.dict, text, (s, e)).first().is_some_and(|t| t.kind == TokKind::Word(Kind::Neg)));
         let has = |k: Kind| toks.iter().any(|t| t.kind == TokKind::Word(k));
         let worker = has(Kind::WorkerTarget) || has(Kind::Verb(VerbClass::SelfPay));
-        let (third, warning, employer, soften) = (has(Kind::ThirdParty), has(Kind::Warning), has(Kind::EmployerPays), has(Kind::Soften));
+        let (third, warned, employer, soften) =
+            (has(Kind::ThirdParty), has(Kind::Warning) || has(Kind::WarningVerb), has(Kind::EmployerPays), has(Kind::Soften));
+        let de: Vec<usize> = toks.iter().enumerate().filter(|(_, t)| t.kind == TokKind::Other && text.norm[t.start] == '的').map(|(k, _)| k).collect();
+        let warning = Warning { present: warned, framed: has(Kind::Frame), de: &de };
         let mut used_verbs = HashSet::new();
         let mut hits: Vec<(Severity, usize, usize)> = Vec::new();
 
@@ -375,26 +421,40 @@ pub(crate) fn fees(cfg: &FeeRules, text: &Prepared, field: &str, out: &mut Vec<F
             i = b + 1;
         }
 
-        // A demanding verb with an amount and no fee word: 入职需交300元, 押200元.
-        if !(third || warning || employer) {
+        // A demanding verb with an amount and no fee word: 入职需交300元, 押200元; a payment verb with
+        // an amount in a clause about getting the work (入职时转账300元); buying goods in such a
+        // clause (入职需购买公司工服), whatever the charge is called.
+        let framed_warning = warning.present && warning.framed;
+        let third_only = third && !worker;
+        if !(third_only || framed_warning || employer) {
             for (k, t) in toks.iter().enumerate() {
-                let Some(Kind::Verb(class @ (VerbClass::Strong | VerbClass::Deposit))) = word(t) else { continue };
+                let Some(Kind::Verb(class @ (VerbClass::Strong | VerbClass::Deposit | VerbClass::Pay | VerbClass::Buy))) = word(t) else { continue };
                 if used_verbs.contains(&k) || verb_state(&toks, k) != VerbState::Demand {
+                    continue;
+                }
+                if class == VerbClass::Pay && !worker {
+                    continue;
+                }
+                if third && class != VerbClass::Deposit {
                     continue;
                 }
                 let mut dist = 0;
                 let mut end = None;
                 for u in &toks[k + 1..] {
                     match u.kind {
-                        TokKind::Amount(v) if v > 0.0 => {
+                        TokKind::Amount(v) if v > 0.0 && class != VerbClass::Buy => {
+                            end = Some(u.end);
+                            break;
+                        }
+                        TokKind::Word(Kind::Goods) if class == VerbClass::Buy => {
                             end = Some(u.end);
                             break;
                         }
                         TokKind::Word(Kind::Filler | Kind::WorkerTarget) => {}
-                        TokKind::Word(Kind::Fee { .. } | Kind::Verb(_) | Kind::Neg) => break,
+                        TokKind::Word(Kind::Fee { .. } | Kind::Verb(_) | Kind::Neg | Kind::Wage | Kind::EmployerPays) => break,
                         _ => {
                             dist += u.len();
-                            if dist > 2 {
+                            if dist > if class == VerbClass::Buy { 4 } else { 2 } {
                                 break;
                             }
                         }
@@ -440,24 +500,81 @@ impl PhraseRule {
     }
 }
 
-pub(crate) fn phrases(rules: &[PhraseRule], text: &Prepared, field: &str, employment_type: Option<EmploymentType>, out: &mut Vec<Finding>) {
-    for rule in rules {
-        if let Some(types) = &rule.employment_types
-            && !employment_type.is_some_and(|t| types.contains(&t))
-        {
-            continue;
-        }
-        for &clause in &text.clauses {
-            for pattern in &rule.patterns {
-                for (s, e) in pattern.find_all(&text.norm, clause) {
-                    if rule.excused(&text.norm, clause, s, e) {
-                        continue;
+/// Every phrase pattern by the characters it can start with, so one pass over a clause tries only
+/// the patterns that can match where it stands (linear in the text, whatever the number of rules).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PhraseIndex {
+    by_first: HashMap<char, Vec<(usize, usize)>>,
+    /// Patterns that start with a number.
+    numeric: Vec<(usize, usize)>,
+}
+
+impl PhraseIndex {
+    pub(crate) fn new(rules: &[PhraseRule]) -> PhraseIndex {
+        let mut ix = PhraseIndex::default();
+        for (r, rule) in rules.iter().enumerate() {
+            for (k, p) in rule.patterns.iter().enumerate() {
+                match p.first_chars() {
+                    Some(cs) => {
+                        for c in cs.into_iter().collect::<HashSet<_>>() {
+                            ix.by_first.entry(c).or_default().push((r, k));
+                        }
                     }
-                    let q = text.quote(s, e);
-                    out.push(finding(&rule.code, rule.severity, rule.message.render(&q), Some(q), Some(field)));
+                    None => ix.numeric.push((r, k)),
                 }
             }
         }
+        ix
+    }
+}
+
+pub(crate) fn phrases(
+    rules: &[PhraseRule],
+    index: &PhraseIndex,
+    text: &Prepared,
+    field: &str,
+    employment_type: Option<EmploymentType>,
+    out: &mut Vec<Finding>,
+) {
+    let applies: Vec<bool> =
+        rules.iter().map(|r| r.employment_types.as_ref().is_none_or(|types| employment_type.is_some_and(|t| types.contains(&t)))).collect();
+    let offsets: Vec<usize> = rules
+        .iter()
+        .scan(0, |acc, r| {
+            let o = *acc;
+            *acc += r.patterns.len();
+            Some(o)
+        })
+        .collect();
+    let total: usize = rules.iter().map(|r| r.patterns.len()).sum();
+    let mut hits: Vec<(usize, usize, usize, usize)> = Vec::new();
+    for &clause in &text.clauses {
+        let (cs, ce) = clause;
+        // Each pattern's matches do not overlap: where its last match ended.
+        let mut free = vec![cs; total];
+        for i in cs..ce {
+            let c = text.norm[i];
+            let numeric = !index.numeric.is_empty() && (c.is_ascii_digit() || super::text::number_at(&text.norm, i, ce).is_some());
+            let candidates = index.by_first.get(&c).into_iter().flatten().chain(if numeric { index.numeric.iter() } else { [].iter() });
+            for &(r, k) in candidates {
+                let slot = offsets[r] + k;
+                if !applies[r] || i < free[slot] {
+                    continue;
+                }
+                let Some(j) = rules[r].patterns[k].match_at(&text.norm, i, ce) else { continue };
+                free[slot] = j;
+                if !rules[r].excused(&text.norm, clause, i, j) {
+                    hits.push((r, k, i, j));
+                }
+            }
+        }
+    }
+    // In rule order, as the rules file lists them.
+    hits.sort_by_key(|&(r, k, i, _)| (r, k, i));
+    for (r, _, s, e) in hits {
+        let rule = &rules[r];
+        let q = text.quote(s, e);
+        out.push(finding(&rule.code, rule.severity, rule.message.render(&q), Some(q), Some(field)));
     }
 }
 

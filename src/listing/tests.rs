@@ -32,6 +32,7 @@ fn base(slots: &[TimeSlot]) -> Posting<'_> {
         description: "负责商品上架、补货和整理货架，每天工作4小时。",
         requirements: "身体健康，做事认真。",
         employer_description: EMPLOYER,
+        employer_name: "北京朝阳某连锁超市有限公司",
         headcount: Some(3),
         address: "北京市朝阳区建国路88号",
         adcode: Some("110105000000"),
@@ -42,6 +43,7 @@ fn base(slots: &[TimeSlot]) -> Posting<'_> {
         valid_through: Some(t("2026-12-31T23:59:59+08:00")),
         probation_days: None,
         weekly_hours_with_employer: 0.0,
+        piece_hours: None,
     }
 }
 
@@ -298,8 +300,9 @@ fn scams_are_refused_or_reviewed_and_honest_postings_publish() {
     assert!(not_published.is_empty(), "honest postings not published: {not_published:#?}");
     let missed: Vec<&str> = missed.iter().map(|m| m.0).collect();
     assert_eq!(missed, MISSED_SCAMS, "the known misses changed");
+    // Reviewed at least; the generalised demand rule refuses some of them now (入职需购买工作服).
     for s in REVIEWED_SCAMS {
-        assert_eq!(decision_for(s).0, Decision::Review, "{s}");
+        assert_ne!(decision_for(s).0, Decision::Publish, "{s}");
     }
 }
 
@@ -489,14 +492,19 @@ fn day_and_shift_pay_are_divided_by_the_hours() {
 }
 
 #[test]
-fn unchecked_cases_emit_nothing() {
-    // 湖南 has no entry: not checked.
+fn unchecked_cases_go_to_review() {
+    // 湖南 has no entry: the pay cannot be checked, so a moderator looks at it.
     assert!(rules().wage_floor("430102000000").is_none());
-    assert!(wage(Some("430102000000"), 100, PayUnit::Hour, &four_hours()).is_empty());
-    // No district: not checked.
-    assert!(wage(None, 100, PayUnit::Hour, &four_hours()).is_empty());
-    // Piece rates: ignored by default.
-    assert!(wage(Some("110105000000"), 50, PayUnit::Piece, &four_hours()).is_empty());
+    let f = wage(Some("430102000000"), 100, PayUnit::Hour, &four_hours());
+    assert!(f.is_empty(), "{f:#?}");
+    let slots = four_hours();
+    for adcode in [Some("430102000000"), None, Some("garbage")] {
+        let f = rules().check(&Posting { adcode, ..base(&slots) });
+        assert_eq!(codes(&f), vec!["wage_floor_unknown"], "{adcode:?}");
+        assert_eq!(f[0].severity, Severity::Review);
+    }
+    // Piece rates without hours per piece: reviewed.
+    assert_eq!(codes(&wage(Some("110105000000"), 50, PayUnit::Piece, &four_hours())), vec!["piece_rate_unverifiable"]);
     assert!(rules().wage_floor("garbage").is_none());
 }
 
@@ -853,4 +861,469 @@ fn rules_load_from_disk_and_errors_name_file_and_entry() {
     assert!(e.contains("listing_rules.toml") && e.contains("max_dialy_hours"), "{e}");
     let e = Rules::load(&dir.path().join("missing")).unwrap_err();
     assert!(e.contains("listing_rules.toml"), "{e}");
+}
+
+// ------------------------------------------------------------------------------------------
+// Disguised text: normalisation
+
+#[test]
+fn text_is_read_as_a_worker_reads_it() {
+    let read = |s: &str| -> String { text::Prepared::new(s).norm.iter().collect() };
+    // Full-width forms, Kangxi radicals and compatibility ideographs (NFKC).
+    assert_eq!(read("押\u{2FA6}３００元"), "押金300元");
+    assert_eq!(read("\u{2F0A}职"), "入职");
+    assert_eq!(read("\u{F90A}"), "金");
+    // Traditional → simplified.
+    assert_eq!(read("報名費 保證金 體檢費"), "报名费\n保证金\n体检费");
+    // Format characters vanish; bidi controls are flagged.
+    assert_eq!(read("押\u{200B}金\u{200D}\u{2060}\u{FEFF}"), "押金");
+    assert!(text::Prepared::new("押\u{202E}金").bidi);
+    assert!(!text::Prepared::new("押金").bidi);
+    // Separators inside a run of single Chinese characters are joined; between words they still end a clause.
+    assert_eq!(read("押 金"), "押金");
+    assert_eq!(read("保-证-金"), "保证金");
+    assert_eq!(read("保.证.金"), "保证金");
+    assert_eq!(read("入职需交押 金300元"), "入职需交押金300元");
+    assert_eq!(read("包吃住 工资日结"), "包吃住\n工资日结");
+    assert_eq!(read("押金、服装费"), "押金、服装费");
+    // Quotes show the original text.
+    let p = text::Prepared::new("入职需交押\u{200B}金300元");
+    assert_eq!(p.quote(0, p.norm.len()), "入职需交押金300元");
+}
+
+#[test]
+fn fee_words_are_matched_by_sound() {
+    for s in ["入职需交保正金300元", "上岗先交报明费50元", "入职需交yajin 200元", "入职交押jin200元", "入职需交baozhengjin500元"]
+    {
+        assert_eq!(decision_for(s).0, Decision::Refuse, "{s}: {:#?}", with_description(s));
+    }
+    // Homophones that keep no character of a fee word, or change its last one, are other words.
+    for s in ["机会非常多，工资日结", "压紧螺丝，工资日结", "会飞的无人机操作员，工资日结"] {
+        assert_eq!(decision_for(s).0, Decision::Publish, "{s}: {:#?}", with_description(s));
+    }
+}
+
+#[test]
+fn warnings_never_cancel_an_explicit_demand() {
+    for s in ["正规公司绝非骗子入职需交押金300元", "谨防诈骗本店入职须缴纳服装费150元", "我们不是骗子报名需交报名费80元"]
+    {
+        assert_eq!(decision_for(s).0, Decision::Refuse, "{s}: {:#?}", with_description(s));
+    }
+    for s in ["凡收取押金的均为诈骗", "如有人要求交押金500元请举报", "谨防收取押金的骗子", "任何收取费用的行为都是诈骗"]
+    {
+        assert_eq!(decision_for(s).0, Decision::Publish, "{s}: {:#?}", with_description(s));
+    }
+}
+
+#[test]
+fn any_demand_for_money_or_goods_is_caught_whatever_it_is_called() {
+    for s in [
+        "报名时转账300元到财务账户",
+        "上岗前需转账500元作为保障",
+        "入职需购买公司统一工服",
+        "报名后需购买指定教材",
+        "上岗前须购买公司的培训课程",
+        "面试通过后支付200元即可上岗",
+        "试用期3天无工资",
+        "试工不给钱",
+        "无薪试用一周",
+    ] {
+        assert_eq!(decision_for(s).0, Decision::Refuse, "{s}: {:#?}", with_description(s));
+    }
+    for s in ["每天支付工资200元", "公司为员工购买意外保险", "顾客购买产品可获赠品", "帮雇主买菜做饭", "试用期工资照发"]
+    {
+        assert_eq!(decision_for(s).0, Decision::Publish, "{s}: {:#?}", with_description(s));
+    }
+}
+
+#[test]
+fn discrimination_the_law_names_is_reviewed() {
+    for (s, code) in [
+        ("限已婚已育女性", "marital_status_discrimination"),
+        ("要求未婚未育", "marital_status_discrimination"),
+        ("乙肝携带者勿扰", "health_discrimination"),
+        ("身高165cm以上", "height_condition"),
+        ("仅限本地户籍", "region_discrimination"),
+        ("限汉族", "ethnic_discrimination"),
+        ("35岁以下", "age_limit"),
+    ] {
+        let (d, f) = decision_for(s);
+        assert_eq!(d, Decision::Review, "{s}: {f:#?}");
+        assert!(has(&f, code), "{s}: {f:#?}");
+    }
+}
+
+#[test]
+fn every_text_a_worker_reads_is_screened() {
+    let slots = four_hours();
+    let scam = "入职需交押金300元";
+    for (field, p) in [
+        ("title", Posting { title: scam, ..base(&slots) }),
+        ("address", Posting { address: "北京市朝阳区建国路88号，入职需交押金300元", ..base(&slots) }),
+        ("employer_name", Posting { employer_name: "入职需交押金300元公司", ..base(&slots) }),
+        ("employer_description", Posting { employer_description: scam, ..base(&slots) }),
+    ] {
+        let f = rules().check(&p);
+        assert_eq!(decide(&f, true), Decision::Refuse, "{field}: {f:#?}");
+        assert!(f.iter().any(|f| f.field.as_deref() == Some(field)), "{field}: {f:#?}");
+    }
+    // A title of invisible characters is no title.
+    let f = rules().check(&Posting { title: "\u{200B}\u{200B}", ..base(&slots) });
+    assert!(f.iter().any(|f| f.code == "missing_required" && f.field.as_deref() == Some("title")), "{f:#?}");
+    // Notes and profiles go through the same text rules.
+    assert_eq!(refusals(&rules().screen(&[("note", "面试前先交押金200元")])).len(), 1);
+    assert!(rules().screen(&[("note", "我周末有空，住得很近")]).is_empty());
+    let f = rules().screen(&[("name", "某某\u{202E}公司")]);
+    assert_eq!(codes(&f), vec!["hidden_text_direction"]);
+}
+
+#[test]
+fn piece_rates_are_checked_through_hours_per_piece() {
+    let slots = four_hours();
+    let piece = |fen: i64, hours: Option<f64>| {
+        let p = Posting { pay: Some(Pay { amount_fen: fen, unit: PayUnit::Piece }), piece_hours: hours, ..base(&slots) };
+        rules().check(&p)
+    };
+    // 北京 26.4 元/小时: 5 元 a piece at 0.25 h is 20 元/h, below; 8 元 is 32 元/h.
+    let f = piece(500, Some(0.25));
+    assert_eq!(codes(&f), vec!["below_minimum_wage"], "{f:#?}");
+    assert_eq!(f[0].matched.as_deref(), Some("20元/小时"));
+    assert!(piece(800, Some(0.25)).is_empty());
+    assert_eq!(codes(&piece(800, None)), vec!["piece_rate_unverifiable"]);
+    // A district without a configured floor goes to review.
+    let p = Posting { adcode: Some("430102000000"), ..base(&slots) };
+    let f = rules().check(&p);
+    assert_eq!(codes(&f), vec!["wage_floor_unknown"]);
+    assert_eq!(decide(&f, true), Decision::Review);
+}
+
+// ------------------------------------------------------------------------------------------
+// The corpus: realistic scams and honest postings (src/listing/corpus/)
+
+fn corpus(src: &'static str) -> Vec<(&'static str, &'static str)> {
+    src.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (t, d) = l.split_once(" | ").unwrap_or_else(|| panic!("corpus line without ` | `: {l}"));
+            (t.trim(), d.trim())
+        })
+        .collect()
+}
+
+fn corpus_scams() -> Vec<(&'static str, &'static str)> {
+    corpus(include_str!("corpus/scams.txt"))
+}
+
+fn corpus_honest() -> Vec<(&'static str, &'static str)> {
+    corpus(include_str!("corpus/honest.txt"))
+}
+
+fn judge(title: &str, description: &str) -> (Decision, Vec<Finding>) {
+    let slots = four_hours();
+    let f = rules().check(&Posting { title, description, ..base(&slots) });
+    (decide(&f, true), f)
+}
+
+fn rank(d: Decision) -> u8 {
+    match d {
+        Decision::Publish => 0,
+        Decision::Review => 1,
+        Decision::Refuse => 2,
+    }
+}
+
+#[test]
+fn corpus_targets() {
+    let (scams, honest) = (corpus_scams(), corpus_honest());
+    assert!(scams.len() >= 150 && honest.len() >= 150, "{} scams, {} honest", scams.len(), honest.len());
+    let mut counts = [0usize; 3];
+    let mut missed = Vec::new();
+    for (t, d) in &scams {
+        let (dec, f) = judge(t, d);
+        counts[rank(dec) as usize] += 1;
+        if dec == Decision::Publish {
+            missed.push((*d, f));
+        }
+    }
+    let mut honest_counts = [0usize; 3];
+    let mut held = Vec::new();
+    for (t, d) in &honest {
+        let (dec, f) = judge(t, d);
+        honest_counts[rank(dec) as usize] += 1;
+        if dec != Decision::Publish {
+            held.push((*d, dec, f.into_iter().map(|f| (f.code, f.matched)).collect::<Vec<_>>()));
+        }
+    }
+    let pct = |n: usize, of: usize| n as f64 * 100.0 / of as f64;
+    let caught = pct(counts[1] + counts[2], scams.len());
+    let honest_refused = pct(honest_counts[2], honest.len());
+    let honest_published = pct(honest_counts[0], honest.len());
+    eprintln!(
+        "screening corpus: {} scams: {:.1}% refused or reviewed ({:.1}% refused, {:.1}% reviewed, {} missed); {} honest: {:.1}% published at once, {:.1}% reviewed, {:.1}% refused",
+        scams.len(),
+        caught,
+        pct(counts[2], scams.len()),
+        pct(counts[1], scams.len()),
+        counts[0],
+        honest.len(),
+        honest_published,
+        pct(honest_counts[1], honest.len()),
+        honest_refused
+    );
+    for h in &held {
+        eprintln!("  honest held: {h:?}");
+    }
+    for m in &missed {
+        eprintln!("  scam missed: {:?}", m.0);
+    }
+    assert!(caught >= 95.0, "scams missed: {missed:#?}");
+    assert!(honest_refused <= 2.0, "honest refused: {held:#?}");
+    assert!(honest_published >= 90.0, "honest held: {held:#?}");
+}
+
+// ------------------------------------------------------------------------------------------
+// Metamorphic: disguises never soften a decision
+
+/// Simplified → traditional for the characters the corpus uses most (the attack's own table;
+/// the screening reads traditional text through fast2s).
+const TRADITIONAL: &[(char, char)] = &[
+    ('报', '報'),
+    ('费', '費'),
+    ('证', '證'),
+    ('体', '體'),
+    ('检', '檢'),
+    ('训', '訓'),
+    ('岗', '崗'),
+    ('职', '職'),
+    ('须', '須'),
+    ('缴', '繳'),
+    ('纳', '納'),
+    ('资', '資'),
+    ('审', '審'),
+    ('绍', '紹'),
+    ('务', '務'),
+    ('装', '裝'),
+    ('员', '員'),
+    ('单', '單'),
+    ('垫', '墊'),
+    ('购', '購'),
+    ('买', '買'),
+    ('钱', '錢'),
+    ('贷', '貸'),
+    ('试', '試'),
+    ('无', '無'),
+    ('个', '個'),
+    ('时', '時'),
+    ('应', '應'),
+    ('录', '錄'),
+    ('岁', '歲'),
+    ('压', '壓'),
+    ('发', '發'),
+    ('结', '結'),
+    ('满', '滿'),
+    ('还', '還'),
+    ('领', '領'),
+    ('备', '備'),
+    ('会', '會'),
+    ('实', '實'),
+    ('认', '認'),
+    ('办', '辦'),
+    ('转', '轉'),
+    ('账', '賬'),
+    ('万', '萬'),
+    ('两', '兩'),
+    ('块', '塊'),
+    ('给', '給'),
+    ('长', '長'),
+    ('区', '區'),
+    ('号', '號'),
+    ('网', '網'),
+    ('课', '課'),
+    ('书', '書'),
+    ('请', '請'),
+    ('对', '對'),
+    ('没', '沒'),
+    ('开', '開'),
+    ('电', '電'),
+    ('场', '場'),
+    ('产', '產'),
+    ('业', '業'),
+    ('从', '從'),
+    ('优', '優'),
+    ('价', '價'),
+    ('处', '處'),
+    ('奖', '獎'),
+    ('宝', '寶'),
+    ('带', '帶'),
+    ('帮', '幫'),
+    ('护', '護'),
+    ('拣', '揀'),
+    ('节', '節'),
+    ('营', '營'),
+    ('规', '規'),
+    ('质', '質'),
+    ('选', '選'),
+    ('递', '遞'),
+    ('邮', '郵'),
+    ('销', '銷'),
+    ('问', '問'),
+    ('间', '間'),
+    ('饭', '飯'),
+    ('验', '驗'),
+    ('齐', '齊'),
+    ('进', '進'),
+    ('这', '這'),
+    ('为', '為'),
+    ('让', '讓'),
+    ('说', '說'),
+    ('动', '動'),
+    ('关', '關'),
+    ('头', '頭'),
+    ('车', '車'),
+    ('厂', '廠'),
+    ('洁', '潔'),
+    ('贰', '貳'),
+    ('园', '園'),
+    ('运', '運'),
+];
+
+fn to_traditional(s: &str) -> String {
+    s.chars().map(|c| TRADITIONAL.iter().find(|(a, _)| *a == c).map(|p| p.1).unwrap_or(c)).collect()
+}
+
+/// Compatibility forms: full-width digits and letters, and a Kangxi radical or compatibility
+/// ideograph for every character that has one.
+fn to_compatibility(s: &str) -> String {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static MAP: OnceLock<HashMap<char, char>> = OnceLock::new();
+    let map = MAP.get_or_init(|| {
+        let mut m = HashMap::new();
+        for cp in (0x2F00..=0x2FD5).chain(0xF900..=0xFAFF) {
+            let Some(c) = char::from_u32(cp) else { continue };
+            let mut d = Vec::new();
+            unicode_normalization::char::decompose_compatible(c, |x| d.push(x));
+            if d.len() == 1 && d[0] != c {
+                m.entry(d[0]).or_insert(c);
+            }
+        }
+        m
+    });
+    s.chars()
+        .map(|c| match c {
+            '0'..='9' | 'a'..='z' | 'A'..='Z' => char::from_u32(c as u32 + 0xFEE0).unwrap_or(c),
+            _ => map.get(&c).copied().unwrap_or(c),
+        })
+        .collect()
+}
+
+fn between_chinese(s: &str, sep: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        out.push(c);
+        if let Some(&n) = chars.get(i + 1)
+            && crate::search::analyze::is_cjk(c)
+            && crate::search::analyze::is_cjk(n)
+        {
+            out.push_str(sep);
+        }
+    }
+    out
+}
+
+/// The first strict fee word in the text spelt in pinyin (押金 → yajin).
+fn fee_word_in_pinyin(s: &str) -> String {
+    const WORDS: &[&str] = &["保证金", "押金", "报名费", "服装费", "体检费", "培训费", "中介费", "工服费", "会员费", "介绍费", "稳定金", "信息费"];
+    for w in WORDS {
+        if s.contains(w) {
+            let py: String = w.chars().filter_map(|c| crate::search::analyze::pinyin_of(&c.to_string()).map(|p| p.0)).collect();
+            return s.replacen(w, &py, 1);
+        }
+    }
+    s.to_string()
+}
+
+type Attack = (&'static str, fn(&str) -> String);
+
+const ATTACKS: &[Attack] = &[
+    ("spaces", |s| between_chinese(s, " ")),
+    ("dashes", |s| between_chinese(s, "-")),
+    ("zero-width", |s| s.chars().flat_map(|c| [c, '\u{200B}']).collect()),
+    ("joiners", |s| between_chinese(s, "\u{200D}\u{2060}")),
+    ("traditional", to_traditional),
+    ("compatibility", to_compatibility),
+    ("pinyin", fee_word_in_pinyin),
+    ("warning before", |s| format!("正规公司绝非骗子{s}")),
+    ("warning after", |s| format!("{s}谨防诈骗，如遇收费请举报。")),
+];
+
+#[test]
+fn disguises_never_soften_a_decision() {
+    let slots = four_hours();
+    let neutral = "负责日常工作，按要求完成。";
+    let mut failures = Vec::new();
+    let mut tried = 0;
+    for (corpus, scam) in [(corpus_scams(), true), (corpus_honest(), false)] {
+        for (title, text) in corpus {
+            let (before, _) = judge(title, text);
+            let mut variants: Vec<(String, Decision, Vec<Finding>)> = Vec::new();
+            for (name, attack) in ATTACKS {
+                let a = attack(text);
+                let (d, f) = judge(title, &a);
+                variants.push((format!("{name}: {a}"), d, f));
+            }
+            // Moved to another field a worker reads.
+            let moved: [(&str, Posting); 4] = [
+                ("requirements", Posting { title, description: neutral, requirements: text, ..base(&slots) }),
+                ("address", Posting { title, description: neutral, address: text, ..base(&slots) }),
+                ("employer_description", Posting { title, description: neutral, employer_description: text, ..base(&slots) }),
+                ("employer_name", Posting { title, description: neutral, employer_name: text, ..base(&slots) }),
+            ];
+            for (name, p) in moved {
+                let f = rules().check(&p);
+                variants.push((format!("moved to {name}"), decide(&f, true), f));
+            }
+            for (what, after, f) in variants {
+                tried += 1;
+                let bad = if scam { rank(after) < rank(before) } else { after == Decision::Refuse };
+                if bad {
+                    failures.push(format!("{text:?} [{before:?}] → {what} [{after:?}] {:?}", f.iter().map(|f| (&f.code, &f.matched)).collect::<Vec<_>>()));
+                }
+            }
+        }
+    }
+    eprintln!("metamorphic: {tried} variants, {} softened", failures.len());
+    assert!(failures.is_empty(), "{} of {tried} variants changed the decision:\n{}", failures.len(), failures.join("\n"));
+}
+
+// ------------------------------------------------------------------------------------------
+// Linear time
+
+#[test]
+fn a_64_kib_adversarial_body_is_screened() {
+    // 64 KiB of the inputs that used to cost quadratic time: long runs of Chinese numerals, of
+    // digits, of spaces between single characters, and fee words with nothing to judge them by.
+    let mut bodies = Vec::new();
+    let numerals: String = "一二三四五六七八九十百千万".chars().cycle().take(21_000).collect();
+    bodies.push(numerals);
+    bodies.push("1".repeat(65_000));
+    bodies.push("押 ".repeat(16_000));
+    bodies.push("押金".repeat(10_000));
+    bodies.push("交".repeat(21_000));
+    bodies.push("岁一".repeat(10_000));
+    bodies.push(format!("{}押金300元", "试用期".repeat(7_000)));
+    let slots = four_hours();
+    for body in &bodies {
+        assert!(body.len() <= 65_536 + 16, "{}", body.len());
+        let started = std::time::Instant::now();
+        let f = rules().check(&Posting { description: body, ..base(&slots) });
+        let took = started.elapsed();
+        eprintln!("64 KiB body starting {:?}: {:?}, {} findings", body.chars().take(6).collect::<String>(), took, f.len());
+        // The result, not the time, is asserted; the time is printed (see the report's figure).
+        assert!(decide(&f, true) != Decision::Publish || !body.contains("押金"), "{:?}", f.first());
+    }
+    let f = rules().check(&Posting { description: &bodies[6], ..base(&slots) });
+    assert_eq!(decide(&f, true), Decision::Refuse);
 }

@@ -4,7 +4,11 @@
 
 use std::collections::HashMap;
 
-/// One text field prepared for matching: folded characters, where each came from, and clauses.
+/// One text field prepared for matching: what a worker would read, not the bytes. Compatibility
+/// forms are folded (NFKC: full-width letters, Kangxi radicals, compatibility ideographs), traditional
+/// characters become simplified, format characters (zero-width spaces, joiners, bidi controls)
+/// are dropped, and separators put between single Chinese characters (`押 金`, `保-证-金`) are
+/// removed. Every folded character remembers where it came from, so findings quote the original.
 #[derive(Debug)]
 pub(crate) struct Prepared {
     orig: Vec<char>,
@@ -14,6 +18,10 @@ pub(crate) struct Prepared {
     map: Vec<usize>,
     /// `[start, end)` ranges of `norm`, one per clause, none empty.
     pub clauses: Vec<(usize, usize)>,
+    /// Toneless pinyin of each folded Chinese character (empty for other characters).
+    pub pinyin: Vec<&'static str>,
+    /// The text carried bidi overrides or isolates, which can make it read differently from its bytes.
+    pub bidi: bool,
 }
 
 /// Full-width ASCII to half-width, ideographic space to space, Latin letters to lower case.
@@ -26,8 +34,80 @@ pub(crate) fn fold(c: char) -> char {
     c.to_ascii_lowercase()
 }
 
+/// Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069).
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Invisible format characters (Unicode category Cf and friends): zero-width space and joiners,
+/// marks, bidi controls, word joiner, BOM, soft hyphen, Mongolian vowel separator, tags.
+pub(crate) fn is_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+fn is_cjk(c: char) -> bool {
+    crate::search::analyze::is_cjk(c)
+}
+
+/// Traditional → simplified for one character (fast2s, a character table from OpenCC's data).
+fn to_simplified(c: char) -> char {
+    if c.len_utf8() != 3 || !is_cjk(c) {
+        return c;
+    }
+    let mut buf = [0u8; 4];
+    fast2s::convert(c.encode_utf8(&mut buf)).chars().next().unwrap_or(c)
+}
+
+/// The characters one input character reads as: compatibility decomposition (NFKD, so NFKC's
+/// folding of full-width forms, radicals and compatibility ideographs) without combining marks,
+/// simplified, folded. Format characters yield nothing.
+pub(crate) fn normalize_char(c: char, mut out: impl FnMut(char)) {
+    if c.is_ascii() {
+        out(c.to_ascii_lowercase());
+        return;
+    }
+    if is_format(c) {
+        return;
+    }
+    unicode_normalization::char::decompose_compatible(c, |d| {
+        if !unicode_normalization::char::is_combining_mark(d) {
+            out(fold(to_simplified(d)));
+        }
+    });
+}
+
 pub(crate) fn fold_str(s: &str) -> Vec<char> {
-    s.chars().map(fold).collect()
+    let mut v = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        normalize_char(c, |d| v.push(d));
+    }
+    v
+}
+
+/// Whether anything readable (a letter or digit of any script) is left after normalisation.
+pub(crate) fn readable(s: &str) -> bool {
+    let mut any = false;
+    for c in s.chars() {
+        normalize_char(c, |d| any |= d.is_alphanumeric());
+        if any {
+            return true;
+        }
+    }
+    false
+}
+
+/// The toneless pinyin of a Chinese character: the same reading (crate `pinyin`, first reading)
+/// the search analyser indexes (`crate::search::analyze::pinyin_of`), per character and without
+/// allocating.
+fn pinyin_of_char(c: char) -> &'static str {
+    use pinyin::ToPinyin;
+    if !is_cjk(c) {
+        return "";
+    }
+    c.to_pinyin().map(|p| p.plain()).unwrap_or("")
 }
 
 /// Characters that end a clause (after folding).
@@ -39,30 +119,140 @@ fn is_space(c: char) -> bool {
     c == ' ' || c == '\t' || c == '\u{a0}'
 }
 
+/// Characters put between Chinese characters to break up a word (`押 金`, `保-证-金`, `保.证.金`).
+fn is_separator(c: char) -> bool {
+    is_space(c)
+        || matches!(
+            c,
+            '-' | '.'
+                | '·'
+                | '・'
+                | '•'
+                | '_'
+                | '*'
+                | '~'
+                | '/'
+                | '\\'
+                | '\''
+                | '"'
+                | '`'
+                | '^'
+                | '='
+                | '#'
+                | '@'
+                | '—'
+                | '+'
+                | '、'
+                | ','
+                | '。'
+                | ';'
+                | '|'
+                | '…'
+        )
+}
+
+/// Clause punctuation, removed between Chinese characters only when both neighbours stand alone.
+fn is_strong_separator(c: char) -> bool {
+    matches!(c, '、' | ',' | '。' | ';' | '|' | '…' | '/' | '+')
+}
+
 impl Prepared {
     pub(crate) fn new(s: &str) -> Prepared {
         let orig: Vec<char> = s.chars().collect();
-        let folded: Vec<char> = orig.iter().map(|&c| fold(c)).collect();
-        let mut norm = Vec::with_capacity(folded.len());
-        let mut map = Vec::with_capacity(folded.len());
-        for (i, &c) in folded.iter().enumerate() {
+        // 1. Characters as read, each with its origin.
+        let mut folded: Vec<char> = Vec::with_capacity(orig.len());
+        let mut origin: Vec<usize> = Vec::with_capacity(orig.len());
+        let mut bidi = false;
+        for (i, &c) in orig.iter().enumerate() {
+            bidi |= is_bidi_control(c);
+            normalize_char(c, |d| {
+                folded.push(d);
+                origin.push(i);
+            });
+        }
+        // 2. Separators between Chinese characters where a word was broken up: a run of
+        // separators with a Chinese character on each side, one of them standing alone. Clause
+        // punctuation goes only in a second pass, when both neighbours stand alone even after the
+        // first pass joined what it could (押,金 but not 需先付体检费,入职). Run lengths are counted
+        // once each way per pass, so this is linear.
+        let n = folded.len();
+        let mut drop = vec![false; n];
+        for strong_pass in [false, true] {
+            let kept: Vec<usize> = (0..n).filter(|&k| !drop[k]).collect();
+            let m = kept.len();
+            let cjk = |x: usize| is_cjk(folded[kept[x]]);
+            let mut left = vec![0usize; m]; // length of the Chinese run ending at x
+            let mut right = vec![0usize; m]; // length of the Chinese run starting at x
+            for x in 0..m {
+                if cjk(x) {
+                    left[x] = 1 + if x > 0 { left[x - 1] } else { 0 };
+                }
+            }
+            for x in (0..m).rev() {
+                if cjk(x) {
+                    right[x] = 1 + if x + 1 < m { right[x + 1] } else { 0 };
+                }
+            }
+            let mut x = 0;
+            while x < m {
+                if !is_separator(folded[kept[x]]) {
+                    x += 1;
+                    continue;
+                }
+                let mut y = x;
+                while y < m && is_separator(folded[kept[y]]) {
+                    y += 1;
+                }
+                if x > 0 && y < m && y - x <= 3 && cjk(x - 1) && cjk(y) {
+                    let (l, r) = (left[x - 1], right[y]);
+                    let strong = (x..y).any(|z| is_strong_separator(folded[kept[z]]));
+                    let joins = if strong { strong_pass && l == 1 && r == 1 } else { !strong_pass && (l == 1 || r == 1) };
+                    if joins {
+                        (x..y).for_each(|z| drop[kept[z]] = true);
+                    }
+                }
+                x = y;
+            }
+        }
+        // 3. Clauses. The nearest non-space neighbours are found once each way.
+        let mut prev_ns: Vec<Option<char>> = vec![None; n];
+        let mut last = None;
+        for k in 0..n {
+            prev_ns[k] = last;
+            if !drop[k] && !is_space(folded[k]) {
+                last = Some(folded[k]);
+            }
+        }
+        let mut next_ns: Vec<Option<char>> = vec![None; n];
+        let mut last = None;
+        for k in (0..n).rev() {
+            next_ns[k] = last;
+            if !drop[k] && !is_space(folded[k]) {
+                last = Some(folded[k]);
+            }
+        }
+        let mut norm = Vec::with_capacity(n);
+        let mut map = Vec::with_capacity(n);
+        for k in 0..n {
+            if drop[k] {
+                continue;
+            }
+            let c = folded[k];
             if is_space(c) {
                 // A space between words ends a clause ("包吃住 工资日结"); a space next to a number or
                 // before a Latin letter or currency sign is dropped ("押金 200元", "￥300 服装费",
                 // "微信 abc123", "138 0000 0001").
-                let prev = folded[..i].iter().rev().find(|c| !is_space(**c));
-                let next = folded[i + 1..].iter().find(|c| !is_space(**c));
-                if let (Some(&p), Some(&n)) = (prev, next) {
-                    let joins = n.is_ascii() || matches!(n, '¥' | '￥') || p.is_ascii_digit();
+                if let (Some(p), Some(nx)) = (prev_ns[k], next_ns[k]) {
+                    let joins = nx.is_ascii() || matches!(nx, '¥' | '￥') || p.is_ascii_digit();
                     if !joins && norm.last() != Some(&'\n') {
                         norm.push('\n');
-                        map.push(i);
+                        map.push(origin[k]);
                     }
                 }
                 continue;
             }
             norm.push(if is_break(c) { '\n' } else { c });
-            map.push(i);
+            map.push(origin[k]);
         }
         let mut clauses = Vec::new();
         let mut start = 0;
@@ -77,7 +267,8 @@ impl Prepared {
         if norm.len() > start {
             clauses.push((start, norm.len()));
         }
-        Prepared { orig, norm, map, clauses }
+        let pinyin = norm.iter().map(|&c| pinyin_of_char(c)).collect();
+        Prepared { orig, norm, map, clauses, pinyin, bidi }
     }
 
     /// The original text behind folded range `[s, e)`, trimmed.
@@ -86,7 +277,7 @@ impl Prepared {
             return String::new();
         }
         let (a, b) = (self.map[s], self.map[e - 1]);
-        self.orig[a..=b].iter().collect::<String>().trim().to_string()
+        self.orig[a..=b].iter().filter(|c| !is_format(**c)).collect::<String>().trim().to_string()
     }
 }
 
@@ -123,14 +314,19 @@ fn is_cn_numeral(c: char) -> bool {
     CN_NUMERALS.contains(c)
 }
 
+/// The longest run of digits or numerals read as one number. Longer runs are no number at all,
+/// so every scan for a number stops after this many characters: matching stays linear in the
+/// length of the text however many numerals it holds.
+pub(crate) const MAX_NUMBER_CHARS: usize = 24;
+
 /// Value of a run of Chinese numerals: 三百 300, 一千九百八十 1980, 三十五 35, 十 10, 二〇二六 2026.
 pub(crate) fn cn_value(run: &[char]) -> Option<f64> {
-    if run.is_empty() {
+    if run.is_empty() || run.len() > MAX_NUMBER_CHARS {
         return None;
     }
     if run.iter().all(|&c| cn_digit(c).is_some()) {
         // Positional digits (二〇二六).
-        return Some(run.iter().fold(0u64, |acc, &c| acc * 10 + cn_digit(c).unwrap_or(0)) as f64);
+        return Some(run.iter().fold(0f64, |acc, &c| acc * 10.0 + cn_digit(c).unwrap_or(0) as f64));
     }
     let (mut total, mut section, mut num) = (0u64, 0u64, 0u64);
     for &c in run {
@@ -138,31 +334,33 @@ pub(crate) fn cn_value(run: &[char]) -> Option<f64> {
             num = d;
             continue;
         }
+        let add = |section: u64, n: u64, unit: u64| section.saturating_add(n.saturating_mul(unit));
         match c {
-            '十' | '拾' => section += if num == 0 { 1 } else { num } * 10,
-            '百' | '佰' => section += num * 100,
-            '千' | '仟' => section += num * 1000,
+            '十' | '拾' => section = add(section, if num == 0 { 1 } else { num }, 10),
+            '百' | '佰' => section = add(section, num, 100),
+            '千' | '仟' => section = add(section, num, 1000),
             '万' => {
-                total += (section + num) * 10_000;
+                total = total.saturating_add(section.saturating_add(num).saturating_mul(10_000));
                 section = 0;
             }
             _ => return None,
         }
         num = 0;
     }
-    Some((total + section + num) as f64)
+    Some(total.saturating_add(section).saturating_add(num) as f64)
 }
 
 /// A number starting at `i`: Arabic digits (with `,` grouping and a decimal point) or a run of
-/// Chinese numerals. Returns its end, value, and whether it was Arabic.
+/// Chinese numerals, at most [`MAX_NUMBER_CHARS`] long. Returns its end, value, and whether it was Arabic.
 pub(crate) fn number_at(text: &[char], i: usize, end: usize) -> Option<(usize, f64, bool)> {
     if i >= end {
         return None;
     }
+    let limit = (i + MAX_NUMBER_CHARS + 1).min(end);
     if text[i].is_ascii_digit() {
         let mut j = i;
         let mut digits = String::new();
-        while j < end {
+        while j < limit {
             let c = text[j];
             if c.is_ascii_digit() {
                 digits.push(c);
@@ -175,12 +373,15 @@ pub(crate) fn number_at(text: &[char], i: usize, end: usize) -> Option<(usize, f
             }
             j += 1;
         }
+        if j - i > MAX_NUMBER_CHARS {
+            return None;
+        }
         let v = digits.parse::<f64>().ok()?;
         return Some((j, v, true));
     }
     if is_cn_numeral(text[i]) {
         let mut j = i;
-        while j < end && is_cn_numeral(text[j]) {
+        while j < limit && is_cn_numeral(text[j]) {
             j += 1;
         }
         return cn_value(&text[i..j]).map(|v| (j, v, false));
@@ -188,22 +389,26 @@ pub(crate) fn number_at(text: &[char], i: usize, end: usize) -> Option<(usize, f
     None
 }
 
-/// The number that ends exactly at `j` (scanning backwards), as `(start, value)`.
+/// The number that ends exactly at `j` (scanning backwards, at most [`MAX_NUMBER_CHARS`]), as `(start, value)`.
 pub(crate) fn number_ending_at(text: &[char], start: usize, j: usize) -> Option<(usize, f64)> {
     if j <= start {
         return None;
     }
     let last = text[j - 1];
+    let floor = j.saturating_sub(MAX_NUMBER_CHARS + 1).max(start);
     let mut a = j;
     if last.is_ascii_digit() {
-        while a > start && (text[a - 1].is_ascii_digit() || (text[a - 1] == '.' && a - 1 > start && text[a - 2].is_ascii_digit())) {
+        while a > floor && (text[a - 1].is_ascii_digit() || (text[a - 1] == '.' && a - 1 > start && text[a - 2].is_ascii_digit())) {
             a -= 1;
+        }
+        if j - a > MAX_NUMBER_CHARS {
+            return None;
         }
         let s: String = text[a..j].iter().collect();
         return s.parse::<f64>().ok().map(|v| (a, v));
     }
     if is_cn_numeral(last) {
-        while a > start && is_cn_numeral(text[a - 1]) {
+        while a > floor && is_cn_numeral(text[a - 1]) {
             a -= 1;
         }
         return cn_value(&text[a..j]).map(|v| (a, v));
@@ -243,6 +448,9 @@ fn amount_at(text: &[char], i: usize, end: usize) -> Option<(usize, f64)> {
     if k < end && matches!(text[k], '元' | '块' | '圆') {
         k += 1;
         unit = true;
+    } else if starts_with_at(text, k, end, &['y', 'u', 'a', 'n']) {
+        k += 4;
+        unit = true;
     }
     if prefixed || unit { Some((k, v)) } else { None }
 }
@@ -257,6 +465,10 @@ pub(crate) enum VerbClass {
     Deposit,
     /// The worker pays (自理, 个人承担).
     SelfPay,
+    /// Handing over money (交, 付, 支付, 转账): with an amount in a clause about getting the work, a demand.
+    Pay,
+    /// Buying (购买, 自购): with goods in a clause about getting the work, a demand.
+    Buy,
 }
 
 /// What a dictionary word is to the fee rule.
@@ -272,15 +484,25 @@ pub(crate) enum Kind {
     ThirdParty,
     WorkerTarget,
     Warning,
+    /// A warning that governs what follows it (谨防收取押金): also a `Warning`.
+    WarningVerb,
     /// A credential the worker pays for personally: demands are only reviewed.
     Soften,
     Joiner,
     Neutral,
+    /// A conditional that makes a warning about fees a warning (凡, 如有, 如遇).
+    Frame,
+    /// Goods a worker may be made to buy (工服, 教材, 课程, 设备).
+    Goods,
+    /// Pay for the work (工资, 报酬): an amount after it is the worker's income.
+    Wage,
 }
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Dict {
     by_first: HashMap<char, Vec<(Vec<char>, Kind)>>,
+    /// Words also matched by sound, keyed by the first letter of their pinyin: (word, pinyin, kind).
+    by_sound: HashMap<char, Vec<(Vec<char>, String, Kind)>>,
 }
 
 impl Dict {
@@ -296,8 +518,73 @@ impl Dict {
         Ok(())
     }
 
+    /// Also matches a word of Chinese characters by its pinyin: homophones (保正金, 报明费), the
+    /// word spelt in pinyin (yajin) or half and half (押jin).
+    pub(crate) fn insert_sound(&mut self, word: Vec<char>, kind: Kind) {
+        if word.len() < 2 || !word.iter().all(|&c| is_cjk(c)) {
+            return;
+        }
+        let sound: String = word.iter().map(|&c| pinyin_of_char(c)).collect();
+        let Some(first) = sound.chars().next() else { return };
+        if sound.len() < 4 || word.iter().any(|&c| pinyin_of_char(c).is_empty()) {
+            return;
+        }
+        self.by_sound.entry(first).or_default().push((word, sound, kind));
+    }
+
     fn longest(&self, text: &[char], i: usize, end: usize) -> Option<(usize, Kind)> {
         self.by_first.get(&text[i])?.iter().find(|(w, _)| starts_with_at(text, i, end, w)).map(|(w, k)| (w.len(), *k))
+    }
+
+    /// A word matched by sound at `i`. Chinese characters consume their whole syllable, Latin
+    /// letters one letter each. A match of Chinese characters only must keep all but one of the
+    /// word's characters, its last included (保正金 is 保证金, 会非 is not 会费); a match of Latin
+    /// letters only must be a whole Latin word.
+    fn by_sound(&self, t: &Prepared, i: usize, end: usize) -> Option<(usize, Kind)> {
+        let first = match t.pinyin[i].chars().next() {
+            Some(c) => c,
+            None if t.norm[i].is_ascii_lowercase() => t.norm[i],
+            None => return None,
+        };
+        if t.norm[i].is_ascii_lowercase() && i > 0 && t.norm[i - 1].is_ascii_lowercase() {
+            return None;
+        }
+        'words: for (word, sound, kind) in self.by_sound.get(&first)? {
+            let sound = sound.as_bytes();
+            let (mut pos, mut k) = (i, 0);
+            let (mut cjk, mut latin) = (Vec::new(), false);
+            while k < sound.len() {
+                if pos >= end {
+                    continue 'words;
+                }
+                let c = t.norm[pos];
+                let py = t.pinyin[pos].as_bytes();
+                if !py.is_empty() {
+                    if !sound[k..].starts_with(py) {
+                        continue 'words;
+                    }
+                    k += py.len();
+                    cjk.push(c);
+                } else if c.is_ascii_lowercase() && sound[k] == c as u8 {
+                    k += 1;
+                    latin = true;
+                } else {
+                    continue 'words;
+                }
+                pos += 1;
+            }
+            if latin && pos < end && t.norm[pos].is_ascii_lowercase() {
+                continue;
+            }
+            if !latin {
+                let kept = cjk.iter().zip(word).filter(|(a, b)| a == b).count();
+                if cjk.len() != word.len() || kept == word.len() || kept + 1 < word.len() || cjk.last() != word.last() {
+                    continue;
+                }
+            }
+            return Some((pos - i, *kind));
+        }
+        None
     }
 }
 
@@ -324,8 +611,10 @@ impl Tok {
     }
 }
 
-/// Splits a clause into amounts, numbers, dictionary words (longest match) and single characters.
-pub(crate) fn tokenize(dict: &Dict, text: &[char], (s, e): (usize, usize)) -> Vec<Tok> {
+/// Splits a clause into amounts, numbers, dictionary words (longest match, then by sound) and
+/// single characters.
+pub(crate) fn tokenize(dict: &Dict, t: &Prepared, (s, e): (usize, usize)) -> Vec<Tok> {
+    let text = &t.norm;
     let mut out = Vec::new();
     let mut i = s;
     while i < e {
@@ -343,7 +632,9 @@ pub(crate) fn tokenize(dict: &Dict, text: &[char], (s, e): (usize, usize)) -> Ve
                 continue;
             }
         }
-        if let Some((n, k)) = dict.longest(text, i, e) {
+        let literal = dict.longest(text, i, e);
+        let sound = dict.by_sound(t, i, e).filter(|s| literal.is_none_or(|l| s.0 > l.0));
+        if let Some((n, k)) = sound.or(literal) {
             out.push(Tok { kind: TokKind::Word(k), start: i, end: i + n });
             i += n;
             continue;
@@ -435,7 +726,22 @@ impl Pattern {
         }
     }
 
+    /// The characters a match can start with; `None` when it starts with a number.
+    pub(crate) fn first_chars(&self) -> Option<Vec<char>> {
+        match self.elems.first()? {
+            Elem::Lit(l) => Some(vec![l[0]]),
+            Elem::Alt(alts) => Some(alts.iter().filter_map(|a| a.first().copied()).collect()),
+            Elem::Num | Elem::Any(_) => None,
+        }
+    }
+
+    /// The end of a match starting at `i`, if one does.
+    pub(crate) fn match_at(&self, text: &[char], i: usize, end: usize) -> Option<usize> {
+        self.match_from(0, text, i, end).filter(|&j| j > i)
+    }
+
     /// Non-overlapping matches within `[s, e)`, leftmost first.
+    #[cfg(test)]
     pub(crate) fn find_all(&self, text: &[char], (s, e): (usize, usize)) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         let mut i = s;

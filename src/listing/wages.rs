@@ -1,6 +1,8 @@
 //! Wage floors: the hourly minimum wage for part-time work (非全日制小时最低工资标准) by district,
 //! from `config/wage_floors.toml`, and the check that a posting's pay reaches it
-//! (劳动合同法 第七十二条). Provinces without an entry are not checked.
+//! (劳动合同法 第七十二条). A district without an entry cannot be checked and goes to review;
+//! piece-rate pay is checked through its estimated hours per piece (`Posting::piece_hours`),
+//! and goes to review without one.
 
 use std::collections::HashMap;
 
@@ -62,11 +64,27 @@ pub(crate) fn yuan(fen: f64) -> String {
 }
 
 pub(crate) fn check(floors: &WageFloors, piece_rate: PieceRate, p: &Posting, out: &mut Vec<Finding>) {
-    let (Some(pay), Some(adcode)) = (p.pay, p.adcode) else { return };
-    let Some(floor) = floors.lookup(adcode) else { return };
+    let Some(pay) = p.pay else { return };
     if pay.amount_fen <= 0 {
         return;
     }
+    // A district with no configured floor cannot be checked: a moderator looks at the pay.
+    let Some(floor) = p.adcode.and_then(|a| floors.lookup(a)) else {
+        out.push(Finding {
+            code: "wage_floor_unknown".to_string(),
+            severity: Severity::Review,
+            message: Msg::new(
+                format!("工作地点（{}）没有配置非全日制小时最低工资标准，无法自动核对报酬，需审核人员确认", p.adcode.unwrap_or("未知区划")),
+                format!(
+                    "no hourly minimum wage is configured for the place of work ({}), so the pay cannot be checked automatically; a moderator will check it",
+                    p.adcode.unwrap_or("unknown district")
+                ),
+            ),
+            matched: p.adcode.map(str::to_string),
+            field: Some("adcode".to_string()),
+        });
+        return;
+    };
     let where_zh = format!("{}非全日制小时最低工资{}元（{}，{}起执行）", floor.area, yuan(floor.hourly_fen as f64), floor.source, floor.effective);
     let where_en = format!(
         "the hourly minimum wage for part-time work in {} of {} yuan ({}, effective {})",
@@ -76,17 +94,40 @@ pub(crate) fn check(floors: &WageFloors, piece_rate: PieceRate, p: &Posting, out
         floor.effective
     );
     if pay.unit == PayUnit::Piece {
-        if piece_rate == PieceRate::Review {
-            out.push(Finding {
+        match p.piece_hours.filter(|h| h.is_finite() && *h > 0.0) {
+            // Pay per piece over the hours a piece takes, against the hourly floor.
+            Some(h) => {
+                let hourly = pay.amount_fen as f64 / h;
+                if hourly + 1e-9 < floor.hourly_fen as f64 {
+                    out.push(Finding {
+                        code: "below_minimum_wage".to_string(),
+                        severity: Severity::Refuse,
+                        message: Msg::new(
+                            format!("计件单价{}元、每件约{}小时，折合时薪{}元，低于{where_zh}（劳动合同法第七十二条）", yuan(pay.amount_fen as f64), h, yuan(hourly)),
+                            format!(
+                                "{} yuan a piece at about {h} hours a piece comes to {} yuan an hour, below {where_en} (Labour Contract Law Art. 72)",
+                                yuan(pay.amount_fen as f64),
+                                yuan(hourly)
+                            ),
+                        ),
+                        matched: Some(format!("{}元/小时", yuan(hourly))),
+                        field: Some("pay".to_string()),
+                    });
+                }
+            }
+            None if piece_rate == PieceRate::Review => out.push(Finding {
                 code: "piece_rate_unverifiable".to_string(),
                 severity: Severity::Review,
                 message: Msg::new(
-                    format!("计件工资无法自动核对是否达到{where_zh}，需审核人员确认正常工作时间内的收入不低于该标准"),
-                    format!("piece-rate pay cannot be checked automatically against {where_en}; a moderator will confirm normal hours earn at least that"),
+                    format!("计件工资未写明每件所需工时，无法自动核对是否达到{where_zh}，需审核人员确认正常工作时间内的收入不低于该标准"),
+                    format!(
+                        "piece-rate pay without the hours a piece takes cannot be checked automatically against {where_en}; a moderator will confirm normal hours earn at least that"
+                    ),
                 ),
                 matched: None,
                 field: Some("pay".to_string()),
-            });
+            }),
+            None => {}
         }
         return;
     }

@@ -8,12 +8,12 @@ use utoipa::ToSchema;
 use crate::auth::AuthUser;
 use crate::db::changes::Entity;
 pub use crate::db::models::{EmployerRow, ShiftRow};
-use crate::db::schema::employers;
+use crate::db::schema::{employers, shifts};
 use crate::db::{DbConn, Tx};
-use crate::domain::Role;
 use crate::domain::notification::{EmployerBlocked, EmployerVerified, Notification};
 use crate::domain::time::to_display;
 use crate::domain::{BoundedText, CreditCode, EmployerKind, GeoPoint, Phone};
+use crate::domain::{Role, ShiftStatus};
 use crate::error::{Conflict, Denied, Error, FieldErrors, Invalid, Thing};
 use crate::services::Services;
 use crate::services::districts::{Districts, ServiceArea};
@@ -205,15 +205,26 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> Result<EmployerRow, Error> {
     employers::table.find(id).first(conn).optional()?.ok_or(Error::NotFound(Thing::Employer))
 }
 
-/// Creates or replaces the user's profile. Changing the name or credit code of a verified
-/// profile withdraws the verification: staff verified the old identity, not the new one.
+/// Creates or replaces the user's profile. Changing the name, kind or credit code withdraws the
+/// verification (staff verified the old identity, not the new one) and sends the employer's
+/// published shifts back to review, where the new identity is read before workers see it again.
 pub fn upsert(tx: &mut Tx, user_id: i64, v: ValidEmployer) -> Result<EmployerRow, Error> {
+    upsert_screened(tx, user_id, v, false)
+}
+
+/// [`upsert`] for a profile whose text the listing rules sent to review (`review`): it is kept,
+/// but loses its verification and its published shifts go back to review like after an identity
+/// change, until a moderator has read it and verifies the employer again.
+pub fn upsert_screened(tx: &mut Tx, user_id: i64, v: ValidEmployer, review: bool) -> Result<EmployerRow, Error> {
     let now = tx.now();
     let code = v.credit_code.as_ref().map(|c| c.as_str().to_string());
     let id = match by_user(tx, user_id)? {
         Some(old) => {
             let identity_changed = old.name != v.name || old.credit_code != code || old.kind != v.kind.as_str();
-            let keep_verified = old.verified && !identity_changed;
+            if identity_changed || review {
+                shifts_back_to_review(tx, old.id, now)?;
+            }
+            let keep_verified = old.verified && !identity_changed && !review;
             diesel::update(employers::table.find(old.id))
                 .set((
                     EmployerFields::of(&v),
@@ -239,6 +250,25 @@ pub fn upsert(tx: &mut Tx, user_id: i64, v: ValidEmployer) -> Result<EmployerRow
     // The employer's name is searchable on its shifts.
     tx.record(Entity::Employer, id)?;
     by_id(tx, id)
+}
+
+/// The employer's published shifts wait for a moderator again; each is recorded so search drops it.
+fn shifts_back_to_review(tx: &mut Tx, employer_id: i64, now: NaiveDateTime) -> Result<(), Error> {
+    let live: Vec<i64> = shifts::table
+        .filter(shifts::employer_id.eq(employer_id))
+        .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
+        .select(shifts::id)
+        .load(tx.conn())?;
+    if live.is_empty() {
+        return Ok(());
+    }
+    diesel::update(shifts::table.filter(shifts::id.eq_any(&live)))
+        .set((shifts::status.eq(ShiftStatus::PendingReview.as_str()), shifts::published_at.eq(None::<NaiveDateTime>), shifts::updated_at.eq(now)))
+        .execute(tx.conn())?;
+    for id in live {
+        tx.record(Entity::Shift, id)?;
+    }
+    Ok(())
 }
 
 pub fn verify(tx: &mut Tx, id: i64, staff_id: i64) -> Result<EmployerRow, Error> {
@@ -349,8 +379,17 @@ pub fn owned(conn: &mut DbConn, user_id: i64, shift_id: i64) -> Result<(Employer
 pub async fn put_mine(svc: &Services, user: &AuthUser, req: EmployerRequest) -> Result<EmployerView, Error> {
     user.require(&[Role::Employer])?;
     let valid = validate(&req, &svc.config.listing.service_area)?;
+    // Workers read the profile on every shift: its name, description and address are screened
+    // like a posting, before the transaction opens. A refusal is a 422 naming each finding; a
+    // review keeps the profile but withdraws the verification (see `upsert_screened`).
+    let findings = svc.rules.screen(&[("name", &valid.name), ("description", &valid.description), ("address", &valid.address)]);
+    let refused = crate::listing::refusals(&findings);
+    if !refused.is_empty() {
+        return Err(Error::Validation(refused));
+    }
+    let review = findings.iter().any(|f| f.severity == crate::listing::Severity::Review);
     let user_id = user.id;
-    Ok(svc.db.tx(move |tx| upsert(tx, user_id, valid)).await?.view(true))
+    Ok(svc.db.tx(move |tx| upsert_screened(tx, user_id, valid, review)).await?.view(true))
 }
 
 /// The signed-in employer's profile with its record.

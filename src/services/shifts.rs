@@ -316,6 +316,7 @@ impl<'a> ShiftFields<'a> {
 /// engagement workflow.
 pub fn verdict(rules: &Rules, employer: &EmployerRow, v: &ValidShift) -> Verdict {
     let mut p = Posting::from_shift(v, &employer.description);
+    p.employer_name = &employer.name;
     p.probation_days = (v.probation_days > 0).then_some(v.probation_days as i64);
     rules.evaluate(&p, employer.verified)
 }
@@ -512,13 +513,28 @@ pub fn update(
     patch: &ShiftRequest,
     now: NaiveDateTime,
 ) -> Result<ShiftRow, Error> {
-    let (employer, shift) = owned(tx, user_id, shift_id)?;
+    let (employer, shift, v) = prepare_update(tx, area, user_id, shift_id, patch, now)?;
+    let verdict = verdict(rules, &employer, &v);
+    apply_update(tx, &shift, &v, &verdict, patch, now)
+}
+
+/// The stored posting with `patch` merged over it, validated whole (reads only): its owner, not
+/// blocked, in a status that may still be edited.
+fn prepare_update(
+    conn: &mut DbConn,
+    area: &ServiceArea,
+    user_id: i64,
+    shift_id: i64,
+    patch: &ShiftRequest,
+    now: NaiveDateTime,
+) -> Result<(EmployerRow, ShiftRow, ValidShift), Error> {
+    let (employer, shift) = owned(conn, user_id, shift_id)?;
     refuse_if_blocked(&employer)?;
     let status = shift.status();
     if !status.is_editable() {
         return Err(Error::Conflict(Conflict::ShiftNotEditable { status }));
     }
-    let old_slots = slots_of(tx, shift_id)?;
+    let old_slots = slots_of(conn, shift_id)?;
     let mut merged = shift.as_request(&old_slots);
     macro_rules! take {
         ($($f:ident),+) => { $(if patch.$f.is_some() { merged.$f = patch.$f.clone(); })+ };
@@ -554,7 +570,14 @@ pub fn update(
     if (patch.lat.is_some() || patch.lng.is_some()) && patch.adcode.is_none() {
         merged.adcode = None; // re-infer the district for the new point
     }
-    let v = validate(tx, &merged, now, area)?;
+    let v = validate(conn, &merged, now, area)?;
+    Ok((employer, shift, v))
+}
+
+/// Stores a merged and judged posting, in the write transaction.
+fn apply_update(tx: &mut Tx, shift: &ShiftRow, v: &ValidShift, verdict: &Verdict, patch: &ShiftRequest, now: NaiveDateTime) -> Result<ShiftRow, Error> {
+    let (status, shift_id) = (shift.status(), shift.id);
+    let old_slots = slots_of(tx, shift_id)?;
     // Workers already confirmed keep the terms they agreed to: an edit may improve them, never
     // worsen or change them (the rule is `domain::shift::compare_terms`).
     let held = engagements::held(tx, shift_id)?;
@@ -562,7 +585,7 @@ pub fn update(
     let old_times: Vec<TimeSlot> = upcoming.iter().map(|s| TimeSlot { start: s.start_at, end: s.end_at }).collect();
     let held_times: Vec<TimeSlot> = upcoming.iter().filter(|s| held.slot_ids.contains(&s.id)).map(|s| TimeSlot { start: s.start_at, end: s.end_at }).collect();
     let old_terms = Terms {
-        pay: engagements::pay_of(&shift),
+        pay: engagements::pay_of(shift),
         settlement: shift.settlement,
         point: GeoPoint { lat: shift.lat, lng: shift.lng },
         headcount: shift.headcount,
@@ -576,12 +599,11 @@ pub fn update(
     // Every change is judged again; a change that raises a finding, or any change from an
     // unverified employer, sends a published shift back to review, and a rejected or taken-down
     // one always goes back to a moderator.
-    let verdict = verdict(rules, &employer, &v);
-    refuse(&verdict)?;
-    let new_status = status.after_edit(status_for(&verdict));
+    refuse(verdict)?;
+    let new_status = status.after_edit(status_for(verdict));
     diesel::update(shifts::table.find(shift_id))
         .set((
-            ShiftFields::of(&v),
+            ShiftFields::of(v),
             shifts::status.eq(new_status.as_str()),
             shifts::updated_at.eq(now),
             shifts::published_at.eq(match (new_status, shift.published_at) {
@@ -590,7 +612,7 @@ pub fn update(
                 _ => None,
             }),
             shifts::findings.eq(serde_json::to_string(&verdict.findings).expect("serializable")),
-            shifts::risk.eq(risk(&verdict)),
+            shifts::risk.eq(risk(verdict)),
             shifts::rejection_code.eq(None::<String>),
             shifts::rejection_reason.eq(None::<String>),
         ))
@@ -652,13 +674,27 @@ pub async fn post(svc: &Services, user: &AuthUser, request: ShiftRequest) -> Res
     let rl = &svc.config.rate_limit;
     let budget = Budget { name: "shift_create", limit: rl.shift_creates, window: std::time::Duration::from_secs(rl.shift_create_window_secs) };
     svc.limiter.hit(budget, &format!("user:{}", user.id)).await?;
-    let (rules, area, user_id) = (svc.rules.clone(), svc.config.listing.service_area.clone(), user.id);
+    let (rules, area, user_id, now) = (svc.rules.clone(), svc.config.listing.service_area.clone(), user.id, svc.clock.now());
+    // Judged before the write transaction opens, with no connection held while the rules run;
+    // the transaction stores it as judged unless the employer profile changed in between.
+    let read = request.clone();
+    let (seen, valid) = svc.db.run(move |conn| Ok((ready_employer(conn, user_id)?, validate(conn, &read, now, &area)?))).await?;
+    let judged = verdict(&rules, &seen, &valid);
+    refuse(&judged)?;
     svc.db
         .tx(move |tx| {
-            let row = post_in(tx, &rules, &area, user_id, &request)?;
+            let employer = ready_employer(tx, user_id)?;
+            let verdict = if employer.updated_at == seen.updated_at { judged } else { verdict(&rules, &employer, &valid) };
+            let row = create(tx, &employer, &valid, &verdict, now)?;
             view(tx, row)
         })
         .await
+}
+
+fn ready_employer(conn: &mut DbConn, user_id: i64) -> Result<EmployerRow, Error> {
+    let employer = require_employer(conn, user_id)?;
+    refuse_if_blocked(&employer)?;
+    Ok(employer)
 }
 
 /// The posting itself, inside a write transaction: the employer profile, the block, every field,
@@ -679,29 +715,19 @@ pub fn post_in(tx: &mut Tx, rules: &Rules, area: &ServiceArea, user_id: i64, req
 pub async fn check(svc: &Services, user: &AuthUser, request: ShiftRequest) -> Result<Verdict, Error> {
     user.require(&[Role::Employer])?;
     let (rules, area, user_id, now) = (svc.rules.clone(), svc.config.listing.service_area.clone(), user.id, svc.clock.now());
-    svc.db
-        .run(move |conn| {
-            let employer = require_employer(conn, user_id)?;
-            refuse_if_blocked(&employer)?;
-            match validate(conn, &request, now, &area) {
-                Ok(valid) => Ok(verdict(&rules, &employer, &valid)),
-                Err(e) => Ok(Verdict {
-                    decision: Decision::Refuse,
-                    findings: e
-                        .fields()
-                        .iter()
-                        .map(|f| Finding {
-                            code: f.code.clone(),
-                            severity: Severity::Refuse,
-                            message: f.msg.clone(),
-                            matched: None,
-                            field: Some(f.field.clone()),
-                        })
-                        .collect(),
-                }),
-            }
-        })
-        .await
+    // The rules run after the connection is back in the pool.
+    let (employer, validated) = svc.db.run(move |conn| Ok((ready_employer(conn, user_id)?, validate(conn, &request, now, &area)))).await?;
+    match validated {
+        Ok(valid) => Ok(verdict(&rules, &employer, &valid)),
+        Err(e) => Ok(Verdict {
+            decision: Decision::Refuse,
+            findings: e
+                .fields()
+                .iter()
+                .map(|f| Finding { code: f.code.clone(), severity: Severity::Refuse, message: f.msg.clone(), matched: None, field: Some(f.field.clone()) })
+                .collect(),
+        }),
+    }
 }
 
 /// One shift, as `viewer` may see it: unpublished shifts only to their owner and staff.
@@ -735,10 +761,21 @@ pub async fn get(svc: &Services, viewer: Option<&AuthUser>, id: i64) -> Result<S
 pub async fn edit(svc: &Services, user: &AuthUser, id: i64, patch: ShiftRequest) -> Result<ShiftView, Error> {
     user.require(&[Role::Employer])?;
     let (rules, area, user_id, now) = (svc.rules.clone(), svc.config.listing.service_area.clone(), user.id, svc.clock.now());
+    // Judged before the write transaction opens (see `post`); judged again inside only if the
+    // employer or the shift changed in between.
+    let (read, read_area) = (patch.clone(), area.clone());
+    let (seen_employer, seen_shift, valid) = svc.db.run(move |conn| prepare_update(conn, &read_area, user_id, id, &read, now)).await?;
+    let judged = verdict(&rules, &seen_employer, &valid);
+    refuse(&judged)?;
     svc.db
         .tx(move |tx| {
             crate::services::location::limit_point_moves(tx, user_id, id, patch.lat, patch.lng, now)?;
-            let row = update(tx, &rules, &area, user_id, id, &patch, now)?;
+            let (employer, shift) = owned(tx, user_id, id)?;
+            let row = if employer.updated_at == seen_employer.updated_at && shift.updated_at == seen_shift.updated_at {
+                apply_update(tx, &shift, &valid, &judged, &patch, now)?
+            } else {
+                update(tx, &rules, &area, user_id, id, &patch, now)?
+            };
             view(tx, row)
         })
         .await

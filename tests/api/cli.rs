@@ -92,7 +92,8 @@ fn serve_runs_the_demo_and_stops_cleanly_on_sigterm() {
     let body: serde_json::Value = reqwest::blocking_get(&format!("{url}/api/v1/categories"));
     assert!(body["items"].as_array().unwrap().len() > 20);
     let search: serde_json::Value = reqwest::blocking_get(&format!("{url}/api/v1/shifts/search?limit=1"));
-    assert!(search["total"].as_u64().unwrap() >= 50, "the demo market is searchable: {search}");
+    // Piece-rate demo shifts wait for review until postings carry hours per piece.
+    assert!(search["total"].as_u64().unwrap() >= 45, "the demo market is searchable: {search}");
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {

@@ -23,6 +23,7 @@ mod promises;
 mod reference;
 mod schema;
 mod scope;
+mod screening;
 mod search;
 mod shifts;
 mod workers;

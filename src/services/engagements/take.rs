@@ -22,8 +22,14 @@ pub struct InviteRequest {
     pub note: Option<String>,
 }
 
+/// A note the other side reads: screened by the listing rules (the built-in ones), refused with
+/// the rule's reason when they refuse it.
 fn note(errs: &mut FieldErrors, v: Option<&str>) -> String {
-    errs.check("note", BoundedText::parse(v.unwrap_or(""), 0, 500)).map(BoundedText::into_string).unwrap_or_default()
+    let note = errs.check("note", BoundedText::parse(v.unwrap_or(""), 0, 500)).map(BoundedText::into_string).unwrap_or_default();
+    for f in crate::listing::refusals(&crate::listing::Rules::shared().screen(&[("note", &note)])) {
+        errs.add(f.field, Invalid { code: "refused_by_listing_rules", msg: f.msg });
+    }
+    note
 }
 
 pub(super) fn shift_open_for_taking(conn: &mut DbConn, shift: &ShiftRow) -> Result<(), Error> {
