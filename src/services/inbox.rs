@@ -72,6 +72,14 @@ pub fn deliver(tx: &mut Tx, user_id: i64, n: &Notification) -> Result<i64, Error
         .get_result(tx.conn())?)
 }
 
+/// As [`deliver`], unless the same notification is already in that user's inbox.
+pub fn deliver_once(tx: &mut Tx, user_id: i64, n: &Notification) -> Result<Option<i64>, Error> {
+    let (kind, payload) = (n.kind(), n.payload());
+    let there: i64 =
+        inbox::table.filter(inbox::user_id.eq(user_id)).filter(inbox::kind.eq(kind)).filter(inbox::payload.eq(&payload)).count().get_result(tx.conn())?;
+    if there > 0 { Ok(None) } else { deliver(tx, user_id, n).map(Some) }
+}
+
 fn list_rows(conn: &mut DbConn, user_id: i64, unread_only: bool, page: PageRequest) -> Result<Vec<InboxRow>, Error> {
     let mut q = inbox::table.filter(inbox::user_id.eq(user_id)).into_boxed();
     if unread_only {

@@ -42,25 +42,29 @@ pub struct OutboxRow {
 }
 
 /// Queues a notification to an address (or records that there is none to send to). A report
-/// notice whose reporter was signed in goes to their inbox too.
+/// notice whose reporter was signed in goes to their inbox too (see [`reporter_inbox`]).
 pub fn enqueue(tx: &mut Tx, recipient: Option<String>, n: &Notification) -> Result<i64, Error> {
-    if let Some(user_id) = reporter_account(tx, n)? {
-        inbox::deliver(tx, user_id, n)?;
+    if let Some((user_id, note)) = reporter_inbox(tx, n)? {
+        inbox::deliver_once(tx, user_id, &note)?;
     }
     queue_mail(tx, recipient, n)
 }
 
-/// The account behind a report notice, if the reporter was signed in. The email confirmation
-/// is only ever for an address given without an account.
-fn reporter_account(tx: &mut Tx, n: &Notification) -> Result<Option<i64>, Error> {
+/// What the account behind a report is told in its inbox, if the reporter was signed in: the
+/// notice itself, except that a request to confirm another address tells the account at once
+/// that the report is on file. The notices the confirmation sends later to that address are
+/// then already in the inbox, so each goes in once.
+fn reporter_inbox(tx: &mut Tx, n: &Notification) -> Result<Option<(i64, Notification)>, Error> {
+    use crate::domain::notification::ReportReceived;
     use Notification as N;
-    let report_id = match n {
-        N::ReportReceived(m) => m.report_id,
-        N::ReportResolved(m) => m.report_id,
+    let (report_id, note) = match n {
+        N::ReportReceived(m) => (m.report_id, n.clone()),
+        N::ReportResolved(m) => (m.report_id, n.clone()),
+        N::ReportEmailConfirmation(m) => (m.report_id, N::ReportReceived(ReportReceived { report_id: m.report_id })),
         _ => return Ok(None),
     };
     let reporter: Option<Option<i64>> = reports::table.find(report_id).select(reports::reporter_id).first(tx.conn()).optional()?;
-    Ok(reporter.flatten())
+    Ok(reporter.flatten().map(|user_id| (user_id, note)))
 }
 
 fn queue_mail(tx: &mut Tx, recipient: Option<String>, n: &Notification) -> Result<i64, Error> {
