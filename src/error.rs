@@ -128,6 +128,7 @@ pub enum Thing {
     Attendance,
     Alert,
     Rating,
+    InboxItem,
     /// A path that names nothing that could exist (`/shifts/abc`).
     Resource,
 }
@@ -148,6 +149,7 @@ impl Thing {
             Thing::Attendance => ("签到记录", "attendance record"),
             Thing::Alert => ("职位提醒", "alert"),
             Thing::Rating => ("评价", "rating"),
+            Thing::InboxItem => ("站内信", "inbox item"),
             Thing::Resource => ("资源", "resource"),
         }
     }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod inbox;
 pub mod jobs;
 pub mod listing;
 pub mod mail;

@@ -372,6 +372,19 @@ diesel::table! {
 
 diesel::joinable!(shift_point_edits -> shifts (shift_id));
 
+diesel::table! {
+    inbox (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(inbox -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     auth_tokens,
@@ -395,4 +408,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_tokens,
     idempotency_keys,
     shift_point_edits,
+    inbox,
 );

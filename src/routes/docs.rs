@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::idempotency::OpenApiHeader as IdempotencyHeader;
-use crate::routes::{alerts, auth, availability, categories, districts, employers, engagements, moderation, ops, reports, search, shifts, workers};
+use crate::routes::{alerts, auth, availability, categories, districts, employers, engagements, inbox, moderation, ops, reports, search, shifts, workers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,6 +25,7 @@ use crate::routes::{alerts, auth, availability, categories, districts, employers
         moderation::block, moderation::unblock, moderation::resolve_report, moderation::set_scope, moderation::audit_log,
         reports::create, reports::get_one, reports::confirm_email, reports::policy,
         alerts::create, alerts::list_mine, alerts::delete, alerts::unsubscribe_page, alerts::unsubscribe,
+        inbox::list, inbox::unread_count, inbox::read_one, inbox::read_all,
         engagements::apply, engagements::invite, engagements::get_one, engagements::act, engagements::correct_attendance,
         engagements::arrears_report, engagements::rate, engagements::hide_rating, engagements::list_for_worker, engagements::list_for_employer,
         engagements::rotate_calendar, engagements::revoke_calendar, engagements::calendar_feed,
@@ -44,6 +45,7 @@ use crate::routes::{alerts, auth, availability, categories, districts, employers
         (name = "engagements", description = "Applications, instant claims, invitations, attendance, completion and pay, ratings, calendar feed"),
         (name = "reports", description = "Complaints (投诉举报) and the published service rules"),
         (name = "alerts", description = "Match alerts by mail, and their no-login unsubscribe link"),
+        (name = "inbox", description = "The in-app inbox (站内信): every notification to the signed-in user, mailed or not"),
         (name = "ops", description = "Health and metrics"),
     )
 )]

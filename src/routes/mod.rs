@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod guard;
 pub mod idempotency;
+pub mod inbox;
 pub mod moderation;
 pub mod ops;
 pub mod reports;
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(moderation::configure)
             .configure(reports::configure)
             .configure(alerts::configure)
+            .configure(inbox::configure)
             .default_service(web::to(not_found)),
     );
 }

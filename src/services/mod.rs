@@ -21,6 +21,7 @@ pub mod districts;
 pub mod employers;
 pub mod engagements;
 pub mod idempotency;
+pub mod inbox;
 pub mod location;
 pub mod moderation;
 pub mod outbox;

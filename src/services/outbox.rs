@@ -1,14 +1,20 @@
 //! The transactional outbox: mail events are written in the same transaction as the change that
 //! causes them, and a worker sends them later with retry and back-off. Each event is claimed with
 //! a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL) so that one replica at a time sends it.
+//!
+//! Mail is one of two channels: whatever is queued for an account (`enqueue_to_user`, and a
+//! report notice to a signed-in reporter through `enqueue`) also lands in that account's in-app
+//! inbox (`services::inbox`) in the same transaction, with or without an email address.
+//! Anonymous reporters have no account and so only mail.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::{outbox, users};
+use crate::db::schema::{outbox, reports, users};
 use crate::db::{DbConn, Tx, write_transaction};
 use crate::domain::notification::Notification;
 use crate::error::Error;
+use crate::services::inbox;
 
 pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
@@ -35,8 +41,33 @@ pub struct OutboxRow {
     pub sent_at: Option<NaiveDateTime>,
 }
 
-/// Queues a notification to an address (or records that there is none to send to).
+/// Queues a notification to an address (or records that there is none to send to). A report
+/// notice whose reporter was signed in goes to their inbox too (see [`reporter_inbox`]).
 pub fn enqueue(tx: &mut Tx, recipient: Option<String>, n: &Notification) -> Result<i64, Error> {
+    if let Some((user_id, note)) = reporter_inbox(tx, n)? {
+        inbox::deliver_once(tx, user_id, &note)?;
+    }
+    queue_mail(tx, recipient, n)
+}
+
+/// What the account behind a report is told in its inbox, if the reporter was signed in: the
+/// notice itself, except that a request to confirm another address tells the account at once
+/// that the report is on file. The notices the confirmation sends later to that address are
+/// then already in the inbox, so each goes in once.
+fn reporter_inbox(tx: &mut Tx, n: &Notification) -> Result<Option<(i64, Notification)>, Error> {
+    use crate::domain::notification::ReportReceived;
+    use Notification as N;
+    let (report_id, note) = match n {
+        N::ReportReceived(m) => (m.report_id, n.clone()),
+        N::ReportResolved(m) => (m.report_id, n.clone()),
+        N::ReportEmailConfirmation(m) => (m.report_id, N::ReportReceived(ReportReceived { report_id: m.report_id })),
+        _ => return Ok(None),
+    };
+    let reporter: Option<Option<i64>> = reports::table.find(report_id).select(reports::reporter_id).first(tx.conn()).optional()?;
+    Ok(reporter.flatten().map(|user_id| (user_id, note)))
+}
+
+fn queue_mail(tx: &mut Tx, recipient: Option<String>, n: &Notification) -> Result<i64, Error> {
     let now = tx.now();
     let status = if recipient.is_some() { PENDING } else { SKIPPED_NO_EMAIL };
     Ok(diesel::insert_into(outbox::table)
@@ -52,10 +83,11 @@ pub fn enqueue(tx: &mut Tx, recipient: Option<String>, n: &Notification) -> Resu
         .get_result(tx.conn())?)
 }
 
-/// Queues a notification to a user, by their account's email address.
+/// Queues a notification to a user: to their inbox, and by mail to their account's email address.
 pub fn enqueue_to_user(tx: &mut Tx, user_id: i64, n: &Notification) -> Result<i64, Error> {
     let email: Option<String> = users::table.find(user_id).select(users::email).first(tx.conn())?;
-    enqueue(tx, email, n)
+    inbox::deliver(tx, user_id, n)?;
+    queue_mail(tx, email, n)
 }
 
 #[diesel::dsl::auto_type]

@@ -15,6 +15,7 @@ mod engagements;
 mod errors;
 mod hardening;
 mod idempotency;
+mod inbox;
 mod mail;
 mod moderation;
 mod ops;

@@ -1,0 +1,2 @@
+DROP INDEX inbox_user;
+DROP TABLE inbox;
