@@ -11,16 +11,7 @@ use crate::helpers::*;
 
 impl TestApp {
     async fn post_key(&self, path: &str, token: Option<&str>, key: &str, body: &Value) -> Resp {
-        let mut r = self.client.request(Method::POST, format!("{}{}", self.addr, path)).header("Idempotency-Key", key).json(body);
-        if let Some(t) = token {
-            r = r.bearer_auth(t);
-        }
-        let res = r.send().await.expect("request sent");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.unwrap_or_default();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp { status, headers, body, text }
+        self.send(self.client.request(Method::POST, format!("{}{}", self.addr, path)).header("Idempotency-Key", key).json(body), token).await
     }
 }
 

@@ -1,6 +1,7 @@
 //! Black-box API tests: the real application over HTTP, one fresh database per test.
 //! SQLite by default; PostgreSQL + Redis with LINGONG_TEST_DATABASE_URL / LINGONG_TEST_REDIS_URL.
 
+mod bodies;
 mod helpers;
 mod listing;
 mod smtp_sink;

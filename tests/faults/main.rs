@@ -7,10 +7,14 @@
 //! A missing `redis-server` or PostgreSQL server binaries fail these tests with a message saying
 //! what to install; they are never skipped.
 
+#[path = "../api/bodies.rs"]
+#[allow(dead_code)]
+mod bodies;
 mod deps;
 
 use std::time::{Duration, Instant};
 
+use bodies::{employer_body, shift_body};
 use deps::{Postgres, Redis, free_port};
 use lingong::app::Application;
 use lingong::config::Config;
@@ -96,33 +100,6 @@ async fn eventually(limit: Duration, what: &str, mut f: impl AsyncFnMut() -> boo
         assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-fn shift_body() -> Value {
-    let day = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive() + chrono::Duration::days(2);
-    json!({
-        "title": "家庭保洁员（日结）",
-        "description": "负责住户家庭日常保洁，厨房和卫生间清洁，工具由公司提供。",
-        "requirements": "身体健康，做事细心",
-        "category": "cleaning",
-        "headcount": 3,
-        "address": "北京市朝阳区建国路88号",
-        "lat": 39.9087,
-        "lng": 116.4605,
-        "slots": [{"start": format!("{day}T08:00:00+08:00"), "end": format!("{day}T12:00:00+08:00")}],
-        "pay": {"amount_fen": 3500, "unit": "hour"},
-        "settlement": "daily",
-        "employment_type": "gig",
-        "valid_through": format!("{day}T00:00:00+08:00")
-    })
-}
-
-fn employer_body() -> Value {
-    json!({
-        "name": "北京城市综合服务有限公司", "kind": "enterprise", "credit_code": "91350100M000100Y43",
-        "contact_name": "王经理", "contact_phone": "13812345678", "address": "北京市朝阳区建国路88号",
-        "lat": 39.9087, "lng": 116.4605, "description": "社区家政与保洁服务"
-    })
 }
 
 /// Redis killed under a running service with rate limiting on: logins, registrations, shift posts
