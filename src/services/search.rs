@@ -203,9 +203,16 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
         }
     });
     let pay_unit = p.pay_unit.as_deref().filter(|s| !s.is_empty()).and_then(|u| errs.check("pay_unit", PayUnit::parse(u)));
-    let settlement = p.settlement.as_deref().filter(|s| !s.is_empty()).and_then(|s| errs.check("settlement", crate::domain::Settlement::parse(s)).map(|s| s.as_str().to_string()));
-    let employment_type =
-        p.employment_type.as_deref().filter(|s| !s.is_empty()).and_then(|s| errs.check("employment_type", crate::domain::EmploymentType::parse(s)).map(|s| s.as_str().to_string()));
+    let settlement = p
+        .settlement
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .and_then(|s| errs.check("settlement", crate::domain::Settlement::parse(s)).map(|s| s.as_str().to_string()));
+    let employment_type = p
+        .employment_type
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .and_then(|s| errs.check("employment_type", crate::domain::EmploymentType::parse(s)).map(|s| s.as_str().to_string()));
     let sort = match p.sort.as_deref() {
         None | Some("" | "relevance") => Sort::Relevance,
         Some("distance") if c.near.is_some() => Sort::Distance,
