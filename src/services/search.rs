@@ -93,7 +93,13 @@ fn common(
     cursor: Option<&str>,
 ) -> Common {
     let near = match (lat, lng) {
-        (None, None) => None,
+        // A radius alone is ignored, but still as checked as the document says.
+        (None, None) => {
+            if let Some(r) = radius {
+                errs.check("radius_km", radius_km(r));
+            }
+            None
+        }
         (lat, lng) => {
             let p = GeoPoint::check(errs, "", lat, lng);
             let r = errs.check("radius_km", radius_km(radius.unwrap_or(10.0)));
