@@ -4,9 +4,20 @@
 # worker, employer, station staff, moderator, admin — against a debug `lingong serve` on a free
 # port with a fresh SQLite database holding the demo market, rate limiting off.
 # Needs the debug binary (`cargo build`) and Python 3 with pip. Fails on any failure.
-# Time budget: ST_MAX_TIME seconds per role (default 90; six roles fit in about 10 minutes).
+# Time budget: ST_MAX_TIME seconds per role (default 90; six roles fit in about 10 minutes);
+# ST_ROLES picks roles (space-separated) while iterating.
 #
-# Disabled checks: none.
+# A fresh Idempotency-Key per call (scripts/schemathesis_hooks.py): a real client never reuses a key
+# for another body (that is 422 `idempotency_key_reused` by design); generated cases would.
+# One schemathesis worker: with two, Python 3.11's `ast` module (schemathesis reads its own
+# lambdas' source) races and crashes the run ("AST constructor recursion depth mismatch").
+#
+# Disabled checks (schemathesis.toml, each with its reason there), all `positive_data_acceptance`:
+# - reports_create: a report of a target id that does not exist is 422 `not_found` on `target_id`;
+#   no schema can say which ids exist.
+# - search_shifts, search_availability: `lat` and `lng` come together and a `bbox` is ordered and
+#   inside the world, cross-parameter rules OpenAPI query parameters cannot express (422 naming
+#   the field). Every other check and phase runs on them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=target/debug/lingong
@@ -16,7 +27,8 @@ trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "
 
 if ! python3 -c 'import schemathesis, sys; sys.exit(0 if schemathesis.__version__.startswith("4.32.") else 1)' 2>/dev/null; then
   echo "== installing schemathesis 4.32"
-  python3 -m pip install -q --disable-pip-version-check "schemathesis==4.32.*" 2>&1 | grep -v -i "warning" || true
+  # A system Python marked externally managed (PEP 668) would refuse; this is a test machine.
+  PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check "schemathesis==4.32.*" 2>&1 | grep -v -i "warning" || true
 fi
 st=(python3 -m schemathesis.cli)
 command -v st >/dev/null 2>&1 && st=(st)
@@ -25,6 +37,8 @@ db="sqlite://$work/st.db"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 export LINGONG_RATE_LIMIT__ENABLED=false
+# Fresh Idempotency-Key per call (see scripts/schemathesis_hooks.py).
+export PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=schemathesis_hooks
 
 # Staff accounts are made by an admin on the command line (staff never self-register).
 declare -A phones
@@ -54,13 +68,13 @@ for role in station_staff moderator admin; do
 done
 
 failed=()
-for role in anonymous worker employer station_staff moderator admin; do
+for role in ${ST_ROLES:-anonymous worker employer station_staff moderator admin}; do
   echo "== schemathesis as $role"
   auth=()
   if [ "$role" != anonymous ]; then auth=(--header "Authorization: Bearer ${tokens[$role]}"); fi
   if ! "${st[@]}" run "$base/api/v1/openapi.json" --url "$base" "${auth[@]}" \
-    --checks all --phases examples,coverage,fuzzing,stateful \
-    --max-time "${ST_MAX_TIME:-90}" --workers 2 --request-timeout 10 --no-color \
+    --phases examples,coverage,fuzzing,stateful \
+    --max-time "${ST_MAX_TIME:-90}" --workers 1 --request-timeout 10 --no-color \
     --report junit --report-dir "$work/report-$role"; then
     failed+=("$role")
   fi

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command (see README "Tests"): installs what the test suite needs when it is missing,
 # then runs `cargo test` with the arguments given, e.g. `bash scripts/test.sh --test api mail`.
+# Without arguments (and on the default SQLite backend) it then also runs scripts/schemathesis.sh:
+# the whole API against its own OpenAPI document, about 10 minutes (ST_MAX_TIME per role).
 # Nothing is skipped: a tool the tests need is installed, or this script fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +37,12 @@ need() { # command package: installs the Debian package when the command is miss
 # tests' SMTP server is Rust code inside the test suite (tests/api/smtp_sink.rs); the fault tests
 # (tests/faults) start a redis-server and PostgreSQL clusters of their own.
 need redis-server redis-server
+if [ $# -eq 0 ] && [ -z "${LINGONG_TEST_DATABASE_URL:-}" ]; then
+  # scripts/schemathesis.sh: Python 3 and pip (it installs schemathesis itself), curl.
+  need python3 python3
+  need pip3 python3-pip
+  need curl curl
+fi
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   echo "== installing postgresql (the fault tests need initdb and pg_ctl)"
   as_root=()
@@ -45,3 +53,9 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
 fi
 
 cargo test "$@"
+
+if [ $# -eq 0 ] && [ -z "${LINGONG_TEST_DATABASE_URL:-}" ]; then
+  echo "== schemathesis: the API against its OpenAPI document (scripts/schemathesis.sh)"
+  cargo build
+  bash scripts/schemathesis.sh
+fi

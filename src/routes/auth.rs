@@ -29,10 +29,13 @@ pub struct RegisterRequest {
     #[schema(value_type = String, required = true, pattern = r"^1[3-9][0-9]{9}$")]
     pub phone: Option<String>,
     /// At least 8 characters, not one character repeated, not a common password.
-    #[schema(value_type = String, required = true, min_length = 8)]
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 128, pattern = r"^(?!(.)\1*$)")]
     pub password: Option<String>,
-    #[schema(value_type = String, required = true, min_length = 1)]
+    /// 1–40 characters (leading and trailing whitespace not counted), no control characters.
+    #[schema(value_type = String, required = true, min_length = 1, pattern = r"^\s*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f](?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{0,38}[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f])?\s*$")]
     pub display_name: Option<String>,
+    /// An email address (empty or blank = none).
+    #[schema(max_length = 254, pattern = r"^\s*(?:[^@\s,;<>]+@[^\s,;<>.][^\s,;<>]*\.[^\s,;<>]*[^\s,;<>.])?\s*$")]
     pub email: Option<String>,
 }
 
@@ -97,7 +100,7 @@ pub async fn logout_everywhere(state: web::Data<AppState>, user: AuthUser) -> Re
 pub struct PasswordChange {
     pub current_password: String,
     /// At least 8 characters, not one character repeated, not a common password.
-    #[schema(min_length = 8, max_length = 128)]
+    #[schema(min_length = 8, max_length = 128, pattern = r"^(?!(.)\1*$)")]
     pub new_password: String,
 }
 

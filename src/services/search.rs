@@ -51,11 +51,19 @@ pub struct SearchParams {
     #[param(format = DateTime)]
     pub to: Option<String>,
     /// Minimum pay in fen, in `pay_unit` (or per hour when no unit is given).
+    #[param(minimum = 0)]
     pub min_pay_fen: Option<i64>,
+    /// `hour`, `day`, `piece` or `shift`; empty = any.
+    #[param(pattern = "^(hour|day|piece|shift)?$")]
     pub pay_unit: Option<String>,
+    /// `daily`, `weekly`, `biweekly` or `on_completion`; empty = any.
+    #[param(pattern = "^(daily|weekly|biweekly|on_completion)?$")]
     pub settlement: Option<String>,
+    /// `gig`, `part_time`, `temporary` or `seasonal`; empty = any.
+    #[param(pattern = "^(gig|part_time|temporary|seasonal)?$")]
     pub employment_type: Option<String>,
-    /// `relevance` (default), `distance`, `pay` or `start`.
+    /// `relevance` (default), `distance`, `pay` or `start`; empty = default.
+    #[param(pattern = "^(relevance|distance|pay|start)?$")]
     pub sort: Option<String>,
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]
@@ -85,7 +93,13 @@ fn common(
     cursor: Option<&str>,
 ) -> Common {
     let near = match (lat, lng) {
-        (None, None) => None,
+        // A radius alone is ignored, but still as checked as the document says.
+        (None, None) => {
+            if let Some(r) = radius {
+                errs.check("radius_km", radius_km(r));
+            }
+            None
+        }
         (lat, lng) => {
             let p = GeoPoint::check(errs, "", lat, lng);
             let r = errs.check("radius_km", radius_km(radius.unwrap_or(10.0)));
@@ -93,12 +107,9 @@ fn common(
         }
     };
     let from = from.and_then(|s| errs.check("from", parse_instant(s)));
+    // `from` and `to` are two independent overlap bounds (a slot ends after `from`, starts before
+    // `to`), so any order is a well-formed query: `to` before `from` finds the slots spanning both.
     let to = to.and_then(|s| errs.check("to", parse_instant(s)));
-    if let (Some(f), Some(t)) = (from, to)
-        && t <= f
-    {
-        errs.add("to", Invalid::new("end_before_start", "结束时间必须晚于开始时间", "to must be after from"));
-    }
     let limit = limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         errs.add("limit", Invalid::new("out_of_range", "limit 应在 1 到 100 之间", "limit must be 1 to 100"));
@@ -184,8 +195,8 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
     let bbox = p.bbox.as_deref().and_then(|b| {
         let v: Vec<f64> = b.split(',').filter_map(|x| x.trim().parse().ok()).collect();
         let ok = v.len() == 4
-            && v[0] < v[2]
-            && v[1] < v[3]
+            && v[0] <= v[2]
+            && v[1] <= v[3]
             && GeoPoint::lng(v[0]).is_ok()
             && GeoPoint::lng(v[2]).is_ok()
             && GeoPoint::lat(v[1]).is_ok()
@@ -197,12 +208,19 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
             None
         }
     });
-    let pay_unit = p.pay_unit.as_deref().and_then(|u| errs.check("pay_unit", PayUnit::parse(u)));
-    let settlement = p.settlement.as_deref().and_then(|s| errs.check("settlement", crate::domain::Settlement::parse(s)).map(|s| s.as_str().to_string()));
-    let employment_type =
-        p.employment_type.as_deref().and_then(|s| errs.check("employment_type", crate::domain::EmploymentType::parse(s)).map(|s| s.as_str().to_string()));
+    let pay_unit = p.pay_unit.as_deref().filter(|s| !s.is_empty()).and_then(|u| errs.check("pay_unit", PayUnit::parse(u)));
+    let settlement = p
+        .settlement
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .and_then(|s| errs.check("settlement", crate::domain::Settlement::parse(s)).map(|s| s.as_str().to_string()));
+    let employment_type = p
+        .employment_type
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .and_then(|s| errs.check("employment_type", crate::domain::EmploymentType::parse(s)).map(|s| s.as_str().to_string()));
     let sort = match p.sort.as_deref() {
-        None | Some("relevance") => Sort::Relevance,
+        None | Some("" | "relevance") => Sort::Relevance,
         Some("distance") if c.near.is_some() => Sort::Distance,
         Some("distance") => {
             errs.add("sort", Invalid::new("needs_location", "按距离排序需要提供 lat 和 lng", "sort=distance needs lat and lng"));
@@ -458,6 +476,12 @@ pub async fn search_availability(state: &Services, user: &AuthUser, p: Availabil
     let c = common(&mut errs, p.lat, p.lng, p.radius_km, p.from.as_deref(), p.to.as_deref(), p.limit, p.cursor.as_deref());
     if c.from.is_some() != c.to.is_some() {
         errs.add(if c.from.is_some() { "to" } else { "from" }, Invalid::new("required", "from 与 to 需同时提供", "give both from and to"));
+    }
+    // Here [from, to] is the interval the worker must be free for, so it must not be empty.
+    if let (Some(f), Some(t)) = (c.from, c.to)
+        && t <= f
+    {
+        errs.add("to", Invalid::new("end_before_start", "结束时间必须晚于开始时间", "to must be after from"));
     }
     errs.into_result()?;
     let range = c.from.zip(c.to).map(|(start, end)| Interval { start, end });

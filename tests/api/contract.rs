@@ -170,3 +170,79 @@ async fn the_documented_required_fields_are_the_ones_the_server_requires() {
     // With every required field it works.
     app.post("/api/v1/auth/register", None, full).await.assert(201);
 }
+
+/// Search filters as the document states them: an empty value is "any" (every enum filter's
+/// pattern admits the empty string), `from`/`to` are independent bounds in either order, a
+/// zero-area `bbox` is a box, and `min_pay_fen` is documented and checked as non-negative.
+#[tokio::test]
+async fn search_filters_take_what_the_document_admits() {
+    let app = spawn_app().await;
+    let doc = app.get("/api/v1/openapi.json", None).await.body;
+    let params = doc["paths"]["/api/v1/shifts/search"]["get"]["parameters"].as_array().unwrap().clone();
+    let schema = |name: &str| params.iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("{name}"))["schema"].clone();
+    for name in ["pay_unit", "settlement", "employment_type", "sort"] {
+        let pattern = schema(name)["pattern"].as_str().unwrap_or_else(|| panic!("{name} has no pattern")).to_string();
+        assert!(pattern.ends_with(")?$"), "{name}: {pattern}");
+        app.get(&format!("/api/v1/shifts/search?{name}="), None).await.assert(200);
+    }
+    assert_eq!(schema("min_pay_fen")["minimum"], 0);
+    for (from, to) in
+        [("2030-01-02T00:00:00Z", "2030-01-01T00:00:00Z"), ("2030-01-01T00:00:00Z", "2030-01-01T00:00:00Z"), ("2030-01-01T00:00:00Z", "2030-01-02T00:00:00Z")]
+    {
+        app.get(&format!("/api/v1/shifts/search?from={from}&to={to}"), None).await.assert(200);
+    }
+    for bbox in ["0,0,0,0", "113.9,22.5,113.9,22.6", "-180,-90,180,90"] {
+        app.get(&format!("/api/v1/shifts/search?bbox={bbox}"), None).await.assert(200);
+    }
+    for bbox in ["1,0,0,0", "0,1,0,0", "0,0,181,1"] {
+        let r = app.get(&format!("/api/v1/shifts/search?bbox={bbox}"), None).await;
+        assert_eq!(r.fields(), ["bbox"], "{bbox}");
+    }
+    assert_eq!(app.get("/api/v1/shifts/search?min_pay_fen=-1", None).await.fields(), ["min_pay_fen"]);
+    // A radius without a point is ignored, but checked like any other.
+    for radius in ["0", "-1", "201"] {
+        assert_eq!(app.get(&format!("/api/v1/shifts/search?radius_km={radius}"), None).await.fields(), ["radius_km"], "{radius}");
+    }
+    app.get("/api/v1/shifts/search?radius_km=5", None).await.assert(200);
+}
+
+/// The register body's text rules are in the document (length, no control characters, not one
+/// character repeated, an email shape), and the server refuses each variant the patterns exclude.
+#[tokio::test]
+async fn register_text_rules_are_documented_and_enforced() {
+    let app = spawn_app().await;
+    let doc = app.get("/api/v1/openapi.json", None).await.body;
+    let props = &doc["components"]["schemas"]["RegisterRequest"]["properties"];
+    for field in ["password", "display_name", "email"] {
+        assert!(props[field]["pattern"].is_string(), "{field}: {}", props[field]);
+    }
+    let mut n = 0;
+    let mut register = |field: &'static str, value: serde_json::Value| {
+        n += 1;
+        let mut body = json!({"role": "worker", "phone": format!("1380000{n:04}"), "password": "correct horse battery", "display_name": "张三"});
+        body[field] = value;
+        (field, body)
+    };
+    let mut cases = Vec::new();
+    for c in ['a', '0', '张', ' '] {
+        cases.push(register("password", json!(c.to_string().repeat(12))));
+    }
+    for bad in ["\u{0}", "\u{7}", "\u{1b}", "\u{7f}", "\u{9b}"] {
+        cases.push(register("display_name", json!(format!("张{bad}三"))));
+    }
+    for blank in [" ", "\t", "  \n "] {
+        cases.push(register("display_name", json!(blank)));
+    }
+    cases.push(register("display_name", json!("张".repeat(41))));
+    for email in ["a", "a@b", "@b.cn", "a@.cn", "a@b.", "a b@c.cn", "a@b.cn;c@d.cn"] {
+        cases.push(register("email", json!(email)));
+    }
+    for (field, body) in cases {
+        let r = app.post("/api/v1/auth/register", None, body.clone()).await;
+        assert_eq!(r.fields(), [field], "{body}: {}", r.text);
+    }
+    for (i, email) in ["", "  ", "a@b.cn", " li.si@example.com "].into_iter().enumerate() {
+        let body = json!({"role": "worker", "phone": format!("1370000{i:04}"), "password": "correct horse battery", "display_name": format!(" \n{} ", "李".repeat(40)), "email": email});
+        app.post("/api/v1/auth/register", None, body).await.assert(201);
+    }
+}
