@@ -18,8 +18,6 @@
 # - search_shifts, search_availability: `lat` and `lng` come together and a `bbox` is ordered and
 #   inside the world, cross-parameter rules OpenAPI query parameters cannot express (422 naming
 #   the field). Every other check and phase runs on them.
-# - moderation_audit_log (temporary, a known server gap): `target_id=1.0` is 422 `invalid_type`,
-#   but JSON Schema counts 1.0 as an integer; to fix in the query extractor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=target/debug/lingong
