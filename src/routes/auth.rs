@@ -32,10 +32,10 @@ pub struct RegisterRequest {
     #[schema(value_type = String, required = true, min_length = 8, max_length = 128, pattern = r"^(?!(.)\1*$)")]
     pub password: Option<String>,
     /// 1–40 characters (leading and trailing whitespace not counted), no control characters.
-    #[schema(value_type = String, required = true, min_length = 1, pattern = r"^\s*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f](?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{0,38}[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f])?\s*$")]
+    #[schema(value_type = String, required = true, min_length = 1, pattern = r"^[\s\x85]*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f](?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{0,38}[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f])?[\s\x85]*$")]
     pub display_name: Option<String>,
     /// An email address (empty or blank = none).
-    #[schema(max_length = 254, pattern = r"^\s*(?:[^@\s,;<>]+@[^\s,;<>.][^\s,;<>]*\.[^\s,;<>]*[^\s,;<>.])?\s*$")]
+    #[schema(max_length = 254, pattern = r"^[\s\x85]*(?:[^@\s\x85,;<>]+@[^\s\x85,;<>.][^\s\x85,;<>]*\.[^\s\x85,;<>]*[^\s\x85,;<>.])?[\s\x85]*$")]
     pub email: Option<String>,
 }
 

@@ -196,6 +196,22 @@ macro_rules! parse_value {
     };
 }
 
+/// An integer parameter takes an integral decimal too (`1.0`), as JSON Schema's `integer` does.
+macro_rules! parse_integer {
+    ($($method:ident => $visit:ident,)*) => {
+        $(fn $method<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+            let integral = match self.0.split_once('.') {
+                Some((whole, zeros)) if !whole.is_empty() && !zeros.is_empty() && zeros.bytes().all(|b| b == b'0') => whole,
+                _ => self.0.as_str(),
+            };
+            match integral.parse() {
+                Ok(v) => visitor.$visit(v),
+                Err(e) => Err(serde::de::Error::custom(format_args!("{e}: {:?}", self.0))),
+            }
+        })*
+    };
+}
+
 impl<'de> serde::Deserializer<'de> for Part {
     type Error = serde::de::value::Error;
 
@@ -216,8 +232,7 @@ impl<'de> serde::Deserializer<'de> for Part {
         visitor.visit_newtype_struct(self)
     }
 
-    parse_value! {
-        deserialize_bool => visit_bool,
+    parse_integer! {
         deserialize_i8 => visit_i8,
         deserialize_i16 => visit_i16,
         deserialize_i32 => visit_i32,
@@ -226,6 +241,10 @@ impl<'de> serde::Deserializer<'de> for Part {
         deserialize_u16 => visit_u16,
         deserialize_u32 => visit_u32,
         deserialize_u64 => visit_u64,
+    }
+
+    parse_value! {
+        deserialize_bool => visit_bool,
         deserialize_f32 => visit_f32,
         deserialize_f64 => visit_f64,
     }

@@ -38,10 +38,10 @@ pub struct ReportRequest {
     #[schema(value_type = String, required = true, pattern = "^(illegal_fee|fake_job|wage_arrears|discrimination|unsafe|other)$")]
     pub kind: Option<String>,
     /// 5–2000 characters (leading and trailing whitespace not counted), no control characters.
-    #[schema(value_type = String, required = true, min_length = 5, pattern = r"^\s*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{3,1998}[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]\s*$")]
+    #[schema(value_type = String, required = true, min_length = 5, pattern = r"^[\s\x85]*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{3,1998}[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f][\s\x85]*$")]
     pub description: Option<String>,
     /// Where to send the outcome when not signed in (empty or blank = none).
-    #[schema(max_length = 254, pattern = r"^\s*(?:[^@\s,;<>]+@[^\s,;<>.][^\s,;<>]*\.[^\s,;<>]*[^\s,;<>.])?\s*$")]
+    #[schema(max_length = 254, pattern = r"^[\s\x85]*(?:[^@\s\x85,;<>]+@[^\s\x85,;<>.][^\s\x85,;<>]*\.[^\s\x85,;<>]*[^\s\x85,;<>.])?[\s\x85]*$")]
     pub email: Option<String>,
 }
 
