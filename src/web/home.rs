@@ -190,7 +190,7 @@ async fn home(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<Hom
         (None, name) => match districts.normalize(name) {
             Some(d) => Place::District(d),
             None => {
-                let hits = districts.search(name, 12);
+                let hits = districts.by_name(name, 12);
                 let exact: Vec<&&District> = hits.iter().filter(|d| d.level == "county").collect();
                 match (hits.len(), exact.len()) {
                     (0, _) => {
