@@ -188,6 +188,46 @@ impl WorkPage<'_> {
             })
             .collect()
     }
+    /// The forms this state shows, so a failure whose form is not among them is shown at the top.
+    fn shown_forms(&self) -> Vec<&'static str> {
+        let mut f = Vec::new();
+        match self.e.state {
+            State::Invited => f.extend(["accept", "decline"]),
+            State::Applied => f.push("withdraw"),
+            State::Confirmed => f.push("cancel"),
+            State::CheckedIn => f.push("check_out"),
+            _ => {}
+        }
+        if self.can_check_in() {
+            f.push("check_in");
+        }
+        if self.can_settle() {
+            f.push("confirm_pay");
+        }
+        if self.can_dispute() {
+            f.push("dispute");
+        }
+        if self.can_report_arrears() {
+            f.push("arrears");
+        }
+        if self.can_rate() {
+            f.push("rate");
+        }
+        f
+    }
+    /// A failure of a form this page does not show (an unknown action, a move the state no
+    /// longer allows): its message, with the field messages if any.
+    fn unplaced(&self) -> Option<String> {
+        if self.failure.form.is_empty() && self.failure.message.is_empty() || self.shown_forms().contains(&self.failure.form.as_str()) {
+            return None;
+        }
+        let mut m = self.failure.message.clone();
+        for (_, msg) in self.failure.fields.all(self.ctx) {
+            m.push_str("：");
+            m.push_str(&msg);
+        }
+        Some(m)
+    }
     fn failed(&self, form: &str) -> Option<&str> {
         (self.failure.form == form && !self.failure.message.is_empty()).then_some(self.failure.message.as_str())
     }
