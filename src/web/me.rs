@@ -93,7 +93,10 @@ fn fen(errs: &mut FieldErrors, field: &str, v: &str) -> Option<i64> {
     if v.is_empty() {
         return None;
     }
-    let ok = v.chars().all(|c| c.is_ascii_digit() || c == '.') && v.matches('.').count() <= 1 && !v.starts_with('.') && v.split('.').nth(1).is_none_or(|d| d.len() <= 2);
+    let ok = v.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && v.matches('.').count() <= 1
+        && !v.starts_with('.')
+        && v.split('.').nth(1).is_none_or(|d| d.len() <= 2);
     match v.parse::<f64>() {
         Ok(x) if ok && x.is_finite() && x < 1e9 => Some((x * 100.0).round() as i64),
         _ => {
@@ -122,7 +125,14 @@ fn district(errs: &mut FieldErrors, field: &str, name: &str) -> Option<&'static 
         _ => {
             let names: Vec<&str> = hits.iter().take(5).map(|d| d.full_name.as_str()).collect();
             let list = names.join("、");
-            errs.add(field, Invalid::new("ambiguous_district", format!("有几个地方叫这个名字，请写得更具体：{list}"), format!("several places have this name; be more specific: {list}")));
+            errs.add(
+                field,
+                Invalid::new(
+                    "ambiguous_district",
+                    format!("有几个地方叫这个名字，请写得更具体：{list}"),
+                    format!("several places have this name; be more specific: {list}"),
+                ),
+            );
             None
         }
     }
@@ -254,17 +264,20 @@ async fn profile_page(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Q
             let home = district_name(w.adcode.as_deref());
             (ProfileValues::of(&w), home, false)
         }
-        Err(Error::NotFound(Thing::WorkerProfile)) => {
-            (ProfileValues { display_name: user.display_name.clone(), radius_km: "5".into(), pay_unit: "hour".into(), ..Default::default() }, String::new(), true)
-        }
+        Err(Error::NotFound(Thing::WorkerProfile)) => (
+            ProfileValues { display_name: user.display_name.clone(), radius_km: "5".into(), pay_unit: "hour".into(), ..Default::default() },
+            String::new(),
+            true,
+        ),
         Err(e) => return Err(e.into()),
     };
     let cats = categories::list_all(&state).await?;
     ctx.render(&ProfilePage { ctx: &ctx, v, home, new_profile, saved: q.is_some_and(|q| q.saved.is_some()), cats, errors: Fields::default() })
 }
 
-/// The profile form as the API's body; a district typed in replaces the point.
-fn profile_request(f: &Pairs) -> Result<WorkerRequest, Error> {
+/// The profile form as the API's body; a district typed in replaces the point. Inputs the page
+/// cannot read (a number that is not one) are left out of the body and named in the errors.
+fn profile_request(f: &Pairs) -> (WorkerRequest, FieldErrors) {
     let mut errs = FieldErrors::new();
     let (mut lat, mut lng) = (number(&mut errs, "lat", &f.one("lat")), number(&mut errs, "lng", &f.one("lng")));
     let name = f.one("district");
@@ -283,8 +296,7 @@ fn profile_request(f: &Pairs) -> Result<WorkerRequest, Error> {
             PayUnit::Hour
         }
     };
-    errs.into_result()?;
-    Ok(WorkerRequest {
+    let req = WorkerRequest {
         display_name: Some(f.one("display_name")),
         skills: Some(f.all("skills")),
         lat,
@@ -293,15 +305,25 @@ fn profile_request(f: &Pairs) -> Result<WorkerRequest, Error> {
         expected_pay: amount.map(|amount_fen| PayBody { amount_fen, unit }),
         id_number: Some(f.one("id_number")).filter(|s| !s.is_empty()),
         key_groups: Some(f.all("key_groups")),
-    })
+    };
+    (req, errs)
 }
 
 async fn profile_save(state: web::Data<AppState>, ctx: PageCtx, form: PageForm<Pairs>) -> Result<HttpResponse, ApiError> {
     let user = ctx.require_user()?;
     let f = form.0;
-    let result = match profile_request(&f) {
-        Ok(req) => workers::put_mine(&state, user, req).await,
-        Err(e) => Err(e),
+    let (req, page_errs) = profile_request(&f);
+    let result = if page_errs.is_empty() {
+        workers::put_mine(&state, user, req).await
+    } else {
+        // Nothing is saved; the service's errors for the rest of the form come with the page's own.
+        let mut all = Fields::from_error(&page_errs.into_result().expect_err("not empty")).unwrap_or_default();
+        if let Err(e) = workers::check_mine(&state, user, req).await {
+            let more = form_errors(e)?;
+            let new: Vec<_> = more.0.into_iter().filter(|m| !all.0.iter().any(|a| a.field == m.field)).collect();
+            all.0.extend(new);
+        }
+        Err(Error::Validation(all.0))
     };
     match result {
         Ok(_) => {
@@ -395,11 +417,12 @@ impl AvailabilityPage<'_> {
     }
     /// Three rows for dated windows: what was sent, then blanks.
     fn date_rows(&self) -> Vec<(usize, String, String, String)> {
-        (0..3).map(|i| {
-            let (d, f, t) = self.v.dates.get(i).cloned().unwrap_or_default();
-            (i, d, f, t)
-        })
-        .collect()
+        (0..3)
+            .map(|i| {
+                let (d, f, t) = self.v.dates.get(i).cloned().unwrap_or_default();
+                (i, d, f, t)
+            })
+            .collect()
     }
     fn weekly(&self, a: &AvailabilityView) -> Vec<String> {
         a.windows.weekly.iter().map(|w| format!("{} {}–{}", weekday_text(self.ctx, w.weekday), w.start.format("%H:%M"), w.end.format("%H:%M"))).collect()
@@ -460,7 +483,8 @@ async fn availability_page(state: web::Data<AppState>, ctx: PageCtx, q: Option<w
 fn availability_request(f: &Pairs, home: Option<(f64, f64)>) -> Result<AvailabilityRequest, Error> {
     let mut errs = FieldErrors::new();
     let (mut lat, mut lng) = (number(&mut errs, "lat", &f.one("lat")), number(&mut errs, "lng", &f.one("lng")));
-    if lat.is_none() && lng.is_none()
+    if lat.is_none()
+        && lng.is_none()
         && let Some((a, b)) = home
     {
         (lat, lng) = (Some(a), Some(b));
@@ -472,7 +496,10 @@ fn availability_request(f: &Pairs, home: Option<(f64, f64)>) -> Result<Availabil
         (lat, lng) = (Some(d.lat), Some(d.lng));
     }
     if lat.is_none() && lng.is_none() && name.is_empty() {
-        errs.add("district", Invalid::new("required", "请填写在哪个区找活（或先在个人资料里设置家的位置）", "say which district (or set your home point in the profile)"));
+        errs.add(
+            "district",
+            Invalid::new("required", "请填写在哪个区找活（或先在个人资料里设置家的位置）", "say which district (or set your home point in the profile)"),
+        );
     }
     let radius_km = number(&mut errs, "radius_km", &f.one("radius_km"));
     let mut weekly = Vec::new();
@@ -533,7 +560,9 @@ async fn availability_create(state: web::Data<AppState>, ctx: PageCtx, form: Pag
             let (dates, froms, tos) = (f.column("date"), f.column("from"), f.column("to"));
             let v = AvailValues {
                 grid: f.all("grid"),
-                dates: (0..dates.len()).map(|i| (dates[i].clone(), froms.get(i).cloned().unwrap_or_default(), tos.get(i).cloned().unwrap_or_default())).collect(),
+                dates: (0..dates.len())
+                    .map(|i| (dates[i].clone(), froms.get(i).cloned().unwrap_or_default(), tos.get(i).cloned().unwrap_or_default()))
+                    .collect(),
                 district: f.one("district"),
                 radius_km: f.one("radius_km"),
                 categories: f.all("categories"),
@@ -544,7 +573,12 @@ async fn availability_create(state: web::Data<AppState>, ctx: PageCtx, form: Pag
     }
 }
 
-async fn availability_delete(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>, _f: PageForm<serde::de::IgnoredAny>) -> Result<HttpResponse, ApiError> {
+async fn availability_delete(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    id: web::Path<i64>,
+    _f: PageForm<serde::de::IgnoredAny>,
+) -> Result<HttpResponse, ApiError> {
     let user = ctx.require_user()?;
     availability::remove(&state, user, id.into_inner()).await?;
     Ok(ctx.redirect("/me/availability"))
@@ -587,7 +621,9 @@ impl AlertsPage<'_> {
         }
         if a.source == SOURCE_SEARCH {
             let place = match (a.lat, a.lng) {
-                (Some(lat), Some(lng)) => Districts::get().nearest_county(crate::domain::GeoPoint { lat, lng }).map(|d| d.full_name.clone()).unwrap_or_default(),
+                (Some(lat), Some(lng)) => {
+                    Districts::get().nearest_county(crate::domain::GeoPoint { lat, lng }).map(|d| d.full_name.clone()).unwrap_or_default()
+                }
                 _ => String::new(),
             };
             let r = a.radius_km.unwrap_or(0.0);
@@ -605,7 +641,11 @@ impl AlertsPage<'_> {
         parts.join(" · ")
     }
     fn frequency(&self, a: &AlertView) -> &'static str {
-        if a.frequency == "daily" { self.ctx.t("每天汇总一封邮件", "one mail a day") } else { self.ctx.t("有新工作立即通知", "at once for each new shift") }
+        if a.frequency == "daily" {
+            self.ctx.t("每天汇总一封邮件", "one mail a day")
+        } else {
+            self.ctx.t("有新工作立即通知", "at once for each new shift")
+        }
     }
     fn radii(&self) -> Vec<(&'static str, bool)> {
         let current = if self.v.radius_km.is_empty() { "10" } else { self.v.radius_km.as_str() };

@@ -168,14 +168,23 @@ impl WorkPage<'_> {
                     .flags
                     .iter()
                     .map(|f| match f.as_str() {
-                        "no_location" => ctx.t("签到时没有位置信息，雇主会确认你的到岗。", "Checked in without a location: the employer will confirm you were there.").to_string(),
+                        "no_location" => ctx
+                            .t("签到时没有位置信息，雇主会确认你的到岗。", "Checked in without a location: the employer will confirm you were there.")
+                            .to_string(),
                         "far_check_in" => match a.check_in_distance_m {
-                            Some(m) if ctx.en() => format!("You checked in {} from the work place; the employer will see this and confirm.", show::distance(ctx, Some(m as f64 / 1000.0))),
+                            Some(m) if ctx.en() => format!(
+                                "You checked in {} from the work place; the employer will see this and confirm.",
+                                show::distance(ctx, Some(m as f64 / 1000.0))
+                            ),
                             Some(m) => format!("签到位置离工作地点 {}，雇主会看到并确认。", show::distance(ctx, Some(m as f64 / 1000.0))),
-                            None => ctx.t("签到位置离工作地点较远，雇主会确认。", "You checked in far from the work place; the employer will confirm.").to_string(),
+                            None => {
+                                ctx.t("签到位置离工作地点较远，雇主会确认。", "You checked in far from the work place; the employer will confirm.").to_string()
+                            }
                         },
                         "late_check_in" => ctx.t("签到晚于开工时间。", "Checked in after the start time.").to_string(),
-                        "auto_checkout" => ctx.t("你没有签退，系统在时段结束时自动签退。", "You did not check out; the system did at the end of the slot.").to_string(),
+                        "auto_checkout" => {
+                            ctx.t("你没有签退，系统在时段结束时自动签退。", "You did not check out; the system did at the end of the slot.").to_string()
+                        }
                         "corrected" => ctx.t("雇主修改了这条记录。", "The employer corrected this record.").to_string(),
                         other => other.to_string(),
                     })
@@ -245,7 +254,9 @@ impl WorkPage<'_> {
             "check_out" => ctx.t("签退成功。", "You are checked out."),
             "confirm_pay" => ctx.t("已确认收到工资。", "Pay confirmed as received."),
             "dispute" => ctx.t("已提出异议，雇主会收到通知。", "Dispute sent; the employer is told."),
-            "arrears" => ctx.t("欠薪投诉已提交给人社部门，工作人员会跟进。", "Your wage-arrears report has reached the labour bureau; its staff will follow it up."),
+            "arrears" => {
+                ctx.t("欠薪投诉已提交给人社部门，工作人员会跟进。", "Your wage-arrears report has reached the labour bureau; its staff will follow it up.")
+            }
             "rate" => ctx.t("谢谢你的评价。", "Thank you for your rating."),
             _ => "",
         }
@@ -380,7 +391,13 @@ pub struct ArrearsForm {
     note: String,
 }
 
-async fn arrears(state: web::Data<AppState>, req: HttpRequest, ctx: PageCtx, id: web::Path<i64>, form: PageForm<ArrearsForm>) -> Result<HttpResponse, ApiError> {
+async fn arrears(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: PageCtx,
+    id: web::Path<i64>,
+    form: PageForm<ArrearsForm>,
+) -> Result<HttpResponse, ApiError> {
     let user = ctx.require_user()?;
     let id = id.into_inner();
     let note = Some(form.0.note.trim().to_string()).filter(|n| !n.is_empty());
