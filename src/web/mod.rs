@@ -14,7 +14,9 @@ pub mod assets;
 pub mod csrf;
 pub mod home;
 pub mod inbox;
+pub mod me;
 pub mod show;
+pub mod work;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -45,6 +47,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     account::configure(cfg);
     home::configure(cfg);
     inbox::configure(cfg);
+    work::configure(cfg);
+    me::configure(cfg);
 }
 
 /// What every page knows about its request: language, display mode, who is signed in, the form

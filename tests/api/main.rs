@@ -21,6 +21,7 @@ mod mail;
 mod moderation;
 mod ops;
 mod pages;
+mod pages_worker;
 mod privacy;
 mod promises;
 mod reference;
