@@ -12,6 +12,7 @@
 pub mod account;
 pub mod assets;
 pub mod csrf;
+pub mod employer;
 pub mod home;
 pub mod inbox;
 pub mod show;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     account::configure(cfg);
     home::configure(cfg);
     inbox::configure(cfg);
+    employer::configure(cfg);
 }
 
 /// What every page knows about its request: language, display mode, who is signed in, the form
