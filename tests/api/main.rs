@@ -21,6 +21,7 @@ mod mail;
 mod moderation;
 mod ops;
 mod pages;
+mod pages_employer;
 mod privacy;
 mod promises;
 mod reference;

@@ -29,7 +29,15 @@ pub fn configure(_cfg: &mut web::ServiceConfig) {
 /// Starting points for common jobs: wording to edit, no rules (the screening judges the result).
 /// (key, button label zh, en, category, title, description, requirements)
 const TEMPLATES: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
-    ("cleaning", "保洁", "Cleaning", "cleaning", "家庭保洁员（日结）", "负责住户家庭日常保洁：客厅、卧室、厨房和卫生间清洁，工具和清洁用品由我们提供。", "身体健康，做事细心，守时"),
+    (
+        "cleaning",
+        "保洁",
+        "Cleaning",
+        "cleaning",
+        "家庭保洁员（日结）",
+        "负责住户家庭日常保洁：客厅、卧室、厨房和卫生间清洁，工具和清洁用品由我们提供。",
+        "身体健康，做事细心，守时",
+    ),
     ("moving", "搬运", "Moving", "moving", "搬家搬运工", "协助住户搬家：家具和纸箱的打包、搬运、装车卸车，有电梯。", "身体健康，能搬重物"),
     ("waiter", "服务员", "Waiter", "waiter", "餐厅服务员（周末）", "负责点餐、传菜、收台和餐厅卫生，提供工作餐。", "普通话流利，态度热情"),
     ("promoter", "促销", "Promoter", "promotion", "超市促销员", "在超市门店介绍和推广商品，布置堆头，登记销量。", "口齿清楚，能站立工作"),
@@ -248,7 +256,8 @@ impl PostPage<'_> {
         self.errors.get(self.ctx, &format!("slots[{i}]"))
     }
     fn location_error(&self) -> Option<String> {
-        let m: Vec<&str> = self.errors.0.iter().filter(|f| matches!(f.field.as_str(), "lat" | "lng" | "adcode" | "")).map(|f| f.msg.pick(self.ctx.lang)).collect();
+        let m: Vec<&str> =
+            self.errors.0.iter().filter(|f| matches!(f.field.as_str(), "lat" | "lng" | "adcode" | "")).map(|f| f.msg.pick(self.ctx.lang)).collect();
         (!m.is_empty()).then(|| m.join("；"))
     }
 }
@@ -350,10 +359,8 @@ pub async fn check(state: web::Data<AppState>, ctx: PageCtx, form: PageForm<Vec<
     let form = PostForm::from_pairs(&form.0);
     let (request, bad) = form.request();
     let mut verdict = shifts::check(&state, user, request).await?;
-    let extra: Vec<Finding> = bad
-        .into_iter()
-        .map(|f| Finding { code: f.code, severity: Severity::Refuse, message: f.msg, matched: None, field: Some(f.field) })
-        .collect();
+    let extra: Vec<Finding> =
+        bad.into_iter().map(|f| Finding { code: f.code, severity: Severity::Refuse, message: f.msg, matched: None, field: Some(f.field) }).collect();
     if !extra.is_empty() {
         verdict.decision = Decision::Refuse;
         verdict.findings.retain(|f| !extra.iter().any(|x| x.field == f.field));
