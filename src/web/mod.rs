@@ -12,6 +12,7 @@
 pub mod account;
 pub mod assets;
 pub mod csrf;
+pub mod employer;
 pub mod home;
 pub mod inbox;
 pub mod me;
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     inbox::configure(cfg);
     work::configure(cfg);
     me::configure(cfg);
+    employer::configure(cfg);
 }
 
 /// What every page knows about its request: language, display mode, who is signed in, the form

@@ -22,6 +22,7 @@ mod moderation;
 mod ops;
 mod pages;
 mod pages_worker;
+mod pages_employer;
 mod privacy;
 mod promises;
 mod reference;
