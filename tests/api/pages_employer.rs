@@ -182,6 +182,23 @@ async fn an_employer_posts_on_the_pages_and_takes_a_worker_from_application_to_r
     // The employer confirms the record and completes with the computed pay: 4 h at 35 元 = 140 元.
     let eng = c.get(&ep).await;
     assert!(eng.text.contains(&format!("id=\"confirm-{slot}\"")) && eng.text.contains("id=\"act-complete\""));
+    // A correction out of range is said at its field; one within it is kept.
+    let day = &at(2, 8)[..10];
+    let (late, right_in, right_out) = (format!("{day}T23:00"), format!("{day}T08:00"), format!("{day}T12:00"));
+    let r = c
+        .submit(&ep, &format!("{ep}/act"), &[("action", "correct_attendance"), ("slot_id", &slot.to_string()), ("check_in", &right_in), ("check_out", &late)])
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("id=\"check_out-error\""));
+    let r = c
+        .submit(
+            &ep,
+            &format!("{ep}/act"),
+            &[("action", "correct_attendance"), ("slot_id", &slot.to_string()), ("check_in", &right_in), ("check_out", &right_out)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert!(c.get(&ep).await.text.contains("已更正"), "the record says it was corrected");
     let r = c.submit(&ep, &format!("{ep}/act"), &[("action", "confirm_attendance"), ("slot_id", &slot.to_string())]).await;
     assert_eq!(r.status, 303, "{}", r.text);
     // A bad amount is said at its field.
