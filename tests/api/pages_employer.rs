@@ -182,6 +182,23 @@ async fn an_employer_posts_on_the_pages_and_takes_a_worker_from_application_to_r
     // The employer confirms the record and completes with the computed pay: 4 h at 35 元 = 140 元.
     let eng = c.get(&ep).await;
     assert!(eng.text.contains(&format!("id=\"confirm-{slot}\"")) && eng.text.contains("id=\"act-complete\""));
+    // A correction out of range is said at its field; one within it is kept.
+    let day = &at(2, 8)[..10];
+    let (late, right_in, right_out) = (format!("{day}T23:00"), format!("{day}T08:00"), format!("{day}T12:00"));
+    let r = c
+        .submit(&ep, &format!("{ep}/act"), &[("action", "correct_attendance"), ("slot_id", &slot.to_string()), ("check_in", &right_in), ("check_out", &late)])
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("id=\"check_out-error\""));
+    let r = c
+        .submit(
+            &ep,
+            &format!("{ep}/act"),
+            &[("action", "correct_attendance"), ("slot_id", &slot.to_string()), ("check_in", &right_in), ("check_out", &right_out)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert!(c.get(&ep).await.text.contains("已更正"), "the record says it was corrected");
     let r = c.submit(&ep, &format!("{ep}/act"), &[("action", "confirm_attendance"), ("slot_id", &slot.to_string())]).await;
     assert_eq!(r.status, 303, "{}", r.text);
     // A bad amount is said at its field.
@@ -281,4 +298,65 @@ async fn the_form_starts_from_a_template_or_an_earlier_shift_and_prefills_the_pr
     assert_eq!(theirs.status, 200);
     assert!(!theirs.text.contains("负责小区住户搬家"));
     assert_eq!(other.get(&format!("/employer/shifts/{id}")).await.status, 403, "nor its page");
+}
+
+#[tokio::test]
+async fn matching_workers_are_invited_applicants_declined_and_the_shift_closed_on_the_page() {
+    let app = spawn_app().await;
+    let mut c = employer_on_pages(&app).await;
+    let tok = token(&c);
+    let me = app.get("/api/v1/employers/me", Some(&tok)).await;
+    let m = app.staff("moderator").await;
+    app.post(&format!("/api/v1/employers/{}/verify", me.body["id"]), Some(&m), json!({})).await.assert(200);
+    let shift = post_shift(&mut c, CLEAN).await;
+    let sp = format!("/employer/shifts/{shift}");
+
+    // A worker whose availability fits is offered, with a masked name, and invited.
+    let (w1, w1_id) = app.worker().await;
+    make_available(&app, &w1, w1_id, shift, &tok).await;
+    let page = c.get(&sp).await;
+    assert!(page.text.contains(&format!("id=\"invite-{w1_id}\"")) && page.text.contains("李**"), "{}", page.text);
+    let r = c.submit(&sp, &format!("{sp}/invite"), &[("worker_id", &w1_id.to_string())]).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let page = c.get(&r.location()).await;
+    assert!(page.text.contains("id=\"invited-notice\"") && page.text.contains("已邀请，等对方回复"));
+    let r = c.submit(&sp, &format!("{sp}/invite"), &[("worker_id", &w1_id.to_string())]).await;
+    assert_eq!(r.status, 409, "inviting twice is said as a page: {}", r.text);
+
+    // Another applies and is declined with a reason.
+    let (w2, _) = app.worker().await;
+    let r = app.post(&format!("/api/v1/shifts/{shift}/applications"), Some(&w2), json!({})).await;
+    let e2 = r.body["id"].as_i64().unwrap();
+    let ep = format!("/employer/engagements/{e2}");
+    let r = c.submit(&ep, &format!("{ep}/act"), &[("action", "decline"), ("reason", "人已招满")]).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert!(c.get(&ep).await.text.contains("data-state=\"declined\""));
+    // A move the state does not allow is refused, not performed.
+    let r = c.submit(&ep, &format!("{ep}/act"), &[("action", "accept")]).await;
+    assert_eq!(r.status, 409);
+    // The worker's own page is /work/{id}; this one is the employer's.
+    let mut wc = PageClient::new(&app);
+    wc.cookies.insert("lg_session".into(), w2.clone());
+    assert_eq!(wc.get(&ep).await.status, 403);
+
+    // Closing the shift.
+    let r = c.submit(&sp, &format!("{sp}/close"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let page = c.get(&sp).await;
+    assert!(page.text.contains("data-status=\"closed\"") && !page.text.contains("id=\"close-shift\""));
+    assert!(c.get("/employer").await.text.contains("已关闭"));
+
+    // Every employer form needs its form token.
+    for path in [
+        "/employer/shifts/new",
+        "/employer/shifts/check",
+        &format!("{sp}/invite"),
+        &format!("{sp}/close"),
+        &format!("{ep}/act"),
+        &format!("{ep}/rate"),
+        "/employer/profile",
+    ] {
+        let r = c.post(path, &[("title", "x")]).await;
+        assert_eq!(r.status, 403, "{path}");
+    }
 }

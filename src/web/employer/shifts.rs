@@ -11,6 +11,7 @@ use crate::domain::ShiftStatus;
 use crate::domain::engagement::State;
 use crate::listing::{Finding, Severity};
 use crate::routes::error::ApiError;
+use crate::services::categories::{self, Category};
 use crate::services::engagements::{self, EngagementView, InviteRequest};
 use crate::services::page::PageRequest;
 use crate::services::search::{self, MatchedWorker, PageParams};
@@ -121,6 +122,8 @@ struct ShiftPage<'a> {
     line: ShiftLine<'a>,
     applicants: Vec<EngagementView>,
     matches: Vec<MatchedWorker>,
+    /// For the names of the matched workers' skills (category codes).
+    categories: Vec<Category>,
     posted: bool,
     invited: bool,
     errors: Fields,
@@ -138,6 +141,14 @@ impl ShiftPage<'_> {
     }
     fn distance(&self, m: &MatchedWorker) -> String {
         show::distance(self.ctx, m.distance_km)
+    }
+    fn skills(&self, m: &MatchedWorker) -> String {
+        let name = |code: &String| match self.categories.iter().find(|c| &c.code == code) {
+            Some(c) if self.ctx.en() => c.name_en.clone(),
+            Some(c) => c.name_zh.clone(),
+            None => code.clone(),
+        };
+        m.skills.iter().map(name).collect::<Vec<_>>().join(self.ctx.t("、", ", "))
     }
     fn open(&self) -> bool {
         matches!(self.line.s.shift.status, ShiftStatus::Published | ShiftStatus::PendingReview | ShiftStatus::Filled)
@@ -201,8 +212,9 @@ async fn render_shift(state: &AppState, ctx: &PageCtx, id: i64, posted: bool, in
     } else {
         Vec::new()
     };
+    let categories = if matches.is_empty() { Vec::new() } else { categories::list_all(state).await? };
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let page = ShiftPage { ctx, line: ShiftLine { ctx, s: &own }, applicants, matches, posted, invited, errors };
+    let page = ShiftPage { ctx, line: ShiftLine { ctx, s: &own }, applicants, matches, categories, posted, invited, errors };
     ctx.render_status(status, &page)
 }
 
