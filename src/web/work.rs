@@ -232,7 +232,7 @@ impl WorkPage<'_> {
         }
         let mut m = self.failure.message.clone();
         for (_, msg) in self.failure.fields.all(self.ctx) {
-            m.push_str("：");
+            m.push('：');
             m.push_str(&msg);
         }
         Some(m)
