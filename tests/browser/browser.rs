@@ -284,6 +284,18 @@ impl Browser {
         }
     }
 
+    /// Submits the page's form for `action` (the forms that POST a hidden `action`, such as
+    /// check_in on /work/{id}), by its submit button.
+    pub async fn act(&self, action: &str) {
+        self.click(&format!("form:has(input[name=action][value={action}]) [type=submit]")).await;
+    }
+
+    /// The session cookie's value: the same token the JSON API takes as a bearer token.
+    pub async fn session_token(&self) -> String {
+        let c = self.client.get_named_cookie("lg_session").await.expect("signed in: lg_session cookie");
+        c.value().to_string()
+    }
+
     pub async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.unwrap_or_else(|e| panic!("text of {css}: {e}"))
     }

@@ -62,6 +62,7 @@ async fn home_is_light_and_paints_fast_on_a_slow_network() {
     let b = Browser::start(&app).await;
     let m = checks::metrics(&b, "/?lat=39.92&lng=116.46&radius_km=10").await;
     b.screenshot("home-slow-network").await;
+    let fcp = m.fcp_ms.expect("home paints content");
     println!(
         "home over {} kbit/s, {} ms RTT: {} bytes transferred ({} decoded), first contentful paint {:.0} ms",
         checks::SLOW_KBITS,
@@ -70,10 +71,40 @@ async fn home_is_light_and_paints_fast_on_a_slow_network() {
         m.decoded_bytes,
         fcp
     );
-    let fcp = m.fcp_ms.expect("home paints content");
     for (url, bytes) in &m.items {
         println!("  {bytes:>7} {url}");
     }
     assert!(m.transfer_bytes <= MAX_TRANSFER_BYTES, "home weighs {} bytes over the wire, over {MAX_TRANSFER_BYTES}: {:?}", m.transfer_bytes, m.items);
     assert!(fcp <= MAX_FCP_MS, "first contentful paint {fcp:.0} ms, over {MAX_FCP_MS} ms");
+}
+
+/// "Use my location" reads the phone's position (set through DevTools: 北京朝阳) and lists the
+/// 保洁 shifts near it; the page then links each shift.
+#[tokio::test]
+async fn use_my_location_lists_cleaning_work_nearby() {
+    let app = spawn_app().await;
+    let titles = some_shifts(&app, 2).await;
+    let b = Browser::start(&app).await;
+    b.set_location(39.92, 116.46).await;
+    b.goto("/?q=保洁").await;
+    b.click("#use-location").await;
+    b.wait_text("#result-summary", "共").await;
+    let path = b.path().await;
+    assert!(path.contains("lat=39.92") && path.contains("lng=116.46"), "the search went with the phone's point: {path}");
+    let results = b.text("#results").await;
+    assert!(results.contains(&titles[0]), "{results}");
+    b.check_page("located").await;
+}
+
+/// Location refused: the page says so and how to go on (type a district), and stays usable.
+#[tokio::test]
+async fn location_denied_on_home_says_what_to_do() {
+    let app = spawn_app().await;
+    let b = Browser::start(&app).await;
+    b.deny_location().await;
+    b.goto("/").await;
+    b.click("#use-location").await;
+    b.wait_text("#location-status", "朝阳").await;
+    assert_eq!(b.path().await, "/", "no search without a point");
+    b.check_here("location-denied").await;
 }
