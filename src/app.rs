@@ -214,11 +214,16 @@ pub fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<
             .app_data(routes::extract::query_config())
             .app_data(routes::extract::path_config())
             .wrap(routes::idempotency::Idempotency)
+            .wrap_fn(crate::web::page_errors)
             .wrap(routes::guard::cors(&state.config.server))
             .wrap_fn(routes::guard::guard)
             .wrap_fn(language_and_metrics)
             .wrap_fn(crate::telemetry::request_log)
+            // Outermost: pages, assets and JSON go compressed (gzip or brotli, as the client
+            // accepts) to phones on slow mobile data.
+            .wrap(actix_web::middleware::Compress::default())
             .configure(routes::configure)
+            .configure(crate::web::configure)
             .default_service(web::to(routes::not_found))
     })
     .shutdown_timeout(cfg.server.shutdown_timeout_secs)

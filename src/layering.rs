@@ -72,6 +72,13 @@ fn storage_knows_nothing_of_http_or_use_cases() {
     assert!(bad.is_empty(), "storage reaches up:\n{}", bad.join("\n"));
 }
 
+/// Pages call use-case functions and run no query of their own.
+#[test]
+fn pages_touch_no_database() {
+    let bad = offenders(&["web"], &["diesel", "crate::db", ".db.run", ".db.tx"]);
+    assert!(bad.is_empty(), "a handler reaches the database:\n{}", bad.join("\n"));
+}
+
 #[test]
 fn only_the_http_layer_knows_status_codes() {
     let bad = offenders(&["services", "jobs", "search", "alerts", "mail", "auth", "db", "domain", "listing"], &["StatusCode", "actix_web", "crate::routes"]);

@@ -20,6 +20,7 @@ pub mod search;
 pub mod seed;
 pub mod services;
 pub mod telemetry;
+pub mod web;
 
 #[cfg(test)]
 mod layering;

@@ -131,6 +131,7 @@ pub fn engine_query(q: &Q, now: NaiveDateTime, with_text: bool) -> ShiftQuery {
         pay_unit: None,
         settlement: None,
         employment_type: None,
+        days: None,
         sort: Sort::Relevance,
         offset: 0,
         limit: 20,

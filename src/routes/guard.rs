@@ -166,6 +166,14 @@ pub fn origin_allowed(cfg: &ServerConfig, origin: &str) -> bool {
     origin == cfg.public_url || cfg.allowed_origins.iter().any(|o| o == origin)
 }
 
+/// Whether `origin` names the host this request was sent to: the site's own pages posting their
+/// forms, whatever address it is reached by. Another site's page cannot send its request with
+/// our host as its origin.
+fn same_host(req: &ServiceRequest, origin: &str) -> bool {
+    let Some(host) = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
+    origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).is_some_and(|o| o.eq_ignore_ascii_case(host))
+}
+
 fn bearer_is(req: &ServiceRequest, expected: &str) -> bool {
     let Some(value) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return false };
     let Some((scheme, token)) = value.split_once(' ') else { return false };
@@ -189,7 +197,7 @@ fn refuse(req: &ServiceRequest) -> Option<ApiError> {
         return Some(ApiError::route_not_found());
     }
     if let Some(origin) = req.headers().get(header::ORIGIN) {
-        let ok = origin.to_str().is_ok_and(|o| origin_allowed(cfg, o));
+        let ok = origin.to_str().is_ok_and(|o| origin_allowed(cfg, o) || same_host(req, o));
         if !ok {
             return Some(ApiError::origin_not_allowed());
         }

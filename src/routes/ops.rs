@@ -9,19 +9,9 @@ use crate::error::Error;
 use crate::routes::resource;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/").route(web::get().to(index)))
-        .service(resource("/healthz").route(web::get().to(healthz)))
+    cfg.service(resource("/healthz").route(web::get().to(healthz)))
         .service(resource("/readyz").route(web::get().to(readyz)))
         .service(resource("/metrics").route(web::get().to(metrics)));
-}
-
-async fn index() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({
-        "name": "lingong 零工市场",
-        "docs": "/docs/",
-        "openapi": "/api/v1/openapi.json",
-        "health": "/healthz",
-    }))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, token};
+use crate::auth::AuthUser;
 use crate::error::Error;
 use crate::routes::error::ApiError;
 use crate::services::accounts;
@@ -27,9 +27,7 @@ impl FromRequest for AuthUser {
         Box::pin(async move {
             let token = token.ok_or(Error::Unauthorized)?;
             let state = state.ok_or_else(|| Error::internal("app state missing"))?;
-            let token_hash = token::hash(&token);
-            let now = state.clock.now();
-            let user = state.db.run(move |conn| accounts::authenticate(conn, &token_hash, now)).await?;
+            let user = accounts::session_user(&state, &token).await?;
             Ok(user.ok_or(Error::Unauthorized)?)
         })
     }

@@ -252,6 +252,13 @@ pub async fn register(svc: &Services, client: &str, user: NewUser) -> Result<Ses
 
 /// Sign in with phone and password. An unknown phone costs the same hash as a wrong password, so
 /// timing does not tell which accounts exist.
+/// The user a session token (API bearer token or page cookie) belongs to, if it is live.
+pub async fn session_user(svc: &Services, token: &str) -> Result<Option<AuthUser>, Error> {
+    let token_hash = crate::auth::token::hash(token);
+    let now = svc.clock.now();
+    svc.db.run(move |conn| authenticate(conn, &token_hash, now)).await
+}
+
 pub async fn login(svc: &Services, client: &str, phone: &str, pass: String) -> Result<Session, Error> {
     auth_budget(svc, client).await?;
     let Ok(phone) = Phone::parse(phone) else { return Err(Error::InvalidCredentials) };

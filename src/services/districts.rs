@@ -32,6 +32,17 @@ pub struct Districts {
     /// The finest districts a point can fall in: counties, and regions the data does not divide
     /// further (香港, 澳门, 台湾 have one row each), so a point there is placed there.
     leaves: Vec<usize>,
+    /// The toneless pinyin of each name without its 区/县/市 ending (`chaoyang` for 朝阳区), by
+    /// index into `all`: workers type `chaoyang` on a phone as often as 朝阳.
+    pinyin: Vec<String>,
+}
+
+/// `朝阳区` → `chaoyang`; the administrative ending is left off so the bare name matches.
+fn name_pinyin(name: &str) -> String {
+    use pinyin::ToPinyin;
+    let bare =
+        ["自治县", "自治州", "新区", "区", "县", "市", "旗", "省"].iter().find_map(|e| name.strip_suffix(e).filter(|b| b.chars().count() >= 2)).unwrap_or(name);
+    bare.chars().map(|c| c.to_pinyin().map(|p| p.plain().to_string()).unwrap_or_else(|| c.to_lowercase().collect())).collect()
 }
 
 fn level(code: &str) -> &'static str {
@@ -80,7 +91,8 @@ impl Districts {
         let by_code = all.iter().enumerate().map(|(i, d)| (d.adcode.clone(), i)).collect();
         let divided: std::collections::HashSet<&str> = all.iter().filter(|d| d.level != "province").map(|d| &d.adcode[..2]).collect();
         let leaves = all.iter().enumerate().filter(|(_, d)| d.level == "county" || !divided.contains(&d.adcode[..2])).map(|(i, _)| i).collect();
-        Districts { all, by_code, leaves }
+        let pinyin = all.iter().map(|d| name_pinyin(&d.name)).collect();
+        Districts { all, by_code, leaves, pinyin }
     }
 
     pub fn by_code(&self, code: &str) -> Option<&District> {
@@ -96,14 +108,26 @@ impl Districts {
     /// Name, full name or code prefix match; counties first, then by code.
     pub fn search(&self, q: &str, limit: usize) -> Vec<&District> {
         let q = q.trim();
-        let mut hits: Vec<&District> = self
+        let spelled: String = q.chars().filter(|c| !c.is_whitespace() && *c != '\'').flat_map(char::to_lowercase).collect();
+        let by_pinyin = spelled.len() >= 2 && spelled.bytes().all(|b| b.is_ascii_lowercase());
+        let mut hits: Vec<(bool, &District)> = self
             .all
             .iter()
-            .filter(|d| q.is_empty() || d.name.contains(q) || d.full_name.replace(' ', "").contains(&q.replace(' ', "")) || d.adcode.starts_with(q))
+            .enumerate()
+            .filter_map(|(i, d)| {
+                let exact_pinyin = by_pinyin && self.pinyin[i] == spelled;
+                let hit = q.is_empty()
+                    || d.name.contains(q)
+                    || d.full_name.replace(' ', "").contains(&q.replace(' ', ""))
+                    || d.adcode.starts_with(q)
+                    || exact_pinyin
+                    || (by_pinyin && spelled.len() >= 4 && self.pinyin[i].starts_with(&spelled));
+                hit.then_some((exact_pinyin, d))
+            })
             .collect();
-        hits.sort_by_key(|d| (d.name != q, d.level != "county", d.adcode.clone()));
+        hits.sort_by_key(|(exact_pinyin, d)| (d.name != q && !exact_pinyin, d.level != "county", d.adcode.clone()));
         hits.truncate(limit);
-        hits
+        hits.into_iter().map(|(_, d)| d).collect()
     }
 
     /// The county-level districts whose points are nearest to `p`, nearest first, if the nearest
@@ -177,6 +201,22 @@ mod tests {
         assert_eq!(nanshan.level, "county");
         assert!(d.search("南山区", 10).iter().any(|x| x.adcode == "440305000000"));
         assert_eq!(d.by_code("440000000000").unwrap().level, "province");
+    }
+
+    #[test]
+    fn finds_districts_by_pinyin_and_offers_every_place_of_a_shared_name() {
+        let d = Districts::get();
+        // 朝阳区 is in Beijing and in Changchun; both come back, for the worker to choose.
+        for q in ["朝阳", "chaoyang", "ChaoYang", "chao yang", "chao'yang"] {
+            let hits: Vec<&str> = d.search(q, 20).iter().map(|x| x.full_name.as_str()).collect();
+            assert!(hits.contains(&"北京市 朝阳区"), "{q}: {hits:?}");
+            assert!(hits.iter().any(|h| h.starts_with("吉林省 长春市")), "{q}: {hits:?}");
+        }
+        // Every county-level name is found by its own pinyin.
+        for (i, x) in d.all.iter().enumerate().filter(|(_, x)| x.level == "county").take(400) {
+            assert!(d.search(&d.pinyin[i], 500).iter().any(|h| h.adcode == x.adcode), "{} {}", x.name, d.pinyin[i]);
+        }
+        assert!(d.search("zzzzqqq", 20).is_empty());
     }
 
     #[test]

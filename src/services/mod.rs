@@ -31,6 +31,7 @@ pub mod reports;
 pub mod reputation;
 pub mod scope;
 pub mod search;
+pub mod shift_detail;
 pub mod shifts;
 pub mod views;
 pub mod workers;

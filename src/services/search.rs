@@ -26,7 +26,7 @@ use crate::services::shifts::{self, ShiftRow, ShiftView};
 use crate::services::views::PlaceOf;
 use crate::services::{audit, json_list, views};
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// Words: Chinese (保洁, 搬家 周末), pinyin (baojie) or initials (bj).
@@ -65,10 +65,37 @@ pub struct SearchParams {
     /// `relevance` (default), `distance`, `pay` or `start`; empty = default.
     #[param(pattern = "^(relevance|distance|pay|start)?$")]
     pub sort: Option<String>,
+    /// Local weekdays a slot still to come starts on, ISO numbers 1 (Monday) – 7 (Sunday), comma
+    /// separated: `6,7` is the weekend. Empty = any day.
+    #[param(pattern = "^([1-7](,[1-7])*)?$")]
+    pub days: Option<String>,
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
+}
+
+/// `days=6,7` as a weekday mask (bit 0 = Monday); `None` for empty.
+pub fn parse_days(errs: &mut FieldErrors, days: Option<&str>) -> Option<u8> {
+    let days = days.map(str::trim).filter(|d| !d.is_empty())?;
+    let mut mask = 0u8;
+    for part in days.split(',') {
+        match part.trim().parse::<u8>() {
+            Ok(n @ 1..=7) => mask |= 1 << (n - 1),
+            _ => {
+                errs.add(
+                    "days",
+                    Invalid::new(
+                        "invalid_days",
+                        "days 应为 1（周一）到 7（周日）的数字，用逗号分隔",
+                        "days must be numbers 1 (Monday) to 7 (Sunday), comma separated",
+                    ),
+                );
+                return None;
+            }
+        }
+    }
+    Some(mask)
 }
 
 /// Parsed paging and place parameters shared by the search endpoints.
@@ -219,6 +246,7 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
         .as_deref()
         .filter(|s| !s.is_empty())
         .and_then(|s| errs.check("employment_type", crate::domain::EmploymentType::parse(s)).map(|s| s.as_str().to_string()));
+    let days = parse_days(&mut errs, p.days.as_deref());
     let sort = match p.sort.as_deref() {
         None | Some("" | "relevance") => Sort::Relevance,
         Some("distance") if c.near.is_some() => Sort::Distance,
@@ -251,6 +279,7 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
         pay_unit,
         settlement,
         employment_type,
+        days,
         sort,
         offset: c.offset,
         limit: c.limit,

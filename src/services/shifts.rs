@@ -392,6 +392,9 @@ pub struct ShiftView {
     pub adcode: Option<String>,
     pub slots: Vec<SlotView>,
     pub pay: PayBody,
+    /// The pay per hour it comes to (fen), for comparing a day or shift rate with an hourly one:
+    /// the lowest of its days or slots. Absent for piece rates.
+    pub pay_per_hour_fen: Option<i64>,
     pub settlement: Settlement,
     pub employment_type: EmploymentType,
     pub take_mode: TakeMode,
@@ -426,18 +429,20 @@ pub fn views(conn: &mut DbConn, rows: Vec<ShiftRow>) -> Result<Vec<ShiftView>, E
     let cats: HashMap<String, String> = categories::table.select((categories::code, categories::name_zh)).load::<(String, String)>(conn)?.into_iter().collect();
     Ok(rows
         .into_iter()
-        .map(|r| ShiftView {
+        .map(|r| {
+            let own_slots = slots.remove(&r.id).unwrap_or_default();
+            let pay = crate::domain::pay::Pay { amount_fen: r.pay_amount_fen, unit: r.pay_unit };
+            let pay_per_hour_fen = crate::domain::pay::hourly_fen(pay, own_slots.iter().map(|s| (s.start_at, s.end_at))).map(|f| f.round() as i64);
+            (r, own_slots, pay_per_hour_fen)
+        })
+        .map(|(r, own_slots, pay_per_hour_fen)| ShiftView {
             id: r.id,
             status: r.status(),
             employer: emps.get(&r.employer_id).cloned().unwrap_or(EmployerSummary { id: r.employer_id, name: String::new(), verified: false }),
             category_name: cats.get(&r.category_code).cloned().unwrap_or_default(),
-            slots: slots
-                .remove(&r.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|s| SlotView { id: s.id, start: to_display(s.start_at), end: to_display(s.end_at) })
-                .collect(),
+            slots: own_slots.into_iter().map(|s| SlotView { id: s.id, start: to_display(s.start_at), end: to_display(s.end_at) }).collect(),
             pay: PayBody { amount_fen: r.pay_amount_fen, unit: r.pay_unit },
+            pay_per_hour_fen,
             valid_through: to_display(r.valid_through),
             created_at: to_display(r.created_at),
             updated_at: to_display(r.updated_at),

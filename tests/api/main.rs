@@ -20,6 +20,7 @@ mod inbox;
 mod mail;
 mod moderation;
 mod ops;
+mod pages;
 mod privacy;
 mod promises;
 mod reference;

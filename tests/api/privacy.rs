@@ -86,7 +86,13 @@ async fn employers_see_equal_scores_for_identical_workers_whatever_their_key_gro
         .assert(200);
         // Staff see the priority policy: the key-group worker first, by exactly the boost.
         let boost = app.config.search.priority_group_boost;
-        eventually(Duration::from_secs(5), || async { matches(&app, shift, &staff).await.first().map(|m| m.0) == Some(flagged) }).await;
+        // The index takes both profile changes asynchronously: wait until it has both, not just
+        // the first (a stale second row still carries its old key group).
+        eventually(Duration::from_secs(5), || async {
+            let s = matches(&app, shift, &staff).await;
+            s.len() == 2 && s[0].0 == flagged && s[0].3["priority_group"] == true && s[1].3["priority_group"] != true
+        })
+        .await;
         let s = matches(&app, shift, &staff).await;
         assert!((s[0].1 - s[1].1 - boost).abs() < 1e-3, "staff see the boost: {s:?}");
         assert_eq!(s[0].3["priority_group"], true);

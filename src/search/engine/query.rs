@@ -38,6 +38,9 @@ pub struct ShiftQuery {
     pub pay_unit: Option<PayUnit>,
     pub settlement: Option<String>,
     pub employment_type: Option<String>,
+    /// Local weekdays (bit 0 = Monday … bit 6 = Sunday): only shifts with a slot still to come
+    /// that starts on one of them (the 周末 chip is Saturday and Sunday).
+    pub days: Option<u8>,
     pub sort: Sort,
     pub offset: usize,
     pub limit: usize,
@@ -159,6 +162,7 @@ impl Engine {
                 || q.adcode.as_ref().is_some_and(|a| !shifts.adcode.name(d.adcode).starts_with(a.as_str()))
                 || q.pay_unit.is_some_and(|u| u != d.pay_unit)
                 || (has_window && !timefit::overlaps_range(&d.slots, from, q.to))
+                || q.days.is_some_and(|mask| !starts_on_days(&d.slots, mask, q.now))
             {
                 continue;
             }
@@ -256,4 +260,10 @@ impl Engine {
         out.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(b.0.id.cmp(&a.0.id)));
         Ok(out)
     }
+}
+
+/// Whether a slot not over yet starts on a local weekday in `mask` (bit 0 = Monday).
+fn starts_on_days(slots: &[Interval], mask: u8, now: NaiveDateTime) -> bool {
+    use chrono::Datelike;
+    slots.iter().any(|s| s.end > now && mask & (1 << crate::domain::time::local_date(s.start).weekday().num_days_from_monday()) != 0)
 }

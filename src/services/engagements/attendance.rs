@@ -53,6 +53,11 @@ pub(super) fn check_in(tx: &mut Tx, ctx: &Ctx, shift: &ShiftRow, row: &Engagemen
     }
     let distance = distance_m(shift, point);
     let mut flags = Vec::new();
+    // Browsers give a location only over HTTPS and with permission; a check-in without one still
+    // counts, marked for the employer to confirm.
+    if point.is_none() {
+        flags.push("no_location");
+    }
     if distance.is_some_and(|d| d as f64 > ctx.cfg.far_check_in_km * 1000.0) {
         flags.push("far_check_in");
     }

@@ -47,7 +47,7 @@ pub struct AttendanceView {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub check_out: Option<DateTime<FixedOffset>>,
     pub check_out_distance_m: Option<i64>,
-    /// `far_check_in`, `late_check_in`, `auto_checkout`, `corrected`.
+    /// `no_location` (checked in without a location, for the employer to confirm), `far_check_in`, `late_check_in`, `auto_checkout`, `corrected`.
     pub flags: Vec<String>,
     pub confirmed: bool,
     pub corrected: bool,
