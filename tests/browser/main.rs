@@ -19,3 +19,6 @@ mod browser;
 mod checks;
 
 mod devtools;
+mod account;
+mod home;
+mod shift;
