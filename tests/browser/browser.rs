@@ -381,10 +381,10 @@ impl Browser {
     /// Signs the browser in with an API token (the web session cookie is the same token), for
     /// journeys where signing in is not what is tested.
     pub async fn sign_in_with_token(&self, token: &str) {
-        self.goto("/").await;
-        let mut c = fantoccini::cookies::Cookie::new("lg_session", token.to_string());
-        c.set_path("/");
-        self.client.add_cookie(c).await.expect("set session cookie");
+        let set = self
+            .cdp("Network.setCookie", json!({"name": "lg_session", "value": token, "url": format!("{}/", self.base), "httpOnly": true, "sameSite": "Lax"}))
+            .await;
+        assert_eq!(set["success"], json!(true), "session cookie set: {set}");
     }
 
     /// Screenshot and every page check on the page as it is now, without loading it again: for
@@ -404,7 +404,7 @@ impl Browser {
         self.set_js_disabled(true).await;
         self.client.goto(&self.url_of(&path)).await.unwrap_or_else(|e| panic!("reload {path} without JS: {e}"));
         self.screenshot(&format!("{step}-nojs")).await;
-        crate::checks::page(self, &format!("{step} (JS off)"), &path).await;
+        crate::checks::page_without_js(self, &format!("{step} (JS off)"), &path).await;
         self.set_js_disabled(false).await;
         self.client.goto(&self.url_of(&path)).await.unwrap_or_else(|e| panic!("reload {path}: {e}"));
         self.wait_ready().await;

@@ -1,42 +1,15 @@
 //! The home page (GET /): the shift list near the phone, at 360×740 with JS on and off, and what
 //! it costs to load over a slow phone connection.
 
-use serde_json::json;
-
-use crate::bodies::{at, shift_body};
 use crate::browser::Browser;
 use crate::checks;
-use crate::helpers::{TestApp, eventually, spawn_app};
+use crate::fixtures::some_shifts;
+use crate::helpers::spawn_app;
 
 /// Home must arrive in this many bytes over the wire, everything it loads included.
 const MAX_TRANSFER_BYTES: u64 = 60 * 1024;
 /// And paint its first content within this, over 400 kbit/s at 400 ms round trip.
 const MAX_FCP_MS: f64 = 3000.0;
-
-/// A verified employer's shifts near 北京朝阳 建国路, each different, found by search; their titles.
-pub async fn some_shifts(app: &TestApp, n: usize) -> Vec<String> {
-    let (employer, _) = app.employer(true).await;
-    let kinds = [("家庭保洁员（日结）", "cleaning"), ("写字楼保洁（周末）", "cleaning"), ("仓库搬运工", "warehouse"), ("餐厅帮厨", "kitchen_helper")];
-    let mut titles = Vec::new();
-    for i in 0..n {
-        let (title, category) = kinds[i % kinds.len()];
-        let mut s = shift_body();
-        s["title"] = json!(format!("{title}{}", if i >= kinds.len() { format!(" {}", i + 1) } else { String::new() }));
-        s["category"] = json!(category);
-        s["lat"] = json!(39.9087 + 0.002 * i as f64);
-        s["slots"] = json!([{"start": at(2 + (i as i64 % 3), 8), "end": at(2 + (i as i64 % 3), 12)}]);
-        s["valid_through"] = json!(at(5, 0));
-        let r = app.post("/api/v1/shifts", Some(&employer), s).await;
-        assert!(r.status.is_success(), "shift {i}: {}", r.text);
-        titles.push(r.body["title"].as_str().unwrap().to_string());
-    }
-    eventually(std::time::Duration::from_secs(10), || async {
-        let r = app.get("/api/v1/shifts/search?lat=39.92&lng=116.46&radius_km=10", None).await;
-        r.body["items"].as_array().is_some_and(|a| a.len() >= n)
-    })
-    .await;
-    titles
-}
 
 #[tokio::test]
 async fn home_renders_on_a_phone_with_and_without_js() {

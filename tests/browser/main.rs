@@ -17,8 +17,8 @@ mod helpers;
 
 mod browser;
 mod checks;
+mod fixtures;
 
 mod devtools;
-mod account;
 mod home;
-mod shift;
+mod pages;

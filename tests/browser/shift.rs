@@ -1,22 +1,9 @@
 //! A shift's page as a visitor and as a worker: what, when, where, who, the no-fees notice, and
 //! taking it (报名 or 抢单), signing in on the way when needed; reporting it.
 
-use serde_json::json;
-
-use crate::bodies::{at, shift_body};
 use crate::browser::Browser;
-use crate::helpers::{TestApp, spawn_app};
-
-/// A published shift of a verified employer; its id.
-pub async fn a_shift(app: &TestApp, take_mode: &str) -> i64 {
-    let (employer, _) = app.employer(true).await;
-    let mut s = shift_body();
-    s["take_mode"] = json!(take_mode);
-    s["valid_through"] = json!(at(5, 0));
-    let r = app.post("/api/v1/shifts", Some(&employer), s).await;
-    r.assert(201);
-    r.body["id"].as_i64().unwrap()
-}
+use crate::fixtures::a_shift;
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn a_visitor_signs_in_on_the_way_and_takes_the_shift() {
