@@ -171,6 +171,10 @@ impl Browser {
         let client = ClientBuilder::native().capabilities(caps).connect(&driver.url).await.expect("WebDriver session with headless Chromium");
         let session = client.session_id().await.unwrap().expect("session id");
         driver.session = Some(session.clone());
+        // A page that never finishes loading fails its step in half a minute, not in WebDriver's
+        // default five.
+        let t = fantoccini::wd::TimeoutConfiguration::new(Some(Duration::from_secs(30)), Some(Duration::from_secs(30)), Some(Duration::ZERO));
+        client.update_timeouts(t).await.expect("timeouts");
         let name = std::thread::current().name().unwrap_or("browser").replace("::", ".");
         let shots = screenshots_root().join(name);
         let _ = std::fs::remove_dir_all(&shots);

@@ -20,13 +20,19 @@ pub async fn a_shift(app: &TestApp, take_mode: &str) -> i64 {
 /// A verified employer's shifts near 北京朝阳 建国路, each different, found by search; their titles.
 pub async fn some_shifts(app: &TestApp, n: usize) -> Vec<String> {
     let (employer, _) = app.employer(true).await;
-    let kinds = [("家庭保洁员（日结）", "cleaning"), ("写字楼保洁（周末）", "cleaning"), ("仓库搬运工", "warehouse"), ("餐厅帮厨", "kitchen_helper")];
+    let kinds = [
+        ("家庭保洁员（日结）", "cleaning", "负责住户家庭日常保洁，厨房和卫生间清洁，工具由公司提供。"),
+        ("写字楼保洁（周末）", "cleaning", "写字楼公共区域清洁，周末两天，工具由公司提供。"),
+        ("仓库搬运工", "warehouse", "仓库货物装卸和码放，需要一定体力，公司提供手套。"),
+        ("餐厅帮厨", "kitchen_helper", "餐厅后厨洗菜切配，协助厨师备餐，提供工作餐。"),
+    ];
     let mut titles = Vec::new();
     for i in 0..n {
-        let (title, category) = kinds[i % kinds.len()];
+        let (title, category, description) = kinds[i % kinds.len()];
         let mut s = shift_body();
         s["title"] = json!(format!("{title}{}", if i >= kinds.len() { format!(" {}", i + 1) } else { String::new() }));
         s["category"] = json!(category);
+        s["description"] = json!(description);
         s["lat"] = json!(39.9087 + 0.002 * i as f64);
         s["slots"] = json!([{"start": at(2 + (i as i64 % 3), 8), "end": at(2 + (i as i64 % 3), 12)}]);
         s["valid_through"] = json!(at(5, 0));

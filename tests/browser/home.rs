@@ -81,3 +81,33 @@ async fn location_denied_on_home_says_what_to_do() {
     assert_eq!(b.path().await, "/", "no search without a point");
     b.check_here("location-denied").await;
 }
+
+/// No location at all: typed pinyin and a district name in pinyin find the 保洁 work.
+#[tokio::test]
+async fn pinyin_and_a_district_name_find_cleaning_work() {
+    let app = spawn_app().await;
+    let titles = some_shifts(&app, 4).await;
+    let b = Browser::start(&app).await;
+    b.goto("/").await;
+    b.fill("#q", "baojie").await;
+    b.fill("#district", "chaoyang").await;
+    b.click("#search-submit").await;
+    // 朝阳 is a district of 北京 and of 长春, and a city of 辽宁: the page asks which.
+    if b.exists("#district-choices").await {
+        b.check_here("district-choices").await;
+        let mut picked = false;
+        for a in b.find_all("#district-choices a").await {
+            if a.text().await.unwrap().contains("北京") {
+                a.click().await.unwrap();
+                picked = true;
+                break;
+            }
+        }
+        assert!(picked, "北京 朝阳 among the choices: {}", b.text("#district-choices").await);
+    }
+    b.wait_text("#result-summary", "共").await;
+    let results = b.text("#results").await;
+    assert!(results.contains(&titles[0]) && results.contains(&titles[1]), "both 保洁 shifts: {results}");
+    assert!(!results.contains(&titles[2]), "not the warehouse job: {results}");
+    b.check_page("pinyin-search").await;
+}

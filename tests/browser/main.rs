@@ -19,6 +19,8 @@ mod browser;
 mod checks;
 mod fixtures;
 
+mod account;
 mod devtools;
 mod home;
 mod pages;
+mod shift;
