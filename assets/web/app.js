@@ -38,6 +38,14 @@
       });
     });
   });
+  // On the home page with no place chosen yet, use the location at once when the browser already
+  // allows it (no prompt): the list is then "near me" from the first view.
+  var auto = document.querySelector("[data-locate][data-auto]");
+  if (auto && navigator.permissions && navigator.permissions.query) {
+    navigator.permissions.query({ name: "geolocation" }).then(function (p) {
+      if (p.state === "granted") { auto.click(); }
+    }).catch(function () {});
+  }
   // Forms that send the location with them (check-in, check-out): ask for it first; without it
   // the form still goes, and the server records the check-in as without location.
   Array.prototype.forEach.call(document.querySelectorAll("form[data-geo]"), function (form) {

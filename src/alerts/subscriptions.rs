@@ -378,3 +378,13 @@ pub async fn remove(svc: &Services, user: &AuthUser, id: i64) -> Result<(), Erro
         })
         .await
 }
+
+/// The alert an unsubscribe link names (the link's token), if any: its page asks for one click.
+pub async fn find_by_unsubscribe_token(svc: &Services, token: String) -> Result<Option<AlertRow>, Error> {
+    svc.db.run(move |conn| by_token(conn, &token)).await
+}
+
+/// The unsubscribe link's click: the alert stops. Repeating it is harmless.
+pub async fn unsubscribe_by_token(svc: &Services, token: String) -> Result<Option<AlertRow>, Error> {
+    svc.db.tx(move |tx| unsubscribe(tx, &token)).await
+}

@@ -83,8 +83,7 @@ fn describe(row: &AlertRow) -> (String, String) {
     responses((status = 200, content_type = "text/html", body = String), (status = 404, content_type = "text/html", body = String)))]
 pub async fn unsubscribe_page(state: web::Data<AppState>, q: Query<UnsubscribeParams>) -> Result<HttpResponse, ApiError> {
     let Some(token) = q.into_inner().token.filter(|t| !t.is_empty()) else { return Ok(invalid_link()) };
-    let t = token.clone();
-    let Some(row) = state.db.run(move |conn| subscriptions::by_token(conn, &t)).await? else { return Ok(invalid_link()) };
+    let Some(row) = subscriptions::find_by_unsubscribe_token(&state, token.clone()).await? else { return Ok(invalid_link()) };
     let (zh, en) = describe(&row);
     if !row.active {
         return Ok(html(
@@ -111,7 +110,7 @@ pub async fn unsubscribe_page(state: web::Data<AppState>, q: Query<UnsubscribePa
     responses((status = 200, content_type = "text/html", body = String), (status = 404, content_type = "text/html", body = String)))]
 pub async fn unsubscribe(state: web::Data<AppState>, q: Query<UnsubscribeParams>) -> Result<HttpResponse, ApiError> {
     let Some(token) = q.into_inner().token.filter(|t| !t.is_empty()) else { return Ok(invalid_link()) };
-    let Some(row) = state.db.tx(move |tx| subscriptions::unsubscribe(tx, &token)).await? else { return Ok(invalid_link()) };
+    let Some(row) = subscriptions::unsubscribe_by_token(&state, token).await? else { return Ok(invalid_link()) };
     let (zh, en) = describe(&row);
     Ok(html(
         StatusCode::OK,

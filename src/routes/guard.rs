@@ -213,7 +213,9 @@ fn refuse(req: &ServiceRequest) -> Option<ApiError> {
 /// content security policy and `X-Frame-Options: DENY`.
 pub fn secure_headers(headers: &mut HeaderMap) {
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // `same-origin`, not `no-referrer`: under no-referrer a browser sends `Origin: null` with the
+    // site's own form posts, which the origin check must refuse; other sites still get nothing.
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     let html = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
     if html {
         headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));

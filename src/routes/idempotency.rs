@@ -13,10 +13,9 @@ use actix_web::{HttpResponse, web};
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 
 use crate::app::AppState;
-use crate::auth::token;
 use crate::error::{BadRequest, Error};
 use crate::routes::error::ApiError;
-use crate::services::{accounts, idempotency};
+use crate::services::idempotency;
 
 /// The operations that take the header: every POST that creates something.
 pub const OPERATIONS: &[&str] = &["shifts_create", "availability_create", "reports_create", "engagements_apply", "engagements_invite"];
@@ -106,23 +105,7 @@ where
     let fingerprint = idempotency::fingerprint(req.method().as_str(), &path, &body);
     let token = bearer(&req);
     let address = crate::routes::client_key(req.request());
-    let claimed = state
-        .db
-        .tx(move |tx| {
-            // The account when signed in; an unknown token is left to the handler (401) and
-            // nothing is claimed for it.
-            let now = tx.now();
-            let scope = match token {
-                Some(t) => match accounts::authenticate(tx.conn(), &token::hash(&t), now)? {
-                    Some(user) => format!("user:{}", user.id),
-                    None => return Ok(None),
-                },
-                None => format!("addr:{address}"),
-            };
-            let begin = idempotency::begin(tx, &scope, &key, &fingerprint)?;
-            Ok(Some((scope, key, begin)))
-        })
-        .await;
+    let claimed = idempotency::claim(&state, token, address, key, fingerprint).await;
     let (scope, key) = match claimed {
         Err(e) => return refuse(req, e),
         Ok(None) => return Ok(service.call(req).await?.map_into_boxed_body()),
@@ -140,7 +123,7 @@ where
     let res = match service.call(req).await {
         Ok(res) => res,
         Err(e) => {
-            let _ = state.db.run(move |conn| idempotency::release(conn, &scope, &key)).await;
+            let _ = idempotency::give_back(&state, scope, key).await;
             return Err(e);
         }
     };
@@ -149,7 +132,7 @@ where
     let body = match actix_web::body::to_bytes(body).await {
         Ok(b) => b,
         Err(e) => {
-            let _ = state.db.run(move |conn| idempotency::release(conn, &scope, &key)).await;
+            let _ = idempotency::give_back(&state, scope, key).await;
             let e: Box<dyn std::error::Error> = e.into();
             return Err(actix_web::error::ErrorInternalServerError(e.to_string()));
         }
@@ -159,16 +142,7 @@ where
     let keep = !(status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS);
     let content_type = http_res.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let text = String::from_utf8_lossy(&body).into_owned();
-    let recorded = state
-        .db
-        .run(move |conn| {
-            if keep {
-                idempotency::complete(conn, &scope, &key, status.as_u16(), content_type.as_deref(), &text)
-            } else {
-                idempotency::release(conn, &scope, &key)
-            }
-        })
-        .await;
+    let recorded = idempotency::record(&state, scope, key, keep, status.as_u16(), content_type, text).await;
     if let Err(e) = recorded {
         // The answer still goes out; a retry waits (409) until the claim counts as abandoned.
         tracing::warn!(error = %e, "could not record the answer of an idempotent request");

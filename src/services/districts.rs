@@ -130,6 +130,22 @@ impl Districts {
         hits.into_iter().map(|(_, d)| d).collect()
     }
 
+    /// The places a worker means by a name they typed (`朝阳`, `chaoyang`): the districts whose own
+    /// name begins with it or is spelt so, when there are any, else every [`Districts::search`] hit.
+    /// 朝阳 gives 北京 朝阳区, 长春 朝阳区, 辽宁 朝阳市 and 朝阳县, not every county of 朝阳市.
+    pub fn by_name(&self, q: &str, limit: usize) -> Vec<&District> {
+        let q = q.trim();
+        let spelled: String = q.chars().filter(|c| !c.is_whitespace() && *c != '\'').flat_map(char::to_lowercase).collect();
+        let hits = self.search(q, 200);
+        let named: Vec<&District> = hits
+            .iter()
+            .copied()
+            .filter(|d| d.name.starts_with(q) || self.by_code.get(&d.adcode).is_some_and(|&i| !spelled.is_empty() && self.pinyin[i].starts_with(&spelled)))
+            .take(limit)
+            .collect();
+        if named.is_empty() { hits.into_iter().take(limit).collect() } else { named }
+    }
+
     /// The county-level districts whose points are nearest to `p`, nearest first, if the nearest
     /// is within 100 km (beyond that the point is in no district the data knows).
     pub fn nearest_counties(&self, p: GeoPoint, n: usize) -> Vec<&District> {
@@ -217,6 +233,13 @@ mod tests {
             assert!(d.search(&d.pinyin[i], 500).iter().any(|h| h.adcode == x.adcode), "{} {}", x.name, d.pinyin[i]);
         }
         assert!(d.search("zzzzqqq", 20).is_empty());
+        // The page's choice names the places called so, not every county inside 朝阳市.
+        for q in ["朝阳", "chaoyang"] {
+            let named: Vec<&str> = d.by_name(q, 20).iter().map(|x| x.full_name.as_str()).collect();
+            assert!(named.contains(&"北京市 朝阳区") && named.iter().any(|h| h.starts_with("吉林省 长春市")), "{q}: {named:?}");
+            assert!(!named.iter().any(|h| h.ends_with("双塔区")), "{q}: {named:?}");
+        }
+        assert_eq!(d.by_name("双塔", 20).len(), 1);
     }
 
     #[test]

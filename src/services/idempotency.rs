@@ -153,3 +153,48 @@ mod tests {
         assert_ne!(fingerprint("POST", "/a", b"b"), fingerprint("POST", "/ab", b""));
     }
 }
+
+/// Claims `key` for this request before its handler runs: under the signed-in account (the
+/// bearer `token`), or the client `address` when not signed in. `None` when the token is not a
+/// live session (the handler answers 401 and nothing is claimed).
+pub async fn claim(
+    svc: &crate::services::Services,
+    token: Option<String>,
+    address: String,
+    key: String,
+    fingerprint: String,
+) -> Result<Option<(String, String, Begin)>, Error> {
+    svc.db
+        .tx(move |tx| {
+            let now = tx.now();
+            let scope = match token {
+                Some(t) => match crate::services::accounts::authenticate(tx.conn(), &crate::auth::token::hash(&t), now)? {
+                    Some(user) => format!("user:{}", user.id),
+                    None => return Ok(None),
+                },
+                None => format!("addr:{address}"),
+            };
+            let begin = begin(tx, &scope, &key, &fingerprint)?;
+            Ok(Some((scope, key, begin)))
+        })
+        .await
+}
+
+/// Gives a claimed key back (the handler failed before answering): a retry runs afresh.
+pub async fn give_back(svc: &crate::services::Services, scope: String, key: String) -> Result<(), Error> {
+    svc.db.run(move |conn| release(conn, &scope, &key)).await
+}
+
+/// Keeps the handler's answer for retries, or gives the key back when the answer is worth
+/// retrying (`keep` false: the database was down, a rate limit).
+pub async fn record(
+    svc: &crate::services::Services,
+    scope: String,
+    key: String,
+    keep: bool,
+    status: u16,
+    content_type: Option<String>,
+    text: String,
+) -> Result<(), Error> {
+    svc.db.run(move |conn| if keep { complete(conn, &scope, &key, status, content_type.as_deref(), &text) } else { release(conn, &scope, &key) }).await
+}

@@ -16,6 +16,7 @@ struct Asset {
 
 const ASSETS: &[Asset] = &[
     Asset { name: "app.css", mime: "text/css; charset=utf-8", bytes: include_bytes!("../../assets/web/app.css") },
+    Asset { name: "favicon.svg", mime: "image/svg+xml", bytes: include_bytes!("../../assets/web/favicon.svg") },
     Asset { name: "app.js", mime: "text/javascript; charset=utf-8", bytes: include_bytes!("../../assets/web/app.js") },
     // htmx 2 (0BSD, vendored from npm `htmx.org`; assets/web/htmx.LICENSE): partial page updates
     // such as the employer form's live findings. Loaded only by the pages that use it.
@@ -46,7 +47,12 @@ pub fn url(name: &str) -> String {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/{file}", web::get().to(serve));
+    cfg.route("/static/{file}", web::get().to(serve)).route("/favicon.ico", web::get().to(favicon));
+}
+
+/// Browsers ask for `/favicon.ico` whatever the page says; they get the icon's current URL.
+async fn favicon() -> HttpResponse {
+    HttpResponse::MovedPermanently().insert_header((header::LOCATION, url("favicon.svg"))).finish()
 }
 
 async fn serve(file: web::Path<String>) -> HttpResponse {

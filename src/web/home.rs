@@ -17,6 +17,7 @@ use crate::services::engagements::{self, ApplyRequest, EngagementView};
 use crate::services::reports::{self, ReportRequest};
 use crate::services::search::{self, SearchParams, ShiftHit};
 use crate::services::shift_detail::{self, ShiftDetail};
+use crate::services::workers::{self, WorkerView};
 use crate::web::{Fields, PageCtx, PageForm, form_errors, show, urlencode};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -124,7 +125,9 @@ enum Place<'a> {
     Here(f64, f64),
     /// A district the worker chose by name.
     District(&'a District),
-    /// Nothing yet: the newest shifts everywhere.
+    /// The signed-in worker's home point from their profile.
+    Home(f64, f64),
+    /// Nothing yet: the soonest shifts everywhere.
     Anywhere,
 }
 
@@ -190,7 +193,7 @@ async fn home(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<Hom
         (None, name) => match districts.normalize(name) {
             Some(d) => Place::District(d),
             None => {
-                let hits = districts.search(name, 12);
+                let hits = districts.by_name(name, 12);
                 let exact: Vec<&&District> = hits.iter().filter(|d| d.level == "county").collect();
                 match (hits.len(), exact.len()) {
                     (0, _) => {
@@ -206,6 +209,14 @@ async fn home(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<Hom
                 }
             }
         },
+    };
+    // A worker who has given a home point sees work near home until they choose otherwise.
+    let place = match (place, &ctx.user) {
+        (Place::Anywhere, Some(u)) if ctx.is_worker() && choices.is_empty() && !unknown_district => match workers::get_mine(&state, u).await {
+            Ok(WorkerView { lat: Some(lat), lng: Some(lng), .. }) => Place::Home(lat, lng),
+            _ => Place::Anywhere,
+        },
+        (p, _) => p,
     };
     let radius = q.radius();
     let mut params = SearchParams {
@@ -223,6 +234,11 @@ async fn home(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<Hom
             (params.lat, params.lng, params.radius_km) = (Some(*lat), Some(*lng), Some(radius as f64));
             params.sort = Some("distance".into());
             ctx.t("你的位置附近", "Near you").to_string()
+        }
+        Place::Home(lat, lng) => {
+            (params.lat, params.lng, params.radius_km) = (Some(*lat), Some(*lng), Some(radius as f64));
+            params.sort = Some("distance".into());
+            ctx.t("你家附近", "Near your home").to_string()
         }
         Place::District(d) => {
             // The district's own shifts, nearest its centre first.
@@ -262,7 +278,7 @@ async fn home(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<Hom
         let label = if ctx.en() { c.name_en.clone() } else { c.name_zh.clone() };
         chips.push(Chip { label, href: q.with("category", (!on).then_some(c.code.as_str())), on });
     }
-    let located = matches!(place, Place::Here(..));
+    let located = matches!(place, Place::Here(..) | Place::Home(..));
     let radius_chips = if located {
         RADII
             .iter()

@@ -53,7 +53,10 @@ async fn messages_are_chinese_by_default_english_on_request() {
 async fn unknown_routes_and_methods_use_the_error_shape() {
     let app = spawn_app().await;
     app.get("/api/v1/nothing-here", None).await.assert_error(404, "route_not_found");
-    app.get("/elsewhere", None).await.assert_error(404, "route_not_found");
+    // Outside /api an unknown path is a page: a 404 page, in HTML.
+    let r = app.get("/elsewhere", None).await;
+    r.assert(404);
+    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/html"), "{:?}", r.headers);
     app.delete("/api/v1/categories", None).await.assert_error(405, "method_not_allowed");
 }
 

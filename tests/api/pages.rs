@@ -190,6 +190,19 @@ async fn every_form_post_needs_the_form_token_of_its_own_cookie() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    // The site's own pages post with their own origin, as a browser sends it, and get through.
+    let csrf = c.get("/signin").await.csrf();
+    let r = c
+        .send(
+            reqwest::Client::new()
+                .post(format!("{}/signin", app.addr))
+                .header("Origin", app.addr.clone())
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(format!("csrf={csrf}&phone=13700000000&password=not-the-password")),
+        )
+        .await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    assert_eq!(r.headers["referrer-policy"], "same-origin", "so that the browser sends that origin at all");
 }
 
 #[tokio::test]
