@@ -180,7 +180,7 @@ impl Browser {
         let _ = std::fs::remove_dir_all(&shots);
         std::fs::create_dir_all(&shots).expect("screenshots dir");
         let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
-        Browser {
+        let b = Browser {
             client,
             http,
             driver_url: driver.url.clone(),
@@ -190,7 +190,11 @@ impl Browser {
             step: AtomicU32::new(0),
             _driver: driver,
             _profile: profile,
-        }
+        };
+        // Until a test sets a location, the phone has not allowed it: headless Chromium would
+        // otherwise ask Google's network location service, which tests (and CI) cannot reach.
+        b.deny_location().await;
+        b
     }
 
     /// A Chrome DevTools Protocol command on the current page; its result.

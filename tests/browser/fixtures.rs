@@ -47,3 +47,13 @@ pub async fn some_shifts(app: &TestApp, n: usize) -> Vec<String> {
     .await;
     titles
 }
+
+/// A worker with a profile near 北京朝阳 who signs in with a phone number; the phone.
+pub async fn worker_phone(app: &TestApp) -> String {
+    let (token, _, phone) = app.register("worker").await;
+    let r = app
+        .put("/api/v1/workers/me", Some(&token), json!({"display_name": "李秀英", "skills": ["cleaning"], "lat": 39.92, "lng": 116.46, "radius_km": 5}))
+        .await;
+    r.assert(200);
+    phone
+}

@@ -2,14 +2,14 @@
 //! taking it (报名 or 抢单), signing in on the way when needed; reporting it.
 
 use crate::browser::Browser;
-use crate::fixtures::a_shift;
+use crate::fixtures::{a_shift, worker_phone};
 use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn a_visitor_signs_in_on_the_way_and_takes_the_shift() {
     let app = spawn_app().await;
     let shift = a_shift(&app, "instant").await;
-    let (_, _, phone) = app.register("worker").await;
+    let phone = worker_phone(&app).await;
     let b = Browser::start(&app).await;
     b.goto(&format!("/shifts/{shift}")).await;
     b.check_page("shift-visitor").await;
