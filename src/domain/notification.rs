@@ -395,7 +395,7 @@ pub(crate) mod tests {
             address: "北京市朝阳区建国路88号".into(),
             time: "2026-11-28 08:00–12:00".into(),
             more_slots,
-            url: format!("https://x.example/api/v1/shifts/{shift_id}"),
+            url: format!("https://x.example/shifts/{shift_id}"),
         }
     }
 
@@ -546,7 +546,7 @@ pub(crate) mod tests {
         ));
         assert_eq!(old("report_received", json!({"report_id": 3})), Notification::ReportReceived(ReportReceived { report_id: 3 }));
         assert!(matches!(old("report_resolved", json!({"report_id": 3, "resolution": "已处理"})), Notification::ReportResolved(_)));
-        let shift = json!({"shift_id": 5, "title": "家庭保洁员", "pay_zh": "35.00 元/小时", "pay_en": "35.00 yuan per hour", "address": "北京市朝阳区建国路88号", "time": "2026-11-28 08:00–12:00", "more_slots": 1, "url": "https://x.example/api/v1/shifts/5"});
+        let shift = json!({"shift_id": 5, "title": "家庭保洁员", "pay_zh": "35.00 元/小时", "pay_en": "35.00 yuan per hour", "address": "北京市朝阳区建国路88号", "time": "2026-11-28 08:00–12:00", "more_slots": 1, "url": "https://x.example/shifts/5"});
         assert_eq!(
             old("alert_match", json!({"subscription_id": 2, "shift": shift, "unsubscribe_url": "https://x.example/api/v1/alerts/unsubscribe?token=abc"})),
             samples()[7]

@@ -171,7 +171,7 @@ fn summary(doc: &ShiftDoc, title: &str, address: &str, public_url: &str, now: Na
         address: address.to_string(),
         time: format!("{}–{}", start.format("%Y-%m-%d %H:%M"), end.format(end_fmt)),
         more_slots: ahead.len() - 1,
-        url: format!("{public_url}/api/v1/shifts/{}", doc.id),
+        url: format!("{public_url}/shifts/{}", doc.id),
     })
 }
 

@@ -112,3 +112,29 @@ pub async fn feed_file(svc: &crate::services::Services, file: &str) -> Result<St
     let now = svc.clock.now();
     svc.db.run(move |conn| feed(conn, &token, now)).await
 }
+
+/// One engagement as an iCalendar file (one event per chosen slot), for the "add to calendar"
+/// link on the worker's engagement page: the same events the feed carries, for the signed-in
+/// worker only.
+pub async fn engagement_file(svc: &crate::services::Services, user: &crate::auth::AuthUser, id: i64) -> Result<String, Error> {
+    user.require(&[crate::domain::Role::Worker])?;
+    let e = crate::services::engagements::get(svc, user, id).await?;
+    let contact = match (&e.employer.contact_name, &e.employer.contact_phone) {
+        (Some(n), Some(p)) => format!("\n联系人 Contact: {n} {p}"),
+        _ => String::new(),
+    };
+    let events: Vec<CalEvent> = e
+        .slots
+        .iter()
+        .map(|s| CalEvent {
+            uid: format!("engagement-{}-slot-{}@lingong", e.id, s.id),
+            start: s.start.naive_utc(),
+            end: s.end.naive_utc(),
+            summary: e.shift.title.clone(),
+            location: e.shift.address.clone(),
+            description: format!("{}{contact}\n用工编号 Engagement: {}", e.employer.name, e.id),
+            geo: Some((e.shift.lat, e.shift.lng)),
+        })
+        .collect();
+    Ok(ical::calendar("lingong 零工", &events, svc.clock.now()))
+}

@@ -843,6 +843,100 @@ pub async fn list_mine(svc: &Services, user: &AuthUser, status: Option<&str>, pa
         .await
 }
 
+/// An employer's own shift as their pages show it: beside the view, how many are waiting for an
+/// answer and how many hold a place, and the screening findings stored with the posting (why it
+/// waits for review). Only the owner gets this.
+#[derive(Debug, Clone)]
+pub struct OwnShift {
+    pub shift: ShiftView,
+    /// Applications waiting for the employer's answer.
+    pub applicants: i64,
+    /// Workers holding a place (confirmed, at work, done).
+    pub confirmed: i64,
+    pub findings: Vec<Finding>,
+}
+
+/// The findings stored with a posting, as the listing rules wrote them.
+fn stored_findings(json: &str) -> Vec<Finding> {
+    let raw: Vec<serde_json::Value> = serde_json::from_str(json).unwrap_or_default();
+    raw.into_iter()
+        .filter_map(|f| {
+            let text = |k: &str| f.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            Some(Finding {
+                code: text("code")?,
+                severity: serde_json::from_value(f.get("severity")?.clone()).ok()?,
+                message: Msg::new(f["message"]["zh"].as_str().unwrap_or_default(), f["message"]["en"].as_str().unwrap_or_default()),
+                matched: text("matched"),
+                field: text("field"),
+            })
+        })
+        .collect()
+}
+
+fn own_shifts(conn: &mut DbConn, rows: Vec<ShiftRow>) -> Result<Vec<OwnShift>, Error> {
+    use crate::db::schema::engagements::dsl as e;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let states: Vec<(i64, String)> = e::engagements.filter(e::shift_id.eq_any(&ids)).select((e::shift_id, e::state)).load(conn)?;
+    let findings: HashMap<i64, Vec<Finding>> = rows.iter().map(|r| (r.id, stored_findings(&r.findings))).collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for v in views(conn, rows)? {
+        let mine = states.iter().filter(|(id, _)| *id == v.id).filter_map(|(_, s)| crate::domain::engagement::State::parse(s));
+        let (mut applicants, mut confirmed) = (0, 0);
+        for s in mine {
+            if s == crate::domain::engagement::State::Applied {
+                applicants += 1;
+            } else if s.holds_place() {
+                confirmed += 1;
+            }
+        }
+        out.push(OwnShift { findings: findings.get(&v.id).cloned().unwrap_or_default(), shift: v, applicants, confirmed });
+    }
+    Ok(out)
+}
+
+/// The signed-in employer's shifts with their counts and findings (`list_mine` with more).
+pub async fn list_mine_overview(svc: &Services, user: &AuthUser, status: Option<&str>, page: PageRequest) -> Result<Page<OwnShift>, Error> {
+    user.require(&[Role::Employer])?;
+    let status = match status {
+        None | Some("") => None,
+        Some(s) => Some(ShiftStatus::parse(s).map_err(|e| Error::field("status", e))?),
+    };
+    let user_id = user.id;
+    svc.db
+        .run(move |conn| {
+            let employer = require_employer(conn, user_id)?;
+            let rows = list_for_employer(conn, employer.id, status, page.limit, page.cursor)?;
+            let (rows, next_cursor) = page.split(rows, |r| r.id);
+            Ok(Page { items: own_shifts(conn, rows)?, next_cursor })
+        })
+        .await
+}
+
+/// One of the signed-in employer's shifts with its counts and findings; another's is not found.
+pub async fn get_mine(svc: &Services, user: &AuthUser, id: i64) -> Result<OwnShift, Error> {
+    user.require(&[Role::Employer])?;
+    let user_id = user.id;
+    svc.db
+        .run(move |conn| {
+            let (_, row) = owned(conn, user_id, id)?;
+            Ok(own_shifts(conn, vec![row])?.remove(0))
+        })
+        .await
+}
+
+/// One of the signed-in employer's shifts as a request to post again (`?from=` on the form):
+/// its text, place, pay and terms; the times are left for the new posting.
+pub async fn repost_template(svc: &Services, user: &AuthUser, id: i64) -> Result<ShiftRequest, Error> {
+    user.require(&[Role::Employer])?;
+    let user_id = user.id;
+    svc.db
+        .run(move |conn| {
+            let (_, row) = owned(conn, user_id, id)?;
+            Ok(ShiftRequest { slots: None, valid_through: None, ..row.as_request(&[]) })
+        })
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -272,6 +272,13 @@ pub async fn put_mine(svc: &Services, user: &AuthUser, req: WorkerRequest) -> Re
         .await
 }
 
+/// The field errors `put_mine` would give for `req`, saving nothing: a form that has already
+/// refused some of its own inputs (a number that is not one) shows the rest of its errors with them.
+pub async fn check_mine(svc: &Services, user: &AuthUser, req: WorkerRequest) -> Result<(), Error> {
+    user.require(&[Role::Worker])?;
+    svc.db.run(move |conn| validate(conn, &req).map(|_| ())).await
+}
+
 /// The signed-in worker's profile, private fields included.
 pub async fn get_mine(svc: &Services, user: &AuthUser) -> Result<WorkerView, Error> {
     user.require(&[Role::Worker])?;

@@ -20,6 +20,8 @@ const ASSETS: &[Asset] = &[
     Asset { name: "app.js", mime: "text/javascript; charset=utf-8", bytes: include_bytes!("../../assets/web/app.js") },
     // htmx 2 (0BSD, vendored from npm `htmx.org`; assets/web/htmx.LICENSE): partial page updates
     // such as the employer form's live findings. Loaded only by the pages that use it.
+    // The employer forms' "use my location", which fills the point without sending the form.
+    Asset { name: "post.js", mime: "text/javascript; charset=utf-8", bytes: include_bytes!("../../assets/web/post.js") },
     Asset { name: "htmx.min.js", mime: "text/javascript; charset=utf-8", bytes: include_bytes!("../../assets/web/htmx.min.js") },
 ];
 

@@ -12,9 +12,12 @@
 pub mod account;
 pub mod assets;
 pub mod csrf;
+pub mod employer;
 pub mod home;
 pub mod inbox;
+pub mod me;
 pub mod show;
+pub mod work;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -45,6 +48,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     account::configure(cfg);
     home::configure(cfg);
     inbox::configure(cfg);
+    work::configure(cfg);
+    me::configure(cfg);
+    employer::configure(cfg);
 }
 
 /// What every page knows about its request: language, display mode, who is signed in, the form

@@ -142,6 +142,9 @@ async fn instant_alert_is_sent_once_and_never_again() {
     }
     let url = m.unsubscribe_url.expect("List-Unsubscribe");
     assert!(url.starts_with(&format!("{}/api/v1/alerts/unsubscribe?token=", app.config.server.public_url)), "{url}");
+    // The shift link opens the shift's page, not its JSON.
+    let page = format!("{}/shifts/{hit}", app.config.server.public_url);
+    assert!(m.body.contains(&page) && !m.body.contains(&format!("/api/v1/shifts/{hit}")), "{page} missing from {}", m.body);
 }
 
 #[tokio::test]

@@ -21,6 +21,8 @@ mod mail;
 mod moderation;
 mod ops;
 mod pages;
+mod pages_worker;
+mod pages_employer;
 mod privacy;
 mod promises;
 mod reference;

@@ -8,7 +8,7 @@ use super::*;
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
-    /// check-in (required), check-out (optional): where the worker is.
+    /// check-in, check-out: where the worker is (optional: a check-in without it is flagged `no_location`).
     pub lat: Option<f64>,
     pub lng: Option<f64>,
     /// check-in / check-out: which slot (default: the one under way or next).

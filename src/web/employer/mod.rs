@@ -1,0 +1,88 @@
+//! The employer's pages: my shifts, posting a shift (with live screening), one shift with its
+//! applicants and matching workers, one engagement with the moves its state allows, and the
+//! employer profile. Each handler calls one `services` function, as the JSON API does.
+
+pub mod engagements;
+pub mod post;
+pub mod profile;
+pub mod shifts;
+
+use actix_web::web;
+
+use crate::domain::ShiftStatus;
+use crate::web::PageCtx;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    shifts::configure(cfg);
+    post::configure(cfg);
+    engagements::configure(cfg);
+    profile::configure(cfg);
+}
+
+/// A shift's status in plain words for its owner.
+pub fn status_word(ctx: &PageCtx, s: ShiftStatus) -> &'static str {
+    match s {
+        ShiftStatus::Draft => ctx.t("草稿", "Draft"),
+        ShiftStatus::PendingReview => ctx.t("待审核", "Waiting for review"),
+        ShiftStatus::Published => ctx.t("已发布", "Published"),
+        ShiftStatus::Filled => ctx.t("已招满", "Filled"),
+        ShiftStatus::Closed => ctx.t("已关闭", "Closed"),
+        ShiftStatus::Expired => ctx.t("已过期", "Expired"),
+        ShiftStatus::Rejected => ctx.t("未通过", "Not approved"),
+        ShiftStatus::TakenDown => ctx.t("已下架", "Taken down"),
+    }
+}
+
+/// The form's name for a posting field, to say where a finding is.
+pub fn field_label(ctx: &PageCtx, field: &str) -> String {
+    let base = field.split(['.', '[']).next().unwrap_or(field);
+    let label = match base {
+        "title" => ctx.t("岗位名称", "Title"),
+        "category" => ctx.t("工种", "Category"),
+        "description" => ctx.t("工作内容", "Description"),
+        "requirements" => ctx.t("招聘条件", "Requirements"),
+        "headcount" => ctx.t("招聘人数", "Headcount"),
+        "address" => ctx.t("工作地点", "Address"),
+        "lat" | "lng" | "adcode" => ctx.t("位置", "Location"),
+        "slots" => ctx.t("工作时段", "Times"),
+        "pay" => ctx.t("工资", "Pay"),
+        "settlement" => ctx.t("结算方式", "Settlement"),
+        "employment_type" => ctx.t("用工形式", "Employment type"),
+        "take_mode" => ctx.t("招人方式", "How workers take it"),
+        "valid_through" => ctx.t("有效期", "Open until"),
+        "employer_name" | "name" => ctx.t("单位名称", "Employer name"),
+        "employer_description" => ctx.t("单位情况", "About the employer"),
+        _ => ctx.t("岗位", "Posting"),
+    };
+    match field.find('[').and_then(|i| field[i + 1..].split(']').next()).and_then(|n| n.parse::<usize>().ok()) {
+        Some(n) if ctx.en() => format!("{label} (row {})", n + 1),
+        Some(n) => format!("{label}（第 {} 行）", n + 1),
+        None => label.to_string(),
+    }
+}
+
+/// Yuan as typed ("35", "35.5", "35.50") to fen; `None` for anything else.
+pub fn parse_yuan(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() || whole.len() > 9 || frac.len() > 2 || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let cents = format!("{frac:0<2}");
+    Some(whole.parse::<i64>().ok()? * 100 + cents.parse::<i64>().ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yuan_as_typed() {
+        assert_eq!(parse_yuan("35"), Some(3500));
+        assert_eq!(parse_yuan(" 35.5 "), Some(3550));
+        assert_eq!(parse_yuan("0.05"), Some(5));
+        for bad in ["", "-5", "3.555", "abc", "1e3", ".5", "35."] {
+            assert_eq!(parse_yuan(bad), if bad == "35." { Some(3500) } else { None }, "{bad}");
+        }
+    }
+}
