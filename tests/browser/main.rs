@@ -21,6 +21,8 @@ mod fixtures;
 
 mod account;
 mod devtools;
+
 mod home;
 mod pages;
 mod shift;
+mod worker;
