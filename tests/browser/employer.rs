@@ -109,9 +109,9 @@ async fn an_employer_posts_fixes_a_fee_demand_accepts_and_completes() {
     b.check_page("checked-out").await;
     b.click("#attendance [id^=confirm-]").await;
     b.check_page("attendance-confirmed").await;
-    assert!(b.text("#amount-computed").await.contains("140"), "4 h at 35 元: {}", b.page_text().await);
     b.click("#act-complete").await;
     assert_eq!(b.attr("#engagement-state", "data-state").await.as_deref(), Some("completed"));
+    assert!(b.text("#amount-computed").await.contains("140"), "4 h at 35 元: {}", b.page_text().await);
     b.check_page("completed").await;
     b.select("#score", "5").await;
     b.fill("#comment", "认真负责").await;

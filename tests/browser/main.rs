@@ -21,6 +21,7 @@ mod fixtures;
 
 mod account;
 mod devtools;
+mod employer;
 
 mod home;
 mod pages;
