@@ -309,7 +309,14 @@ impl Browser {
     }
 
     pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
-        self.find(css).await.attr(name).await.unwrap_or_else(|e| panic!("{name} of {css}: {e}"))
+        // A page still replacing the previous one makes the element found stale: look again.
+        for _ in 0..50 {
+            if let Ok(v) = self.find(css).await.attr(name).await {
+                return v;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{name} of {css}: element kept going stale")
     }
 
     /// The visible text of the whole page.

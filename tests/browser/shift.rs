@@ -24,6 +24,12 @@ async fn a_visitor_signs_in_on_the_way_and_takes_the_shift() {
     b.check_page("shift-worker").await;
     assert!(b.text("#take-submit").await.contains("抢单"));
     b.click("#take-submit").await;
+    for _ in 0..50 {
+        if b.path().await.starts_with("/work/") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert!(b.path().await.starts_with("/work/"), "taken: on to the engagement, at {}", b.path().await);
 }
 
