@@ -46,6 +46,19 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || { echo "scripts/test.sh: installed postgresql but no /usr/lib/postgresql/*/bin/initdb" >&2; exit 1; }
 fi
 
+# The browser tests (tests/browser): headless Chromium driven by chromedriver, and CJK fonts so
+# the Chinese pages render (and screenshot) as on a phone rather than as boxes.
+need chromium chromium
+need chromedriver chromium-driver
+if ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then
+  echo "== installing fonts-noto-cjk (the browser tests render Chinese pages)"
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
+  [ -n "$apt_updated" ] || { "${as_root[@]}" apt-get update -qq; apt_updated=1; }
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk fontconfig >/dev/null
+  fc-list | grep -qi 'Noto Sans CJK' || { echo "scripts/test.sh: installed fonts-noto-cjk but fc-list shows no Noto Sans CJK" >&2; exit 1; }
+fi
+
 cargo test "$@"
 
 # The property-based run against the OpenAPI document (scripts/schemathesis.sh) is not part of
