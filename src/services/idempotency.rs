@@ -128,32 +128,6 @@ pub fn purge(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize, Error> {
     Ok(diesel::delete(ik::table.filter(ik::created_at.lt(now - chrono::Duration::hours(TTL_HOURS)))).execute(conn)?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_are_visible_ascii_of_bounded_length() {
-        for ok in ["a", "0f8fad5b-d9cb-469f-a165-70867728950e", &"k".repeat(255), "~!@#$%^&*()_+"] {
-            assert_eq!(parse_key(ok.as_bytes()).unwrap(), ok);
-        }
-        for bad in ["", " ", "a b", "键", "tab\there", &"k".repeat(256)] {
-            let e = parse_key(bad.as_bytes()).unwrap_err();
-            assert_eq!(e.fields()[0].code, "invalid_idempotency_key", "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn fingerprints_tell_requests_apart() {
-        let a = fingerprint("POST", "/api/v1/shifts", b"{}");
-        assert_eq!(a, fingerprint("POST", "/api/v1/shifts", b"{}"));
-        assert_ne!(a, fingerprint("POST", "/api/v1/shifts", b"{ }"));
-        assert_ne!(a, fingerprint("POST", "/api/v1/reports", b"{}"));
-        // The separators keep a path and a body from running into each other.
-        assert_ne!(fingerprint("POST", "/a", b"b"), fingerprint("POST", "/ab", b""));
-    }
-}
-
 /// Claims `key` for this request before its handler runs: under the signed-in account (the
 /// bearer `token`), or the client `address` when not signed in. `None` when the token is not a
 /// live session (the handler answers 401 and nothing is claimed).
@@ -197,4 +171,30 @@ pub async fn record(
     text: String,
 ) -> Result<(), Error> {
     svc.db.run(move |conn| if keep { complete(conn, &scope, &key, status, content_type.as_deref(), &text) } else { release(conn, &scope, &key) }).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_visible_ascii_of_bounded_length() {
+        for ok in ["a", "0f8fad5b-d9cb-469f-a165-70867728950e", &"k".repeat(255), "~!@#$%^&*()_+"] {
+            assert_eq!(parse_key(ok.as_bytes()).unwrap(), ok);
+        }
+        for bad in ["", " ", "a b", "键", "tab\there", &"k".repeat(256)] {
+            let e = parse_key(bad.as_bytes()).unwrap_err();
+            assert_eq!(e.fields()[0].code, "invalid_idempotency_key", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn fingerprints_tell_requests_apart() {
+        let a = fingerprint("POST", "/api/v1/shifts", b"{}");
+        assert_eq!(a, fingerprint("POST", "/api/v1/shifts", b"{}"));
+        assert_ne!(a, fingerprint("POST", "/api/v1/shifts", b"{ }"));
+        assert_ne!(a, fingerprint("POST", "/api/v1/reports", b"{}"));
+        // The separators keep a path and a body from running into each other.
+        assert_ne!(fingerprint("POST", "/a", b"b"), fingerprint("POST", "/ab", b""));
+    }
 }

@@ -278,9 +278,29 @@ impl Browser {
 
     /// Clicks `css`; when that navigates (a link, a form's submit button) chromedriver waits for
     /// the next page to load before this returns.
+    /// Clicks `css`. A link or a form's submit button loads another page: the click returns once
+    /// that page has replaced this one (the old document, still `complete`, must not be read as
+    /// the new one); any other click returns once the page is ready.
     pub async fn click(&self, css: &str) {
         let e = self.find(css).await;
+        let navigates = self
+            .js(
+                "const e = arguments[0]; const nav = e.matches('a[href]:not([href^=\"#\"]):not([href^=\"tel:\"]), input[type=submit], button:not([type=button])') && (e.matches('a') || !!e.form); if (nav) { window.__lgOldPage = true; } return nav;",
+                vec![serde_json::to_value(&e).unwrap()],
+            )
+            .await
+            == Value::Bool(true);
         e.click().await.unwrap_or_else(|err| panic!("click {css}: {err}"));
+        if navigates {
+            let started = Instant::now();
+            loop {
+                match self.client.execute("return window.__lgOldPage === true", vec![]).await {
+                    Ok(Value::Bool(false)) => break,
+                    _ if started.elapsed() > STEP_WAIT => panic!("click {css}: the next page did not come"),
+                    _ => tokio::time::sleep(Duration::from_millis(25)).await,
+                }
+            }
+        }
         self.wait_ready().await;
     }
 
@@ -290,12 +310,6 @@ impl Browser {
         if e.is_selected().await.unwrap() != on {
             e.click().await.unwrap_or_else(|err| panic!("click {css}: {err}"));
         }
-    }
-
-    /// Submits the page's form for `action` (the forms that POST a hidden `action`, such as
-    /// check_in on /work/{id}), by its submit button.
-    pub async fn act(&self, action: &str) {
-        self.click(&format!("form:has(input[name=action][value={action}]) [type=submit]")).await;
     }
 
     /// The session cookie's value: the same token the JSON API takes as a bearer token.
