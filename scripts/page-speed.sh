@@ -19,6 +19,8 @@ python3 - "$tmp" "$RUNS" "$OUT" <<'PY'
 import json, sys, statistics, datetime, os
 tmp, runs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 rs = [json.load(open(os.path.join(tmp, f"run{i}.json"))) for i in range(1, runs + 1)]
+if any(r["fcp_ms"] is None for r in rs):
+    sys.exit("a run recorded no first contentful paint")
 fcp = [r["fcp_ms"] for r in rs]
 size = [r["transfer_bytes"] for r in rs]
 lines = [
