@@ -50,13 +50,17 @@ fi
 # the Chinese pages render (and screenshot) as on a phone rather than as boxes.
 need chromium chromium
 need chromedriver chromium-driver
-if ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then
+# fc-list's output is read whole before grep looks at it: `fc-list | grep -q` under pipefail fails
+# at random, as grep leaving at the first match kills fc-list with SIGPIPE.
+have_cjk_font() { local fonts; fonts=$(fc-list : family 2>/dev/null || true); grep -qi 'Noto Sans CJK' <<<"$fonts"; }
+if ! have_cjk_font; then
   echo "== installing fonts-noto-cjk (the browser tests render Chinese pages)"
   as_root=()
   if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
   [ -n "$apt_updated" ] || { "${as_root[@]}" apt-get update -qq; apt_updated=1; }
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk fontconfig >/dev/null
-  fc-list | grep -qi 'Noto Sans CJK' || { echo "scripts/test.sh: installed fonts-noto-cjk but fc-list shows no Noto Sans CJK" >&2; exit 1; }
+  fc-cache -f >/dev/null 2>&1 || true
+  have_cjk_font || { echo "scripts/test.sh: installed fonts-noto-cjk but fc-list shows no Noto Sans CJK" >&2; exit 1; }
 fi
 
 cargo test "$@"
