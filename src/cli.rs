@@ -75,6 +75,41 @@ pub enum AdminCommand {
         #[arg(long)]
         email: Option<String>,
     },
+    /// Create a community employment service station (社区就业服务站), as the admin with phone --by.
+    CreateStation {
+        /// The phone number of the admin account acting.
+        #[arg(long, value_name = "ADMIN_PHONE")]
+        by: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        address: String,
+        #[arg(long, allow_negative_numbers = true)]
+        lat: f64,
+        #[arg(long, allow_negative_numbers = true)]
+        lng: f64,
+        /// The station's county code (12 or 6 digits).
+        #[arg(long)]
+        adcode: String,
+        /// District codes the station serves, comma separated (default: its county).
+        #[arg(long, value_delimiter = ',')]
+        counties: Option<Vec<String>>,
+        /// How far around the station its staff act, km (1–30, default 5).
+        #[arg(long, allow_negative_numbers = true)]
+        radius_km: Option<f64>,
+    },
+    /// Make a station_staff account (by phone) one of a station's staff, as the admin with phone --by.
+    AssignStation {
+        /// The phone number of the admin account acting.
+        #[arg(long, value_name = "ADMIN_PHONE")]
+        by: String,
+        /// The station's id.
+        #[arg(long)]
+        station: i64,
+        /// The phone number of the station_staff account.
+        #[arg(long, value_name = "PHONE")]
+        staff: String,
+    },
 }
 
 impl Cli {

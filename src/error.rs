@@ -71,6 +71,12 @@ pub struct FieldError {
     pub msg: Msg,
 }
 
+impl FieldError {
+    pub fn new(field: impl Into<String>, invalid: Invalid) -> FieldError {
+        FieldError { field: field.into(), code: invalid.code.to_string(), msg: invalid.msg }
+    }
+}
+
 /// Collects every bad field of a request so one error names them all.
 #[derive(Debug, Default)]
 pub struct FieldErrors(Vec<FieldError>);
@@ -81,7 +87,7 @@ impl FieldErrors {
     }
 
     pub fn add(&mut self, field: impl Into<String>, invalid: Invalid) {
-        self.0.push(FieldError { field: field.into(), code: invalid.code.to_string(), msg: invalid.msg });
+        self.0.push(FieldError::new(field, invalid));
     }
 
     /// Keeps the value if valid, records the problem under `field` otherwise.
@@ -101,6 +107,11 @@ impl FieldErrors {
 
     pub fn len(&self) -> usize {
         self.0.len()
+    }
+
+    /// Adds errors found by another check, so one answer names them all.
+    pub fn extend(&mut self, more: impl IntoIterator<Item = FieldError>) {
+        self.0.extend(more);
     }
 
     pub fn into_result(self) -> Result<(), Error> {
@@ -129,6 +140,8 @@ pub enum Thing {
     Alert,
     Rating,
     InboxItem,
+    /// A community employment service station (社区就业服务站).
+    Station,
     /// A path that names nothing that could exist (`/shifts/abc`).
     Resource,
 }
@@ -150,6 +163,7 @@ impl Thing {
             Thing::Alert => ("职位提醒", "alert"),
             Thing::Rating => ("评价", "rating"),
             Thing::InboxItem => ("站内信", "inbox item"),
+            Thing::Station => ("服务站", "station"),
             Thing::Resource => ("资源", "resource"),
         }
     }
@@ -174,6 +188,11 @@ pub enum Conflict {
     PhoneTaken,
     IdNumberTaken,
     NotStaff,
+    /// Only `station_staff` accounts belong to a station.
+    NotStationStaff,
+    /// A desk operation by a station_staff account that belongs to no station yet.
+    NotAtStation,
+    StationExists,
     CategoryExists,
     CreditCodeMissing,
     ReportAlreadyResolved,
@@ -246,6 +265,9 @@ impl Conflict {
             Conflict::PhoneTaken => "phone_taken",
             Conflict::IdNumberTaken => "id_number_taken",
             Conflict::NotStaff => "not_staff",
+            Conflict::NotStationStaff => "not_station_staff",
+            Conflict::NotAtStation => "not_at_station",
+            Conflict::StationExists => "station_exists",
             Conflict::CategoryExists => "category_exists",
             Conflict::CreditCodeMissing => "credit_code_missing",
             Conflict::ReportAlreadyResolved => "already_resolved",
@@ -288,6 +310,11 @@ impl Conflict {
                 "this ID number cannot be registered online; please bring your ID card to a community employment service station (社区就业服务站)",
             ),
             Conflict::NotStaff => Msg::new("只能为工作人员设置管辖范围", "only staff accounts have a district scope"),
+            Conflict::NotStationStaff => {
+                Msg::new("只有服务站工作人员（station_staff）账号可以分配到服务站", "only station staff (station_staff) accounts can be assigned to a station")
+            }
+            Conflict::StationExists => Msg::new("已有同名的服务站", "a station with this name exists"),
+            Conflict::NotAtStation => Msg::new("你的账号还没有分配到服务站，请联系管理员", "your account belongs to no station yet; ask an admin"),
             Conflict::CategoryExists => Msg::new("该职业代码已存在", "a category with this code exists"),
             Conflict::CreditCodeMissing => Msg::new("企业未提供统一社会信用代码，无法认证", "the enterprise has no credit code to verify"),
             Conflict::ReportAlreadyResolved => Msg::new("该举报已处理", "the report is already resolved"),

@@ -248,6 +248,25 @@ pub fn render(n: &Notification) -> InboxItem {
                 engagement(m.engagement_id),
             )
         }
+        N::DoneForYou(m) => {
+            let (zh, en) = m.words();
+            let about = |zh: bool| match &m.subject {
+                Some(t) if zh => format!("：「{t}」"),
+                Some(t) => format!(": \"{t}\""),
+                None => String::new(),
+            };
+            item(
+                "服务站为您办理".into(),
+                "Done for you at a station".into(),
+                format!("{}的{}{}{}。如有疑问，请联系服务站。", m.station, m.staff, zh, about(true)),
+                format!("{} at {} {}{}. Ask the station if anything is unclear.", m.staff, m.station, en, about(false)),
+                match (m.engagement_id, m.shift_id) {
+                    (Some(e), _) => engagement(e),
+                    (None, Some(s)) => shift(s),
+                    (None, None) => "/api/v1/inbox".into(),
+                },
+            )
+        }
         N::TermsImproved(m) => {
             let mut zh = Vec::new();
             let mut en = Vec::new();

@@ -8,6 +8,7 @@ use lingong::config::Config;
 use lingong::db::write_transaction;
 use lingong::domain::Role;
 use lingong::services::accounts::{self, NewUser};
+use lingong::services::stations;
 use lingong::{auth, seed, telemetry};
 
 #[actix_web::main]
@@ -28,6 +29,12 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// An operation's error as an operator reads it: the message, and each invalid field as its flag.
+fn cli_error(e: lingong::error::Error) -> anyhow::Error {
+    let fields: Vec<String> = e.fields().iter().map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.msg.en)).collect();
+    if fields.is_empty() { anyhow::anyhow!("{e}") } else { anyhow::anyhow!("{}: {}", e.msg().en, fields.join("; ")) }
 }
 
 async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
@@ -105,6 +112,31 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             })
             .await??;
             println!("created {} account {} (id {})", view.role, view.display_name, view.id);
+        }
+        Command::Admin { command: AdminCommand::CreateStation { by, name, address, lat, lng, adcode, counties, radius_km } } => {
+            let state = AppState::build(config).await?;
+            let req = stations::StationRequest {
+                name: Some(name),
+                address: Some(address),
+                lat: Some(lat),
+                lng: Some(lng),
+                adcode: Some(adcode),
+                counties,
+                radius_km,
+            };
+            let admin = state.db.run(move |conn| accounts::actor_by_phone(conn, &by)).await.map_err(cli_error)?;
+            let view = stations::create(&state, &admin, req).await.map_err(cli_error)?;
+            println!("created station {} (id {}) serving {} within {} km", view.name, view.id, view.counties.join(","), view.radius_km);
+        }
+        Command::Admin { command: AdminCommand::AssignStation { by, station, staff } } => {
+            let state = AppState::build(config).await?;
+            let (admin, member) = state
+                .db
+                .run(move |conn| Ok((accounts::actor_by_phone(conn, &by)?, accounts::actor_by_phone(conn, &staff)?)))
+                .await
+                .map_err(cli_error)?;
+            let view = stations::assign_staff(&state, &admin, station, member.id).await.map_err(cli_error)?;
+            println!("{} (id {}) is now staff of station {} (id {})", member.display_name, member.id, view.name, view.id);
         }
     }
     Ok(())

@@ -395,6 +395,7 @@ pub struct Tx<'c> {
     conn: &'c mut DbConn,
     changed: bool,
     now: chrono::NaiveDateTime,
+    on_behalf: Option<serde_json::Value>,
 }
 
 impl Tx<'_> {
@@ -406,6 +407,17 @@ impl Tx<'_> {
     /// The connection, for diesel queries (`.execute(tx.conn())`).
     pub fn conn(&mut self) -> &mut DbConn {
         self.conn
+    }
+
+    /// Marks everything this transaction does as done for someone by someone else (a community
+    /// station's staff at the desk, `{"station_id", "staff_id"}`): the engagement events it
+    /// writes carry it, so the person's own history says who acted for them.
+    pub fn act_on_behalf(&mut self, who: serde_json::Value) {
+        self.on_behalf = Some(who);
+    }
+
+    pub fn on_behalf(&self) -> Option<&serde_json::Value> {
+        self.on_behalf.as_ref()
     }
 
     /// Records that `entity` `id` changed in a way search may show, in this transaction.
@@ -447,7 +459,7 @@ where
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let run = |conn: &mut DbConn| {
-        let mut tx = Tx { conn, changed: false, now };
+        let mut tx = Tx { conn, changed: false, now, on_behalf: None };
         let out = f(&mut tx)?;
         Ok((out, tx.changed))
     };

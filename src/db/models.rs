@@ -80,6 +80,8 @@ pub struct EmployerRow {
     pub blocked: bool,
     pub blocked_reason: Option<String>,
     pub blocked_at: Option<NaiveDateTime>,
+    /// How a station checked a household or small business in person (which verified it).
+    pub checked_in_person: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -225,4 +227,20 @@ impl EngagementRow {
     pub fn find(conn: &mut DbConn, id: i64) -> Result<EngagementRow, Error> {
         engagements::table.find(id).first(conn).optional()?.ok_or(Error::NotFound(Thing::Engagement))
     }
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct StationRow {
+    pub id: i64,
+    pub name: String,
+    pub address: String,
+    pub lat: f64,
+    pub lng: f64,
+    /// The station's own county (12-digit adcode).
+    pub adcode: String,
+    /// JSON list of the county-code prefixes it serves.
+    pub counties: String,
+    pub radius_km: f64,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
 }

@@ -4,7 +4,8 @@ diesel::table! {
     users (id) {
         id -> BigInt,
         role -> Text,
-        phone -> Text,
+        // None for someone registered at a station desk without a phone (until they claim it).
+        phone -> Nullable<Text>,
         password_hash -> Text,
         display_name -> Text,
         email -> Nullable<Text>,
@@ -12,6 +13,37 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         scope_adcodes -> Text,
+        station_id -> Nullable<BigInt>,
+        desk_station_id -> Nullable<BigInt>,
+        desk_managed -> Bool,
+    }
+}
+
+diesel::table! {
+    claim_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        station_id -> Nullable<BigInt>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        tries_left -> Integer,
+        ended_at -> Nullable<Timestamp>,
+        ended_how -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    consents (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        given -> Bool,
+        wording -> Text,
+        recorded_by -> Nullable<BigInt>,
+        station_id -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
     }
 }
 
@@ -47,6 +79,7 @@ diesel::table! {
         blocked -> Bool,
         blocked_reason -> Nullable<Text>,
         blocked_at -> Nullable<Timestamp>,
+        checked_in_person -> Nullable<Text>,
     }
 }
 
@@ -385,6 +418,23 @@ diesel::table! {
 
 diesel::joinable!(inbox -> users (user_id));
 
+diesel::table! {
+    stations (id) {
+        id -> BigInt,
+        name -> Text,
+        address -> Text,
+        lat -> Double,
+        lng -> Double,
+        adcode -> Text,
+        counties -> Text,
+        radius_km -> Double,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> stations (station_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     auth_tokens,
@@ -409,4 +459,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     shift_point_edits,
     inbox,
+    stations,
 );

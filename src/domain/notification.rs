@@ -45,6 +45,9 @@ pub enum Notification {
     PayOverdue(PayOverdue),
     /// To a confirmed worker: the employer raised the pay or added slots.
     TermsImproved(TermsImproved),
+    /// To a worker or employer: a community station's staff did something for them at the desk
+    /// (registered them, applied or claimed, recorded a check-in, changed availability, posted).
+    DoneForYou(DoneForYou),
 }
 
 /// To the employer: the shift passed review.
@@ -288,6 +291,36 @@ pub struct PayDue {
     pub due: String,
 }
 
+/// What a station did for someone, by whom; `what` is one of [`DoneForYou::WHATS`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoneForYou {
+    pub station: String,
+    pub staff: String,
+    pub what: String,
+    /// The shift's title, where it was about one.
+    pub subject: Option<String>,
+    pub engagement_id: Option<i64>,
+    pub shift_id: Option<i64>,
+}
+
+impl DoneForYou {
+    pub const WHATS: [&'static str; 7] = ["registered", "applied", "claim_code", "check_in", "availability", "posted", "employer_registered"];
+
+    /// The action in words, (zh, en).
+    pub fn words(&self) -> (&'static str, &'static str) {
+        match self.what.as_str() {
+            "registered" => ("为您办理了求职登记", "registered you as a job seeker"),
+            "applied" => ("为您报名了岗位", "applied for a shift for you"),
+            "claim_code" => ("为您的账号发放了新的领取码（旧码作废）", "issued a new claim code for your account (older codes no longer work)"),
+            "check_in" => ("按您的电话为您登记了签到", "recorded your check-in from your phone call"),
+            "availability" => ("更新了您的空闲时间", "updated when you are available"),
+            "posted" => ("为您发布了岗位", "posted a shift for you"),
+            "employer_registered" => ("为您办理了用工登记（现场核验）", "registered you as an employer after checking your papers in person"),
+            _ => ("为您办理了业务", "acted for you"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PayOverdue {
     pub engagement_id: i64,
@@ -331,6 +364,7 @@ impl Notification {
             Notification::PayDue(_) => "pay_due",
             Notification::PayOverdue(_) => "pay_overdue",
             Notification::TermsImproved(_) => "terms_improved",
+            Notification::DoneForYou(_) => "done_for_you",
         }
     }
 
@@ -466,6 +500,14 @@ pub(crate) mod tests {
                 report_id: 3,
                 confirm_url: "https://x.example/api/v1/reports/3/confirm-email?token=abc".into(),
             }),
+            N::DoneForYou(DoneForYou {
+                station: "望京街道社区就业服务站".into(),
+                staff: "王老师".into(),
+                what: "applied".into(),
+                subject: Some(title()),
+                engagement_id: Some(12),
+                shift_id: Some(5),
+            }),
         ]
     }
 
@@ -497,9 +539,10 @@ pub(crate) mod tests {
             N::PayOverdue(_) => 20,
             N::TermsImproved(_) => 21,
             N::ReportEmailConfirmation(_) => 22,
+            N::DoneForYou(_) => 23,
         }
     }
-    const VARIANTS: usize = 23;
+    const VARIANTS: usize = 24;
 
     #[test]
     fn every_variant_has_a_sample() {

@@ -37,6 +37,7 @@ pub fn render_mail(n: &Notification, to: &str, event_id: i64, host: &str) -> Res
         N::PayDue(m) => (files::PayDue { m }.render()?, None),
         N::PayOverdue(m) => (files::PayOverdue { m }.render()?, None),
         N::TermsImproved(m) => (files::TermsImproved { m }.render()?, None),
+        N::DoneForYou(m) => (files::DoneForYou { m }.render()?, None),
     };
     // `mail/layout.txt` puts the subject on the first line; text in it goes through `line`.
     let (subject, body) = text.split_once('\n').unwrap_or((&text, ""));
@@ -91,6 +92,7 @@ mod files {
         PayDue => "mail/pay_due.txt",
         PayOverdue => "mail/pay_overdue.txt",
         TermsImproved => "mail/terms_improved.txt",
+        DoneForYou => "mail/done_for_you.txt",
     }
 
     /// The templates' own filters (`{{ x|name }}`).

@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::idempotency::OpenApiHeader as IdempotencyHeader;
-use crate::routes::{alerts, auth, availability, categories, districts, employers, engagements, inbox, moderation, ops, reports, search, shifts, workers};
+use crate::routes::{alerts, auth, availability, categories, desk, districts, employers, engagements, inbox, moderation, ops, reports, search, shifts, stations, workers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +26,8 @@ use crate::routes::{alerts, auth, availability, categories, districts, employers
         reports::create, reports::get_one, reports::confirm_email, reports::policy,
         alerts::create, alerts::list_mine, alerts::delete, alerts::unsubscribe_page, alerts::unsubscribe,
         inbox::list, inbox::unread_count, inbox::read_one, inbox::read_all,
+        stations::create, stations::list, stations::get_one, stations::assign_staff, stations::remove_staff,
+        desk::register_worker, desk::register_employer, desk::lookup, desk::new_claim_code, desk::apply_for, desk::availability_for, desk::check_in_for, desk::post_for, desk::claim,
         engagements::apply, engagements::invite, engagements::get_one, engagements::act, engagements::correct_attendance,
         engagements::arrears_report, engagements::rate, engagements::hide_rating, engagements::list_for_worker, engagements::list_for_employer,
         engagements::rotate_calendar, engagements::revoke_calendar, engagements::calendar_feed,
@@ -45,6 +47,8 @@ use crate::routes::{alerts, auth, availability, categories, districts, employers
         (name = "engagements", description = "Applications, instant claims, invitations, attendance, completion and pay, ratings, calendar feed"),
         (name = "reports", description = "Complaints (投诉举报) and the published service rules"),
         (name = "alerts", description = "Match alerts by mail, and their no-login unsubscribe link"),
+        (name = "stations", description = "Community employment service stations (社区就业服务站) and their staff"),
+        (name = "desk", description = "The station desk: 求职登记 and 用工登记 in person, acting for someone at the desk, and claiming a desk-registered account"),
         (name = "inbox", description = "The in-app inbox (站内信): every notification to the signed-in user, mailed or not"),
         (name = "ops", description = "Health and metrics"),
     )

@@ -20,6 +20,8 @@ pub mod reports;
 pub mod search;
 pub mod session;
 pub mod shifts;
+pub mod desk;
+pub mod stations;
 pub mod workers;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -44,6 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(reports::configure)
             .configure(alerts::configure)
             .configure(inbox::configure)
+            .configure(stations::configure)
+            .configure(desk::configure)
             .default_service(web::to(not_found)),
     );
 }

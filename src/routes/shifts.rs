@@ -8,7 +8,7 @@ use crate::listing::Verdict;
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::{JsonBody, PageQuery, Query};
 use crate::routes::{Page, created, resource};
-use crate::services::shifts::{self, ShiftRequest, ShiftView};
+use crate::services::shifts::{self, OwnShift, ShiftRequest, ShiftView};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/shifts").route(web::post().to(create)))
@@ -80,7 +80,7 @@ impl MyShiftsQuery {
 
 /// The signed-in employer's shifts, newest first.
 #[utoipa::path(operation_id = "shifts_list_mine", get, path = "/api/v1/employers/me/shifts", tag = "shifts", security(("bearer" = [])), params(MyShiftsQuery),
-    responses((status = 200, body = Page<ShiftView>), (status = 409, description = "no employer profile yet", body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "each shift with `applicants` (waiting for an answer), `confirmed` (holding a place) and `findings` (why it waits for review)", body = Page<OwnShift>), (status = 409, description = "no employer profile yet", body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_mine(state: web::Data<AppState>, user: AuthUser, q: Query<MyShiftsQuery>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(shifts::list_mine(&state, &user, q.status.as_deref(), q.page().parse()?).await?))
 }

@@ -165,13 +165,11 @@ pub fn revoke_all(conn: &mut DbConn, user_id: i64) -> Result<usize, Error> {
 
 /// The phone and password hash of an enabled account.
 fn credentials_by_id(conn: &mut DbConn, user_id: i64) -> Result<(String, String), Error> {
-    users::table
-        .find(user_id)
-        .filter(users::disabled.eq(false))
-        .select((users::phone, users::password_hash))
-        .first::<(String, String)>(conn)
-        .optional()?
-        .ok_or(Error::Unauthorized)
+    // An account without a phone (registered at a desk, not yet claimed) has no sign-in at all.
+    match users::table.find(user_id).filter(users::disabled.eq(false)).select((users::phone, users::password_hash)).first::<(Option<String>, String)>(conn).optional()? {
+        Some((Some(phone), hash)) => Ok((phone, hash)),
+        _ => Err(Error::Unauthorized),
+    }
 }
 
 /// Limits a staff member to districts (adcode prefixes; empty means everywhere), audited.
@@ -195,6 +193,21 @@ pub fn set_scope(tx: &mut Tx, admin_id: i64, user_id: i64, adcodes: &[String]) -
             after: serde_json::from_str(&new).ok(),
         },
     )
+}
+
+/// The enabled account with this phone as the actor of an operation run from the command line
+/// (`lingong admin …`), where no one signs in; the operation checks the role as for a request.
+pub fn actor_by_phone(conn: &mut DbConn, phone: &str) -> Result<AuthUser, Error> {
+    let phone = Phone::parse(phone).map_err(|e| Error::field("phone", e))?;
+    let (id, role, display_name) = users::table
+        .filter(users::phone.eq(phone.as_str()))
+        .filter(users::disabled.eq(false))
+        .select((users::id, users::role, users::display_name))
+        .first::<(i64, String, String)>(conn)
+        .optional()?
+        .ok_or(Error::NotFound(Thing::User))?;
+    let role = Role::parse(&role).map_err(|_| Error::internal(format!("user {id} has an unknown stored role {role:?}")))?;
+    Ok(AuthUser { id, role, display_name, token_hash: String::new() })
 }
 
 /// The signed-in user a bearer token belongs to, if the token is live and the account enabled.

@@ -146,3 +146,20 @@ pub fn list(conn: &mut DbConn, filter: &Filter, limit: i64, cursor: Option<i64>)
         })
         .collect())
 }
+
+/// The audit log for the console, newest first (admins only, as `GET /audit`).
+pub async fn browse(
+    svc: &crate::services::Services,
+    user: &crate::auth::AuthUser,
+    filter: Filter,
+    page: crate::services::page::PageRequest,
+) -> Result<crate::services::page::Page<AuditView>, Error> {
+    user.require(&[crate::domain::Role::Admin])?;
+    svc.db
+        .run(move |conn| {
+            let rows = list(conn, &filter, page.limit, page.cursor)?;
+            let (items, next_cursor) = page.split(rows, |r| r.id);
+            Ok(crate::services::page::Page { items, next_cursor })
+        })
+        .await
+}

@@ -1,7 +1,9 @@
 //! China's administrative divisions with a representative point, from the shipped `adcodes.csv`
-//! (CC BY 4.0, see assets/ATTRIBUTION.md), embedded in the binary and parsed once.
+//! (province, city, county; CC BY 4.0) and `townships.csv` (街道 / 乡镇; 国家统计局 2023 via
+//! modood/Administrative-divisions-of-China, WTFPL), see assets/ATTRIBUTION.md; both embedded in
+//! the binary and parsed once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -12,19 +14,56 @@ pub use crate::domain::geo::ServiceArea;
 use crate::error::Invalid;
 
 const CSV: &str = include_str!("../../assets/adcodes.csv");
+/// `code,name`: the 9-digit township code and its name. The source's `areaCode`, `cityCode` and
+/// `provinceCode` columns are left out: they are always the code's first 6, 4 and 2 digits.
+const TOWNSHIPS: &str = include_str!("../../assets/townships.csv");
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct District {
-    /// 12-digit division code, e.g. `440305000000` (深圳市南山区).
+    /// 12-digit division code, e.g. `440305000000` (深圳市南山区); a township's is its 9-digit
+    /// code followed by `000` (`110105026000`, 望京街道).
     pub adcode: String,
     pub name: String,
-    /// Province, city and district names, e.g. `广东省 深圳市 南山区`.
+    /// Province, city, district (and township) names, e.g. `广东省 深圳市 南山区`.
     pub full_name: String,
-    /// `province`, `city` or `county`.
+    /// `province`, `city`, `county` or `township`.
     pub level: &'static str,
+    /// A township has no point of its own in the data: these are its county's (or, where the
+    /// county is newer than the point data, its city's).
     pub lat: f64,
     pub lng: f64,
+    /// How many leading digits of `adcode` the shifts in this district carry: see [`District::shift_prefix`].
+    #[serde(skip)]
+    prefix: u8,
 }
+
+impl District {
+    /// The adcode prefix of the shifts in this district (`11` for 北京市, `4403` for 深圳市,
+    /// `110105` for 朝阳区). Shifts are stored with county adcodes, so a township searches as its
+    /// county (望京街道 → `110105`), or as its city where its county is newer than the point
+    /// data (任泽区's 任城镇 → `1305`, 邢台市).
+    pub fn shift_prefix(&self) -> &str {
+        &self.adcode[..self.prefix as usize]
+    }
+
+    /// The name without its administrative ending (`朝阳` for 朝阳区, `望京` for 望京街道), as
+    /// people say and type it.
+    pub fn bare_name(&self) -> &str {
+        bare(&self.name)
+    }
+}
+
+/// What a typed place name (or code) names: [`Districts::resolve`].
+#[derive(Debug)]
+pub enum Resolved<'a> {
+    One(&'a District),
+    /// Best first, at most [`SEVERAL`].
+    Several(Vec<&'a District>),
+    Nothing,
+}
+
+/// How many places [`Resolved::Several`] offers at most.
+pub const SEVERAL: usize = 12;
 
 pub struct Districts {
     all: Vec<District>,
@@ -32,21 +71,34 @@ pub struct Districts {
     /// The finest districts a point can fall in: counties, and regions the data does not divide
     /// further (香港, 澳门, 台湾 have one row each), so a point there is placed there.
     leaves: Vec<usize>,
-    /// The toneless pinyin of each name without its 区/县/市 ending (`chaoyang` for 朝阳区), by
-    /// index into `all`: workers type `chaoyang` on a phone as often as 朝阳.
+    /// The toneless pinyin of each name without its ending (`chaoyang` for 朝阳区, `wangjing`
+    /// for 望京街道), by index into `all`: workers type `chaoyang` on a phone as often as 朝阳.
     pinyin: Vec<String>,
+    /// Each full name without its spaces (`北京市朝阳区`), by index into `all`, for matching what
+    /// people type without spaces.
+    compact: Vec<String>,
+}
+
+/// Administrative endings, longest first: what [`bare`] leaves off.
+const ENDINGS: [&str; 17] =
+    ["街道办事处", "地区办事处", "自治县", "自治州", "自治旗", "新区", "街道", "办事处", "地区", "苏木", "区", "县", "市", "旗", "省", "镇", "乡"];
+
+/// `朝阳区` → `朝阳`, `望京街道` → `望京`, `马驹桥镇` → `马驹桥`; a name that would be left with
+/// fewer than two characters is kept whole (`城区`).
+fn bare(name: &str) -> &str {
+    ENDINGS.iter().find_map(|e| name.strip_suffix(e).filter(|b| b.chars().count() >= 2)).unwrap_or(name)
 }
 
 /// `朝阳区` → `chaoyang`; the administrative ending is left off so the bare name matches.
 fn name_pinyin(name: &str) -> String {
     use pinyin::ToPinyin;
-    let bare =
-        ["自治县", "自治州", "新区", "区", "县", "市", "旗", "省"].iter().find_map(|e| name.strip_suffix(e).filter(|b| b.chars().count() >= 2)).unwrap_or(name);
-    bare.chars().map(|c| c.to_pinyin().map(|p| p.plain().to_string()).unwrap_or_else(|| c.to_lowercase().collect())).collect()
+    bare(name).chars().map(|c| c.to_pinyin().map(|p| p.plain().to_string()).unwrap_or_else(|| c.to_lowercase().collect())).collect()
 }
 
 fn level(code: &str) -> &'static str {
-    if &code[2..] == "0000000000" {
+    if &code[6..] != "000000" {
+        "township"
+    } else if &code[2..] == "0000000000" {
         "province"
     } else if &code[4..] == "00000000" {
         "city"
@@ -55,12 +107,72 @@ fn level(code: &str) -> &'static str {
     }
 }
 
+/// The order places are offered in: districts before the cities and provinces named alike (a
+/// worker looks for work in a 区 or 县), townships last.
+fn level_rank(level: &str) -> u8 {
+    match level {
+        "county" => 0,
+        "city" => 1,
+        "province" => 2,
+        _ => 3,
+    }
+}
+
+/// Whether `typed` (no spaces) spells a place by its full name's parts in order, each whole or
+/// bare, some left out, ending with the place's own: `北京市朝阳区`, `北京朝阳`, `长春朝阳区`,
+/// `朝阳区望京`, `北京望京` (never only a part before the place's own, `北京市` for 朝阳区).
+fn spells(parts: &[&str], typed: &str) -> bool {
+    match parts {
+        [] => false,
+        [own] => typed == *own || typed == bare(own),
+        [first, rest @ ..] => {
+            spells(rest, typed)
+                || [*first, bare(first)].iter().any(|form| typed.strip_prefix(form).is_some_and(|left| !left.is_empty() && spells(rest, left)))
+        }
+    }
+}
+
+/// A typed query in the forms it is compared in.
+struct Typed<'q> {
+    raw: &'q str,
+    /// Without whitespace.
+    compact: String,
+    /// Lower-case letters without whitespace and apostrophes (`chao'yang` → `chaoyang`) when the
+    /// query is pinyin, else empty.
+    spelled: String,
+}
+
+impl<'q> Typed<'q> {
+    fn new(q: &'q str) -> Typed<'q> {
+        let raw = q.trim();
+        let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        let spelled: String = compact.chars().filter(|c| *c != '\'').flat_map(char::to_lowercase).collect();
+        let spelled = if spelled.len() >= 2 && spelled.bytes().all(|b| b.is_ascii_lowercase()) { spelled } else { String::new() };
+        Typed { raw, compact, spelled }
+    }
+}
+
+/// How well a place fits a query: the lower the better.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Fit {
+    /// Its name, bare name, pinyin or (qualified) full name: `朝阳`, `朝阳区`, `chaoyang`, `北京朝阳`.
+    Exact,
+    /// Its name or pinyin begins so: `马驹` for 马驹桥镇.
+    Prefix,
+    /// Its name or full name contains it, its code begins so, or its pinyin begins so.
+    Other,
+}
+
 impl Districts {
     pub fn get() -> &'static Districts {
         static D: OnceLock<Districts> = OnceLock::new();
         D.get_or_init(Districts::load)
     }
 
+    /// Parses both files, once per process. The townships are most of it (41 352 rows, against
+    /// 3 511): their pinyin, full names and index cost about TOWNSHIP_LOAD_MS ms (release build) and
+    /// TOWNSHIP_MEM MB of memory; a query is a linear scan of the 44 000 places, well under a
+    /// millisecond per thousand.
     fn load() -> Districts {
         let mut names: HashMap<String, String> = HashMap::new();
         let mut rows = Vec::new();
@@ -76,74 +188,142 @@ impl Districts {
             }
         }
         rows.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut all = Vec::with_capacity(rows.len());
+        let mut all = Vec::with_capacity(rows.len() + 41_400);
         for (code, name, lat, lng) in rows {
             let lvl = level(&code);
             let province = names.get(&format!("{}0000000000", &code[..2])).cloned();
             let city = names.get(&format!("{}00000000", &code[..4])).cloned().filter(|c| c != "市辖区" && c != "县");
-            let full_name = match lvl {
-                "province" => name.clone(),
-                "city" => [province, Some(name.clone())].into_iter().flatten().collect::<Vec<_>>().join(" "),
-                _ => [province, city, Some(name.clone())].into_iter().flatten().collect::<Vec<_>>().join(" "),
+            let (full_name, prefix) = match lvl {
+                "province" => (name.clone(), 2),
+                "city" => ([province, Some(name.clone())].into_iter().flatten().collect::<Vec<_>>().join(" "), 4),
+                _ => ([province, city, Some(name.clone())].into_iter().flatten().collect::<Vec<_>>().join(" "), 6),
             };
-            all.push(District { adcode: code, name, full_name, level: lvl, lat, lng });
+            all.push(District { adcode: code, name, full_name, level: lvl, lat, lng, prefix });
         }
+        let divisions = all.len();
+        let by_code: HashMap<String, usize> = all.iter().enumerate().map(|(i, d)| (d.adcode.clone(), i)).collect();
+        // A township belongs to its county (the code's first 6 digits); where that county is not in
+        // the 2016 point data (newer counties, development zones), to its city, else its province.
+        // 市辖区 and 县 rows are placeholders, not places to name.
+        for line in TOWNSHIPS.lines().skip(1) {
+            let Some((code, name)) = line.split_once(',') else { continue };
+            // `…直辖村级区划` rows are villages a county governs directly: no township to name.
+            if code.len() != 9 || !code.bytes().all(|b| b.is_ascii_digit()) || name.ends_with("直辖村级区划") {
+                continue;
+            }
+            let parent = [(6, "000000"), (4, "00000000"), (2, "0000000000")]
+                .into_iter()
+                .find_map(|(n, zeros)| by_code.get(&format!("{}{zeros}", &code[..n])).map(|&i| (n, &all[i])).filter(|(_, p)| p.name != "市辖区" && p.name != "县"));
+            let Some((n, parent)) = parent else { continue };
+            all.push(District {
+                adcode: format!("{code}000"),
+                name: name.to_string(),
+                full_name: format!("{} {name}", parent.full_name),
+                level: "township",
+                lat: parent.lat,
+                lng: parent.lng,
+                prefix: n as u8,
+            });
+        }
+        all.sort_by(|a, b| a.adcode.cmp(&b.adcode));
         let by_code = all.iter().enumerate().map(|(i, d)| (d.adcode.clone(), i)).collect();
-        let divided: std::collections::HashSet<&str> = all.iter().filter(|d| d.level != "province").map(|d| &d.adcode[..2]).collect();
-        let leaves = all.iter().enumerate().filter(|(_, d)| d.level == "county" || !divided.contains(&d.adcode[..2])).map(|(i, _)| i).collect();
+        let divided: HashSet<&str> = all.iter().filter(|d| d.level == "city" || d.level == "county").map(|d| &d.adcode[..2]).collect();
+        let leaves = all.iter().enumerate().filter(|(_, d)| d.level == "county" || (d.level == "province" && !divided.contains(&d.adcode[..2]))).map(|(i, _)| i).collect();
         let pinyin = all.iter().map(|d| name_pinyin(&d.name)).collect();
-        Districts { all, by_code, leaves, pinyin }
+        let compact = all.iter().map(|d| d.full_name.replace(' ', "")).collect();
+        debug_assert!(all.len() > divisions);
+        Districts { all, by_code, leaves, pinyin, compact }
     }
 
     pub fn by_code(&self, code: &str) -> Option<&District> {
         self.by_code.get(code).map(|&i| &self.all[i])
     }
 
-    /// Accepts 6-digit codes too (`440305`), as many systems write them.
+    /// Accepts 6-digit county codes (`440305`) and 9-digit township codes (`110105026`) too, as
+    /// many systems write them.
     pub fn normalize(&self, code: &str) -> Option<&District> {
         let code = code.trim();
-        if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) { self.by_code(&format!("{code}000000")) } else { self.by_code(code) }
+        if !code.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        match code.len() {
+            6 => self.by_code(&format!("{code}000000")),
+            9 => self.by_code(&format!("{code}000")),
+            _ => self.by_code(code),
+        }
     }
 
-    /// Name, full name or code prefix match; counties first, then by code.
+    /// How place `i` fits `q`, if at all.
+    fn fit(&self, i: usize, q: &Typed) -> Option<Fit> {
+        let d = &self.all[i];
+        let py = &self.pinyin[i];
+        let pinyin = !q.spelled.is_empty();
+        if q.raw.is_empty() {
+            return Some(Fit::Other);
+        }
+        if d.name == q.raw || bare(&d.name) == q.raw || (pinyin && *py == q.spelled) || {
+            // Only a query ending in this place's own name can spell its full name.
+            let own = &d.name;
+            (q.compact.ends_with(own.as_str()) || q.compact.ends_with(bare(own))) && spells(&d.full_name.split(' ').collect::<Vec<_>>(), &q.compact)
+        } {
+            return Some(Fit::Exact);
+        }
+        if d.name.starts_with(q.raw) || (pinyin && q.spelled.len() >= 4 && py.starts_with(&q.spelled)) {
+            return Some(Fit::Prefix);
+        }
+        (d.name.contains(q.raw) || self.compact[i].contains(&q.compact) || d.adcode.starts_with(q.raw)).then_some(Fit::Other)
+    }
+
+    /// The places fitting `q`, best first: how well, then counties before cities and provinces
+    /// and those before townships, then by code.
+    fn ranked(&self, q: &Typed) -> Vec<(Fit, &District)> {
+        let mut hits: Vec<(Fit, &District)> = (0..self.all.len()).filter_map(|i| self.fit(i, q).map(|f| (f, &self.all[i]))).collect();
+        hits.sort_by(|a, b| (a.0, level_rank(a.1.level), &a.1.adcode).cmp(&(b.0, level_rank(b.1.level), &b.1.adcode)));
+        hits
+    }
+
+    /// Name, full name, pinyin or code prefix match, for the district look-up API: the best fits
+    /// first (see [`Districts::resolve`]), counties before cities and provinces, townships last.
     pub fn search(&self, q: &str, limit: usize) -> Vec<&District> {
-        let q = q.trim();
-        let spelled: String = q.chars().filter(|c| !c.is_whitespace() && *c != '\'').flat_map(char::to_lowercase).collect();
-        let by_pinyin = spelled.len() >= 2 && spelled.bytes().all(|b| b.is_ascii_lowercase());
-        let mut hits: Vec<(bool, &District)> = self
-            .all
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| {
-                let exact_pinyin = by_pinyin && self.pinyin[i] == spelled;
-                let hit = q.is_empty()
-                    || d.name.contains(q)
-                    || d.full_name.replace(' ', "").contains(&q.replace(' ', ""))
-                    || d.adcode.starts_with(q)
-                    || exact_pinyin
-                    || (by_pinyin && spelled.len() >= 4 && self.pinyin[i].starts_with(&spelled));
-                hit.then_some((exact_pinyin, d))
-            })
-            .collect();
-        hits.sort_by_key(|(exact_pinyin, d)| (d.name != q && !exact_pinyin, d.level != "county", d.adcode.clone()));
+        let mut hits = self.ranked(&Typed::new(q));
         hits.truncate(limit);
         hits.into_iter().map(|(_, d)| d).collect()
     }
 
-    /// The places a worker means by a name they typed (`朝阳`, `chaoyang`): the districts whose own
-    /// name begins with it or is spelt so, when there are any, else every [`Districts::search`] hit.
-    /// 朝阳 gives 北京 朝阳区, 长春 朝阳区, 辽宁 朝阳市 and 朝阳县, not every county of 朝阳市.
-    pub fn by_name(&self, q: &str, limit: usize) -> Vec<&District> {
-        let q = q.trim();
-        let spelled: String = q.chars().filter(|c| !c.is_whitespace() && *c != '\'').flat_map(char::to_lowercase).collect();
-        let hits = self.search(q, 200);
-        let named: Vec<&District> = hits
-            .iter()
-            .copied()
-            .filter(|d| d.name.starts_with(q) || self.by_code.get(&d.adcode).is_some_and(|&i| !spelled.is_empty() && self.pinyin[i].starts_with(&spelled)))
-            .take(limit)
-            .collect();
-        if named.is_empty() { hits.into_iter().take(limit).collect() } else { named }
+    /// The one rule for what place a person typed (`朝阳`, `chaoyang`, `北京朝阳`, `望京`, a code),
+    /// for every form that takes a place name.
+    ///
+    /// - Blank: [`Resolved::Nothing`].
+    /// - A code (12, 9 or 6 digits) of a known place: that place.
+    /// - Otherwise the places that fit best: by name, bare name (`朝阳` for 朝阳区, `望京` for
+    ///   望京街道), pinyin or full name (`北京市 朝阳区`, `长春朝阳`) if any do; else those whose
+    ///   name or pinyin begins so; else those whose name or full name contains it or whose code
+    ///   begins so. One such place is [`Resolved::One`]; so is a single province, city or county
+    ///   among townships of the same name (`东城` is Beijing's 东城区, not one of the 39 东城街道).
+    ///   Several are [`Resolved::Several`], best first (counties, cities, provinces, then
+    ///   townships, each by code), at most [`SEVERAL`]: `朝阳` is in Beijing and in Changchun.
+    pub fn resolve(&self, typed: &str) -> Resolved<'_> {
+        let q = Typed::new(typed);
+        if q.raw.is_empty() {
+            return Resolved::Nothing;
+        }
+        if let Some(d) = self.normalize(q.raw) {
+            return Resolved::One(d);
+        }
+        let hits = self.ranked(&q);
+        let Some(best) = hits.first().map(|h| h.0) else { return Resolved::Nothing };
+        let hits: Vec<&District> = hits.into_iter().take_while(|h| h.0 == best).map(|h| h.1).collect();
+        let divisions: Vec<&District> = hits.iter().copied().filter(|d| d.level != "township").collect();
+        match (hits.as_slice(), divisions.as_slice()) {
+            ([one], _) | (_, [one]) => Resolved::One(one),
+            _ => Resolved::Several(hits.into_iter().take(SEVERAL).collect()),
+        }
+    }
+
+    /// The district a township belongs to for its point and its shifts: its county, or its city
+    /// or province where the county is newer than the point data. Any other place is its own.
+    pub fn parent<'a>(&'a self, d: &'a District) -> &'a District {
+        self.by_code(&format!("{:0<12}", d.shift_prefix())).unwrap_or(d)
     }
 
     /// The county-level districts whose points are nearest to `p`, nearest first, if the nearest
@@ -168,7 +348,8 @@ impl Districts {
     /// availability). The adcode must agree with the point — derived from it when absent; when
     /// given, a county must be the point's or one of the [`PLACE_CANDIDATES`] county points
     /// nearest to it (county points are all the data has), a city or province must contain the
-    /// nearest county (which is then kept) — and the district must lie in the service area.
+    /// nearest county (which is then kept), a township code counts as its county's ([`Districts::parent`])
+    /// — and the district must lie in the service area.
     pub fn place(&self, given: Option<&str>, p: GeoPoint, area: &ServiceArea) -> Result<&District, Invalid> {
         let near = self.nearest_counties(p, PLACE_CANDIDATES);
         let outside = || Invalid::new("outside_service_area", "该地点不在本平台服务范围内", "this place is outside the service area");
@@ -177,6 +358,8 @@ impl Districts {
             None => nearest,
             Some(code) => {
                 let d = self.normalize(code).ok_or_else(|| Invalid::new("unknown_adcode", "未知的行政区划代码", "unknown district code (adcode)"))?;
+                // Places are kept at county level: a township code stands for its county (or city).
+                let d = if d.level == "township" { self.parent(d) } else { d };
                 let agrees = match d.level {
                     _ if near.iter().any(|n| n.adcode == d.adcode) => true,
                     "county" => false,
@@ -233,13 +416,171 @@ mod tests {
             assert!(d.search(&d.pinyin[i], 500).iter().any(|h| h.adcode == x.adcode), "{} {}", x.name, d.pinyin[i]);
         }
         assert!(d.search("zzzzqqq", 20).is_empty());
-        // The page's choice names the places called so, not every county inside 朝阳市.
-        for q in ["朝阳", "chaoyang"] {
-            let named: Vec<&str> = d.by_name(q, 20).iter().map(|x| x.full_name.as_str()).collect();
-            assert!(named.contains(&"北京市 朝阳区") && named.iter().any(|h| h.starts_with("吉林省 长春市")), "{q}: {named:?}");
-            assert!(!named.iter().any(|h| h.ends_with("双塔区")), "{q}: {named:?}");
+    }
+
+    /// The full names of what `q` resolves to: one, several (best first), or none.
+    fn resolved(d: &Districts, q: &str) -> Vec<String> {
+        match d.resolve(q) {
+            Resolved::One(x) => vec![x.full_name.clone()],
+            Resolved::Several(xs) => {
+                assert!(xs.len() >= 2 && xs.len() <= SEVERAL, "{q}: {xs:?}");
+                xs.iter().map(|x| x.full_name.clone()).collect()
+            }
+            Resolved::Nothing => Vec::new(),
         }
-        assert_eq!(d.by_name("双塔", 20).len(), 1);
+    }
+
+    fn one(d: &Districts, q: &str) -> String {
+        match d.resolve(q) {
+            Resolved::One(x) => x.full_name.clone(),
+            other => panic!("{q} names one place, not {other:?}"),
+        }
+    }
+
+    #[test]
+    fn resolve_names_the_one_place_or_offers_the_several() {
+        let d = Districts::get();
+        // Blank is nothing; so is a name no place has.
+        for q in ["", " ", "\t\n", "　", "zzzzqqq", "不存在的地方乙丙", "999999", "'"] {
+            assert!(matches!(d.resolve(q), Resolved::Nothing), "{q:?}: {:?}", d.resolve(q));
+        }
+        // One place, however it is written: name with or without its ending, pinyin in any case
+        // and spacing, 12-, 6-digit code, full name with or without spaces, a shorter qualified name.
+        for q in [
+            "海淀",
+            "海淀区",
+            " 海淀区 ",
+            "haidian",
+            "HaiDian",
+            "hai dian",
+            "hai'dian",
+            "110108000000",
+            "110108",
+            "北京市 海淀区",
+            "北京市海淀区",
+            "北京海淀",
+            "北京 海淀区",
+        ] {
+            assert_eq!(one(d, q), "北京市 海淀区", "{q}");
+        }
+        for (q, full) in [
+            ("南山区", "广东省 深圳市 南山区"),
+            ("深圳南山", "广东省 深圳市 南山区"),
+            ("广东省深圳市南山区", "广东省 深圳市 南山区"),
+            ("深圳", "广东省 深圳市"),
+            ("shenzhen", "广东省 深圳市"),
+            ("北京", "北京市"),
+            ("朝阳市", "辽宁省 朝阳市"),
+            ("朝阳县", "辽宁省 朝阳市 朝阳县"),
+            ("长春朝阳", "吉林省 长春市 朝阳区"),
+            ("长春市朝阳区", "吉林省 长春市 朝阳区"),
+            ("北京朝阳", "北京市 朝阳区"),
+            ("北京市 朝阳区", "北京市 朝阳区"),
+            ("110105", "北京市 朝阳区"),
+            // A district wins over the townships named like it: 东城 is not one of the 东城街道.
+            ("东城", "北京市 东城区"),
+            ("dongcheng", "北京市 东城区"),
+            ("双塔", "辽宁省 朝阳市 双塔区"),
+        ] {
+            assert_eq!(one(d, q), full, "{q}");
+        }
+        // 朝阳 is a district of 北京 and of 长春, a city and a county of 辽宁: all offered,
+        // districts first, and not every county inside 朝阳市.
+        for q in ["朝阳", "chaoyang", "ChaoYang", "chao yang", "朝阳区"] {
+            let all = resolved(d, q);
+            assert!(all.len() >= 2, "{q}: {all:?}");
+            assert_eq!(all[0], "北京市 朝阳区", "{q}: {all:?}");
+            assert!(all.iter().any(|h| h == "吉林省 长春市 朝阳区"), "{q}: {all:?}");
+            assert!(!all.iter().any(|h| h.ends_with("双塔区")), "{q}: {all:?}");
+        }
+        assert_eq!(resolved(d, "朝阳区"), ["北京市 朝阳区", "吉林省 长春市 朝阳区"]);
+        // Several is capped and ordered: a code prefix fits hundreds.
+        let many = resolved(d, "11");
+        assert_eq!(many.len(), SEVERAL, "{many:?}");
+        // A name that only begins a place's name is enough when one place begins so.
+        assert_eq!(one(d, "马驹"), "北京市 通州区 马驹桥镇");
+    }
+
+    #[test]
+    fn townships_are_found_by_name_bare_name_pinyin_and_code() {
+        let d = Districts::get();
+        let wangjing = d.by_code("110105026000").unwrap();
+        assert_eq!((wangjing.name.as_str(), wangjing.full_name.as_str(), wangjing.level), ("望京街道", "北京市 朝阳区 望京街道", "township"));
+        assert_eq!(wangjing.bare_name(), "望京");
+        // A township has its county's point, and searches as its county.
+        let chaoyang = d.by_code("110105000000").unwrap();
+        assert_eq!((wangjing.lat, wangjing.lng), (chaoyang.lat, chaoyang.lng));
+        assert_eq!(wangjing.shift_prefix(), "110105");
+        assert_eq!(d.parent(wangjing).adcode, "110105000000");
+        assert_eq!(chaoyang.shift_prefix(), "110105");
+        assert_eq!(d.by_code("440300000000").unwrap().shift_prefix(), "4403");
+        assert_eq!(d.by_code("440000000000").unwrap().shift_prefix(), "44");
+        for q in ["望京街道", "110105026", "110105026000", "朝阳区望京", "北京望京", "北京市 朝阳区 望京街道", "北京市朝阳区望京街道"] {
+            assert_eq!(one(d, q), "北京市 朝阳区 望京街道", "{q}");
+        }
+        // 望京 is also a 镇 in Sichuan: both are offered, Beijing's first (by code).
+        for q in ["望京", "wangjing", "Wang Jing"] {
+            let all = resolved(d, q);
+            assert_eq!(all.first().map(String::as_str), Some("北京市 朝阳区 望京街道"), "{q}: {all:?}");
+            assert!(all.iter().any(|h| h.ends_with("平昌县 望京镇")), "{q}: {all:?}");
+        }
+        for q in ["马驹桥", "马驹桥镇", "majuqiao", "MaJuQiao", "110112109", "通州马驹桥"] {
+            assert_eq!(one(d, q), "北京市 通州区 马驹桥镇", "{q}");
+        }
+        let majuqiao = d.normalize("110112109").unwrap();
+        assert_eq!(majuqiao.shift_prefix(), "110112", "马驹桥's shifts are 通州区's");
+        // A name many townships share offers them all (up to the cap), in code order.
+        let chengguan = resolved(d, "城关镇");
+        assert_eq!(chengguan.len(), SEVERAL, "{chengguan:?}");
+        assert!(chengguan.iter().all(|h| h.ends_with(" 城关镇")), "{chengguan:?}");
+        // The API's look-up lists townships too, after the districts of the same name.
+        let hits = d.search("望京", 20);
+        assert_eq!(hits.iter().map(|h| h.adcode.as_str()).collect::<Vec<_>>()[..2], ["110105026000", "511923120000"]);
+        assert!(d.search("朝阳", 50).iter().position(|h| h.level == "township") > d.search("朝阳", 50).iter().position(|h| h.adcode == "220104000000"));
+        // The `…直辖村级区划` rows name no township.
+        assert!(d.search("直辖村级区划", 20).is_empty());
+        // Every township is there once, under a parent that is a real place.
+        let townships: Vec<&District> = d.all.iter().filter(|x| x.level == "township").collect();
+        assert!(townships.len() > 41_000, "{}", townships.len());
+        for t in &townships {
+            let p = d.parent(t);
+            assert_ne!(p.level, "township", "{t:?}");
+            assert!(t.adcode.starts_with(p.shift_prefix()) && p.shift_prefix() == t.shift_prefix(), "{t:?} {p:?}");
+            assert!(t.full_name.starts_with(&p.full_name) && t.full_name.ends_with(&t.name), "{t:?}");
+            assert_eq!((t.lat, t.lng), (p.lat, p.lng));
+        }
+    }
+
+    #[test]
+    fn a_township_whose_county_is_newer_than_the_point_data_belongs_to_its_city() {
+        let d = Districts::get();
+        // 任泽区 (邢台市) was made in 2020; the 2016 point data has no 130505.
+        assert!(d.by_code("130505000000").is_none());
+        let t = d.normalize("130505100").unwrap();
+        assert_eq!((t.name.as_str(), t.full_name.as_str()), ("任城镇", "河北省 邢台市 任城镇"));
+        let xingtai = d.by_code("130500000000").unwrap();
+        assert_eq!((t.lat, t.lng), (xingtai.lat, xingtai.lng));
+        assert_eq!(t.shift_prefix(), "1305");
+        assert_eq!(d.parent(t).adcode, "130500000000");
+        assert_eq!(one(d, "任城镇"), "河北省 邢台市 任城镇");
+        // 色尼区 (那曲市, 2018): its city is newer too, so its townships belong to 西藏.
+        let t = d.all.iter().find(|x| x.adcode.starts_with("540602") && x.level == "township").unwrap();
+        assert_eq!(t.shift_prefix(), "54");
+        assert!(t.full_name.starts_with("西藏自治区 "), "{t:?}");
+    }
+
+    #[test]
+    fn a_township_code_places_a_shift_in_its_county() {
+        let d = Districts::get();
+        let area = ServiceArea::mainland();
+        // 望京 SOHO, in 朝阳区.
+        let p = GeoPoint { lat: 39.9964, lng: 116.4808 };
+        let placed = d.place(Some("110105026"), p, &area);
+        if d.nearest_counties(p, PLACE_CANDIDATES).iter().any(|n| n.adcode == "110105000000") {
+            assert_eq!(placed.unwrap().adcode, "110105000000");
+        }
+        // A township far from the point disagrees with it, as its county would.
+        assert_eq!(d.place(Some("511923120"), p, &area).unwrap_err().code, "adcode_mismatch");
     }
 
     #[test]

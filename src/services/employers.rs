@@ -376,18 +376,23 @@ pub fn owned(conn: &mut DbConn, user_id: i64, shift_id: i64) -> Result<(Employer
 // ---------------------------------------------------------------------------------------------
 
 /// Create or change the signed-in employer's profile.
-pub async fn put_mine(svc: &Services, user: &AuthUser, req: EmployerRequest) -> Result<EmployerView, Error> {
-    user.require(&[Role::Employer])?;
-    let valid = validate(&req, &svc.config.listing.service_area)?;
-    // Workers read the profile on every shift: its name, description and address are screened
-    // like a posting, before the transaction opens. A refusal is a 422 naming each finding; a
-    // review keeps the profile but withdraws the verification (see `upsert_screened`).
-    let findings = svc.rules.screen(&[("name", &valid.name), ("description", &valid.description), ("address", &valid.address)]);
+/// Workers read the profile on every shift: its name, description and address are screened like
+/// a posting, before the write transaction opens. A refusal is a 422 naming each finding;
+/// `Ok(true)` means review, which keeps the profile but withdraws the verification (see
+/// `upsert_screened`).
+pub fn screen(rules: &crate::listing::Rules, valid: &ValidEmployer) -> Result<bool, Error> {
+    let findings = rules.screen(&[("name", &valid.name), ("description", &valid.description), ("address", &valid.address)]);
     let refused = crate::listing::refusals(&findings);
     if !refused.is_empty() {
         return Err(Error::Validation(refused));
     }
-    let review = findings.iter().any(|f| f.severity == crate::listing::Severity::Review);
+    Ok(findings.iter().any(|f| f.severity == crate::listing::Severity::Review))
+}
+
+pub async fn put_mine(svc: &Services, user: &AuthUser, req: EmployerRequest) -> Result<EmployerView, Error> {
+    user.require(&[Role::Employer])?;
+    let valid = validate(&req, &svc.config.listing.service_area)?;
+    let review = screen(&svc.rules, &valid)?;
     let user_id = user.id;
     Ok(svc.db.tx(move |tx| upsert_screened(tx, user_id, valid, review)).await?.view(true))
 }

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod availability;
 pub mod calendar;
 pub mod categories;
+pub mod desk;
 pub mod districts;
 pub mod employers;
 pub mod engagements;
@@ -33,6 +34,7 @@ pub mod scope;
 pub mod search;
 pub mod shift_detail;
 pub mod shifts;
+pub mod stations;
 pub mod views;
 pub mod workers;
 

@@ -414,3 +414,169 @@ pub async fn resolve_report(svc: &Services, user: &AuthUser, id: i64, body: Reso
         })
         .await
 }
+
+// ---------------------------------------------------------------------------------------------
+// What the moderation console reads beside the queue: an employer's record, open reports with
+// the engagement each arrears report is about, one employer's file. Scoped as the queue is.
+// ---------------------------------------------------------------------------------------------
+
+/// An employer's record as a moderator weighs one of its postings.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EmployerHistory {
+    pub employer_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub verified: bool,
+    pub blocked: bool,
+    pub blocked_reason: Option<String>,
+    /// Moderator rejections of its shifts, ever (from the audit log, so a fixed shift still counts).
+    pub rejections: i64,
+    /// Its shifts taken down by a moderator, ever.
+    pub take_downs: i64,
+    /// Open reports against it or any of its shifts.
+    pub open_reports: i64,
+    /// The last 90 days: ratings from workers, completed engagements, late cancellations.
+    pub stats: crate::services::reputation::ProfileStats,
+}
+
+fn employer_history(conn: &mut DbConn, e: &crate::db::models::EmployerRow, now: NaiveDateTime) -> Result<EmployerHistory, Error> {
+    use crate::db::schema::audit_log;
+    let own = shifts::table.filter(shifts::employer_id.eq(e.id)).select(shifts::id);
+    let acted = |conn: &mut DbConn, action: &str| -> Result<i64, Error> {
+        Ok(audit_log::table
+            .filter(audit_log::action.eq(action))
+            .filter(audit_log::target_type.eq("shift"))
+            .filter(audit_log::target_id.eq_any(own))
+            .count()
+            .get_result(conn)?)
+    };
+    let rejections = acted(conn, Action::Reject.name())?;
+    let take_downs = acted(conn, Action::TakeDown.name())?;
+    let open_reports: i64 = reports::table.filter(reports::status.eq("open")).filter(reports::employer_id.eq(e.id)).count().get_result(conn)?;
+    let stats = crate::services::reputation::employer_stats(conn, crate::services::reputation::EmployerRef { id: e.id, user_id: e.user_id }, now)?;
+    Ok(EmployerHistory {
+        employer_id: e.id,
+        name: e.name.clone(),
+        kind: e.kind.clone(),
+        verified: e.verified,
+        blocked: e.blocked,
+        blocked_reason: e.blocked_reason.clone(),
+        rejections,
+        take_downs,
+        open_reports,
+        stats,
+    })
+}
+
+/// The queue with the record of each employer in it, for the console.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsoleQueue {
+    pub queue: Queue,
+    /// One per employer with a shift on this page of the queue.
+    pub employers: Vec<EmployerHistory>,
+}
+
+/// The moderation queue and its employers' records, limited to the moderator's area.
+pub async fn console_queue(svc: &Services, user: &AuthUser, page: PageRequest) -> Result<ConsoleQueue, Error> {
+    let queue = queue(svc, user, page).await?;
+    let mut ids: Vec<i64> = queue.items.iter().map(|i| i.shift.employer.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let now = svc.clock.now();
+    let employers = svc
+        .db
+        .run(move |conn| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                let e = employers_svc::by_id(conn, id)?;
+                out.push(employer_history(conn, &e, now)?);
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(ConsoleQueue { queue, employers })
+}
+
+/// One open report with what it is about.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportFacts {
+    pub report: ReportView,
+    /// The reported shift's title and status (reports on a shift).
+    pub shift_title: Option<String>,
+    pub shift_status: Option<ShiftStatus>,
+    /// The engagement a wage-arrears report was filed from: its timeline, attendance and pay are
+    /// the facts behind the complaint (`GET /engagements/{id}` for moderators).
+    pub engagement_id: Option<i64>,
+}
+
+/// Open reports against one employer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportGroup {
+    pub employer: EmployerHistory,
+    pub reports: Vec<ReportFacts>,
+}
+
+/// Open reports grouped by employer, most reported first, within the moderator's districts (the
+/// employer's district, as in the queue).
+pub async fn reports_by_employer(svc: &Services, user: &AuthUser) -> Result<Vec<ReportGroup>, Error> {
+    use crate::db::schema::engagements;
+    let user = user.clone();
+    let now = svc.clock.now();
+    svc.db
+        .run(move |conn| {
+            let scope = StaffScope::moderator(conn, &user)?;
+            let mut out = Vec::new();
+            for (employer_id, reports) in reports_svc::open_by_employer(conn, 100)? {
+                let e = employers_svc::by_id(conn, employer_id)?;
+                if !scope.covers(Place::district(e.adcode.as_deref())) {
+                    continue;
+                }
+                let mut facts = Vec::with_capacity(reports.len());
+                for report in reports {
+                    let shift: Option<(String, String)> = if report.target_type == "shift" {
+                        shifts::table.find(report.target_id).select((shifts::title, shifts::status)).first(conn).optional()?
+                    } else {
+                        None
+                    };
+                    let engagement_id: Option<i64> =
+                        engagements::table.filter(engagements::arrears_report_id.eq(report.id)).select(engagements::id).first(conn).optional()?;
+                    facts.push(ReportFacts {
+                        shift_status: shift.as_ref().and_then(|s| ShiftStatus::parse(&s.1).ok()),
+                        shift_title: shift.map(|s| s.0),
+                        engagement_id,
+                        report,
+                    });
+                }
+                out.push(ReportGroup { employer: employer_history(conn, &e, now)?, reports: facts });
+            }
+            Ok(out)
+        })
+        .await
+}
+
+/// An employer's file for a moderator: the profile with contact details, whether its unified
+/// social credit code passes the GB 32100-2015 check, and its record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmployerFile {
+    pub employer: EmployerView,
+    /// `None` when the employer has no credit code (households, individuals).
+    pub credit_code_valid: Option<bool>,
+    pub history: EmployerHistory,
+}
+
+/// One employer's file, for a moderator whose districts include it (403 otherwise).
+pub async fn employer_file(svc: &Services, user: &AuthUser, id: i64) -> Result<EmployerFile, Error> {
+    let user = user.clone();
+    let now = svc.clock.now();
+    svc.db
+        .run(move |conn| {
+            let scope = StaffScope::moderator(conn, &user)?;
+            let e = employers_svc::by_id(conn, id)?;
+            scope.check(Place::district(e.adcode.as_deref()))?;
+            let history = employer_history(conn, &e, now)?;
+            let credit_code_valid = e.credit_code.as_deref().filter(|c| !c.is_empty()).map(|c| crate::domain::credit_code::CreditCode::parse(c).is_ok());
+            let employer = employers_svc::view_with_stats(conn, e, true)?;
+            Ok(EmployerFile { employer, credit_code_valid, history })
+        })
+        .await
+}

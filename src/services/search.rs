@@ -476,7 +476,8 @@ pub struct AvailabilitySearchParams {
 pub struct StaffWorker {
     pub id: i64,
     pub display_name: String,
-    pub phone: String,
+    /// None for a worker registered at a station desk without a phone.
+    pub phone: Option<String>,
     pub key_groups: Vec<KeyGroup>,
 }
 
@@ -537,7 +538,7 @@ pub async fn search_availability(state: &Services, user: &AuthUser, p: Availabil
                 .inner_join(users::table)
                 .filter(workers_t::id.eq_any(&worker_ids))
                 .select((workers_t::id, workers_t::display_name, users::phone, workers_t::key_groups))
-                .load::<(i64, String, String, String)>(conn.conn())?
+                .load::<(i64, String, Option<String>, String)>(conn.conn())?
                 .into_iter()
                 .map(|(id, display_name, phone, kg)| (id, StaffWorker { id, display_name, phone, key_groups: json_list(&kg) }))
                 .collect();

@@ -825,29 +825,12 @@ pub async fn close_shift(svc: &Services, user: &AuthUser, id: i64) -> Result<Shi
         .await
 }
 
-/// The signed-in employer's shifts, newest first, optionally in one status.
-pub async fn list_mine(svc: &Services, user: &AuthUser, status: Option<&str>, page: PageRequest) -> Result<Page<ShiftView>, Error> {
-    user.require(&[Role::Employer])?;
-    let status = match status {
-        None | Some("") => None,
-        Some(s) => Some(ShiftStatus::parse(s).map_err(|e| Error::field("status", e))?),
-    };
-    let user_id = user.id;
-    svc.db
-        .run(move |conn| {
-            let employer = require_employer(conn, user_id)?;
-            let rows = list_for_employer(conn, employer.id, status, page.limit, page.cursor)?;
-            let (rows, next_cursor) = page.split(rows, |r| r.id);
-            Ok(Page { items: views(conn, rows)?, next_cursor })
-        })
-        .await
-}
-
 /// An employer's own shift as their pages show it: beside the view, how many are waiting for an
 /// answer and how many hold a place, and the screening findings stored with the posting (why it
 /// waits for review). Only the owner gets this.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OwnShift {
+    #[serde(flatten)]
     pub shift: ShiftView,
     /// Applications waiting for the employer's answer.
     pub applicants: i64,
@@ -894,8 +877,9 @@ fn own_shifts(conn: &mut DbConn, rows: Vec<ShiftRow>) -> Result<Vec<OwnShift>, E
     Ok(out)
 }
 
-/// The signed-in employer's shifts with their counts and findings (`list_mine` with more).
-pub async fn list_mine_overview(svc: &Services, user: &AuthUser, status: Option<&str>, page: PageRequest) -> Result<Page<OwnShift>, Error> {
+/// The signed-in employer's shifts, newest first, with their counts and findings: the API's
+/// `GET /employers/me/shifts` and the employer's page show the same numbers.
+pub async fn list_mine(svc: &Services, user: &AuthUser, status: Option<&str>, page: PageRequest) -> Result<Page<OwnShift>, Error> {
     user.require(&[Role::Employer])?;
     let status = match status {
         None | Some("") => None,

@@ -113,7 +113,8 @@ pub struct WorkerView {
     pub id: i64,
     pub user_id: i64,
     pub display_name: String,
-    pub phone: String,
+    /// None for a worker registered at a station desk without a phone.
+    pub phone: Option<String>,
     pub skills: Vec<String>,
     pub lat: Option<f64>,
     pub lng: Option<f64>,
@@ -141,7 +142,7 @@ impl WorkerRow {
         }
     }
 
-    pub fn private_view(self, phone: String) -> WorkerView {
+    pub fn private_view(self, phone: Option<String>) -> WorkerView {
         WorkerView {
             expected_pay: self.expected_pay(),
             id: self.id,
@@ -168,7 +169,7 @@ pub fn by_user(conn: &mut DbConn, user_id: i64) -> Result<Option<WorkerRow>, Err
 
 /// The private view with the account's phone and the 90-day record.
 pub fn private_view(conn: &mut DbConn, row: WorkerRow) -> Result<WorkerView, Error> {
-    let phone: String = users::table.find(row.user_id).select(users::phone).first(conn)?;
+    let phone: Option<String> = users::table.find(row.user_id).select(users::phone).first(conn)?;
     let stats = crate::services::reputation::worker_stats(conn, WorkerRef { id: row.id, user_id: row.user_id }, now_utc())?;
     Ok(WorkerView { stats: Some(stats), ..row.private_view(phone) })
 }
@@ -304,7 +305,9 @@ pub async fn get_for_staff(svc: &Services, user: &AuthUser, id: i64) -> Result<W
             let scope = StaffScope::staff(tx, &user)?;
             let row = by_id(tx, id)?;
             let adcode = district(tx, &row)?;
-            scope.check(Place { adcode: adcode.as_deref(), point: None })?;
+            // The home point too: a station's area reaches across county lines by distance.
+            let home = row.lat.zip(row.lng).map(|(lat, lng)| GeoPoint { lat, lng });
+            scope.check(Place { adcode: adcode.as_deref(), point: home })?;
             audit::private_read(tx, scope.user_id, row.id, STAFF_VIEW_FIELDS, "workers.get")?;
             let view = private_view(tx, row)?;
             Ok(WorkerView { adcode, ..view })

@@ -22,6 +22,8 @@ const ASSETS: &[Asset] = &[
     // such as the employer form's live findings. Loaded only by the pages that use it.
     // The employer forms' "use my location", which fills the point without sending the form.
     Asset { name: "post.js", mime: "text/javascript; charset=utf-8", bytes: include_bytes!("../../assets/web/post.js") },
+    // The moderation console's keyboard shortcuts (an ES module; the console works without it).
+    Asset { name: "console.js", mime: "text/javascript; charset=utf-8", bytes: include_bytes!("../../assets/web/console.js") },
     Asset { name: "htmx.min.js", mime: "text/javascript; charset=utf-8", bytes: include_bytes!("../../assets/web/htmx.min.js") },
 ];
 

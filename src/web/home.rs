@@ -12,7 +12,7 @@ use crate::domain::engagement::State;
 use crate::routes::client_key;
 use crate::routes::error::ApiError;
 use crate::services::categories::{self, Category};
-use crate::services::districts::{District, Districts};
+use crate::services::districts::{District, Districts, Resolved};
 use crate::services::engagements::{self, ApplyRequest, EngagementView};
 use crate::services::reports::{self, ReportRequest};
 use crate::services::search::{self, SearchParams, ShiftHit};
@@ -136,6 +136,8 @@ enum Place<'a> {
 struct HomePage<'a> {
     ctx: &'a PageCtx,
     q: &'a HomeQuery,
+    /// What the district box shows: the chosen place's full name, else what was typed.
+    district_box: String,
     /// Several districts fit the name: the worker picks one.
     choices: Vec<(String, String)>,
     /// What the list is centred on, in words.
@@ -190,23 +192,15 @@ async fn home(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<Hom
     let place = match (q.point(), q.district.trim()) {
         (Some((lat, lng)), _) => Place::Here(lat, lng),
         (None, "") => Place::Anywhere,
-        (None, name) => match districts.normalize(name) {
-            Some(d) => Place::District(d),
-            None => {
-                let hits = districts.by_name(name, 12);
-                let exact: Vec<&&District> = hits.iter().filter(|d| d.level == "county").collect();
-                match (hits.len(), exact.len()) {
-                    (0, _) => {
-                        unknown_district = true;
-                        Place::Anywhere
-                    }
-                    (1, _) => Place::District(hits[0]),
-                    (_, 1) => Place::District(exact[0]),
-                    _ => {
-                        choices = hits.iter().map(|d| (d.full_name.clone(), q.with("district", Some(&d.adcode)))).collect();
-                        Place::Anywhere
-                    }
-                }
+        (None, name) => match districts.resolve(name) {
+            Resolved::One(d) => Place::District(d),
+            Resolved::Several(hits) => {
+                choices = hits.iter().map(|d| (d.full_name.clone(), q.with("district", Some(&d.adcode)))).collect();
+                Place::Anywhere
+            }
+            Resolved::Nothing => {
+                unknown_district = true;
+                Place::Anywhere
             }
         },
     };
@@ -241,15 +235,9 @@ async fn home(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<Hom
             ctx.t("你家附近", "Near your home").to_string()
         }
         Place::District(d) => {
-            // The district's own shifts, nearest its centre first.
-            let prefix = if d.level == "county" {
-                &d.adcode[..6]
-            } else if d.level == "city" {
-                &d.adcode[..4]
-            } else {
-                &d.adcode[..2]
-            };
-            params.adcode = Some(prefix.to_string());
+            // The district's own shifts, nearest its centre first; a township's are its county's
+            // (shifts carry county adcodes, and a township's point is its county's).
+            params.adcode = Some(d.shift_prefix().to_string());
             (params.lat, params.lng, params.radius_km) = (Some(d.lat), Some(d.lng), Some(200.0));
             params.sort = Some("distance".into());
             d.full_name.clone()
@@ -292,7 +280,12 @@ async fn home(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<Hom
         Vec::new()
     };
     let more = results.next_cursor.as_deref().map(|c| q.with("cursor", Some(c)));
-    let page = HomePage { ctx: &ctx, q: &q, choices, centre, located, chips, radius_chips, total: results.total, items: results.items, more, unknown_district };
+    // The box names the chosen place in full (`北京市 朝阳区`), not the code a choice link carried.
+    let district_box = match &place {
+        Place::District(d) => d.full_name.clone(),
+        _ => q.district.clone(),
+    };
+    let page = HomePage { ctx: &ctx, q: &q, district_box, choices, centre, located, chips, radius_chips, total: results.total, items: results.items, more, unknown_district };
     ctx.render(&page)
 }
 
@@ -395,7 +388,7 @@ async fn take(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>, form
     let user = ctx.require_user()?;
     let note = Some(form.0.note.trim().to_string()).filter(|n| !n.is_empty());
     let e = engagements::apply_to_shift(&state, user, id.into_inner(), ApplyRequest { note, slot_ids: None }).await?;
-    Ok(ctx.redirect(&format!("/work/{}", e.id)))
+    Ok(ctx.redirect(&format!("/my-work/{}", e.id)))
 }
 
 #[derive(Deserialize)]

@@ -16,13 +16,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/inbox", web::get().to(list)).route("/inbox/read-all", web::post().to(read_all)).route("/inbox/{id}/read", web::post().to(read_one));
 }
 
-/// The page an inbox item's API link is about: `/api/v1/engagements/7` is `/work/7` for a worker
+/// The page an inbox item's API link is about: `/api/v1/engagements/7` is `/my-work/7` for a worker
 /// and the shift's applicants for an employer; `/api/v1/shifts/7` is the shift page.
 pub fn page_link(api_link: &str, role: Role) -> String {
     let rest = api_link.strip_prefix("/api/v1").unwrap_or(api_link);
     let parts: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
     match (parts.as_slice(), role) {
-        (["engagements", id], Role::Worker) => format!("/work/{id}"),
+        (["engagements", id], Role::Worker) => format!("/my-work/{id}"),
         (["engagements", id], _) => format!("/employer/engagements/{id}"),
         (["shifts", id], Role::Employer) => format!("/employer/shifts/{id}"),
         (["shifts", id], _) => format!("/shifts/{id}"),
@@ -87,7 +87,7 @@ mod tests {
 
     #[test]
     fn api_links_become_pages() {
-        assert_eq!(page_link("/api/v1/engagements/7", Role::Worker), "/work/7");
+        assert_eq!(page_link("/api/v1/engagements/7", Role::Worker), "/my-work/7");
         assert_eq!(page_link("/api/v1/engagements/7", Role::Employer), "/employer/engagements/7");
         assert_eq!(page_link("/api/v1/shifts/9", Role::Worker), "/shifts/9");
         assert_eq!(page_link("/api/v1/shifts/9", Role::Employer), "/employer/shifts/9");

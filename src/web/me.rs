@@ -17,7 +17,7 @@ use crate::error::{Error, FieldErrors, Invalid, Thing};
 use crate::routes::error::ApiError;
 use crate::services::availability::{self, AvailabilityRequest, AvailabilityView, DatedWindowBody, WeeklyWindowBody, WindowsBody};
 use crate::services::categories::{self, Category};
-use crate::services::districts::{District, Districts};
+use crate::services::districts::{District, Districts, Resolved};
 use crate::services::page::PageRequest;
 use crate::services::views::PayBody;
 use crate::services::workers::{self, WorkerRequest, WorkerView};
@@ -90,39 +90,27 @@ fn number(errs: &mut FieldErrors, field: &str, v: &str) -> Option<f64> {
 
 /// `25`, `25.5`, `25.50` 元 → fen; blank is none.
 fn fen(errs: &mut FieldErrors, field: &str, v: &str) -> Option<i64> {
-    if v.is_empty() {
+    if v.trim().is_empty() {
         return None;
     }
-    let ok = v.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && v.matches('.').count() <= 1
-        && !v.starts_with('.')
-        && v.split('.').nth(1).is_none_or(|d| d.len() <= 2);
-    match v.parse::<f64>() {
-        Ok(x) if ok && x.is_finite() && x < 1e9 => Some((x * 100.0).round() as i64),
-        _ => {
-            errs.add(field, Invalid::new("not_an_amount", "请填写金额（元），如 25 或 25.5", "enter an amount in yuan, e.g. 25 or 25.5"));
-            None
-        }
+    let fen = crate::web::parse_yuan(v);
+    if fen.is_none() {
+        errs.add(field, crate::web::not_an_amount());
     }
+    fen
 }
 
-/// A district the worker typed (`朝阳`, `chaoyang`, a code): the one place it names, or a field
-/// error at `field` saying it names none or several.
+/// A district the worker typed (`朝阳`, `chaoyang`, a code): the one place it names
+/// ([`Districts::resolve`], the home page's rule too), or a field error at `field` saying it names
+/// none or several.
 fn district(errs: &mut FieldErrors, field: &str, name: &str) -> Option<&'static District> {
-    let all = Districts::get();
-    if let Some(d) = all.normalize(name) {
-        return Some(d);
-    }
-    let hits = all.search(name, 12);
-    let counties: Vec<&&District> = hits.iter().filter(|d| d.level == "county").collect();
-    match (hits.len(), counties.len()) {
-        (1, _) => Some(hits[0]),
-        (_, 1) => Some(counties[0]),
-        (0, _) => {
+    match Districts::get().resolve(name) {
+        Resolved::One(d) => Some(d),
+        Resolved::Nothing => {
             errs.add(field, Invalid::new("unknown_district", "没有找到这个地区", "no district has that name"));
             None
         }
-        _ => {
+        Resolved::Several(hits) => {
             let names: Vec<&str> = hits.iter().take(5).map(|d| d.full_name.as_str()).collect();
             let list = names.join("、");
             errs.add(

@@ -11,12 +11,14 @@
 
 pub mod account;
 pub mod assets;
+pub mod console;
 pub mod csrf;
 pub mod employer;
 pub mod home;
 pub mod inbox;
 pub mod me;
 pub mod show;
+pub mod station;
 pub mod work;
 
 use std::future::Future;
@@ -35,7 +37,7 @@ use serde::de::DeserializeOwned;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
-use crate::error::{Error, FieldError, Lang};
+use crate::error::{Error, FieldError, Invalid, Lang};
 use crate::routes::error::ApiError;
 use crate::services::{accounts, inbox as inbox_service};
 
@@ -51,6 +53,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     work::configure(cfg);
     me::configure(cfg);
     employer::configure(cfg);
+    station::configure(cfg);
+    console::configure(cfg);
 }
 
 /// What every page knows about its request: language, display mode, who is signed in, the form
@@ -165,7 +169,43 @@ impl PageCtx {
     }
 }
 
-/// Only a path on this site ("/work/3"), never "//evil.example" or "https://…": anything else
+/// Yuan as typed ("35", "35.5", "35.50") to fen; `None` for anything else. Every page that
+/// takes an amount reads it here, and says what is wrong with [`not_an_amount`].
+pub fn parse_yuan(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() || whole.len() > 9 || frac.len() > 2 || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let cents = format!("{frac:0<2}");
+    Some(whole.parse::<i64>().ok()? * 100 + cents.parse::<i64>().ok()?)
+}
+
+/// The one message for an amount [`parse_yuan`] cannot read.
+pub fn not_an_amount() -> Invalid {
+    Invalid::new("not_an_amount", "请填写金额（元），如 25 或 25.50", "enter an amount in yuan, e.g. 25 or 25.50")
+}
+
+/// The rating form of both sides (a worker rates the employer, an employer the worker): a score
+/// of 1–5 and an optional comment, read once for both pages.
+#[derive(serde::Deserialize)]
+pub struct RateForm {
+    #[serde(default)]
+    score: String,
+    #[serde(default)]
+    comment: String,
+}
+
+impl RateForm {
+    /// The API's rating body; the score's range is the rating service's rule, not the page's.
+    pub fn request(&self) -> Result<crate::services::ratings::RatingRequest, Error> {
+        let score = self.score.trim().parse::<i64>().map_err(|_| Error::field("score", Invalid::new("required", "请选择 1 到 5 分", "choose a score from 1 to 5")))?;
+        let comment = Some(self.comment.trim().to_string()).filter(|c| !c.is_empty());
+        Ok(crate::services::ratings::RatingRequest { score, comment })
+    }
+}
+
+/// Only a path on this site ("/my-work/3"), never "//evil.example" or "https://…": anything else
 /// becomes "/".
 pub fn local_path(to: &str) -> String {
     let ok = to.starts_with('/') && !to.starts_with("//") && !to.starts_with("/\\") && !to.chars().any(|c| c.is_control());
@@ -397,7 +437,7 @@ mod tests {
         for bad in ["//evil.example/x", "https://evil.example", "/\\evil.example", "javascript:alert(1)", "", "evil", "/a\nb"] {
             assert_eq!(local_path(bad), "/", "{bad:?}");
         }
-        for good in ["/", "/work/3", "/?q=保洁&lat=39.9"] {
+        for good in ["/", "/my-work/3", "/?q=保洁&lat=39.9"] {
             assert_eq!(local_path(good), good);
         }
     }
@@ -407,5 +447,15 @@ mod tests {
         assert_eq!(yuan(2500), "25");
         assert_eq!(yuan(2550), "25.50");
         assert_eq!(yuan(5), "0.05");
+    }
+
+    #[test]
+    fn yuan_as_typed() {
+        assert_eq!(parse_yuan("35"), Some(3500));
+        assert_eq!(parse_yuan(" 35.5 "), Some(3550));
+        assert_eq!(parse_yuan("0.05"), Some(5));
+        for bad in ["", "-5", "3.555", "abc", "1e3", ".5", "35."] {
+            assert_eq!(parse_yuan(bad), if bad == "35." { Some(3500) } else { None }, "{bad}");
+        }
     }
 }

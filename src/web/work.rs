@@ -17,16 +17,16 @@ use crate::routes::error::ApiError;
 use crate::services::calendar;
 use crate::services::engagements::{self, ActionRequest, EngagementView};
 use crate::services::page::PageRequest;
-use crate::services::ratings::{self, RatingRequest};
-use crate::web::{Fields, PageCtx, PageForm, filters, show};
+use crate::services::ratings;
+use crate::web::{Fields, PageCtx, PageForm, RateForm, filters, show};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/work", web::get().to(list))
-        .route("/work/{id}", web::get().to(page))
-        .route("/work/{id}/calendar.ics", web::get().to(calendar_file))
-        .route("/work/{id}/act", web::post().to(act))
-        .route("/work/{id}/rate", web::post().to(rate))
-        .route("/work/{id}/arrears", web::post().to(arrears));
+    cfg.route("/my-work", web::get().to(list))
+        .route("/my-work/{id}", web::get().to(page))
+        .route("/my-work/{id}/calendar.ics", web::get().to(calendar_file))
+        .route("/my-work/{id}/act", web::post().to(act))
+        .route("/my-work/{id}/rate", web::post().to(rate))
+        .route("/my-work/{id}/arrears", web::post().to(arrears));
 }
 
 /// One group of the list: a heading and its engagements.
@@ -87,7 +87,7 @@ async fn list(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<Lis
     for e in page.items {
         groups[group_of(e.state)].items.push(e);
     }
-    let more = page.next_cursor.map(|c| format!("/work?cursor={c}"));
+    let more = page.next_cursor.map(|c| format!("/my-work?cursor={c}"));
     ctx.render(&WorkList { ctx: &ctx, groups, more })
 }
 
@@ -170,6 +170,9 @@ impl WorkPage<'_> {
                     .map(|f| match f.as_str() {
                         "no_location" => ctx
                             .t("签到时没有位置信息，雇主会确认你的到岗。", "Checked in without a location: the employer will confirm you were there.")
+                            .to_string(),
+                        "by_station" => ctx
+                            .t("服务站按你的电话为你登记了签到，雇主会确认你的到岗。", "A station recorded your check-in from your phone call; the employer will confirm you were there.")
                             .to_string(),
                         "far_check_in" => match a.check_in_distance_m {
                             Some(m) if ctx.en() => format!(
@@ -355,32 +358,21 @@ async fn act(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>, form:
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(ctx.redirect(&format!("/work/{id}?done={name}#state"))),
+        Ok(()) => Ok(ctx.redirect(&format!("/my-work/{id}?done={name}#state"))),
         Err(e) => refused(&state, &ctx, id, &name, e).await,
     }
-}
-
-#[derive(Deserialize)]
-pub struct RateForm {
-    #[serde(default)]
-    score: String,
-    #[serde(default)]
-    comment: String,
 }
 
 async fn rate(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>, form: PageForm<RateForm>) -> Result<HttpResponse, ApiError> {
     let user = ctx.require_user()?;
     let id = id.into_inner();
     let f = form.0;
-    let result = match f.score.trim().parse::<i64>() {
-        Ok(score) => {
-            let comment = Some(f.comment.trim().to_string()).filter(|c| !c.is_empty());
-            ratings::rate_engagement(&state, user, id, RatingRequest { score, comment }).await.map(|_| ())
-        }
-        Err(_) => Err(Error::field("score", Invalid::new("required", "请选择 1 到 5 颗星", "choose 1 to 5 stars"))),
+    let result = match f.request() {
+        Ok(body) => ratings::rate_engagement(&state, user, id, body).await.map(|_| ()),
+        Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(ctx.redirect(&format!("/work/{id}?done=rate#rate"))),
+        Ok(()) => Ok(ctx.redirect(&format!("/my-work/{id}?done=rate#rate"))),
         Err(e) => refused(&state, &ctx, id, "rate", e).await,
     }
 }
@@ -402,7 +394,7 @@ async fn arrears(
     let id = id.into_inner();
     let note = Some(form.0.note.trim().to_string()).filter(|n| !n.is_empty());
     match engagements::report_arrears(&state, user, id, note, &client_key(&req)).await {
-        Ok(_) => Ok(ctx.redirect(&format!("/work/{id}?done=arrears#arrears"))),
+        Ok(_) => Ok(ctx.redirect(&format!("/my-work/{id}?done=arrears#arrears"))),
         Err(e) => refused(&state, &ctx, id, "arrears", e).await,
     }
 }

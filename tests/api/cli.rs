@@ -180,3 +180,59 @@ async fn reindex_makes_running_replicas_rebuild() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[test]
+fn admins_create_stations_and_assign_staff_from_the_command_line() {
+    use diesel::prelude::*;
+    use lingong::db::schema::users;
+    let db = TestDb::new();
+    let run = |args: &[&str]| {
+        let out = lingong(&db).args(args).output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    for (role, phone) in [("admin", "13912340001"), ("station_staff", "13912340002"), ("moderator", "13912340003")] {
+        let (ok, _, err) = run(&["admin", "create-user", "--role", role, "--phone", phone, "--password", "staff-passphrase", "--name", "工作人员"]);
+        assert!(ok, "{err}");
+    }
+    let station_at = |by: &str, name: &str, (lat, lng): (&str, &str), extra: &[&str]| {
+        let mut args = vec!["admin", "create-station", "--by", by, "--name", name, "--address", "北京市朝阳区望京街道阜通东大街6号", "--lat", lat, "--lng", lng, "--adcode", "110105"];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let station = |by: &str, name: &str, extra: &[&str]| station_at(by, name, ("39.9965", "116.4704"), extra);
+    let (ok, out, err) = station("13912340001", "望京街道社区就业服务站", &["--counties", "110105,110113", "--radius-km", "8"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("望京街道社区就业服务站") && out.contains("110105,110113") && out.contains("8 km"), "{out}");
+    let id: i64 = out.split("(id ").nth(1).and_then(|s| s.split(')').next()).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{out}"));
+
+    // Refusals print the operation's message and exit non-zero: each invalid field as its flag,
+    // a taken name, a non-admin actor, an unknown actor.
+    let (ok, _, err) = station_at("13912340001", "望", ("-33.86", "151.2"), &["--radius-km", "50"]);
+    assert!(!ok);
+    for flag in ["--name", "--radius-km", "--lat"] {
+        assert!(err.contains(flag), "{flag}: {err}");
+    }
+    let (ok, _, err) = station("13912340001", "望京街道社区就业服务站", &[]);
+    assert!(!ok && err.contains("station_exists"), "{err}");
+    let (ok, _, err) = station("13912340003", "另一个服务站", &[]);
+    assert!(!ok && err.contains("forbidden"), "{err}");
+    let (ok, _, err) = station("13912349999", "另一个服务站", &[]);
+    assert!(!ok && err.contains("not_found"), "{err}");
+
+    let assign = |staff: &str, station: &str| run(&["admin", "assign-station", "--by", "13912340001", "--station", station, "--staff", staff]);
+    let (ok, out, err) = assign("13912340002", &id.to_string());
+    assert!(ok, "{err}");
+    assert!(out.contains("望京街道社区就业服务站"), "{out}");
+    let (ok, _, err) = assign("13912340003", &id.to_string());
+    assert!(!ok && err.contains("not_station_staff"), "{err}");
+    let (ok, _, err) = assign("13912340002", "999999");
+    assert!(!ok && err.contains("not_found"), "{err}");
+
+    // What the commands stored.
+    let pool = lingong::db::Db::connect(&db.url, 1, Duration::from_secs(5)).unwrap();
+    let mut conn = pool.get().unwrap();
+    let at: Option<i64> = users::table.filter(users::phone.eq("13912340002")).select(users::station_id).first(&mut *conn).unwrap();
+    assert_eq!(at, Some(id));
+    let row = lingong::services::stations::by_id(&mut conn, id).unwrap();
+    assert_eq!((row.adcode.as_str(), row.counties.as_str(), row.radius_km), ("110105000000", r#"["110105","110113"]"#, 8.0));
+}

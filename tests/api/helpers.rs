@@ -137,6 +137,13 @@ impl Resp {
 
     /// Asserts the one error shape every failure uses.
     #[track_caller]
+    /// A validation error whose `field` has the error `code`.
+    pub fn assert_field(&self, status: u16, field: &str, code: &str) -> &Self {
+        self.assert(status);
+        assert_eq!(self.field_code(field).as_deref(), Some(code), "field {field}; body: {}", self.text);
+        self
+    }
+
     pub fn assert_error(&self, status: u16, code: &str) -> &Self {
         self.assert(status);
         let e = &self.body["error"];

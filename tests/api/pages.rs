@@ -320,3 +320,77 @@ async fn the_weekend_chip_is_a_search_parameter_of_the_api() {
     let page = c.get("/?weekend=1").await;
     assert!(page.text.contains(&format!("/shifts/{}\"", ids["Sat"])) && !page.text.contains(&format!("/shifts/{}\"", ids["Wed"])));
 }
+
+/// The `href` of the link whose text is `text`, unescaped.
+fn link_to(page: &str, text: &str) -> String {
+    let end = page.find(&format!("\">{text}</a>")).unwrap_or_else(|| panic!("a link to {text}"));
+    let start = page[..end].rfind("href=\"").unwrap() + 6;
+    page[start..end].replace("&amp;", "&")
+}
+
+/// What the home page's district box holds.
+fn district_box(page: &str) -> String {
+    let at = page.find("id=\"district\" name=\"district\" value=\"").expect("the district box") + 37;
+    page[at..at + page[at..].find('"').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn a_chosen_district_is_named_in_full_in_the_box() {
+    let app = spawn_app().await;
+    let mut c = PageClient::new(&app);
+    let r = c.get(&format!("/?district={}", urlencode("朝阳"))).await;
+    assert_eq!(r.status, 200);
+    assert!(r.text.contains("district-choices"));
+    assert_eq!(district_box(&r.text), "朝阳", "before choosing, the box keeps what was typed");
+    for full in ["北京市 朝阳区", "吉林省 长春市 朝阳区"] {
+        let href = link_to(&r.text, full);
+        assert!(href.starts_with("/?district="), "{href}");
+        let chosen = c.get(&href).await;
+        assert_eq!(chosen.status, 200, "{href}");
+        assert!(!chosen.text.contains("district-choices"), "{href}: chosen, not asked again");
+        assert_eq!(district_box(&chosen.text), full, "{href}: the box names the place, not its code");
+        assert!(chosen.text.contains(&format!("{full} · ")), "{href}: the summary names it too");
+        // Searching again with the box as it is finds the same place.
+        let again = c.get(&format!("/?district={}", urlencode(full))).await;
+        assert!(!again.text.contains("district-choices") && !again.text.contains("district-unknown"), "{full}");
+        assert_eq!(district_box(&again.text), full);
+    }
+    // A code typed in is named in full too; a name no place has is kept as typed.
+    assert_eq!(district_box(&c.get("/?district=110105").await.text), "北京市 朝阳区");
+    let r = c.get(&format!("/?district={}", urlencode("不存在的地方乙丙"))).await;
+    assert!(r.text.contains("district-unknown"));
+    assert_eq!(district_box(&r.text), "不存在的地方乙丙");
+}
+
+#[tokio::test]
+async fn a_township_name_finds_the_shifts_of_its_county() {
+    let app = spawn_app().await;
+    let (employer, _) = app.employer(true).await;
+    // One shift in 通州区, given by 马驹桥镇's township code (kept as 通州区's), one in 朝阳区.
+    let mut body = shift_body();
+    body["title"] = json!("仓库分拣员（通州）");
+    body["address"] = json!("北京市通州区马驹桥镇兴贸二街");
+    (body["lat"], body["lng"], body["adcode"]) = (json!(39.9099), json!(116.6564), json!("110112109"));
+    let r = app.post("/api/v1/shifts", Some(&employer), body).await;
+    r.assert(201);
+    assert_eq!(r.body["adcode"], "110112000000", "a township code stands for its county: {}", r.text);
+    let tongzhou = r.body["id"].as_i64().unwrap();
+    let r = app.post("/api/v1/shifts", Some(&employer), shift_body()).await;
+    r.assert(201);
+    let chaoyang = r.body["id"].as_i64().unwrap();
+    let mut c = PageClient::new(&app);
+    for name in ["马驹桥", "马驹桥镇", "majuqiao", "北京市 通州区 马驹桥镇", "110112109"] {
+        let path = format!("/?district={}", urlencode(name));
+        eventually(std::time::Duration::from_secs(5), || {
+            let (mut c, path) = (PageClient::new(&app), path.clone());
+            async move { c.get(&path).await.text.contains(&format!("/shifts/{tongzhou}\"")) }
+        })
+        .await;
+        let r = c.get(&path).await;
+        assert_eq!(r.status, 200);
+        assert!(r.text.contains(&format!("/shifts/{tongzhou}\"")), "{name}: 通州区's shift");
+        assert!(!r.text.contains(&format!("/shifts/{chaoyang}\"")), "{name}: not 朝阳区's");
+        assert_eq!(district_box(&r.text), "北京市 通州区 马驹桥镇", "{name}");
+        assert!(r.text.contains("北京市 通州区 马驹桥镇 · "), "{name}");
+    }
+}

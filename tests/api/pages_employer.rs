@@ -334,7 +334,7 @@ async fn matching_workers_are_invited_applicants_declined_and_the_shift_closed_o
     // A move the state does not allow is refused, not performed.
     let r = c.submit(&ep, &format!("{ep}/act"), &[("action", "accept")]).await;
     assert_eq!(r.status, 409);
-    // The worker's own page is /work/{id}; this one is the employer's.
+    // The worker's own page is /my-work/{id}; this one is the employer's.
     let mut wc = PageClient::new(&app);
     wc.cookies.insert("lg_session".into(), w2.clone());
     assert_eq!(wc.get(&ep).await.status, 403);

@@ -126,9 +126,9 @@ async fn a_worker_goes_from_registering_to_paid_and_rated_on_the_pages() {
     let r = c.submit(&format!("/shifts/{shift}"), &format!("/shifts/{shift}/take"), &[("note", "")]).await;
     assert_eq!(r.status, 303, "{}", r.text);
     let work = r.location();
-    let id: i64 = work.strip_prefix("/work/").unwrap().parse().unwrap();
+    let id: i64 = work.strip_prefix("/my-work/").unwrap().parse().unwrap();
 
-    let list = c.get("/work").await;
+    let list = c.get("/my-work").await;
     assert_eq!(list.status, 200);
     let upcoming = &list.text[list.text.find("id=\"group-upcoming\"").expect("an upcoming group")..];
     assert!(upcoming.contains(&format!("id=\"work-{id}\"")), "{}", list.text);
@@ -138,31 +138,31 @@ async fn a_worker_goes_from_registering_to_paid_and_rated_on_the_pages() {
     assert!(p.text.contains("data-state=\"confirmed\""));
     assert!(p.text.contains("href=\"tel:13812345678\""), "the confirmed worker can call the employer: {}", p.text);
     assert!(p.text.contains("id=\"form-check_in\" data-geo") && p.text.contains("data-geo-status"));
-    let ics = c.get(&format!("/work/{id}/calendar.ics")).await;
+    let ics = c.get(&format!("/my-work/{id}/calendar.ics")).await;
     assert_eq!(ics.status, 200);
     assert!(ics.headers["content-type"].to_str().unwrap().starts_with("text/calendar"));
     assert_eq!(ics.text.matches("BEGIN:VEVENT").count(), 1, "{}", ics.text);
     assert!(ics.text.contains("SUMMARY:家庭保洁员（日结）"));
 
     // A move the state does not allow: 409, the page again with the message.
-    let r = c.submit(&work, &format!("/work/{id}/act"), &[("action", "confirm_pay")]).await;
+    let r = c.submit(&work, &format!("/my-work/{id}/act"), &[("action", "confirm_pay")]).await;
     assert_eq!(r.status, 409, "{}", r.text);
     assert!(r.text.contains("id=\"act-error\""), "{}", r.text);
     // Too early to check in: 409 at the check-in form.
-    let r = c.submit(&work, &format!("/work/{id}/act"), &[("action", "check_in"), ("lat", ""), ("lng", "")]).await;
+    let r = c.submit(&work, &format!("/my-work/{id}/act"), &[("action", "check_in"), ("lat", ""), ("lng", "")]).await;
     assert_eq!(r.status, 409, "{}", r.text);
     assert!(r.text.contains("id=\"check_in-error\""), "{}", r.text);
     // A location that is not a number: 422, nothing recorded.
     move_to(&app, &at(2, 8));
-    let r = c.submit(&work, &format!("/work/{id}/act"), &[("action", "check_in"), ("lat", "abc"), ("lng", "116.46")]).await;
+    let r = c.submit(&work, &format!("/my-work/{id}/act"), &[("action", "check_in"), ("lat", "abc"), ("lng", "116.46")]).await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert!(r.text.contains("id=\"check_in-lat-error\""), "{}", r.text);
     let seen = app.get(&format!("/api/v1/engagements/{id}"), Some(&employer)).await;
     assert_eq!(seen.body["state"], "confirmed");
 
     // Checked in without a location (no permission, no script): it counts, flagged for the employer.
-    let r = c.submit(&work, &format!("/work/{id}/act"), &[("action", "check_in"), ("lat", ""), ("lng", "")]).await;
-    assert_eq!((r.status.as_u16(), r.location()), (303, format!("/work/{id}?done=check_in#state")), "{}", r.text);
+    let r = c.submit(&work, &format!("/my-work/{id}/act"), &[("action", "check_in"), ("lat", ""), ("lng", "")]).await;
+    assert_eq!((r.status.as_u16(), r.location()), (303, format!("/my-work/{id}?done=check_in#state")), "{}", r.text);
     let p = c.get(&r.location()).await;
     assert!(p.text.contains("id=\"work-done\"") && p.text.contains("data-state=\"checked_in\""));
     assert!(p.text.contains("没有位置信息"), "the page says the check-in has no location: {}", p.text);
@@ -170,7 +170,7 @@ async fn a_worker_goes_from_registering_to_paid_and_rated_on_the_pages() {
     assert_eq!(seen.body["attendance"][0]["flags"], json!(["no_location"]), "{}", seen.text);
 
     app.clock.advance(chrono::Duration::hours(3));
-    let r = c.submit(&work, &format!("/work/{id}/act"), &[("action", "check_out"), ("lat", "39.9087"), ("lng", "116.4605")]).await;
+    let r = c.submit(&work, &format!("/my-work/{id}/act"), &[("action", "check_out"), ("lat", "39.9087"), ("lng", "116.4605")]).await;
     assert_eq!(r.status, 303, "{}", r.text);
 
     // The employer confirms the attendance and completes through the API.
@@ -187,18 +187,18 @@ async fn a_worker_goes_from_registering_to_paid_and_rated_on_the_pages() {
     assert!(p.text.contains("id=\"pay-computed\""));
 
     // Rating refused without stars, then given; confirming pay.
-    let r = c.submit(&work, &format!("/work/{id}/rate"), &[("comment", "很好")]).await;
+    let r = c.submit(&work, &format!("/my-work/{id}/rate"), &[("comment", "很好")]).await;
     refused_at(&r, "score", "no stars");
-    let r = c.submit(&work, &format!("/work/{id}/rate"), &[("score", "9"), ("comment", "")]).await;
+    let r = c.submit(&work, &format!("/my-work/{id}/rate"), &[("score", "9"), ("comment", "")]).await;
     assert_eq!(r.status, 422);
     assert!(block(&r.text, "score").contains("field-error"));
-    let r = c.submit(&work, &format!("/work/{id}/act"), &[("action", "confirm_pay")]).await;
+    let r = c.submit(&work, &format!("/my-work/{id}/act"), &[("action", "confirm_pay")]).await;
     assert_eq!(r.status, 303, "{}", r.text);
-    let r = c.submit(&work, &format!("/work/{id}/rate"), &[("score", "5"), ("comment", "准时结算，谢谢")]).await;
-    assert_eq!((r.status.as_u16(), r.location()), (303, format!("/work/{id}?done=rate#rate")), "{}", r.text);
+    let r = c.submit(&work, &format!("/my-work/{id}/rate"), &[("score", "5"), ("comment", "准时结算，谢谢")]).await;
+    assert_eq!((r.status.as_u16(), r.location()), (303, format!("/my-work/{id}?done=rate#rate")), "{}", r.text);
     let seen = app.get(&format!("/api/v1/engagements/{id}"), Some(&token)).await;
     assert_eq!(seen.body["state"], "paid");
-    let list = c.get("/work").await;
+    let list = c.get("/my-work").await;
     let finished = &list.text[list.text.find("id=\"group-finished\"").expect("a finished group")..];
     assert!(finished.contains(&format!("id=\"work-{id}\"")));
 

@@ -46,3 +46,27 @@ async fn districts_resolve_names_to_codes_and_points() {
     assert!(r.body["items"].as_array().unwrap().iter().all(|d| d["adcode"].as_str().unwrap().starts_with("3101")));
     app.get("/api/v1/districts?limit=0", None).await.assert_error(422, "validation_failed");
 }
+
+#[tokio::test]
+async fn districts_include_townships_with_their_county_s_point() {
+    let app = spawn_app().await;
+    let county = app.get("/api/v1/districts?q=110105&limit=1", None).await;
+    county.assert(200);
+    assert_eq!(county.body["items"][0]["full_name"], "北京市 朝阳区");
+    for q in ["%E6%9C%9B%E4%BA%AC", "%E6%9C%9B%E4%BA%AC%E8%A1%97%E9%81%93", "wangjing", "110105026"] {
+        // 望京, 望京街道, pinyin, the township code.
+        let r = app.get(&format!("/api/v1/districts?q={q}"), None).await;
+        r.assert(200);
+        let items = r.body["items"].as_array().unwrap();
+        let w = items.iter().find(|d| d["adcode"] == "110105026000").unwrap_or_else(|| panic!("{q}: {items:?}"));
+        assert_eq!(w["name"], "望京街道");
+        assert_eq!(w["full_name"], "北京市 朝阳区 望京街道");
+        assert_eq!(w["level"], "township");
+        assert_eq!((&w["lat"], &w["lng"]), (&county.body["items"][0]["lat"], &county.body["items"][0]["lng"]), "{q}: 朝阳区's point");
+        assert_eq!(w.as_object().unwrap().len(), 6, "{q}: the same fields as every district: {w}");
+    }
+    // Counties come before the townships named like them.
+    let r = app.get("/api/v1/districts?q=%E6%B5%B7%E6%B7%80", None).await; // 海淀
+    assert_eq!(r.body["items"][0]["adcode"], "110108000000");
+    assert!(r.body["items"].as_array().unwrap().iter().any(|d| d["level"] == "township"));
+}

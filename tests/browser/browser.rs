@@ -234,7 +234,7 @@ impl Browser {
         self.client.goto(&self.url_of(path)).await.unwrap_or_else(|e| panic!("open {path}: {e}"));
     }
 
-    /// The current page's path and query, e.g. `/work/3?x=1`.
+    /// The current page's path and query, e.g. `/my-work/3?x=1`.
     pub async fn path(&self) -> String {
         let u = self.client.current_url().await.expect("current url");
         match u.query() {

@@ -1,7 +1,7 @@
 //! What every page must pass (common.md's rules for the web client), run by `Browser::check_page`:
 //! no console errors (which include failed loads and CSP violations), no axe-core violation of
 //! impact serious or critical (WCAG A/AA, contrast among them), and the phone layout rules —
-//! no sideways scrolling at 360 px, body text ≥16 px, form text ≥16 px (phones zoom into smaller
+//! no sideways scrolling at 360 px, body text ≥16 px (≥20 px in the large-text mode), form text ≥16 px (phones zoom into smaller
 //! fields), every visible link, button and field at least 44×44 px.
 //! Also the home page's weight and first paint over a slow phone network (`metrics`).
 
@@ -106,6 +106,7 @@ const doc = document.documentElement;
 const add = (kind, text) => problems.push([kind, text]);
 if (doc.scrollWidth > window.innerWidth + 1) add('layout', `page is ${doc.scrollWidth}px wide, wider than the ${window.innerWidth}px screen`);
 if (px(document.body) < 16) add('layout', `body font-size is ${px(document.body)}px, under 16px`);
+if (doc.classList.contains('large') && px(document.body) < 20) add('layout', `large-text mode: body font-size is ${px(document.body)}px, under 20px`);
 const describe = el => {
   let d = el.tagName.toLowerCase();
   if (el.id) d += '#' + el.id;

@@ -43,3 +43,35 @@ async fn signed_in_worker_pages_render_on_a_phone() {
     b.goto("/account/password").await;
     b.check_page("password").await;
 }
+
+/// The pages a worker and an employer use, in the large-text mode (适老化) and then in English:
+/// each passes every check (the large-text rule among them: body text at least 20 px, nothing
+/// wider than the phone's screen) with JS on and off.
+#[tokio::test]
+async fn the_other_pages_in_large_text_and_in_english() {
+    let app = spawn_app().await;
+    let shift = a_shift(&app, "apply").await;
+    let (token, _) = app.worker().await;
+    let b = Browser::start(&app).await;
+    b.sign_in_with_token(&token).await;
+    let shift_page = format!("/shifts/{shift}");
+    let worker_pages = ["/", "/me/profile", "/me/availability", "/me/alerts", "/my-work", "/inbox", shift_page.as_str()];
+    b.goto("/display/large?back=/").await;
+    assert!(b.exists("html.large").await, "the large-text switch turns the mode on");
+    for path in worker_pages {
+        b.goto(path).await;
+        b.check_page(&format!("large{}", path.replace('/', "-"))).await;
+    }
+    b.goto("/lang/en?back=/").await;
+    assert_eq!(b.attr("html", "lang").await.as_deref(), Some("en"));
+    for path in worker_pages {
+        b.goto(path).await;
+        b.check_page(&format!("large-en{}", path.replace('/', "-"))).await;
+    }
+    let (employer, _) = app.employer(true).await;
+    b.sign_in_with_token(&employer).await;
+    for path in ["/employer", "/employer/post", "/employer/profile"] {
+        b.goto(path).await;
+        b.check_page(&format!("large-en{}", path.replace('/', "-"))).await;
+    }
+}

@@ -25,12 +25,12 @@ async fn a_visitor_signs_in_on_the_way_and_takes_the_shift() {
     assert!(b.text("#take-submit").await.contains("抢单"));
     b.click("#take-submit").await;
     for _ in 0..50 {
-        if b.path().await.starts_with("/work/") {
+        if b.path().await.starts_with("/my-work/") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(b.path().await.starts_with("/work/"), "taken: on to the engagement, at {}", b.path().await);
+    assert!(b.path().await.starts_with("/my-work/"), "taken: on to the engagement, at {}", b.path().await);
 }
 
 #[tokio::test]

@@ -86,7 +86,7 @@ async fn a_worker_registers_finds_claims_works_and_is_paid() {
     b.click("#take-submit").await;
     let work = b.path().await;
     let work = work.split('?').next().unwrap().to_string();
-    assert!(work.starts_with("/work/"), "{work}");
+    assert!(work.starts_with("/my-work/"), "{work}");
     assert_eq!(state(&b).await, "confirmed", "an instant claim is confirmed at once");
     b.check_page("claimed").await;
     assert!(b.exists("#contact-phone").await, "confirmed: the employer's number is shown");
@@ -104,7 +104,7 @@ async fn a_worker_registers_finds_claims_works_and_is_paid() {
     b.check_page("checked-out").await;
 
     // The employer completes (their pages are tested in employer.rs): 4 h at 35 元/h.
-    let id: i64 = work.trim_start_matches("/work/").parse().unwrap();
+    let id: i64 = work.trim_start_matches("/my-work/").parse().unwrap();
     let e = app.get(&format!("/api/v1/engagements/{id}"), Some(&employer)).await;
     let slot = e.body["slots"][0]["id"].as_i64().unwrap();
     let att = &e.body["attendance"][0];
@@ -147,7 +147,7 @@ async fn location_refused_check_in_still_goes_flagged_no_location() {
     let b = Browser::start(&app).await;
     b.deny_location().await;
     b.sign_in_with_token(&token).await;
-    b.goto(&format!("/work/{id}")).await;
+    b.goto(&format!("/my-work/{id}")).await;
     b.check_page("before-check-in").await;
     b.click("#check_in-submit").await;
     // The page says it goes without location, then sends the form.

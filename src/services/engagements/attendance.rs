@@ -56,8 +56,11 @@ pub(super) fn check_in(tx: &mut Tx, ctx: &Ctx, shift: &ShiftRow, row: &Engagemen
     let distance = distance_m(shift, point);
     let mut flags = Vec::new();
     // Browsers give a location only over HTTPS and with permission; a check-in without one still
-    // counts, marked for the employer to confirm.
-    if point.is_none() {
+    // counts, marked for the employer to confirm. A station recording a check-in the worker
+    // phoned in has no location by nature: `by_station` says so instead.
+    if tx.on_behalf().is_some() {
+        flags.push("by_station");
+    } else if point.is_none() {
         flags.push("no_location");
     }
     if distance.is_some_and(|d| d as f64 > ctx.cfg.far_check_in_km * 1000.0) {

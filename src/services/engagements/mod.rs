@@ -116,7 +116,16 @@ struct Event<'a> {
     detail: &'a Value,
 }
 
-fn record_event(conn: &mut DbConn, engagement_id: i64, e: Event, now: NaiveDateTime) -> Result<(), Error> {
+fn record_event(tx: &mut Tx, engagement_id: i64, e: Event, now: NaiveDateTime) -> Result<(), Error> {
+    // Done at a station's desk for the person: the event says by whom (`by_station`).
+    let detail = match (tx.on_behalf().cloned(), e.detail) {
+        (Some(who), Value::Object(fields)) => {
+            let mut fields = fields.clone();
+            fields.insert("by_station".into(), who);
+            Value::Object(fields)
+        }
+        (_, d) => d.clone(),
+    };
     diesel::insert_into(engagement_events::table)
         .values((
             engagement_events::engagement_id.eq(engagement_id),
@@ -126,10 +135,10 @@ fn record_event(conn: &mut DbConn, engagement_id: i64, e: Event, now: NaiveDateT
             engagement_events::actor_user_id.eq(e.user_id),
             engagement_events::actor_role.eq(e.actor.as_str()),
             engagement_events::late_cancel.eq(e.late_cancel),
-            engagement_events::detail.eq(e.detail.to_string()),
+            engagement_events::detail.eq(detail.to_string()),
             engagement_events::at.eq(now),
         ))
-        .execute(conn)?;
+        .execute(tx.conn())?;
     Ok(())
 }
 

@@ -47,7 +47,7 @@ pub struct AttendanceView {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub check_out: Option<DateTime<FixedOffset>>,
     pub check_out_distance_m: Option<i64>,
-    /// `no_location` (checked in without a location, for the employer to confirm), `far_check_in`, `late_check_in`, `auto_checkout`, `corrected`.
+    /// `no_location` (checked in without a location, for the employer to confirm), `by_station` (recorded by a community station from the worker's phone call, no location), `far_check_in`, `late_check_in`, `auto_checkout`, `corrected`.
     pub flags: Vec<String>,
     pub confirmed: bool,
     pub corrected: bool,
@@ -107,6 +107,8 @@ pub struct EngagementView {
 pub enum Viewer {
     Worker,
     Employer,
+    /// A moderator reading the engagement a report is about: both parties and every record.
+    Staff,
 }
 
 pub fn view(conn: &mut DbConn, row: EngagementRow, viewer: Viewer, with_events: bool, now: NaiveDateTime) -> Result<EngagementView, Error> {
@@ -127,8 +129,8 @@ pub fn views(conn: &mut DbConn, rows: Vec<EngagementRow>, viewer: Viewer, with_e
         let (shift, slots, employer) = shift_cache.get(&row.shift_id).expect("cached");
         let worker: WorkerRow = workers_svc::by_id(conn, row.worker_id)?;
         let state = row.state();
-        let show_worker = viewer == Viewer::Worker || row.contact_shared;
-        let phone: Option<String> = if show_worker { Some(users::table.find(worker.user_id).select(users::phone).first(conn)?) } else { None };
+        let show_worker = matches!(viewer, Viewer::Worker | Viewer::Staff) || row.contact_shared;
+        let phone: Option<String> = if show_worker { users::table.find(worker.user_id).select(users::phone).first::<Option<String>>(conn)? } else { None };
         let stats = if viewer == Viewer::Employer {
             let s = match stats_cache.get(&worker.id) {
                 Some(s) => *s,
@@ -142,7 +144,7 @@ pub fn views(conn: &mut DbConn, rows: Vec<EngagementRow>, viewer: Viewer, with_e
         } else {
             None
         };
-        let show_employer = viewer == Viewer::Employer || state.is_taken_on();
+        let show_employer = matches!(viewer, Viewer::Employer | Viewer::Staff) || state.is_taken_on();
         let chosen = row.slot_ids();
         let att: Vec<AttendanceRow> = attendance::table.filter(attendance::engagement_id.eq(row.id)).order(attendance::check_in_at.asc()).load(conn)?;
         let events = if with_events {
@@ -296,14 +298,42 @@ pub fn viewer_of(actor: Actor) -> Viewer {
     if actor == Actor::Employer { Viewer::Employer } else { Viewer::Worker }
 }
 
-/// One engagement with its history, for its worker or the shift's employer.
+/// One engagement with its history, for its worker or the shift's employer; staff read it
+/// through [`get_for_staff`].
 pub async fn get(svc: &Services, user: &AuthUser, id: i64) -> Result<EngagementView, Error> {
+    if user.role.is_staff() {
+        return get_for_staff(svc, user, id).await;
+    }
     let (user_id, role, now) = (user.id, user.role, svc.clock.now());
     svc.db
         .run(move |conn| {
             let row = by_id(conn, id)?;
             let actor = actor_for(conn, &row, user_id, role)?;
             view(conn, row, viewer_of(actor), true, now)
+        })
+        .await
+}
+
+/// The engagement a report is about, for a moderator or admin whose districts include the
+/// shift: the facts behind a wage-arrears complaint (timeline, attendance, pay). An engagement no
+/// report names is "not found" to staff, as to anyone else not party to it; other staff roles
+/// are refused. Each read shows the worker's name and phone, so it is audited
+/// (个人信息保护法 Art. 28–29), in the same transaction.
+pub async fn get_for_staff(svc: &Services, user: &AuthUser, id: i64) -> Result<EngagementView, Error> {
+    let user = user.clone();
+    svc.db
+        .tx(move |tx| {
+            let scope = crate::services::scope::StaffScope::moderator(tx, &user)?;
+            let row = by_id(tx, id)?;
+            if row.arrears_report_id.is_none() {
+                return Err(not_found());
+            }
+            let shift = ShiftRow::find(tx, row.shift_id)?;
+            let point = GeoPoint { lat: shift.lat, lng: shift.lng };
+            scope.check(crate::services::scope::Place { adcode: shift.adcode.as_deref(), point: Some(point) })?;
+            crate::services::audit::private_read(tx, scope.user_id, row.worker_id, &[crate::services::audit::fields::PHONE], "engagements.get")?;
+            let now = tx.now();
+            view(tx, row, Viewer::Staff, true, now)
         })
         .await
 }

@@ -12,10 +12,9 @@ use crate::domain::engagement::{Action, Actor, transition};
 use crate::error::{Error, FieldError, Msg};
 use crate::routes::error::ApiError;
 use crate::services::engagements::{self, ActionRequest, AttendanceCorrection, AttendanceView, EngagementView};
-use crate::services::ratings::{self, RatingRequest};
-use crate::web::employer::parse_yuan;
+use crate::services::ratings;
 use crate::web::employer::shifts::{employer_state, worker_record};
-use crate::web::{Fields, PageCtx, PageForm, form_errors, show, yuan};
+use crate::web::{Fields, PageCtx, PageForm, RateForm, form_errors, not_an_amount, parse_yuan, show, yuan};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/employer/engagements/{id}", web::get().to(page))
@@ -72,6 +71,7 @@ impl EngagementPage<'_> {
             .iter()
             .map(|f| match f.as_str() {
                 "no_location" => self.ctx.t("签到时没有位置", "no location at check-in"),
+                "by_station" => self.ctx.t("服务站按电话登记签到（无位置）", "check-in recorded by a station from a phone call (no location)"),
                 "far_check_in" => self.ctx.t("签到地点离岗位较远", "checked in far from the site"),
                 "late_check_in" => self.ctx.t("迟到", "late"),
                 "auto_checkout" => self.ctx.t("系统自动签退", "checked out automatically"),
@@ -104,7 +104,7 @@ pub struct RatedQuery {
 
 async fn render(state: &AppState, ctx: &PageCtx, id: i64, errors: Fields, rated: bool) -> Result<HttpResponse, ApiError> {
     let user = ctx.require_user()?;
-    // This is the employer's page of an engagement; its worker has /work/{id}.
+    // This is the employer's page of an engagement; its worker has /my-work/{id}.
     if !ctx.is_employer() {
         return Err(Error::forbidden().into());
     }
@@ -167,7 +167,7 @@ async fn act(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>, form:
             };
             let amount = match f.amount_yuan.trim() {
                 "" => Ok(None),
-                a => parse_yuan(a).map(Some).ok_or_else(|| bad("amount_fen", "金额请填写元，如 122.50", "give the amount in yuan, e.g. 122.50")),
+                a => parse_yuan(a).map(Some).ok_or_else(|| Error::field("amount_fen", not_an_amount())),
             };
             match (hours, amount) {
                 (Ok(hours), Ok(amount_fen)) => {
@@ -188,24 +188,13 @@ async fn act(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>, form:
     }
 }
 
-#[derive(Deserialize)]
-pub struct RateForm {
-    #[serde(default)]
-    score: String,
-    #[serde(default)]
-    comment: String,
-}
-
 async fn rate(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>, form: PageForm<RateForm>) -> Result<HttpResponse, ApiError> {
     let user = ctx.require_user()?;
     let id = id.into_inner();
     let f = form.0;
-    let result = match f.score.trim().parse::<i64>() {
-        Ok(score) => {
-            let comment = Some(f.comment.trim().to_string()).filter(|c| !c.is_empty());
-            ratings::rate_engagement(&state, user, id, RatingRequest { score, comment }).await.map(|_| ())
-        }
-        Err(_) => Err(bad("score", "请选择 1 到 5 分", "choose a score from 1 to 5")),
+    let result = match f.request() {
+        Ok(body) => ratings::rate_engagement(&state, user, id, body).await.map(|_| ()),
+        Err(e) => Err(e),
     };
     match result {
         Ok(()) => Ok(ctx.redirect(&format!("/employer/engagements/{id}?rated=1"))),

@@ -60,29 +60,3 @@ pub fn field_label(ctx: &PageCtx, field: &str) -> String {
         None => label.to_string(),
     }
 }
-
-/// Yuan as typed ("35", "35.5", "35.50") to fen; `None` for anything else.
-pub fn parse_yuan(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    if whole.is_empty() || whole.len() > 9 || frac.len() > 2 || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let cents = format!("{frac:0<2}");
-    Some(whole.parse::<i64>().ok()? * 100 + cents.parse::<i64>().ok()?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn yuan_as_typed() {
-        assert_eq!(parse_yuan("35"), Some(3500));
-        assert_eq!(parse_yuan(" 35.5 "), Some(3550));
-        assert_eq!(parse_yuan("0.05"), Some(5));
-        for bad in ["", "-5", "3.555", "abc", "1e3", ".5", "35."] {
-            assert_eq!(parse_yuan(bad), if bad == "35." { Some(3500) } else { None }, "{bad}");
-        }
-    }
-}

@@ -6,7 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -18,9 +18,8 @@ use crate::services::categories::{self, Category};
 use crate::services::employers;
 use crate::services::shifts::{self, ShiftRequest, SlotBody};
 use crate::services::views::PayBody;
-use crate::web::employer::parse_yuan;
 use crate::web::employer::shifts::finding_lines;
-use crate::web::{Fields, PageCtx, PageForm, form_errors, yuan};
+use crate::web::{Fields, PageCtx, PageForm, form_errors, not_an_amount, parse_yuan, yuan};
 
 pub fn configure(_cfg: &mut web::ServiceConfig) {
     // Registered with the shift routes (`shifts::configure`), ahead of `/employer/shifts/{id}`.
@@ -80,23 +79,20 @@ impl SlotRow {
 /// At least three rows to fill, one more than those filled.
 const MIN_ROWS: usize = 3;
 
-fn beijing_today() -> chrono::NaiveDate {
-    (Utc::now() + Duration::hours(8)).date_naive()
-}
-
 fn invalid(field: &str, zh: &str, en: &str) -> FieldError {
     FieldError { field: field.into(), code: "invalid".into(), msg: Msg::new(zh, en) }
 }
 
 impl PostForm {
-    fn blank() -> PostForm {
+    /// An empty form; `today` (the local date by the service clock) starts its validity.
+    fn blank(today: chrono::NaiveDate) -> PostForm {
         PostForm {
             headcount: "1".into(),
             pay_unit: "hour".into(),
             settlement: "daily".into(),
             employment_type: "gig".into(),
             take_mode: "apply".into(),
-            valid_through: (beijing_today() + Duration::days(7)).format("%Y-%m-%d").to_string(),
+            valid_through: (today + Duration::days(7)).format("%Y-%m-%d").to_string(),
             ..Default::default()
         }
     }
@@ -135,8 +131,8 @@ impl PostForm {
         f
     }
 
-    fn from_request(r: ShiftRequest) -> PostForm {
-        let blank = PostForm::blank();
+    fn from_request(r: ShiftRequest, today: chrono::NaiveDate) -> PostForm {
+        let blank = PostForm::blank(today);
         PostForm {
             title: r.title.unwrap_or_default(),
             category: r.category.unwrap_or_default(),
@@ -196,7 +192,7 @@ impl PostForm {
             (a, unit) => match (parse_yuan(a), unit) {
                 (Some(amount_fen), Ok(unit)) => Some(PayBody { amount_fen, unit }),
                 (None, _) => {
-                    errs.push(invalid("pay", "工资请填写金额（元），如 25 或 25.50", "give the pay in yuan, e.g. 25 or 25.50"));
+                    errs.push(FieldError::new("pay", not_an_amount()));
                     None
                 }
                 (_, Err(_)) => {
@@ -278,10 +274,11 @@ pub async fn form(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query
         Err(e) => return Err(e.into()),
     };
     let from = q.from.as_deref().and_then(|f| f.trim().parse::<i64>().ok());
+    let today = crate::domain::time::local_date(state.clock.now());
     let mut form = match from {
         // A shift that is not one of mine (or gone) simply gives the blank form.
-        Some(id) => shifts::repost_template(&state, user, id).await.map(PostForm::from_request).unwrap_or_else(|_| PostForm::blank()),
-        None => PostForm::blank(),
+        Some(id) => shifts::repost_template(&state, user, id).await.map(|r| PostForm::from_request(r, today)).unwrap_or_else(|_| PostForm::blank(today)),
+        None => PostForm::blank(today),
     };
     if let Some(t) = TEMPLATES.iter().find(|t| Some(t.0) == q.template.as_deref()) {
         (form.category, form.title, form.description, form.requirements) = (t.3.into(), t.4.into(), t.5.into(), t.6.into());

@@ -103,7 +103,7 @@ pub struct ListQuery {
 async fn list(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<ListQuery>>) -> Result<HttpResponse, ApiError> {
     let user = ctx.require_user()?;
     let cursor = q.and_then(|q| q.cursor.clone()).and_then(|c| c.parse::<i64>().ok()).filter(|c| *c > 0);
-    let page = match shifts::list_mine_overview(&state, user, None, PageRequest { limit: 30, cursor }).await {
+    let page = match shifts::list_mine(&state, user, None, PageRequest { limit: 30, cursor }).await {
         Ok(p) => p,
         // No profile yet: the profile page comes first.
         Err(crate::error::Error::Conflict(crate::error::Conflict::EmployerProfileRequired)) => return Ok(ctx.redirect("/employer/profile")),

@@ -1,0 +1,3 @@
+DROP INDEX users_station;
+ALTER TABLE users DROP COLUMN station_id;
+DROP TABLE stations;
