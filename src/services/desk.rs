@@ -728,6 +728,31 @@ pub async fn claim(svc: &Services, client: &str, req: ClaimRequest) -> Result<Se
     }
 }
 
+/// The desk's own station, for its pages.
+pub async fn my_station(svc: &Services, user: &AuthUser) -> Result<StationRow, Error> {
+    let user = user.clone();
+    svc.db.run(move |conn| Ok(Desk::of(conn, &user)?.station)).await
+}
+
+/// A worker at the desk: their profile (an audited staff read) and their engagements, newest
+/// first, as they themselves see them — what the staff member needs to act for them.
+pub async fn worker_at_desk(svc: &Services, user: &AuthUser, worker_id: i64) -> Result<(WorkerView, Vec<EngagementView>), Error> {
+    let user = user.clone();
+    svc.db
+        .tx(move |tx| {
+            let desk = Desk::of(tx, &user)?;
+            let row = desk.worker(tx, worker_id)?;
+            audit::private_read(tx, desk.staff.id, row.id, workers::STAFF_VIEW_FIELDS, "desk.worker")?;
+            let rows = engagements::list_for_worker(tx, row.user_id, None, 50, None)?;
+            let now = tx.now();
+            let list = engagements::views(tx, rows, Viewer::Worker, false, now)?;
+            let adcode = workers::district(tx, &row)?;
+            let view = workers::private_view(tx, row)?;
+            Ok((WorkerView { adcode, ..view }, list))
+        })
+        .await
+}
+
 /// An employer's view for the desk that registered it.
 pub fn employer_view(conn: &mut DbConn, employer_id: i64) -> Result<EmployerView, Error> {
     let row = employers::by_id(conn, employer_id)?;

@@ -207,14 +207,16 @@ impl Districts {
         // 市辖区 and 县 rows are placeholders, not places to name.
         for line in TOWNSHIPS.lines().skip(1) {
             let Some((code, name)) = line.split_once(',') else { continue };
-            // `…直辖村级区划` rows are villages a county governs directly: no township to name.
-            if code.len() != 9 || !code.bytes().all(|b| b.is_ascii_digit()) || name.ends_with("直辖村级区划") {
+            // `…直辖村级区划` rows are villages a county governs directly, and `350527000` (金门县)
+            // is the county itself: no township to name.
+            if code.len() != 9 || !code.bytes().all(|b| b.is_ascii_digit()) || code.ends_with("000") || name.ends_with("直辖村级区划") {
                 continue;
             }
             let parent = [(6, "000000"), (4, "00000000"), (2, "0000000000")]
                 .into_iter()
-                .find_map(|(n, zeros)| by_code.get(&format!("{}{zeros}", &code[..n])).map(|&i| (n, &all[i])).filter(|(_, p)| p.name != "市辖区" && p.name != "县"));
-            let Some((n, parent)) = parent else { continue };
+                .find_map(|(n, zeros)| by_code.get(&format!("{}{zeros}", &code[..n])).map(|&i| &all[i]).filter(|p| p.name != "市辖区" && p.name != "县"));
+            // (The county code of a city without counties, 东莞 and 中山, is the city's own.)
+            let Some(parent) = parent else { continue };
             all.push(District {
                 adcode: format!("{code}000"),
                 name: name.to_string(),
@@ -222,7 +224,7 @@ impl Districts {
                 level: "township",
                 lat: parent.lat,
                 lng: parent.lng,
-                prefix: n as u8,
+                prefix: parent.prefix,
             });
         }
         all.sort_by(|a, b| a.adcode.cmp(&b.adcode));
@@ -464,7 +466,6 @@ mod tests {
             assert_eq!(one(d, q), "北京市 海淀区", "{q}");
         }
         for (q, full) in [
-            ("南山区", "广东省 深圳市 南山区"),
             ("深圳南山", "广东省 深圳市 南山区"),
             ("广东省深圳市南山区", "广东省 深圳市 南山区"),
             ("深圳", "广东省 深圳市"),
@@ -493,7 +494,10 @@ mod tests {
             assert!(all.iter().any(|h| h == "吉林省 长春市 朝阳区"), "{q}: {all:?}");
             assert!(!all.iter().any(|h| h.ends_with("双塔区")), "{q}: {all:?}");
         }
-        assert_eq!(resolved(d, "朝阳区"), ["北京市 朝阳区", "吉林省 长春市 朝阳区"]);
+        // (肇东市 has a 朝阳区街道 too, offered after the districts.)
+        assert_eq!(resolved(d, "朝阳区")[..3], ["北京市 朝阳区", "吉林省 长春市 朝阳区", "黑龙江省 绥化市 肇东市 朝阳区街道"]);
+        assert_eq!(resolved(d, "南山区"), ["黑龙江省 鹤岗市 南山区", "广东省 深圳市 南山区"]);
+        assert_eq!(resolved(d, "nanshan")[..2], ["黑龙江省 鹤岗市 南山区", "广东省 深圳市 南山区"]);
         // Several is capped and ordered: a code prefix fits hundreds.
         let many = resolved(d, "11");
         assert_eq!(many.len(), SEVERAL, "{many:?}");
@@ -542,6 +546,7 @@ mod tests {
         // Every township is there once, under a parent that is a real place.
         let townships: Vec<&District> = d.all.iter().filter(|x| x.level == "township").collect();
         assert!(townships.len() > 41_000, "{}", townships.len());
+        assert_eq!(d.by_code.len(), d.all.len(), "every code names one place");
         for t in &townships {
             let p = d.parent(t);
             assert_ne!(p.level, "township", "{t:?}");

@@ -67,7 +67,7 @@ async fn signin(state: web::Data<AppState>, req: HttpRequest, ctx: PageCtx, form
 
 /// Keeps the session token in its cookie for as long as the token lives, then goes on to `next`
 /// (or the role's start page).
-fn signed_in(ctx: &PageCtx, session: Session, next: &str) -> HttpResponse {
+pub(crate) fn signed_in(ctx: &PageCtx, session: Session, next: &str) -> HttpResponse {
     let secs = (session.expires_at.timestamp() - chrono::Utc::now().timestamp()).max(60);
     let to = match (next, session.user.role.as_str()) {
         ("/", "employer") => "/employer".to_string(),

@@ -36,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Every name=value pair of a form in order, repeated names included (checkbox groups), which a
 /// struct with `Vec` fields cannot take from `application/x-www-form-urlencoded`.
+#[derive(Default)]
 pub struct Pairs(Vec<(String, String)>);
 
 impl<'de> Deserialize<'de> for Pairs {
@@ -139,7 +140,7 @@ fn unit_text(ctx: &PageCtx, u: PayUnit) -> &'static str {
     }
 }
 
-fn key_group_text(ctx: &PageCtx, g: KeyGroup) -> &'static str {
+pub(crate) fn key_group_text(ctx: &PageCtx, g: KeyGroup) -> &'static str {
     match g {
         KeyGroup::LaidOff => ctx.t("失业人员", "Unemployed"),
         KeyGroup::Graduate => ctx.t("高校毕业生", "Recent graduate"),
@@ -153,7 +154,7 @@ fn key_group_text(ctx: &PageCtx, g: KeyGroup) -> &'static str {
     }
 }
 
-fn status_of(errors: &Fields) -> StatusCode {
+pub(crate) fn status_of(errors: &Fields) -> StatusCode {
     if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK }
 }
 
@@ -265,7 +266,7 @@ async fn profile_page(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Q
 
 /// The profile form as the API's body; a district typed in replaces the point. Inputs the page
 /// cannot read (a number that is not one) are left out of the body and named in the errors.
-fn profile_request(f: &Pairs) -> (WorkerRequest, FieldErrors) {
+pub(crate) fn profile_request(f: &Pairs) -> (WorkerRequest, FieldErrors) {
     let mut errs = FieldErrors::new();
     let (mut lat, mut lng) = (number(&mut errs, "lat", &f.one("lat")), number(&mut errs, "lng", &f.one("lng")));
     let name = f.one("district");
@@ -468,7 +469,7 @@ async fn availability_page(state: web::Data<AppState>, ctx: PageCtx, q: Option<w
     render_availability(&state, &ctx, AvailValues { radius_km: "5".into(), ..Default::default() }, Fields::default(), first, saved).await
 }
 
-fn availability_request(f: &Pairs, home: Option<(f64, f64)>) -> Result<AvailabilityRequest, Error> {
+pub(crate) fn availability_request(f: &Pairs, home: Option<(f64, f64)>) -> Result<AvailabilityRequest, Error> {
     let mut errs = FieldErrors::new();
     let (mut lat, mut lng) = (number(&mut errs, "lat", &f.one("lat")), number(&mut errs, "lng", &f.one("lng")));
     if lat.is_none()

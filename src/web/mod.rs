@@ -13,6 +13,7 @@ pub mod account;
 pub mod assets;
 pub mod console;
 pub mod csrf;
+pub mod desk;
 pub mod employer;
 pub mod home;
 pub mod inbox;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     work::configure(cfg);
     me::configure(cfg);
     employer::configure(cfg);
+    desk::configure(cfg);
     station::configure(cfg);
     console::configure(cfg);
 }

@@ -24,6 +24,7 @@ mod moderation_console;
 mod ops;
 mod pages;
 mod pages_console;
+mod pages_desk;
 mod pages_employer;
 mod pages_station;
 mod pages_worker;

@@ -1,0 +1,108 @@
+//! The station desk's pages over HTTP: a worker without a phone registered with their consents,
+//! the slip with its one-time code (never cached), applying for them from their desk page, and
+//! the worker claiming the account on the `/claim` page; the desk refuses everyone but station
+//! staff. The same morning in a real browser is tests/browser/station.rs.
+
+use serde_json::json;
+
+use crate::bodies::shift_body;
+use crate::helpers::*;
+use crate::pages::PageClient;
+
+/// A station in 朝阳 with one staff member signed in on the pages.
+async fn desk_client(app: &TestApp) -> PageClient {
+    let admin = app.staff("admin").await;
+    let r = app
+        .post(
+            "/api/v1/stations",
+            Some(&admin),
+            json!({"name": format!("建外街道社区就业服务站{}", unique()), "address": "北京市朝阳区建国路100号", "lat": 39.91, "lng": 116.46, "adcode": "110105000000"}),
+        )
+        .await;
+    r.assert(201);
+    let station = r.body["id"].as_i64().unwrap();
+    let staff = app.staff("station_staff").await;
+    let staff_id = app.get("/api/v1/auth/me", Some(&staff)).await.body["id"].as_i64().unwrap();
+    app.put(&format!("/api/v1/stations/{station}/staff/{staff_id}"), Some(&admin), json!({})).await.assert(200);
+    let mut c = PageClient::new(app);
+    c.cookies.insert("lg_session".into(), staff);
+    c
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).unwrap_or_else(|| panic!("{start} not in {text}")) + start.len();
+    &text[from..from + text[from..].find(end).unwrap()]
+}
+
+#[tokio::test]
+async fn a_stations_morning_on_the_desk_pages() {
+    let app = spawn_app().await;
+    let (employer, _) = app.employer(true).await;
+    let shift = app.post("/api/v1/shifts", Some(&employer), shift_body()).await;
+    shift.assert(201);
+    let shift = shift.body["id"].as_i64().unwrap();
+    eventually(std::time::Duration::from_secs(10), || async {
+        app.get("/api/v1/shifts/search?lat=39.91&lng=116.46&radius_km=5&category=cleaning&sort=distance", None).await.body["total"].as_u64() == Some(1)
+    })
+    .await;
+    let mut c = desk_client(&app).await;
+    let home = c.get("/desk").await;
+    assert_eq!(home.status, 200, "{}", home.text);
+    assert!(home.text.contains("建外街道社区就业服务站"), "{}", home.text);
+
+    // Without the person's consent nothing is registered, and the error sits at the box.
+    let form = [("display_name", "张桂兰"), ("skills", "cleaning"), ("grid", "1-morning"), ("grid", "3-afternoon")];
+    let r = c.submit("/desk/workers/new", "/desk/workers", &form).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("id=\"consent.registration-error\"") && r.text.contains("aria-describedby=\"consent.registration-error\""), "{}", r.text);
+    let mut with_consent = form.to_vec();
+    with_consent.push(("consent_registration", "yes"));
+    let r = c.submit("/desk/workers/new", "/desk/workers", &with_consent).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.headers.get("cache-control").unwrap(), "no-store", "the code is never cached");
+    let account = between(&r.text, "id=\"slip-account\">", "<").to_string();
+    let code = between(&r.text, "id=\"slip-code\">", "<").to_string();
+    let worker: i64 = between(&r.text, "id=\"slip-worker\">", "<").parse().unwrap();
+    assert!(account.starts_with("LG") && code.len() == 11, "{account} {code}");
+    assert!(r.text.contains("12333") && r.text.contains("/claim"), "{}", r.text);
+
+    // Their desk page offers the shift near their home; the desk applies for them.
+    let page = c.get(&format!("/desk/workers/{worker}")).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains(&format!("id=\"apply-{shift}\"")), "{}", page.text);
+    let r = c.submit(&format!("/desk/workers/{worker}"), &format!("/desk/workers/{worker}/apply"), &[("shift_id", &shift.to_string())]).await;
+    assert_eq!((r.status.as_u16(), r.location()), (303, format!("/desk/workers/{worker}?done=apply")), "{}", r.text);
+    let page = c.get(&format!("/desk/workers/{worker}?done=apply")).await;
+    assert!(page.text.contains("id=\"desk-done\"") && page.text.contains("家庭保洁员"), "{}", page.text);
+
+    // The person claims the account on a phone, then sees what the station did.
+    let mut phone = PageClient::new(&app);
+    let r = phone.submit("/claim", "/claim", &[("account", &account), ("code", "AAAAA-AAAAA"), ("phone", "13700005555"), ("password", "my-own-passphrase")]).await;
+    assert_eq!(r.status, 422);
+    assert!(r.text.contains("id=\"code-error\""), "{}", r.text);
+    let r = phone.submit("/claim", "/claim", &[("account", &account), ("code", &code), ("phone", "13700005555"), ("password", "my-own-passphrase")]).await;
+    assert_eq!((r.status.as_u16(), r.location()), (303, "/me/profile".to_string()), "{}", r.text);
+    let inbox = phone.get("/inbox").await;
+    assert!(inbox.text.contains("求职登记") && inbox.text.contains("报名"), "{}", inbox.text);
+    let work = phone.get("/my-work").await;
+    assert!(work.text.contains("家庭保洁员"), "{}", work.text);
+}
+
+#[tokio::test]
+async fn the_desk_is_for_station_staff_only() {
+    let app = spawn_app().await;
+    let (worker, _) = app.worker().await;
+    let (employer, _) = app.employer(true).await;
+    for token in [worker, employer, app.staff("moderator").await, app.staff("admin").await] {
+        let mut c = PageClient::new(&app);
+        c.cookies.insert("lg_session".into(), token);
+        for path in ["/desk", "/desk/workers/new", "/desk/workers/1"] {
+            let r = c.get(path).await;
+            assert_eq!(r.status, 403, "{path}: {}", r.text);
+            assert!(r.text.contains("<html"), "a page, not JSON");
+        }
+    }
+    let mut visitor = PageClient::new(&app);
+    let r = visitor.get("/desk").await;
+    assert_eq!(r.status, 303, "signed out: to sign in");
+}
