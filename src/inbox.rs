@@ -248,6 +248,18 @@ pub fn render(n: &Notification) -> InboxItem {
                 engagement(m.engagement_id),
             )
         }
+        N::StationDigest(m) => {
+            // The first three by name; the board (the link) has them all.
+            let zh: Vec<String> = m.shifts.iter().take(3).map(|s| format!("「{}」", s.title)).collect();
+            let en: Vec<String> = m.shifts.iter().take(3).map(|s| format!("\"{}\"", s.title)).collect();
+            item(
+                format!("今日附近新岗位 {} 个", m.shifts.len()),
+                format!("{} new shifts near the station today", m.shifts.len()),
+                format!("{}附近的新岗位：{}等。可打印岗位公告张贴。", m.station, zh.join("、")),
+                format!("New shifts near {}: {} and more. Print the board to put them up.", m.station, en.join(", ")),
+                format!("/api/v1/stations/{}", m.station_id),
+            )
+        }
         N::DoneForYou(m) => {
             let (zh, en) = m.words();
             let about = |zh: bool| match &m.subject {

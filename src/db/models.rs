@@ -147,6 +147,8 @@ pub struct EngagementRow {
     pub confirmed_at: Option<NaiveDateTime>,
     pub completed_at: Option<NaiveDateTime>,
     pub paid_at: Option<NaiveDateTime>,
+    /// The station whose desk opened this engagement for the worker, if one did.
+    pub by_station_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable)]

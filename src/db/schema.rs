@@ -35,6 +35,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    station_digests (station_id, day) {
+        station_id -> BigInt,
+        day -> Date,
+        shifts -> Integer,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     consents (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -303,6 +312,7 @@ diesel::table! {
         confirmed_at -> Nullable<Timestamp>,
         completed_at -> Nullable<Timestamp>,
         paid_at -> Nullable<Timestamp>,
+        by_station_id -> Nullable<BigInt>,
     }
 }
 
@@ -460,4 +470,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     shift_point_edits,
     inbox,
     stations,
+    claim_codes,
+    consents,
+    station_digests,
 );

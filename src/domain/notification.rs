@@ -48,6 +48,9 @@ pub enum Notification {
     /// To a worker or employer: a community station's staff did something for them at the desk
     /// (registered them, applied or claimed, recorded a check-in, changed availability, posted).
     DoneForYou(DoneForYou),
+    /// To a station's staff each morning: the shifts published nearby since yesterday, for the
+    /// board and the people who come in (送岗位进社区).
+    StationDigest(StationDigest),
 }
 
 /// To the employer: the shift passed review.
@@ -291,6 +294,16 @@ pub struct PayDue {
     pub due: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StationDigest {
+    pub station_id: i64,
+    pub station: String,
+    /// The local day, `YYYY-MM-DD`.
+    pub day: String,
+    pub shifts: Vec<ShiftSummary>,
+    pub board_url: String,
+}
+
 /// What a station did for someone, by whom; `what` is one of [`DoneForYou::WHATS`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DoneForYou {
@@ -365,6 +378,7 @@ impl Notification {
             Notification::PayOverdue(_) => "pay_overdue",
             Notification::TermsImproved(_) => "terms_improved",
             Notification::DoneForYou(_) => "done_for_you",
+            Notification::StationDigest(_) => "station_digest",
         }
     }
 
@@ -508,6 +522,13 @@ pub(crate) mod tests {
                 engagement_id: Some(12),
                 shift_id: Some(5),
             }),
+            N::StationDigest(StationDigest {
+                station_id: 3,
+                station: "望京街道社区就业服务站".into(),
+                day: "2026-12-02".into(),
+                shifts: vec![summary(5, 0), summary(6, 2)],
+                board_url: "https://x.example/stations/3/board".into(),
+            }),
         ]
     }
 
@@ -540,9 +561,10 @@ pub(crate) mod tests {
             N::TermsImproved(_) => 21,
             N::ReportEmailConfirmation(_) => 22,
             N::DoneForYou(_) => 23,
+            N::StationDigest(_) => 24,
         }
     }
-    const VARIANTS: usize = 24;
+    const VARIANTS: usize = 25;
 
     #[test]
     fn every_variant_has_a_sample() {

@@ -177,7 +177,7 @@ fn summary(doc: &ShiftDoc, title: &str, address: &str, public_url: &str, now: Na
 
 /// Published, visible shifts with their summaries (blocked employers' shifts drop out here, as
 /// they do from search).
-fn open_shifts(conn: &mut DbConn, ids: &[i64], public_url: &str, now: NaiveDateTime) -> Result<Vec<(ShiftDoc, ShiftText, ShiftSummary)>, Error> {
+pub(crate) fn open_shifts(conn: &mut DbConn, ids: &[i64], public_url: &str, now: NaiveDateTime) -> Result<Vec<(ShiftDoc, ShiftText, ShiftSummary)>, Error> {
     let (docs, _) = load::shifts_by_id(conn, ids)?;
     // A household's home is not mailed to subscribers: they get the district, as on the site.
     let names: HashMap<i64, (String, String)> = shifts::table

@@ -8,6 +8,7 @@ pub mod expire_shifts;
 pub mod match_alerts;
 pub mod purge_idempotency_keys;
 pub mod send_mail;
+pub mod station_digest;
 
 use std::future::Future;
 use std::time::Duration;

@@ -38,6 +38,7 @@ pub fn render_mail(n: &Notification, to: &str, event_id: i64, host: &str) -> Res
         N::PayOverdue(m) => (files::PayOverdue { m }.render()?, None),
         N::TermsImproved(m) => (files::TermsImproved { m }.render()?, None),
         N::DoneForYou(m) => (files::DoneForYou { m }.render()?, None),
+        N::StationDigest(m) => (files::StationDigest { m }.render()?, None),
     };
     // `mail/layout.txt` puts the subject on the first line; text in it goes through `line`.
     let (subject, body) = text.split_once('\n').unwrap_or((&text, ""));
@@ -93,6 +94,7 @@ mod files {
         PayOverdue => "mail/pay_overdue.txt",
         TermsImproved => "mail/terms_improved.txt",
         DoneForYou => "mail/done_for_you.txt",
+        StationDigest => "mail/station_digest.txt",
     }
 
     /// The templates' own filters (`{{ x|name }}`).

@@ -6,11 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::extract::ValidJson;
+use crate::routes::extract::{Query, ValidJson};
 use crate::routes::{client_key, created, resource};
 use crate::services::accounts::Session;
 use crate::services::availability::{AvailabilityRequest, AvailabilityView};
-use crate::services::desk::{self, CheckInForRequest, ClaimRequest, CodeRequest, DeskApplyRequest, DeskEmployerRequest, DeskSlip, DeskWorkerRequest, LookupRequest};
+use crate::services::desk::{self, CheckInForRequest, ClaimRequest, CodeRequest, DeskApplyRequest, DeskEmployerRequest, DeskSlip, DeskWorkerRequest, LookupRequest, StationFigures};
 use crate::services::engagements::EngagementView;
 use crate::services::shifts::{ShiftRequest, ShiftView};
 use crate::services::workers::WorkerView;
@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/desk/workers/{id}/availability").route(web::post().to(availability_for)))
         .service(resource("/desk/engagements/{id}/check-in").route(web::post().to(check_in_for)))
         .service(resource("/desk/employers/{id}/shifts").route(web::post().to(post_for)))
+        .service(resource("/stations/{id}/figures").route(web::get().to(figures)))
         .service(resource("/claim").route(web::post().to(claim)));
 }
 
@@ -101,4 +102,21 @@ pub async fn post_for(state: web::Data<AppState>, user: AuthUser, id: web::Path<
         (status = 422, description = "`claim_code_wrong` (with the tries left), `claim_code_invalid`", body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn claim(state: web::Data<AppState>, req: HttpRequest, body: ValidJson<ClaimRequest>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(desk::claim(&state, &client_key(&req), body.value).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct FiguresQuery {
+    /// How many weeks back, 1–52 (default 8).
+    pub weeks: Option<i64>,
+}
+
+/// A station's figures per week: people registered at its desk, engagements its desk opened for
+/// them, how many of those were placed (reached confirmed) and paid. For the station's own staff,
+/// and moderators and admins whose districts cover it.
+#[utoipa::path(operation_id = "stations_figures", get, path = "/api/v1/stations/{id}/figures", tag = "stations", security(("bearer" = [])),
+    params(("id" = i64, Path), FiguresQuery),
+    responses((status = 200, body = StationFigures), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn figures(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, q: Query<FiguresQuery>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(desk::station_figures(&state, &user, id.into_inner(), q.0.weeks).await?))
 }

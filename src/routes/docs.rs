@@ -27,7 +27,7 @@ use crate::routes::{alerts, auth, availability, categories, desk, districts, emp
         alerts::create, alerts::list_mine, alerts::delete, alerts::unsubscribe_page, alerts::unsubscribe,
         inbox::list, inbox::unread_count, inbox::read_one, inbox::read_all,
         stations::create, stations::list, stations::get_one, stations::assign_staff, stations::remove_staff,
-        desk::register_worker, desk::register_employer, desk::lookup, desk::new_claim_code, desk::apply_for, desk::availability_for, desk::check_in_for, desk::post_for, desk::claim,
+        desk::register_worker, desk::register_employer, desk::lookup, desk::new_claim_code, desk::apply_for, desk::availability_for, desk::check_in_for, desk::post_for, desk::claim, desk::figures,
         engagements::apply, engagements::invite, engagements::get_one, engagements::act, engagements::correct_attendance,
         engagements::arrears_report, engagements::rate, engagements::hide_rating, engagements::list_for_worker, engagements::list_for_employer,
         engagements::rotate_calendar, engagements::revoke_calendar, engagements::calendar_feed,

@@ -67,9 +67,16 @@ pub async fn invite(state: web::Data<AppState>, user: AuthUser, id: web::Path<i6
     Ok(created(svc::invite_worker(&state, &user, id.into_inner(), body.value).await?))
 }
 
-/// One engagement with its history, for its worker or the shift's employer.
+/// One engagement with its history, for its worker or the shift's employer; and for a moderator
+/// or admin, the engagement a wage-arrears report was filed from (the facts behind the
+/// complaint: both parties, the timeline, attendance and pay), only where the shift lies in the
+/// staff member's districts. Each staff read is audited as `worker.read_private`. An engagement
+/// no report names is 404 to staff, as to anyone not party to it.
 #[utoipa::path(operation_id = "engagements_get_one", get, path = "/api/v1/engagements/{id}", tag = "engagements", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = EngagementView), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, body = EngagementView),
+        (status = 403, description = "a moderator or admin outside the shift's districts, or another staff role (community station staff)", body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(svc::get(&state, &user, id.into_inner()).await?))
 }

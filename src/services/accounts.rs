@@ -340,3 +340,57 @@ pub async fn set_staff_scope(svc: &Services, user: &AuthUser, target: i64, codes
     let admin_id = user.id;
     svc.db.tx(move |tx| set_scope(tx, admin_id, target, &codes)).await
 }
+
+/// A staff account as the admins' staff list shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StaffView {
+    pub id: i64,
+    pub role: Role,
+    pub display_name: String,
+    pub disabled: bool,
+    /// The adcode prefixes an admin limited this account to; empty for everywhere.
+    pub scope: Vec<ScopeCode>,
+    /// The station a community station staff member belongs to: the station's area then decides
+    /// where they act, and `scope` only counts again if they leave it.
+    pub station_id: Option<i64>,
+}
+
+/// One adcode prefix of a staff scope, with the place it names (when the code is a known
+/// division, padded to 12 digits: `4403` is 深圳市).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScopeCode {
+    pub code: String,
+    pub name: Option<String>,
+}
+
+/// Every staff account (community station staff, moderators, admins), oldest first, with the
+/// districts it is limited to: what an admin needs before setting a scope. Admins only.
+pub async fn list_staff(svc: &Services, user: &AuthUser) -> Result<Vec<StaffView>, Error> {
+    user.require(&[Role::Admin])?;
+    let rows = svc
+        .db
+        .run(move |conn| {
+            let staff = [Role::StationStaff, Role::Moderator, Role::Admin].map(|r| r.as_str());
+            Ok(users::table
+                .filter(users::role.eq_any(staff))
+                .order(users::id.asc())
+                .select((users::id, users::role, users::display_name, users::disabled, users::scope_adcodes, users::station_id))
+                .load::<(i64, String, String, bool, String, Option<i64>)>(conn)?)
+        })
+        .await?;
+    let districts = crate::services::districts::Districts::get();
+    rows.into_iter()
+        .map(|(id, role, display_name, disabled, stored, station_id)| {
+            let role = Role::parse(&role).map_err(|_| Error::internal(format!("user {id} has an unknown stored role {role:?}")))?;
+            let codes: Vec<String> = serde_json::from_str(&stored).unwrap_or_default();
+            let scope = codes
+                .into_iter()
+                .map(|code| {
+                    let name = (code.len() <= 12).then(|| format!("{code:0<12}")).and_then(|c| districts.by_code(&c)).map(|d| d.full_name.clone());
+                    ScopeCode { code, name }
+                })
+                .collect();
+            Ok(StaffView { id, role, display_name, disabled, scope, station_id })
+        })
+        .collect()
+}

@@ -753,6 +753,93 @@ pub async fn worker_at_desk(svc: &Services, user: &AuthUser, worker_id: i64) -> 
         .await
 }
 
+/// One week of a station's work (送岗位进社区 counted): people registered at its desk, the
+/// engagements its desk opened for them that reached confirmed (placed) and paid.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct WeekFigures {
+    /// The Monday the week starts (Asia/Shanghai).
+    #[schema(value_type = String, format = Date)]
+    pub week: chrono::NaiveDate,
+    pub registered: i64,
+    /// Engagements the desk opened in this week (by when they were opened).
+    pub opened: i64,
+    /// Of those, how many reached confirmed.
+    pub placed: i64,
+    /// Of those, how many reached paid.
+    pub paid: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StationFigures {
+    pub station_id: i64,
+    pub station: String,
+    /// Newest week first, weeks without any activity included.
+    pub weeks: Vec<WeekFigures>,
+}
+
+/// Buckets `(registered_at)` and `(opened_at, confirmed, paid)` into the `weeks` Monday–Sunday
+/// weeks ending with the one `now` is in. Pure, so the counting is tested without a database.
+pub fn count_weeks(now: NaiveDateTime, weeks: usize, registered: &[NaiveDateTime], opened: &[(NaiveDateTime, bool, bool)]) -> Vec<WeekFigures> {
+    use crate::domain::time::local_week;
+    let this = local_week(now);
+    let mut out: Vec<WeekFigures> =
+        (0..weeks).map(|i| WeekFigures { week: this - Duration::weeks(i as i64), registered: 0, opened: 0, placed: 0, paid: 0 }).collect();
+    let slot = |at: NaiveDateTime| {
+        let w = local_week(at);
+        let back = (this - w).num_weeks();
+        (0..weeks as i64).contains(&back).then_some(back as usize)
+    };
+    for at in registered {
+        if let Some(i) = slot(*at) {
+            out[i].registered += 1;
+        }
+    }
+    for (at, placed, paid) in opened {
+        if let Some(i) = slot(*at) {
+            out[i].opened += 1;
+            out[i].placed += i64::from(*placed);
+            out[i].paid += i64::from(*paid);
+        }
+    }
+    out
+}
+
+/// A station's weekly figures, for its own staff and for moderators and admins whose scope
+/// covers it.
+pub async fn station_figures(svc: &Services, user: &AuthUser, station_id: i64, weeks: Option<i64>) -> Result<StationFigures, Error> {
+    let weeks = match weeks.unwrap_or(8) {
+        w @ 1..=52 => w as usize,
+        _ => return Err(Error::field("weeks", Invalid::new("out_of_range", "周数应在 1 到 52 之间", "weeks must be 1 to 52"))),
+    };
+    let (user, now) = (user.clone(), svc.clock.now());
+    svc.db
+        .run(move |conn| {
+            let station = stations::by_id(conn, station_id)?;
+            if user.role == Role::StationStaff {
+                if Desk::of(conn, &user)?.station.id != station_id {
+                    return Err(Error::forbidden());
+                }
+            } else {
+                StaffScope::moderator(conn, &user)?.check(Place { adcode: Some(&station.adcode), point: Some(GeoPoint { lat: station.lat, lng: station.lng }) })?;
+            }
+            let since = now - Duration::weeks(weeks as i64 + 1);
+            let registered: Vec<NaiveDateTime> = users::table
+                .filter(users::desk_station_id.eq(station_id))
+                .filter(users::created_at.ge(since))
+                .select(users::created_at)
+                .load(conn)?;
+            use crate::db::schema::engagements as e;
+            let opened: Vec<(NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>)> = e::table
+                .filter(e::by_station_id.eq(station_id))
+                .filter(e::created_at.ge(since))
+                .select((e::created_at, e::confirmed_at, e::paid_at))
+                .load(conn)?;
+            let opened: Vec<(NaiveDateTime, bool, bool)> = opened.into_iter().map(|(at, c, p)| (at, c.is_some(), p.is_some())).collect();
+            Ok(StationFigures { station_id, station: station.name, weeks: count_weeks(now, weeks, &registered, &opened) })
+        })
+        .await
+}
+
 /// An employer's view for the desk that registered it.
 pub fn employer_view(conn: &mut DbConn, employer_id: i64) -> Result<EmployerView, Error> {
     let row = employers::by_id(conn, employer_id)?;
@@ -779,6 +866,24 @@ mod tests {
             assert_ne!(code_hash("k", 7, &c), code_hash("k", 8, &c), "a code is bound to its account");
             assert_ne!(code_hash("k", 7, &c), code_hash("other", 7, &c), "and to the server key");
         }
+    }
+
+    #[test]
+    fn weeks_are_counted_monday_to_sunday_in_beijing_time() {
+        use chrono::NaiveDate;
+        let utc = |d: &str, h: u32| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap().and_hms_opt(h, 0, 0).unwrap();
+        // Wednesday 2026-12-02, 10:00 in Beijing.
+        let now = utc("2026-12-02", 2);
+        // Sunday 23:30 Beijing is 15:30 UTC the same Sunday: last week. Monday 00:30 Beijing is
+        // Sunday 16:30 UTC: this week.
+        let registered = [utc("2026-11-29", 15), utc("2026-11-29", 16), utc("2026-12-01", 0), utc("2026-10-01", 0)];
+        let opened = [(utc("2026-12-01", 3), true, true), (utc("2026-12-01", 4), true, false), (utc("2026-11-24", 4), false, false)];
+        let w = count_weeks(now, 3, &registered, &opened);
+        assert_eq!(w.iter().map(|w| w.week.to_string()).collect::<Vec<_>>(), ["2026-11-30", "2026-11-23", "2026-11-16"]);
+        assert_eq!((w[0].registered, w[0].opened, w[0].placed, w[0].paid), (2, 2, 2, 1));
+        assert_eq!((w[1].registered, w[1].opened, w[1].placed, w[1].paid), (1, 1, 0, 0));
+        assert_eq!((w[2].registered, w[2].opened), (0, 0), "weeks without activity are shown as zeros");
+        assert_eq!(count_weeks(now, 1, &registered, &opened).len(), 1);
     }
 
     #[test]

@@ -66,8 +66,8 @@ pub enum Resolved<'a> {
 pub const SEVERAL: usize = 12;
 
 pub struct Districts {
+    /// Sorted by code (so a code is found by binary search).
     all: Vec<District>,
-    by_code: HashMap<String, usize>,
     /// The finest districts a point can fall in: counties, and regions the data does not divide
     /// further (香港, 澳门, 台湾 have one row each), so a point there is placed there.
     leaves: Vec<usize>,
@@ -77,6 +77,25 @@ pub struct Districts {
     /// Each full name without its spaces (`北京市朝阳区`), by index into `all`, for matching what
     /// people type without spaces.
     compact: Vec<String>,
+    /// Indices into `all` in the order places are offered: [`level_rank`], then code.
+    order: Vec<u32>,
+    /// Each place's position in `order`, by index into `all`.
+    rank: Vec<u32>,
+    /// (hash of a key, index into `all`), sorted: each place under its bare name and its pinyin,
+    /// so that exact fits are found without a scan.
+    keys: Vec<(u64, u32)>,
+}
+
+/// The place with this code in `all`, sorted by code.
+fn find<'a>(all: &'a [District], code: &str) -> Option<&'a District> {
+    all.binary_search_by(|d| d.adcode.as_str().cmp(code)).ok().map(|i| &all[i])
+}
+
+fn key(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
 }
 
 /// Administrative endings, longest first: what [`bare`] leaves off.
@@ -92,7 +111,14 @@ fn bare(name: &str) -> &str {
 /// `朝阳区` → `chaoyang`; the administrative ending is left off so the bare name matches.
 fn name_pinyin(name: &str) -> String {
     use pinyin::ToPinyin;
-    bare(name).chars().map(|c| c.to_pinyin().map(|p| p.plain().to_string()).unwrap_or_else(|| c.to_lowercase().collect())).collect()
+    let mut out = String::with_capacity(name.len() * 2);
+    for c in bare(name).chars() {
+        match c.to_pinyin() {
+            Some(p) => out.push_str(p.plain()),
+            None => out.extend(c.to_lowercase()),
+        }
+    }
+    out
 }
 
 fn level(code: &str) -> &'static str {
@@ -126,8 +152,7 @@ fn spells(parts: &[&str], typed: &str) -> bool {
         [] => false,
         [own] => typed == *own || typed == bare(own),
         [first, rest @ ..] => {
-            spells(rest, typed)
-                || [*first, bare(first)].iter().any(|form| typed.strip_prefix(form).is_some_and(|left| !left.is_empty() && spells(rest, left)))
+            spells(rest, typed) || [*first, bare(first)].iter().any(|form| typed.strip_prefix(form).is_some_and(|left| !left.is_empty() && spells(rest, left)))
         }
     }
 }
@@ -152,15 +177,15 @@ impl<'q> Typed<'q> {
     }
 }
 
-/// How well a place fits a query: the lower the better.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Fit {
-    /// Its name, bare name, pinyin or (qualified) full name: `朝阳`, `朝阳区`, `chaoyang`, `北京朝阳`.
-    Exact,
-    /// Its name or pinyin begins so: `马驹` for 马驹桥镇.
-    Prefix,
-    /// Its name or full name contains it, its code begins so, or its pinyin begins so.
-    Other,
+/// The places fitting a query, each group in offering order ([`level_rank`], then code).
+#[derive(Default)]
+struct Fits {
+    /// By name, bare name, pinyin or (qualified) full name: `朝阳`, `朝阳区`, `chaoyang`, `北京朝阳`.
+    exact: Vec<usize>,
+    /// Name or pinyin (four letters or more) begins so: `马驹` for 马驹桥镇.
+    prefix: Vec<usize>,
+    /// Name or full name contains it, or code begins so.
+    other: Vec<usize>,
 }
 
 impl Districts {
@@ -169,10 +194,12 @@ impl Districts {
         D.get_or_init(Districts::load)
     }
 
-    /// Parses both files, once per process. The townships are most of it (41 352 rows, against
-    /// 3 511): their pinyin, full names and index cost about TOWNSHIP_LOAD_MS ms (release build) and
-    /// TOWNSHIP_MEM MB of memory; a query is a linear scan of the 44 000 places, well under a
-    /// millisecond per thousand.
+    /// Parses both files, once per process, on the first look-up. The townships are most of it
+    /// (41 352 rows against 3 511): with their pinyin (computed here, once), full names and the
+    /// index, loading takes 60–100 ms in a release build on a busy 2-core machine (debug builds
+    /// several times that) and holds about 20 MB. A name that fits exactly is then found through
+    /// the index in microseconds; anything else (a prefix, a part of a full name, a code prefix)
+    /// is a scan of the 44 000 places, 1–3 ms.
     fn load() -> Districts {
         let mut names: HashMap<String, String> = HashMap::new();
         let mut rows = Vec::new();
@@ -201,7 +228,6 @@ impl Districts {
             all.push(District { adcode: code, name, full_name, level: lvl, lat, lng, prefix });
         }
         let divisions = all.len();
-        let by_code: HashMap<String, usize> = all.iter().enumerate().map(|(i, d)| (d.adcode.clone(), i)).collect();
         // A township belongs to its county (the code's first 6 digits); where that county is not in
         // the 2016 point data (newer counties, development zones), to its city, else its province.
         // 市辖区 and 县 rows are placeholders, not places to name.
@@ -214,7 +240,7 @@ impl Districts {
             }
             let parent = [(6, "000000"), (4, "00000000"), (2, "0000000000")]
                 .into_iter()
-                .find_map(|(n, zeros)| by_code.get(&format!("{}{zeros}", &code[..n])).map(|&i| &all[i]).filter(|p| p.name != "市辖区" && p.name != "县"));
+                .find_map(|(n, zeros)| find(&all[..divisions], &format!("{}{zeros}", &code[..n])).filter(|p| p.name != "市辖区" && p.name != "县"));
             // (The county code of a city without counties, 东莞 and 中山, is the city's own.)
             let Some(parent) = parent else { continue };
             all.push(District {
@@ -228,17 +254,30 @@ impl Districts {
             });
         }
         all.sort_by(|a, b| a.adcode.cmp(&b.adcode));
-        let by_code = all.iter().enumerate().map(|(i, d)| (d.adcode.clone(), i)).collect();
         let divided: HashSet<&str> = all.iter().filter(|d| d.level == "city" || d.level == "county").map(|d| &d.adcode[..2]).collect();
-        let leaves = all.iter().enumerate().filter(|(_, d)| d.level == "county" || (d.level == "province" && !divided.contains(&d.adcode[..2]))).map(|(i, _)| i).collect();
-        let pinyin = all.iter().map(|d| name_pinyin(&d.name)).collect();
+        let leaves = all
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.level == "county" || (d.level == "province" && !divided.contains(&d.adcode[..2])))
+            .map(|(i, _)| i)
+            .collect();
+        let pinyin: Vec<String> = all.iter().map(|d| name_pinyin(&d.name)).collect();
         let compact = all.iter().map(|d| d.full_name.replace(' ', "")).collect();
+        let mut order: Vec<u32> = (0..all.len() as u32).collect();
+        order.sort_by_key(|&i| (level_rank(all[i as usize].level), i));
+        let mut rank = vec![0; all.len()];
+        for (at, &i) in order.iter().enumerate() {
+            rank[i as usize] = at as u32;
+        }
+        let mut keys: Vec<(u64, u32)> = all.iter().enumerate().flat_map(|(i, d)| [(key(bare(&d.name)), i as u32), (key(&pinyin[i]), i as u32)]).collect();
+        keys.sort_unstable();
+        keys.dedup();
         debug_assert!(all.len() > divisions);
-        Districts { all, by_code, leaves, pinyin, compact }
+        Districts { all, leaves, pinyin, compact, order, rank, keys }
     }
 
     pub fn by_code(&self, code: &str) -> Option<&District> {
-        self.by_code.get(code).map(|&i| &self.all[i])
+        find(&self.all, code)
     }
 
     /// Accepts 6-digit county codes (`440305`) and 9-digit township codes (`110105026`) too, as
@@ -255,41 +294,73 @@ impl Districts {
         }
     }
 
-    /// How place `i` fits `q`, if at all.
-    fn fit(&self, i: usize, q: &Typed) -> Option<Fit> {
-        let d = &self.all[i];
-        let py = &self.pinyin[i];
-        let pinyin = !q.spelled.is_empty();
-        if q.raw.is_empty() {
-            return Some(Fit::Other);
-        }
-        if d.name == q.raw || bare(&d.name) == q.raw || (pinyin && *py == q.spelled) || {
-            // Only a query ending in this place's own name can spell its full name.
-            let own = &d.name;
-            (q.compact.ends_with(own.as_str()) || q.compact.ends_with(bare(own))) && spells(&d.full_name.split(' ').collect::<Vec<_>>(), &q.compact)
-        } {
-            return Some(Fit::Exact);
-        }
-        if d.name.starts_with(q.raw) || (pinyin && q.spelled.len() >= 4 && py.starts_with(&q.spelled)) {
-            return Some(Fit::Prefix);
-        }
-        (d.name.contains(q.raw) || self.compact[i].contains(&q.compact) || d.adcode.starts_with(q.raw)).then_some(Fit::Other)
+    /// The places filed under `k` in `keys` (to be checked: hashes may collide).
+    fn keyed(&self, k: &str) -> impl Iterator<Item = usize> + '_ {
+        let h = key(k);
+        let from = self.keys.partition_point(|e| e.0 < h);
+        self.keys[from..].iter().take_while(move |e| e.0 == h).map(|e| e.1 as usize)
     }
 
-    /// The places fitting `q`, best first: how well, then counties before cities and provinces
-    /// and those before townships, then by code.
-    fn ranked(&self, q: &Typed) -> Vec<(Fit, &District)> {
-        let mut hits: Vec<(Fit, &District)> = (0..self.all.len()).filter_map(|i| self.fit(i, q).map(|f| (f, &self.all[i]))).collect();
-        hits.sort_by(|a, b| (a.0, level_rank(a.1.level), &a.1.adcode).cmp(&(b.0, level_rank(b.1.level), &b.1.adcode)));
-        hits
+    /// Whether place `i` is called `q` exactly: its name or bare name, its pinyin, or its full
+    /// name, whole or shortened (`北京市 朝阳区`, `北京朝阳`).
+    fn is_exact(&self, i: usize, q: &Typed) -> bool {
+        let d = &self.all[i];
+        let own = bare(&d.name);
+        d.name == q.raw
+            || own == q.raw
+            || (!q.spelled.is_empty() && self.pinyin[i] == q.spelled)
+            // Only a query ending in this place's own name can spell its full name.
+            || ((q.compact.ends_with(d.name.as_str()) || q.compact.ends_with(own)) && spells(&d.full_name.split(' ').collect::<Vec<_>>(), &q.compact))
+    }
+
+    /// The places fitting `q`. The exact fits come from the index: the query, its pinyin and each
+    /// ending of it (the place's own name in a full name) are looked up. The other groups are a
+    /// scan of every place, made only when `scan` says so.
+    fn fits(&self, q: &Typed, scan: impl FnOnce(&[usize]) -> bool) -> Fits {
+        let mut exact: Vec<usize> = Vec::new();
+        let mut probe = |k: &str| {
+            if !k.is_empty() {
+                exact.extend(self.keyed(k));
+                exact.extend(self.keyed(bare(k)));
+            }
+        };
+        probe(q.raw);
+        probe(&q.spelled);
+        for (at, _) in q.compact.char_indices() {
+            probe(&q.compact[at..]);
+        }
+        exact.retain(|&i| self.is_exact(i, q));
+        exact.sort_by_key(|&i| self.rank[i]);
+        exact.dedup();
+        let mut fits = Fits { exact, ..Default::default() };
+        if !scan(&fits.exact) {
+            return fits;
+        }
+        let pinyin = q.spelled.len() >= 4;
+        for &i in &self.order {
+            let i = i as usize;
+            let d = &self.all[i];
+            if fits.exact.binary_search_by_key(&self.rank[i], |&e| self.rank[e]).is_ok() {
+                continue;
+            }
+            if d.name.starts_with(q.raw) || (pinyin && self.pinyin[i].starts_with(&q.spelled)) {
+                fits.prefix.push(i);
+            } else if d.name.contains(q.raw) || self.compact[i].contains(&q.compact) || d.adcode.starts_with(q.raw) {
+                fits.other.push(i);
+            }
+        }
+        fits
     }
 
     /// Name, full name, pinyin or code prefix match, for the district look-up API: the best fits
     /// first (see [`Districts::resolve`]), counties before cities and provinces, townships last.
     pub fn search(&self, q: &str, limit: usize) -> Vec<&District> {
-        let mut hits = self.ranked(&Typed::new(q));
-        hits.truncate(limit);
-        hits.into_iter().map(|(_, d)| d).collect()
+        let q = Typed::new(q);
+        if q.raw.is_empty() {
+            return self.order.iter().take(limit).map(|&i| &self.all[i as usize]).collect();
+        }
+        let fits = self.fits(&q, |exact| exact.len() < limit);
+        fits.exact.into_iter().chain(fits.prefix).chain(fits.other).take(limit).map(|i| &self.all[i]).collect()
     }
 
     /// The one rule for what place a person typed (`朝阳`, `chaoyang`, `北京朝阳`, `望京`, a code),
@@ -312,9 +383,10 @@ impl Districts {
         if let Some(d) = self.normalize(q.raw) {
             return Resolved::One(d);
         }
-        let hits = self.ranked(&q);
-        let Some(best) = hits.first().map(|h| h.0) else { return Resolved::Nothing };
-        let hits: Vec<&District> = hits.into_iter().take_while(|h| h.0 == best).map(|h| h.1).collect();
+        let fits = self.fits(&q, |exact| exact.is_empty());
+        let best = [fits.exact, fits.prefix, fits.other].into_iter().find(|f| !f.is_empty());
+        let Some(best) = best else { return Resolved::Nothing };
+        let hits: Vec<&District> = best.into_iter().map(|i| &self.all[i]).collect();
         let divisions: Vec<&District> = hits.iter().copied().filter(|d| d.level != "township").collect();
         match (hits.as_slice(), divisions.as_slice()) {
             ([one], _) | (_, [one]) => Resolved::One(one),
@@ -519,7 +591,8 @@ mod tests {
         assert_eq!(chaoyang.shift_prefix(), "110105");
         assert_eq!(d.by_code("440300000000").unwrap().shift_prefix(), "4403");
         assert_eq!(d.by_code("440000000000").unwrap().shift_prefix(), "44");
-        for q in ["望京街道", "110105026", "110105026000", "朝阳区望京", "北京望京", "北京市 朝阳区 望京街道", "北京市朝阳区望京街道"] {
+        for q in ["望京街道", "110105026", "110105026000", "朝阳区望京", "北京望京", "北京市 朝阳区 望京街道", "北京市朝阳区望京街道"]
+        {
             assert_eq!(one(d, q), "北京市 朝阳区 望京街道", "{q}");
         }
         // 望京 is also a 镇 in Sichuan: both are offered, Beijing's first (by code).
@@ -531,6 +604,9 @@ mod tests {
         for q in ["马驹桥", "马驹桥镇", "majuqiao", "MaJuQiao", "110112109", "通州马驹桥"] {
             assert_eq!(one(d, q), "北京市 通州区 马驹桥镇", "{q}");
         }
+        // A city without counties (东莞) is its townships' parent.
+        let dongguan = d.normalize("441900003").unwrap();
+        assert_eq!((dongguan.full_name.as_str(), dongguan.shift_prefix()), ("广东省 东莞市 东城街道", "4419"));
         let majuqiao = d.normalize("110112109").unwrap();
         assert_eq!(majuqiao.shift_prefix(), "110112", "马驹桥's shifts are 通州区's");
         // A name many townships share offers them all (up to the cap), in code order.
@@ -541,12 +617,15 @@ mod tests {
         let hits = d.search("望京", 20);
         assert_eq!(hits.iter().map(|h| h.adcode.as_str()).collect::<Vec<_>>()[..2], ["110105026000", "511923120000"]);
         assert!(d.search("朝阳", 50).iter().position(|h| h.level == "township") > d.search("朝阳", 50).iter().position(|h| h.adcode == "220104000000"));
+        // Without a query the look-up lists counties first.
+        assert!(d.search("", 30).iter().all(|h| h.level == "county"));
+        assert_eq!(d.search(" ", 3).len(), 3);
         // The `…直辖村级区划` rows name no township.
         assert!(d.search("直辖村级区划", 20).is_empty());
         // Every township is there once, under a parent that is a real place.
         let townships: Vec<&District> = d.all.iter().filter(|x| x.level == "township").collect();
         assert!(townships.len() > 41_000, "{}", townships.len());
-        assert_eq!(d.by_code.len(), d.all.len(), "every code names one place");
+        assert!(d.all.windows(2).all(|w| w[0].adcode < w[1].adcode), "every code names one place");
         for t in &townships {
             let p = d.parent(t);
             assert_ne!(p.level, "township", "{t:?}");

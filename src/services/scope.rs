@@ -34,7 +34,12 @@ pub enum Area {
     /// A community station's area: the county-code prefixes it serves, plus everything within
     /// `radius_km` of its point (a station serves a 街道 or 乡镇, and townships have no codes of
     /// their own in the data, so the radius is what reaches across a county line).
-    Station { id: i64, counties: Vec<String>, centre: GeoPoint, radius_km: f64 },
+    Station {
+        id: i64,
+        counties: Vec<String>,
+        centre: GeoPoint,
+        radius_km: f64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -137,11 +142,7 @@ mod tests {
         let outside_codes = ["110101000000", "110106000000", "120101000000", "440305000000", "1101"];
         let mut checked = 0;
         for radius_km in [1.0, 3.0, 5.0, 12.5, 30.0] {
-            let s = StaffScope {
-                user_id: 1,
-                role: Role::StationStaff,
-                area: Area::Station { id: 7, counties: counties.clone(), centre, radius_km },
-            };
+            let s = StaffScope { user_id: 1, role: Role::StationStaff, area: Area::Station { id: 7, counties: counties.clone(), centre, radius_km } };
             for bearing in (0..360).step_by(15).map(f64::from) {
                 for frac in [0.0, 0.1, 0.5, 0.9, 0.99] {
                     let p = offset(centre, radius_km * frac, bearing);

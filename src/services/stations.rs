@@ -79,10 +79,8 @@ impl NewStation {
             None => errs.check("adcode", Err(Invalid::required())),
             Some(code) => match districts.normalize(code) {
                 None => errs.check("adcode", Err(unknown_adcode())),
-                Some(d) if d.level != "county" => errs.check(
-                    "adcode",
-                    Err(Invalid::new("not_a_county", "请填写服务站所在的区县代码", "give the code of the county (区/县) the station is in")),
-                ),
+                Some(d) if d.level != "county" => errs
+                    .check("adcode", Err(Invalid::new("not_a_county", "请填写服务站所在的区县代码", "give the code of the county (区/县) the station is in"))),
                 Some(d) => Some(d),
             },
         };

@@ -50,12 +50,14 @@ fn desk_user(ctx: &PageCtx) -> Result<&crate::auth::AuthUser, ApiError> {
 struct DeskHome<'a> {
     ctx: &'a PageCtx,
     station: StationRow,
+    figures: desk::StationFigures,
 }
 
 async fn home(state: web::Data<AppState>, ctx: PageCtx) -> Result<HttpResponse, ApiError> {
     let user = desk_user(&ctx)?;
     let station = desk::my_station(&state, user).await?;
-    ctx.render(&DeskHome { ctx: &ctx, station })
+    let figures = desk::station_figures(&state, user, station.id, Some(8)).await?;
+    ctx.render(&DeskHome { ctx: &ctx, station, figures })
 }
 
 #[derive(serde::Deserialize, Default)]

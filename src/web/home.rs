@@ -285,7 +285,20 @@ async fn home(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<Hom
         Place::District(d) => d.full_name.clone(),
         _ => q.district.clone(),
     };
-    let page = HomePage { ctx: &ctx, q: &q, district_box, choices, centre, located, chips, radius_chips, total: results.total, items: results.items, more, unknown_district };
+    let page = HomePage {
+        ctx: &ctx,
+        q: &q,
+        district_box,
+        choices,
+        centre,
+        located,
+        chips,
+        radius_chips,
+        total: results.total,
+        items: results.items,
+        more,
+        unknown_district,
+    };
     ctx.render(&page)
 }
 

@@ -28,6 +28,8 @@ pub fn page_link(api_link: &str, role: Role) -> String {
         (["shifts", id], _) => format!("/shifts/{id}"),
         (["employers", _], Role::Employer) => "/employer/profile".into(),
         (["workers", "me", "alerts"], _) => "/me/alerts".into(),
+        // A station's daily digest: its printable board.
+        (["stations", id], _) => format!("/stations/{id}/board"),
         _ => "/inbox".into(),
     }
 }

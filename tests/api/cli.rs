@@ -195,7 +195,8 @@ fn admins_create_stations_and_assign_staff_from_the_command_line() {
         assert!(ok, "{err}");
     }
     let station_at = |by: &str, name: &str, (lat, lng): (&str, &str), extra: &[&str]| {
-        let mut args = vec!["admin", "create-station", "--by", by, "--name", name, "--address", "北京市朝阳区望京街道阜通东大街6号", "--lat", lat, "--lng", lng, "--adcode", "110105"];
+        let address = "北京市朝阳区望京街道阜通东大街6号";
+        let mut args = vec!["admin", "create-station", "--by", by, "--name", name, "--address", address, "--lat", lat, "--lng", lng, "--adcode", "110105"];
         args.extend_from_slice(extra);
         run(&args)
     };

@@ -371,3 +371,88 @@ async fn a_household_registered_at_the_desk_is_verified_and_its_postings_follow_
     let mine = app.get("/api/v1/employers/me/shifts", Some(&token)).await;
     assert_eq!(mine.body["items"][0]["id"], shift_id, "{}", mine.text);
 }
+
+#[tokio::test]
+async fn a_stations_weekly_figures_count_its_registrations_placements_and_payments() {
+    let app = spawn_app().await;
+    let (admin, staff, station_id) = station(&app).await;
+    let (emp, _) = app.employer(true).await;
+    let mut s = shift_body();
+    s["take_mode"] = json!("instant");
+    s["headcount"] = json!(5);
+    let shift = app.post("/api/v1/shifts", Some(&emp), s).await.body["id"].as_i64().unwrap();
+    let mut s = shift_body();
+    s["take_mode"] = json!("apply");
+    let applied_shift = app.post("/api/v1/shifts", Some(&emp), s).await.body["id"].as_i64().unwrap();
+    // Three registered; two claimed an instant place (placed), one applied and waits (opened only).
+    let mut workers = Vec::new();
+    for _ in 0..3 {
+        workers.push(app.post("/api/v1/desk/workers", Some(&staff), desk_worker()).await.body["worker_id"].as_i64().unwrap());
+    }
+    for w in &workers[..2] {
+        app.post(&format!("/api/v1/desk/workers/{w}/applications"), Some(&staff), json!({"shift_id": shift})).await.assert(201);
+    }
+    app.post(&format!("/api/v1/desk/workers/{}/applications", workers[2]), Some(&staff), json!({"shift_id": applied_shift})).await.assert(201);
+    // A worker who applied by themselves is not the station's.
+    let (own, _) = app.worker().await;
+    app.post(&format!("/api/v1/shifts/{shift}/applications"), Some(&own), json!({})).await.assert(201);
+
+    let r = app.get(&format!("/api/v1/stations/{station_id}/figures?weeks=4"), Some(&staff)).await;
+    r.assert(200);
+    let weeks = r.body["weeks"].as_array().unwrap();
+    assert_eq!(weeks.len(), 4);
+    assert_eq!(
+        (&weeks[0]["registered"], &weeks[0]["opened"], &weeks[0]["placed"], &weeks[0]["paid"]),
+        (&json!(3), &json!(3), &json!(2), &json!(0)),
+        "{}",
+        r.text
+    );
+    assert!(weeks[1..].iter().all(|w| w["registered"] == 0 && w["opened"] == 0));
+    // A moderator for 北京 reads them; another station's staff and one for 上海 do not.
+    app.get(&format!("/api/v1/stations/{station_id}/figures"), Some(&admin)).await.assert(200);
+    let (_, other_staff, _) = station(&app).await;
+    app.get(&format!("/api/v1/stations/{station_id}/figures"), Some(&other_staff)).await.assert(403);
+    let shanghai = app.staff("moderator").await;
+    let sid = user_id(&app, &shanghai).await;
+    app.put(&format!("/api/v1/staff/{sid}/scope"), Some(&admin), json!({"adcodes": ["31"]})).await.assert(204);
+    app.get(&format!("/api/v1/stations/{station_id}/figures"), Some(&shanghai)).await.assert(403);
+    for bad in ["0", "53", "x"] {
+        let r = app.get(&format!("/api/v1/stations/{station_id}/figures?weeks={bad}"), Some(&staff)).await;
+        r.assert(422);
+        assert_eq!(r.fields(), vec!["weeks"], "{bad}: {}", r.text);
+    }
+}
+
+#[tokio::test]
+async fn each_morning_a_stations_staff_get_the_new_shifts_nearby_once() {
+    let app = spawn_app().await;
+    let (_, staff, station_id) = station(&app).await;
+    let (emp, _) = app.employer(true).await;
+    let near = app.post("/api/v1/shifts", Some(&emp), shift_body()).await;
+    near.assert(201);
+    let mut far = shift_body();
+    far["title"] = json!("写字楼保洁（海淀）");
+    far["address"] = json!("北京市海淀区中关村大街1号");
+    (far["lat"], far["lng"]) = (json!(39.9593), json!(116.2981));
+    app.post("/api/v1/shifts", Some(&emp), far).await.assert(201);
+
+    // The job's own database handle with a clock of its own, moved to the morning.
+    let db = lingong::db::Db::connect(&app.db.url, 2, std::time::Duration::from_secs(5)).unwrap();
+    let url = app.config.server.public_url.clone();
+    let local_now = db.clock().now() + chrono::Duration::hours(8);
+    let nine = local_now.date().and_hms_opt(9, 0, 0).unwrap();
+    let target = if local_now < nine { nine } else { nine + chrono::Duration::days(1) } - chrono::Duration::hours(8);
+    let early = target - chrono::Duration::hours(2);
+    db.clock().advance(early - db.clock().now());
+    assert_eq!(lingong::jobs::station_digest::run(&db, &url, db.clock().now()).await.unwrap(), 0, "nothing before 08:00");
+    db.clock().advance(target - db.clock().now());
+    assert_eq!(lingong::jobs::station_digest::run(&db, &url, db.clock().now()).await.unwrap(), 1);
+    assert_eq!(lingong::jobs::station_digest::run(&db, &url, db.clock().now()).await.unwrap(), 0, "once a day");
+
+    let inbox = app.get("/api/v1/inbox", Some(&staff)).await;
+    let items: Vec<&Value> = inbox.body["items"].as_array().unwrap().iter().filter(|i| i["kind"] == "station_digest").collect();
+    assert_eq!(items.len(), 1, "{}", inbox.text);
+    let body = items[0]["body_zh"].as_str().unwrap();
+    assert!(body.contains("家庭保洁员") && !body.contains("海淀"), "only the shift within the station's radius: {body}");
+    assert_eq!(items[0]["link"], format!("/api/v1/stations/{station_id}"));
+}

@@ -358,3 +358,67 @@ async fn only_moderators_and_admins_reach_the_console() {
     }
     assert_ne!(app.get(&format!("/api/v1/shifts/{}", a.shift), None).await.body["status"], "taken_down");
 }
+
+#[tokio::test]
+async fn admins_set_a_staff_scope_on_the_console_and_the_queue_follows_it() {
+    let app = spawn_app().await;
+    let admin = app.staff("admin").await;
+    let (moderator, moderator_id) = staff_in(&app, &admin, "moderator", None).await;
+    let (employer, _) = app.employer(false).await;
+    let beijing = post_shift(&app, &employer, CLEAN).await;
+    let mut sz = shift_body();
+    sz["lat"] = json!(22.54);
+    sz["lng"] = json!(113.93);
+    let r = app.post("/api/v1/shifts", Some(&employer), sz).await;
+    r.assert(201);
+    let shenzhen = r.body["id"].as_i64().unwrap();
+    let mut m = signed_in(&app, &moderator);
+    let queue = m.get("/console").await;
+    assert!(queue.text.contains(&format!("id=\"posting-{beijing}\"")) && queue.text.contains(&format!("id=\"posting-{shenzhen}\"")), "no scope: everywhere");
+
+    // The admin's list: every staff account with its scope, a form per account.
+    let mut adm = signed_in(&app, &admin);
+    let page = adm.get("/console/staff").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains(&format!("id=\"staff-{moderator_id}\" data-role=\"moderator\" data-scope=\"\"")), "{}", page.text);
+    assert!(page.text.contains(&format!("id=\"scope-form-{moderator_id}\"")) && page.text.contains("id=\"console-nav-staff\""));
+    let form = format!("/console/staff/{moderator_id}/scope");
+
+    // A bad code is answered at that account's field and changes nothing.
+    let r = adm.submit("/console/staff", &form, &[("adcodes", "4403, 深圳")]).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains(&format!("id=\"adcodes-{moderator_id}-error\"")) && r.text.contains("value=\"4403, 深圳\""), "the error at the field, the typed text kept");
+    assert!(r.text.contains(&format!("href=\"#adcodes-{moderator_id}\"")), "the summary links to the field");
+    assert!(m.get("/console").await.text.contains(&format!("id=\"posting-{beijing}\"")), "unchanged");
+
+    // Set through the page (Chinese commas are fine): the moderator now sees Shenzhen only.
+    let r = adm.submit("/console/staff", &form, &[("adcodes", "4403，")]).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert_eq!(r.location(), format!("/console/staff?saved={moderator_id}"));
+    let page = adm.get(&r.location()).await;
+    assert!(page.text.contains("id=\"console-notice\"") && page.text.contains(&format!("id=\"staff-{moderator_id}\" data-role=\"moderator\" data-scope=\"4403\"")));
+    assert!(page.text.contains("深圳市"), "the code's place is named");
+    let queue = m.get("/console").await;
+    assert!(queue.text.contains(&format!("id=\"posting-{shenzhen}\"")), "in district");
+    assert!(!queue.text.contains(&format!("id=\"posting-{beijing}\"")), "out of district: {}", queue.text);
+    let api = app.get("/api/v1/moderation/queue", Some(&moderator)).await;
+    let ids: Vec<i64> = api.body["items"].as_array().unwrap().iter().map(|i| i["shift"]["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [shenzhen], "the API applies the same scope");
+    let log = app.get(&format!("/api/v1/audit?target_type=user&target_id={moderator_id}"), Some(&admin)).await;
+    assert_eq!(log.body["items"][0]["action"], "staff.scope", "{}", log.text);
+    assert!(log.body["items"][0]["after"].to_string().contains("\"4403\""), "{}", log.text);
+
+    // Emptied again: everywhere.
+    let r = adm.submit("/console/staff", &form, &[("adcodes", " ")]).await;
+    assert_eq!(r.status, 303);
+    assert!(m.get("/console").await.text.contains(&format!("id=\"posting-{beijing}\"")));
+
+    // Moderators neither read the list nor set a scope, not even their own.
+    assert_eq!(m.get("/console/staff").await.status, 403);
+    assert!(!m.get("/console").await.text.contains("id=\"console-nav-staff\""));
+    let r = m.submit("/console", &form, &[("adcodes", "11")]).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let (worker, _) = app.worker().await;
+    assert_eq!(signed_in(&app, &worker).get("/console/staff").await.status, 403);
+    assert_eq!(PageClient::new(&app).get("/console/staff").await.status, 303, "signed out: to the sign-in page");
+}

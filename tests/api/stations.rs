@@ -129,17 +129,19 @@ async fn station_requests_are_validated_field_by_field() {
     cases.push(("address", json!(null), ""));
     // Points outside China (Tokyo, the Pacific, Hong Kong, Seoul) and off the globe.
     for (lat, lng) in [(35.68, 139.69), (0.0, -150.0), (22.2819, 114.158), (37.5665, 126.978), (91.0, 116.0), (39.99, 181.0)] {
-        let field = if lat > 90.0 || lng > 180.0 {
-            if lat > 90.0 { "lat" } else { "lng" }
-        } else {
-            "lat"
-        };
+        // Off the globe, the bad coordinate is named; outside the service area, the point (`lat`).
+        let field = if lng > 180.0 { "lng" } else { "lat" };
         cases.push((field, json!([lat, lng]), ""));
     }
     // District codes that are no county, none at all, or disagree with the point (上海 黄浦区).
-    for (code, want) in
-        [("999999", "unknown_adcode"), ("abc", "unknown_adcode"), ("110100000000", "not_a_county"), ("110000", "not_a_county"), ("310101", "adcode_mismatch"), ("", "required")]
-    {
+    for (code, want) in [
+        ("999999", "unknown_adcode"),
+        ("abc", "unknown_adcode"),
+        ("110100000000", "not_a_county"),
+        ("110000", "not_a_county"),
+        ("310101", "adcode_mismatch"),
+        ("", "required"),
+    ] {
         cases.push(("adcode", json!(code), want));
     }
     cases.push(("adcode", json!(null), "required"));
@@ -252,7 +254,8 @@ async fn a_station_decides_where_its_staff_read_worker_profiles() {
     let (inside, outside) = (workers.iter().filter(|w| w.1).count(), workers.iter().filter(|w| !w.1).count());
     assert!(inside >= 8 && outside >= 4, "the homes test both sides: {inside} covered, {outside} not");
     assert!(
-        workers.iter().any(|(_, _, c)| !c.starts_with("110105")) && workers.iter().zip(&homes).any(|(w, p)| !w.2.starts_with("110105") && p.haversine_km(&centre) <= radius),
+        workers.iter().any(|(_, _, c)| !c.starts_with("110105"))
+            && workers.iter().zip(&homes).any(|(w, p)| !w.2.starts_with("110105") && p.haversine_km(&centre) <= radius),
         "some home within the radius lies in another county: {workers:?}"
     );
     assert!(workers.iter().zip(&homes).any(|(w, p)| w.2.starts_with("110111") && p.haversine_km(&centre) > radius), "one home is covered by county alone");

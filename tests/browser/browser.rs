@@ -23,6 +23,10 @@ use crate::helpers::TestApp;
 pub const WIDTH: u32 = 360;
 pub const HEIGHT: u32 = 740;
 const USER_AGENT: &str = "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36";
+/// A desk's screen, for `Browser::start_desktop`.
+pub const DESKTOP_WIDTH: u32 = 1280;
+pub const DESKTOP_HEIGHT: u32 = 800;
+const DESKTOP_USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
 /// How long a step waits for an element or a page before failing.
 const STEP_WAIT: Duration = Duration::from_secs(10);
 
@@ -194,6 +198,21 @@ impl Browser {
         // Until a test sets a location, the phone has not allowed it: headless Chromium would
         // otherwise ask Google's network location service, which tests (and CI) cannot reach.
         b.deny_location().await;
+        b
+    }
+
+    /// A fresh browser at a desktop's size (1280×800, desktop user agent, mouse rather than
+    /// touch), for the pages staff use at a desk: the moderation console. The phone's browser
+    /// with its screen overridden through DevTools, so every lever and check is the same.
+    pub async fn start_desktop(app: &TestApp) -> Browser {
+        let b = Browser::start(app).await;
+        b.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": DESKTOP_WIDTH, "height": DESKTOP_HEIGHT, "deviceScaleFactor": 1, "mobile": false, "screenWidth": DESKTOP_WIDTH, "screenHeight": DESKTOP_HEIGHT}),
+        )
+        .await;
+        b.cdp("Emulation.setTouchEmulationEnabled", json!({"enabled": false})).await;
+        b.cdp("Emulation.setUserAgentOverride", json!({"userAgent": DESKTOP_USER_AGENT, "acceptLanguage": "zh-CN,zh"})).await;
         b
     }
 

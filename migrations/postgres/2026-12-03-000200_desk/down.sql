@@ -1,3 +1,6 @@
+DROP TABLE station_digests;
+DROP INDEX engagements_by_station;
+ALTER TABLE engagements DROP COLUMN by_station_id;
 ALTER TABLE employers DROP COLUMN checked_in_person;
 DROP TABLE consents;
 DROP TABLE claim_codes;

@@ -44,3 +44,16 @@ CREATE INDEX consents_user ON consents(user_id, kind, id);
 -- A household or individual business registered at a desk after an in-person check: how it was
 -- checked, by whom, at which station. It counts as verification.
 ALTER TABLE employers ADD COLUMN checked_in_person TEXT;
+-- The station whose desk opened an engagement for the worker (the station's figures count them).
+ALTER TABLE engagements ADD COLUMN by_station_id BIGINT REFERENCES stations(id);
+CREATE INDEX engagements_by_station ON engagements(by_station_id, created_at);
+
+-- The daily mail to a station's staff with the day's new shifts nearby (送岗位进社区): one row per
+-- station and local day, written before the mail, so replicas never send a day twice.
+CREATE TABLE station_digests (
+    station_id BIGINT NOT NULL REFERENCES stations(id),
+    day DATE NOT NULL,
+    shifts INTEGER NOT NULL,
+    sent_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (station_id, day)
+);

@@ -74,6 +74,8 @@ fn insert(tx: &mut Tx, n: NewEngagement, action: Action, actor: Actor, user_id: 
             engagements::created_at.eq(now),
             engagements::updated_at.eq(now),
             engagements::confirmed_at.eq((n.state == State::Confirmed).then_some(now)),
+            // Opened at a station's desk: the station's figures count it.
+            engagements::by_station_id.eq(tx.on_behalf().and_then(|w| w["station_id"].as_i64())),
         ))
         .returning(engagements::id)
         .get_result(tx.conn())?;

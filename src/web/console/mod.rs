@@ -2,15 +2,16 @@
 //! queue with each posting's findings marked in its text and the employer's record, decisions one
 //! by one or in bulk (with keyboard shortcuts, assets/web/console.js, that only press the same
 //! buttons), open reports by employer with the engagement behind a wage-arrears complaint, an
-//! employer's file, the occupation list and the audit log. Each handler parses, calls the same
-//! `services` function as the JSON API (which applies the moderator's districts) and renders;
-//! other roles meet the services' 403 as the error page.
+//! employer's file, the occupation list, the audit log and (admins) the staff's district scopes.
+//! Each handler parses, calls the same `services` function as the JSON API (which applies the
+//! moderator's districts) and renders; other roles meet the services' 403 as the error page.
 
 pub mod admin;
 pub mod employers;
 pub mod highlight;
 pub mod queue;
 pub mod reports;
+pub mod staff;
 
 use actix_web::web;
 
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     reports::configure(cfg);
     employers::configure(cfg);
     admin::configure(cfg);
+    staff::configure(cfg);
 }
 
 /// The console's own menu (admins also see the audit log).
