@@ -57,11 +57,9 @@ pub struct NewStation {
 
 /// The prefix every code inside a district starts with: `110105` for 朝阳区, `4403` for 深圳市.
 fn prefix(d: &District) -> String {
-    match d.level {
-        "province" => d.adcode[..2].to_string(),
-        "city" => d.adcode[..4].to_string(),
-        _ => d.adcode[..6].to_string(),
-    }
+    // A township serves as the county (or, for counties newer than the data, the city) its
+    // shifts are filed under: the districts module knows which.
+    d.shift_prefix().to_string()
 }
 
 fn unknown_adcode() -> Invalid {

@@ -71,6 +71,9 @@ pub(crate) fn signed_in(ctx: &PageCtx, session: Session, next: &str) -> HttpResp
     let secs = (session.expires_at.timestamp() - chrono::Utc::now().timestamp()).max(60);
     let to = match (next, session.user.role.as_str()) {
         ("/", "employer") => "/employer".to_string(),
+        // Staff start where they work: the desk, the console.
+        ("/", "station_staff") => "/desk".to_string(),
+        ("/", "moderator" | "admin") => "/console".to_string(),
         (n, _) => n.to_string(),
     };
     let mut res = ctx.redirect(&to);

@@ -233,7 +233,7 @@ impl WorkerPage<'_> {
         show::distance(self.ctx, h.distance_km)
     }
     fn pay(&self, h: &ShiftHit) -> String {
-        show::per_hour(self.ctx, &h.shift.pay, h.shift.pay_per_hour_fen)
+        format!("{} {}", show::pay(self.ctx, &h.shift.pay), show::per_hour(self.ctx, &h.shift.pay, h.shift.pay_per_hour_fen)).trim().to_string()
     }
     fn first_slot(&self, h: &ShiftHit) -> String {
         h.shift.slots.first().map(|s| show::slot(self.ctx, &s.start, &s.end)).unwrap_or_default()

@@ -99,6 +99,19 @@ impl PageCtx {
         self.user.as_ref().is_some_and(|u| u.role == Role::Employer)
     }
 
+    pub fn is_station_staff(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::StationStaff)
+    }
+
+    /// The "me" link: a worker's or employer's profile; staff have only their password.
+    pub fn me_link(&self) -> &'static str {
+        match self.user.as_ref().map(|u| u.role) {
+            Some(Role::Employer) => "/employer/profile",
+            Some(Role::Worker) => "/me/profile",
+            _ => "/account/password",
+        }
+    }
+
     pub fn signed_in(&self) -> bool {
         self.user.is_some()
     }

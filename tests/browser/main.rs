@@ -26,4 +26,5 @@ mod employer;
 mod home;
 mod pages;
 mod shift;
+mod station;
 mod worker;
