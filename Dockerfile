@@ -22,7 +22,7 @@ RUN mkdir -p src benches/search \
         target/release/deps/lingong-* target/release/deps/liblingong-* \
         target/release/.fingerprint/lingong-*
 
-# The real crate. config/default.toml, migrations/, assets/adcodes.csv and templates/ are embedded in the binary.
+# The real crate. config/default.toml, migrations/, assets/adcodes.csv, assets/townships.csv and templates/ are embedded in the binary.
 COPY build.rs ./
 COPY src ./src
 COPY templates ./templates
