@@ -37,7 +37,7 @@ diesel::table! {
 diesel::table! {
     station_digests (station_id, day) {
         station_id -> BigInt,
-        day -> Date,
+        day -> Text,
         shifts -> Integer,
         sent_at -> Timestamp,
     }

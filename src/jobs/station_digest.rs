@@ -26,7 +26,7 @@ pub const MAX_SHIFTS: usize = 30;
 /// `None` when the day was already done.
 pub fn send_for(tx: &mut Tx, station_id: i64, public_url: &str) -> Result<Option<usize>, Error> {
     let now = tx.now();
-    let day = local_date(now);
+    let day = local_date(now).format("%Y-%m-%d").to_string();
     let (name, lat, lng, radius_km): (String, f64, f64, f64) =
         stations::table.find(station_id).select((stations::name, stations::lat, stations::lng, stations::radius_km)).first(tx.conn())?;
     let centre = GeoPoint { lat, lng };
@@ -47,7 +47,7 @@ pub fn send_for(tx: &mut Tx, station_id: i64, public_url: &str) -> Result<Option
     let claimed = diesel::insert_into(station_digests::table)
         .values((
             station_digests::station_id.eq(station_id),
-            station_digests::day.eq(day),
+            station_digests::day.eq(&day),
             station_digests::shifts.eq(summaries.len() as i32),
             station_digests::sent_at.eq(now),
         ))
@@ -69,7 +69,7 @@ pub fn send_for(tx: &mut Tx, station_id: i64, public_url: &str) -> Result<Option
     let n = Notification::StationDigest(Digest {
         station_id,
         station: name,
-        day: day.format("%Y-%m-%d").to_string(),
+        day,
         board_url: format!("{public_url}/stations/{station_id}/board"),
         shifts: summaries,
     });
@@ -85,7 +85,7 @@ pub async fn run(db: &Db, public_url: &str, now: NaiveDateTime) -> Result<usize,
     if to_local(now).hour() < SEND_FROM_HOUR {
         return Ok(0);
     }
-    let day = local_date(now);
+    let day = local_date(now).format("%Y-%m-%d").to_string();
     let pending: Vec<i64> = db
         .run(move |conn| {
             let done = station_digests::table.filter(station_digests::day.eq(day)).select(station_digests::station_id);

@@ -60,7 +60,8 @@ CREATE INDEX engagements_by_station ON engagements(by_station_id, created_at);
 -- station and local day, written before the mail, so replicas never send a day twice.
 CREATE TABLE station_digests (
     station_id BIGINT NOT NULL REFERENCES stations(id),
-    day DATE NOT NULL,
+    -- The local day, YYYY-MM-DD.
+    day TEXT NOT NULL,
     shifts INTEGER NOT NULL,
     sent_at TIMESTAMP NOT NULL,
     PRIMARY KEY (station_id, day)
