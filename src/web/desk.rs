@@ -20,7 +20,7 @@ use crate::services::engagements::EngagementView;
 use crate::services::search::{self, SearchParams, ShiftHit};
 use crate::services::stations::StationRow;
 use crate::services::workers::WorkerView;
-use crate::web::me::{Pairs, availability_request, key_group_text, profile_request, status_of};
+use crate::web::me::{Pairs, availability_request, grid_days, grid_parts, key_group_text, profile_request, status_of};
 use crate::web::{Fields, PageCtx, PageForm, form_errors, show};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -88,8 +88,11 @@ impl NewWorkerPage<'_> {
     fn value(&self, key: &str) -> String {
         self.form.one(key)
     }
-    fn ticked(&self, key: &str, value: &str) -> bool {
+    fn has(&self, key: &str, value: &str) -> bool {
         self.form.all(key).iter().any(|v| v == value)
+    }
+    fn ticked(&self, day: &u8, part: &str) -> bool {
+        self.has("grid", &format!("{day}-{part}"))
     }
     fn cat_name<'b>(&self, c: &'b Category) -> &'b str {
         if self.ctx.en() { &c.name_en } else { &c.name_zh }
@@ -98,25 +101,13 @@ impl NewWorkerPage<'_> {
         KeyGroup::ALL.iter().map(|g| (g.as_str(), key_group_text(self.ctx, *g))).collect()
     }
     fn days(&self) -> Vec<(u8, &'static str)> {
-        (1..=7).map(|d| (d, weekday(self.ctx, d))).collect()
+        grid_days(self.ctx)
     }
-    fn parts(&self) -> Vec<(&'static str, &'static str)> {
-        vec![("morning", self.ctx.t("上午", "Morning")), ("afternoon", self.ctx.t("下午", "Afternoon")), ("evening", self.ctx.t("晚上", "Evening"))]
+    fn parts(&self) -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+        grid_parts(self.ctx)
     }
     fn consent_text(&self, kind: &str) -> &'static str {
         desk::consent_wording(kind)
-    }
-}
-
-fn weekday(ctx: &PageCtx, d: u8) -> &'static str {
-    match d {
-        1 => ctx.t("周一", "Mon"),
-        2 => ctx.t("周二", "Tue"),
-        3 => ctx.t("周三", "Wed"),
-        4 => ctx.t("周四", "Thu"),
-        5 => ctx.t("周五", "Fri"),
-        6 => ctx.t("周六", "Sat"),
-        _ => ctx.t("周日", "Sun"),
     }
 }
 

@@ -154,6 +154,16 @@ pub(crate) fn key_group_text(ctx: &PageCtx, g: KeyGroup) -> &'static str {
     }
 }
 
+/// The weekly grid's rows: (weekday 1–7, its name).
+pub(crate) fn grid_days(ctx: &PageCtx) -> Vec<(u8, &'static str)> {
+    (1..=7).map(|d| (d, weekday_text(ctx, d))).collect()
+}
+
+/// The weekly grid's columns: (part, its name, start, end).
+pub(crate) fn grid_parts(ctx: &PageCtx) -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+    PARTS.iter().map(|(p, s, e)| (*p, part_text(ctx, p), *s, *e)).collect()
+}
+
 pub(crate) fn status_of(errors: &Fields) -> StatusCode {
     if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK }
 }
@@ -392,10 +402,10 @@ impl AvailabilityPage<'_> {
         self.v.categories.iter().any(|c| c == code)
     }
     fn days(&self) -> Vec<(u8, &'static str)> {
-        (1..=7).map(|d| (d, weekday_text(self.ctx, d))).collect()
+        grid_days(self.ctx)
     }
     fn parts(&self) -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
-        PARTS.iter().map(|(p, s, e)| (*p, part_text(self.ctx, p), *s, *e)).collect()
+        grid_parts(self.ctx)
     }
     fn ticked(&self, day: &u8, part: &str) -> bool {
         self.v.grid.iter().any(|g| *g == format!("{day}-{part}"))

@@ -50,6 +50,7 @@ async fn a_stations_morning_on_the_desk_pages() {
     assert_eq!(home.status, 200, "{}", home.text);
     assert!(home.text.contains("建外街道社区就业服务站"), "{}", home.text);
     assert!(home.text.contains("id=\"figures\""), "the week's figures are on the desk: {}", home.text);
+    assert!(home.text.contains("<title>服务站办理台 · 零工市场</title>"), "{}", home.text);
 
     // Without the person's consent nothing is registered, and the error sits at the box.
     let form = [("display_name", "张桂兰"), ("skills", "cleaning"), ("grid", "1-morning"), ("grid", "3-afternoon")];

@@ -20,6 +20,7 @@ mod checks;
 mod fixtures;
 
 mod account;
+mod console;
 mod devtools;
 mod employer;
 

@@ -58,7 +58,14 @@ async fn page(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<Sta
     render(&state, &ctx, notice, Fields::default(), None, String::new()).await
 }
 
-async fn render(state: &AppState, ctx: &PageCtx, notice: Option<String>, errors: Fields, error_staff: Option<i64>, typed: String) -> Result<HttpResponse, ApiError> {
+async fn render(
+    state: &AppState,
+    ctx: &PageCtx,
+    notice: Option<String>,
+    errors: Fields,
+    error_staff: Option<i64>,
+    typed: String,
+) -> Result<HttpResponse, ApiError> {
     let user = ctx.require_user()?;
     let staff = accounts::list_staff(state, user).await?;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
