@@ -201,18 +201,65 @@ impl Browser {
         b
     }
 
-    /// A fresh browser at a desktop's size (1280×800, desktop user agent, mouse rather than
-    /// touch), for the pages staff use at a desk: the moderation console. The phone's browser
-    /// with its screen overridden through DevTools, so every lever and check is the same.
+    /// A fresh browser at a desk's screen (1280×800, a desktop user agent, no touch) for the
+    /// pages staff work on all day: the moderation console. The same Chromium, profile, log and
+    /// levers as `start`, less the phone's mobile emulation: chromedriver applies that again on
+    /// every navigation, so overriding the screen through DevTools afterwards does not hold.
     pub async fn start_desktop(app: &TestApp) -> Browser {
-        let b = Browser::start(app).await;
-        b.cdp(
-            "Emulation.setDeviceMetricsOverride",
-            json!({"width": DESKTOP_WIDTH, "height": DESKTOP_HEIGHT, "deviceScaleFactor": 1, "mobile": false, "screenWidth": DESKTOP_WIDTH, "screenHeight": DESKTOP_HEIGHT}),
-        )
-        .await;
-        b.cdp("Emulation.setTouchEmulationEnabled", json!({"enabled": false})).await;
-        b.cdp("Emulation.setUserAgentOverride", json!({"userAgent": DESKTOP_USER_AGENT, "acceptLanguage": "zh-CN,zh"})).await;
+        let mut driver = Driver::start();
+        let profile = tempfile::tempdir().expect("profile dir");
+        let args = vec![
+            "--headless=new".to_string(),
+            // Containers and CI run as root, where Chromium's sandbox cannot start.
+            "--no-sandbox".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-gpu".into(),
+            format!("--window-size={DESKTOP_WIDTH},{DESKTOP_HEIGHT}"),
+            "--lang=zh-CN".into(),
+            "--accept-lang=zh-CN,zh".into(),
+            "--no-first-run".into(),
+            "--disable-extensions".into(),
+            "--disable-background-networking".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+            format!("--user-agent={DESKTOP_USER_AGENT}"),
+        ];
+        let mut options = json!({"args": args, "prefs": {"intl.accept_languages": "zh-CN,zh"}});
+        if let Ok(bin) = std::env::var("LINGONG_CHROMIUM") {
+            options["binary"] = json!(bin);
+        }
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": options,
+            "goog:loggingPrefs": {"browser": "ALL"},
+            "pageLoadStrategy": "normal"
+        });
+        let caps: serde_json::Map<String, Value> = serde_json::from_value(caps).unwrap();
+        let client = ClientBuilder::native().capabilities(caps).connect(&driver.url).await.expect("WebDriver session with headless Chromium");
+        let session = client.session_id().await.unwrap().expect("session id");
+        driver.session = Some(session.clone());
+        let t = fantoccini::wd::TimeoutConfiguration::new(Some(Duration::from_secs(30)), Some(Duration::from_secs(30)), Some(Duration::ZERO));
+        client.update_timeouts(t).await.expect("timeouts");
+        let name = std::thread::current().name().unwrap_or("browser").replace("::", ".");
+        let shots = screenshots_root().join(name);
+        let _ = std::fs::remove_dir_all(&shots);
+        std::fs::create_dir_all(&shots).expect("screenshots dir");
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        let b = Browser {
+            client,
+            http,
+            driver_url: driver.url.clone(),
+            session,
+            base: app.addr.clone(),
+            shots,
+            step: AtomicU32::new(0),
+            _driver: driver,
+            _profile: profile,
+        };
+        // The window's size counts the headless browser's own frame: the page's viewport is set
+        // to the desk's screen exactly (this sticks, without mobile emulation to undo it).
+        b.cdp("Emulation.setDeviceMetricsOverride", json!({"width": DESKTOP_WIDTH, "height": DESKTOP_HEIGHT, "deviceScaleFactor": 1, "mobile": false})).await;
+        // As on the phone: no network location service to ask.
+        b.deny_location().await;
         b
     }
 

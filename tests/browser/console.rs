@@ -100,6 +100,7 @@ async fn a_moderators_hour_queue_reject_fix_approve_report_take_down_audit() {
     assert!(FEE.contains(&marked) && marked.contains("300"), "the fee demand is marked where it stands: {marked}");
     assert!(b.text(&format!("#findings-{fee}")).await.contains(&marked));
     assert!(b.text(&format!("#history-{fee}")).await.contains("曾被驳回 0 次"));
+    assert!(b.text(&format!("#posting-{fee}")).await.contains("35 元/小时"), "the pay is shown");
     b.check_page("queue").await;
 
     // Rejected with a canned reason and a note for the employer.
@@ -208,4 +209,10 @@ async fn a_moderators_hour_queue_reject_fix_approve_report_take_down_audit() {
     let text = b.text(&row).await;
     assert!(text.contains(&format!("#{moderator_id}")) && text.contains("核实拖欠工资"), "who and why: {text}");
     b.check_page("audit-entry").await;
+
+    // The admin's staff list: the moderator limited to Beijing.
+    b.click("#console-nav-staff").await;
+    assert_eq!(b.attr(&format!("#staff-{moderator_id}"), "data-scope").await.as_deref(), Some("11"));
+    assert!(b.text(&format!("#staff-{moderator_id}")).await.contains("北京市"));
+    b.check_page("staff").await;
 }

@@ -114,8 +114,14 @@ impl QueuePage<'_> {
     fn slots(&self, r: &Row) -> Vec<String> {
         r.item.shift.slots.iter().map(|s| show::slot(self.ctx, &s.start, &s.end)).collect()
     }
+    /// The pay as posted, with its hourly equivalent beside a day, shift or piece rate (a
+    /// moderator checks it against the minimum wage).
     fn pay(&self, r: &Row) -> String {
-        show::per_hour(self.ctx, &r.item.shift.pay, r.item.shift.pay_per_hour_fen)
+        let pay = show::pay(self.ctx, &r.item.shift.pay);
+        match show::per_hour(self.ctx, &r.item.shift.pay, r.item.shift.pay_per_hour_fen) {
+            h if h.is_empty() => pay,
+            h => format!("{pay}（{h}）"),
+        }
     }
     fn since(&self, r: &Row) -> String {
         show::when(&r.item.waiting_since)
