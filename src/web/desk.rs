@@ -15,12 +15,13 @@ use crate::error::{Error, FieldErrors};
 use crate::routes::client_key;
 use crate::routes::error::ApiError;
 use crate::services::categories::{self, Category};
-use crate::services::desk::{self, CheckInForRequest, ClaimRequest, CodeRequest, ConsentBody, DeskApplyRequest, DeskSlip, DeskWorkerRequest};
+use crate::services::desk::{self, CheckInForRequest, ClaimRequest, CodeRequest, ConsentBody, DeskApplyRequest, DeskEmployerRequest, DeskSlip, DeskWorkerRequest};
 use crate::services::engagements::EngagementView;
 use crate::services::search::{self, SearchParams, ShiftHit};
 use crate::services::stations::StationRow;
 use crate::services::workers::WorkerView;
-use crate::web::me::{Pairs, availability_request, grid_days, grid_parts, key_group_text, profile_request, status_of};
+use crate::services::employers::EmployerRequest;
+use crate::web::me::{Pairs, availability_request, district, grid_days, grid_parts, key_group_text, profile_request, status_of};
 use crate::web::{Fields, PageCtx, PageForm, form_errors, show};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -29,6 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/desk/workers/new", web::get().to(new_worker))
         .route("/desk/workers", web::post().to(register_worker))
         .route("/desk/workers/{id}", web::get().to(worker_page))
+        .route("/desk/employers/new", web::get().to(new_employer))
+        .route("/desk/employers", web::post().to(register_employer))
         .route("/desk/workers/{id}/apply", web::post().to(apply_for))
         .route("/desk/engagements/{id}/check-in", web::post().to(check_in_for))
         .route("/desk/accounts/{user_id}/code", web::post().to(new_code))
@@ -198,6 +201,83 @@ async fn register_worker(state: web::Data<AppState>, ctx: PageCtx, form: PageFor
             let cats = categories::list_all(&state).await?;
             let status = status_of(&errors);
             ctx.render_status(status, &NewWorkerPage { ctx: &ctx, station, cats, form: f, errors })
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/desk_employer_new.html")]
+struct NewEmployerPage<'a> {
+    ctx: &'a PageCtx,
+    station: StationRow,
+    form: Pairs,
+    errors: Fields,
+}
+
+impl NewEmployerPage<'_> {
+    fn value(&self, key: &str) -> String {
+        self.form.one(key)
+    }
+    fn consent_text(&self, kind: &str) -> &'static str {
+        desk::consent_wording(kind)
+    }
+}
+
+async fn new_employer(state: web::Data<AppState>, ctx: PageCtx) -> Result<HttpResponse, ApiError> {
+    let user = desk_user(&ctx)?;
+    let station = desk::my_station(&state, user).await?;
+    ctx.render(&NewEmployerPage { ctx: &ctx, station, form: Pairs::default(), errors: Fields::default() })
+}
+
+/// 用工登记 as the desk API's body. The place is a district typed in, or the station's own point
+/// (a household near the station); the profile's rules are the employer's own form's.
+fn desk_employer_request(f: &Pairs, station: &StationRow) -> (DeskEmployerRequest, FieldErrors) {
+    let mut errs = FieldErrors::new();
+    let (mut lat, mut lng) = (station.lat, station.lng);
+    let name = f.one("district");
+    if !name.is_empty()
+        && let Some(d) = district(&mut errs, "district", &name)
+    {
+        (lat, lng) = (d.lat, d.lng);
+    }
+    let employer = EmployerRequest {
+        name: Some(f.one("name")),
+        kind: Some(f.one("kind")),
+        credit_code: Some(f.one("credit_code")).filter(|c| !c.is_empty()),
+        contact_name: Some(f.one("contact_name")),
+        contact_phone: Some(f.one("contact_phone")),
+        address: Some(f.one("address")),
+        lat: Some(lat),
+        lng: Some(lng),
+        adcode: None,
+        description: Some(f.one("description")),
+    };
+    let req = DeskEmployerRequest {
+        phone: Some(f.one("phone")).filter(|p| !p.is_empty()),
+        employer,
+        checked_in_person: Some(f.one("checked_in_person")),
+        consent: Some(ConsentBody { registration: Some(f.one("consent_registration") == "yes"), ..ConsentBody::default() }),
+    };
+    (req, errs)
+}
+
+async fn register_employer(state: web::Data<AppState>, ctx: PageCtx, form: PageForm<Pairs>) -> Result<HttpResponse, ApiError> {
+    let user = desk_user(&ctx)?;
+    let station = desk::my_station(&state, user).await?;
+    let f = form.0;
+    let (req, errs) = desk_employer_request(&f, &station);
+    let result = match errs.into_result() {
+        Ok(()) => desk::register_employer(&state, user, req).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(slip) => slip_response(&state, &ctx, slip),
+        Err(e) => {
+            let mut errors = form_errors(e)?;
+            // The service names the profile's fields `employer.…`; the form's are bare.
+            errors.unprefix("employer.");
+            let status = status_of(&errors);
+            ctx.render_status(status, &NewEmployerPage { ctx: &ctx, station, form: f, errors })
         }
     }
 }

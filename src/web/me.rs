@@ -104,7 +104,7 @@ fn fen(errs: &mut FieldErrors, field: &str, v: &str) -> Option<i64> {
 /// A district the worker typed (`朝阳`, `chaoyang`, a code): the one place it names
 /// ([`Districts::resolve`], the home page's rule too), or a field error at `field` saying it names
 /// none or several.
-fn district(errs: &mut FieldErrors, field: &str, name: &str) -> Option<&'static District> {
+pub(crate) fn district(errs: &mut FieldErrors, field: &str, name: &str) -> Option<&'static District> {
     match Districts::get().resolve(name) {
         Resolved::One(d) => Some(d),
         Resolved::Nothing => {

@@ -325,6 +325,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for PageForm<T> {
 pub struct Fields(pub Vec<FieldError>);
 
 impl Fields {
+    /// Names the fields of a nested body (`employer.name`) as the flat form does (`name`).
+    pub fn unprefix(&mut self, prefix: &str) {
+        for f in &mut self.0 {
+            if let Some(rest) = f.field.strip_prefix(prefix) {
+                f.field = rest.to_string();
+            }
+        }
+    }
+
     pub fn from_error(e: &Error) -> Option<Fields> {
         match e {
             Error::Validation(f) | Error::PostingIsFree(f) | Error::PostingRefused(f) => Some(Fields(f.clone())),

@@ -387,7 +387,10 @@ async fn admins_set_a_staff_scope_on_the_console_and_the_queue_follows_it() {
     // A bad code is answered at that account's field and changes nothing.
     let r = adm.submit("/console/staff", &form, &[("adcodes", "4403, 深圳")]).await;
     assert_eq!(r.status, 422, "{}", r.text);
-    assert!(r.text.contains(&format!("id=\"adcodes-{moderator_id}-error\"")) && r.text.contains("value=\"4403, 深圳\""), "the error at the field, the typed text kept");
+    assert!(
+        r.text.contains(&format!("id=\"adcodes-{moderator_id}-error\"")) && r.text.contains("value=\"4403, 深圳\""),
+        "the error at the field, the typed text kept"
+    );
     assert!(r.text.contains(&format!("href=\"#adcodes-{moderator_id}\"")), "the summary links to the field");
     assert!(m.get("/console").await.text.contains(&format!("id=\"posting-{beijing}\"")), "unchanged");
 
@@ -396,7 +399,9 @@ async fn admins_set_a_staff_scope_on_the_console_and_the_queue_follows_it() {
     assert_eq!(r.status, 303, "{}", r.text);
     assert_eq!(r.location(), format!("/console/staff?saved={moderator_id}"));
     let page = adm.get(&r.location()).await;
-    assert!(page.text.contains("id=\"console-notice\"") && page.text.contains(&format!("id=\"staff-{moderator_id}\" data-role=\"moderator\" data-scope=\"4403\"")));
+    assert!(
+        page.text.contains("id=\"console-notice\"") && page.text.contains(&format!("id=\"staff-{moderator_id}\" data-role=\"moderator\" data-scope=\"4403\""))
+    );
     assert!(page.text.contains("深圳市"), "the code's place is named");
     let queue = m.get("/console").await;
     assert!(queue.text.contains(&format!("id=\"posting-{shenzhen}\"")), "in district");

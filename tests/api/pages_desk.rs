@@ -108,3 +108,35 @@ async fn the_desk_is_for_station_staff_only() {
     let r = visitor.get("/desk").await;
     assert_eq!(r.status, 303, "signed out: to sign in");
 }
+
+#[tokio::test]
+async fn a_household_is_registered_on_the_desk_page() {
+    let app = spawn_app().await;
+    let mut c = desk_client(&app).await;
+    let form = [
+        ("name", "刘女士家"),
+        ("kind", "household"),
+        ("contact_name", "刘女士"),
+        ("contact_phone", "13912340000"),
+        ("address", "北京市朝阳区建国路99号"),
+        ("description", "家里老人需要照看"),
+        ("consent_registration", "yes"),
+    ];
+    // The in-person check must be written down; the error is at its field.
+    let r = c.submit("/desk/employers/new", "/desk/employers", &form).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("id=\"checked_in_person-error\""), "{}", r.text);
+    // A bad contact phone is said at the form's own field, not under `employer.`.
+    let mut bad = form.to_vec();
+    bad.retain(|(k, _)| *k != "contact_phone");
+    bad.push(("contact_phone", "123"));
+    bad.push(("checked_in_person", "身份证原件核验"));
+    let r = c.submit("/desk/employers/new", "/desk/employers", &bad).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("id=\"contact_phone-error\""), "{}", r.text);
+    let mut good = form.to_vec();
+    good.push(("checked_in_person", "身份证原件核验"));
+    let r = c.submit("/desk/employers/new", "/desk/employers", &good).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert!(r.text.contains("id=\"slip-code\""), "{}", r.text);
+}
