@@ -50,6 +50,10 @@ fi
 # the Chinese pages render (and screenshot) as on a phone rather than as boxes.
 need chromium chromium
 need chromedriver chromium-driver
+# The printed station board and desk slip (tests/browser/station.rs) are read back from Chromium's
+# PDF with poppler: pdftotext for the words, pdftoppm for the pixels the QR codes are scanned from.
+need pdftotext poppler-utils
+need pdftoppm poppler-utils
 # fc-list's output is read whole before grep looks at it: `fc-list | grep -q` under pipefail fails
 # at random, as grep leaving at the first match kills fc-list with SIGPIPE.
 have_cjk_font() { local fonts; fonts=$(fc-list : family 2>/dev/null || true); grep -qi 'Noto Sans CJK' <<<"$fonts"; }
