@@ -102,7 +102,8 @@ impl AppState {
         }
         jobs::spawn(jobs::engagement_timers::EngagementTimers { db: self.db.clone(), cfg: self.config.engagements.clone() }, self.clock.clone());
         jobs::spawn(jobs::purge_idempotency_keys::PurgeIdempotencyKeys { db: self.db.clone() }, self.clock.clone());
-        let digests = jobs::station_digest::StationDigests { db: self.db.clone(), public_url: self.config.server.public_url.clone(), every: Duration::from_secs(600) };
+        let digests =
+            jobs::station_digest::StationDigests { db: self.db.clone(), public_url: self.config.server.public_url.clone(), every: Duration::from_secs(600) };
         jobs::spawn(digests, self.clock.clone());
         Ok(())
     }

@@ -10,7 +10,9 @@ use crate::routes::extract::{Query, ValidJson};
 use crate::routes::{client_key, created, resource};
 use crate::services::accounts::Session;
 use crate::services::availability::{AvailabilityRequest, AvailabilityView};
-use crate::services::desk::{self, CheckInForRequest, ClaimRequest, CodeRequest, DeskApplyRequest, DeskEmployerRequest, DeskSlip, DeskWorkerRequest, LookupRequest, StationFigures};
+use crate::services::desk::{
+    self, CheckInForRequest, ClaimRequest, CodeRequest, DeskApplyRequest, DeskEmployerRequest, DeskSlip, DeskWorkerRequest, LookupRequest, StationFigures,
+};
 use crate::services::engagements::EngagementView;
 use crate::services::shifts::{ShiftRequest, ShiftView};
 use crate::services::workers::WorkerView;
@@ -74,7 +76,12 @@ pub async fn apply_for(state: web::Data<AppState>, user: AuthUser, id: web::Path
 #[utoipa::path(operation_id = "desk_availability_for", post, path = "/api/v1/desk/workers/{id}/availability", tag = "desk", security(("bearer" = [])),
     params(("id" = i64, Path, description = "worker id")), request_body = AvailabilityRequest,
     responses((status = 201, body = AvailabilityView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn availability_for(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<AvailabilityRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn availability_for(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: ValidJson<AvailabilityRequest>,
+) -> Result<HttpResponse, ApiError> {
     Ok(created(desk::availability_for(&state, &user, id.into_inner(), body.value).await?))
 }
 
@@ -82,7 +89,12 @@ pub async fn availability_for(state: web::Data<AppState>, user: AuthUser, id: we
 #[utoipa::path(operation_id = "desk_check_in_for", post, path = "/api/v1/desk/engagements/{id}/check-in", tag = "desk", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = CheckInForRequest,
     responses((status = 200, body = EngagementView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn check_in_for(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, body: ValidJson<CheckInForRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn check_in_for(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: ValidJson<CheckInForRequest>,
+) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(desk::check_in_for(&state, &user, id.into_inner(), body.value).await?))
 }
 

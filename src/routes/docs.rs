@@ -7,7 +7,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::idempotency::OpenApiHeader as IdempotencyHeader;
-use crate::routes::{alerts, auth, availability, categories, desk, districts, employers, engagements, inbox, moderation, ops, reports, search, shifts, stations, workers};
+use crate::routes::{
+    alerts, auth, availability, categories, desk, districts, employers, engagements, inbox, moderation, ops, reports, search, shifts, stations, workers,
+};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod auth;
 pub mod availability;
 pub mod categories;
+pub mod desk;
 pub mod districts;
 pub mod docs;
 pub mod employers;
@@ -20,7 +21,6 @@ pub mod reports;
 pub mod search;
 pub mod session;
 pub mod shifts;
-pub mod desk;
 pub mod stations;
 pub mod workers;
 

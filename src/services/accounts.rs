@@ -166,7 +166,13 @@ pub fn revoke_all(conn: &mut DbConn, user_id: i64) -> Result<usize, Error> {
 /// The phone and password hash of an enabled account.
 fn credentials_by_id(conn: &mut DbConn, user_id: i64) -> Result<(String, String), Error> {
     // An account without a phone (registered at a desk, not yet claimed) has no sign-in at all.
-    match users::table.find(user_id).filter(users::disabled.eq(false)).select((users::phone, users::password_hash)).first::<(Option<String>, String)>(conn).optional()? {
+    match users::table
+        .find(user_id)
+        .filter(users::disabled.eq(false))
+        .select((users::phone, users::password_hash))
+        .first::<(Option<String>, String)>(conn)
+        .optional()?
+    {
         Some((Some(phone), hash)) => Ok((phone, hash)),
         _ => Err(Error::Unauthorized),
     }

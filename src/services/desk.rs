@@ -286,7 +286,14 @@ impl Desk {
         Ok((code, expires_at))
     }
 
-    fn slip(&self, user_id: i64, display_name: String, (code, expires_at): (String, NaiveDateTime), worker_id: Option<i64>, employer_id: Option<i64>) -> DeskSlip {
+    fn slip(
+        &self,
+        user_id: i64,
+        display_name: String,
+        (code, expires_at): (String, NaiveDateTime),
+        worker_id: Option<i64>,
+        employer_id: Option<i64>,
+    ) -> DeskSlip {
         DeskSlip {
             user_id,
             account: account_number(user_id),
@@ -442,12 +449,15 @@ pub async fn register_worker(svc: &Services, user: &AuthUser, req: DeskWorkerReq
 /// Field errors of a nested body named under it (`availability.weekly[0].start`).
 fn prefix_fields(e: Error, prefix: &str) -> Error {
     match e {
-        Error::Validation(fields) => {
-            Error::Validation(fields.into_iter().map(|mut f| {
-                f.field = if f.field.is_empty() { prefix.to_string() } else { format!("{prefix}.{}", f.field) };
-                f
-            }).collect())
-        }
+        Error::Validation(fields) => Error::Validation(
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    f.field = if f.field.is_empty() { prefix.to_string() } else { format!("{prefix}.{}", f.field) };
+                    f
+                })
+                .collect(),
+        ),
         other => other,
     }
 }
@@ -463,7 +473,10 @@ pub async fn register_employer(svc: &Services, user: &AuthUser, req: DeskEmploye
             let phone = optional_phone(&mut errs, req.phone.as_deref());
             let checked = req.checked_in_person.as_deref().map(str::trim).unwrap_or("");
             if checked.chars().count() < 2 || checked.chars().count() > 100 {
-                errs.add("checked_in_person", Invalid::new("required", "请写明如何现场核验（如：身份证原件核验）", "say how you checked them in person (e.g. ID card seen)"));
+                errs.add(
+                    "checked_in_person",
+                    Invalid::new("required", "请写明如何现场核验（如：身份证原件核验）", "say how you checked them in person (e.g. ID card seen)"),
+                );
             }
             let consent = req.consent.clone().unwrap_or_default();
             check_consents(&mut errs, &consent, &["registration"]);
@@ -643,13 +656,16 @@ enum Claimed {
 
 fn claim_refused(tries_left: Option<i32>) -> Error {
     match tries_left {
-        Some(n) if n > 0 => Error::field(
-            "code",
-            Invalid::new("claim_code_wrong", format!("领取码不对，还可以再试 {n} 次"), format!("wrong claim code; {n} tries left")),
-        ),
+        Some(n) if n > 0 => {
+            Error::field("code", Invalid::new("claim_code_wrong", format!("领取码不对，还可以再试 {n} 次"), format!("wrong claim code; {n} tries left")))
+        }
         _ => Error::field(
             "code",
-            Invalid::new("claim_code_invalid", "领取码无效或已过期，请到服务站重新领取", "the claim code is not valid or has expired; ask the station for a new one"),
+            Invalid::new(
+                "claim_code_invalid",
+                "领取码无效或已过期，请到服务站重新领取",
+                "the claim code is not valid or has expired; ask the station for a new one",
+            ),
         ),
     }
 }
@@ -664,10 +680,16 @@ pub async fn claim(svc: &Services, client: &str, req: ClaimRequest) -> Result<Se
     let mut errs = FieldErrors::new();
     let user_id = parse_account_number(&req.account);
     if user_id.is_none() {
-        errs.add("account", Invalid::new("invalid_account", "账号格式不对，请照凭条上的填写，如 LG00000123", "type the account as on the slip, e.g. LG00000123"));
+        errs.add(
+            "account",
+            Invalid::new("invalid_account", "账号格式不对，请照凭条上的填写，如 LG00000123", "type the account as on the slip, e.g. LG00000123"),
+        );
     }
     if normalize_code(&req.code).len() != CODE_LEN {
-        errs.add("code", Invalid::new("invalid_code", format!("领取码是 {CODE_LEN} 位字母和数字"), format!("the claim code has {CODE_LEN} letters and digits")));
+        errs.add(
+            "code",
+            Invalid::new("invalid_code", format!("领取码是 {CODE_LEN} 位字母和数字"), format!("the claim code has {CODE_LEN} letters and digits")),
+        );
     }
     let phone = optional_phone(&mut errs, req.phone.as_deref());
     errs.check("password", password::validate(&req.password));
@@ -703,7 +725,12 @@ pub async fn claim(svc: &Services, client: &str, req: ClaimRequest) -> Result<Se
             let new_phone = match (&phone, current_phone) {
                 (Some(p), _) => p.as_str().to_string(),
                 (None, Some(p)) => p,
-                (None, None) => return Err(Error::field("phone", Invalid::new("required", "请填写手机号，以后用它登录", "give a phone number: it is how you will sign in"))),
+                (None, None) => {
+                    return Err(Error::field(
+                        "phone",
+                        Invalid::new("required", "请填写手机号，以后用它登录", "give a phone number: it is how you will sign in"),
+                    ));
+                }
             };
             let taken: i64 = users::table.filter(users::phone.eq(&new_phone)).filter(users::id.ne(user_id)).count().get_result(tx.conn())?;
             if taken > 0 {
@@ -712,10 +739,23 @@ pub async fn claim(svc: &Services, client: &str, req: ClaimRequest) -> Result<Se
             diesel::update(users::table.find(user_id))
                 .set((users::phone.eq(Some(&new_phone)), users::password_hash.eq(&hash), users::desk_managed.eq(false)))
                 .execute(tx.conn())?;
-            diesel::update(claim_codes::table.find(code_id)).set((claim_codes::ended_at.eq(Some(now)), claim_codes::ended_how.eq(Some("claimed")))).execute(tx.conn())?;
+            diesel::update(claim_codes::table.find(code_id))
+                .set((claim_codes::ended_at.eq(Some(now)), claim_codes::ended_how.eq(Some("claimed"))))
+                .execute(tx.conn())?;
             // Whoever held a session before (a lost phone) is signed out.
             accounts::revoke_all(tx.conn(), user_id)?;
-            audit::record(tx, audit::Entry { actor_id: user_id, action: "desk.claimed", target_type: "user", target_id: user_id, reason: None, before: None, after: Some(json!({"code_id": code_id})) })?;
+            audit::record(
+                tx,
+                audit::Entry {
+                    actor_id: user_id,
+                    action: "desk.claimed",
+                    target_type: "user",
+                    target_id: user_id,
+                    reason: None,
+                    before: None,
+                    after: Some(json!({"code_id": code_id})),
+                },
+            )?;
             let role = Role::parse(&role).map_err(|_| Error::internal(format!("user {user_id} has an unknown role")))?;
             let session = accounts::issue_token(tx, UserView { id: user_id, role, display_name: name }, ttl)?;
             Ok(Claimed::Session(Box::new(session)))
@@ -820,14 +860,12 @@ pub async fn station_figures(svc: &Services, user: &AuthUser, station_id: i64, w
                     return Err(Error::forbidden());
                 }
             } else {
-                StaffScope::moderator(conn, &user)?.check(Place { adcode: Some(&station.adcode), point: Some(GeoPoint { lat: station.lat, lng: station.lng }) })?;
+                StaffScope::moderator(conn, &user)?
+                    .check(Place { adcode: Some(&station.adcode), point: Some(GeoPoint { lat: station.lat, lng: station.lng }) })?;
             }
             let since = now - Duration::weeks(weeks as i64 + 1);
-            let registered: Vec<NaiveDateTime> = users::table
-                .filter(users::desk_station_id.eq(station_id))
-                .filter(users::created_at.ge(since))
-                .select(users::created_at)
-                .load(conn)?;
+            let registered: Vec<NaiveDateTime> =
+                users::table.filter(users::desk_station_id.eq(station_id)).filter(users::created_at.ge(since)).select(users::created_at).load(conn)?;
             use crate::db::schema::engagements as e;
             let opened: Vec<(NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>)> = e::table
                 .filter(e::by_station_id.eq(station_id))

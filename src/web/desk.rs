@@ -15,12 +15,14 @@ use crate::error::{Error, FieldErrors};
 use crate::routes::client_key;
 use crate::routes::error::ApiError;
 use crate::services::categories::{self, Category};
-use crate::services::desk::{self, CheckInForRequest, ClaimRequest, CodeRequest, ConsentBody, DeskApplyRequest, DeskEmployerRequest, DeskSlip, DeskWorkerRequest};
+use crate::services::desk::{
+    self, CheckInForRequest, ClaimRequest, CodeRequest, ConsentBody, DeskApplyRequest, DeskEmployerRequest, DeskSlip, DeskWorkerRequest,
+};
+use crate::services::employers::EmployerRequest;
 use crate::services::engagements::EngagementView;
 use crate::services::search::{self, SearchParams, ShiftHit};
 use crate::services::stations::StationRow;
 use crate::services::workers::WorkerView;
-use crate::services::employers::EmployerRequest;
 use crate::web::me::{Pairs, availability_request, district, grid_days, grid_parts, key_group_text, profile_request, status_of};
 use crate::web::{Fields, PageCtx, PageForm, form_errors, show};
 
@@ -33,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/desk/employers/new", web::get().to(new_employer))
         .route("/desk/employers", web::post().to(register_employer))
         .route("/desk/workers/{id}/apply", web::post().to(apply_for))
+        .route("/desk/workers/{id}/availability", web::post().to(availability_for))
         .route("/desk/engagements/{id}/check-in", web::post().to(check_in_for))
         .route("/desk/accounts/{user_id}/code", web::post().to(new_code))
         .route("/claim", web::get().to(claim_form))
@@ -144,7 +147,12 @@ fn desk_request(f: &Pairs, station: &StationRow) -> (DeskWorkerRequest, FieldErr
         }
     };
     let yes = |k: &str| Some(f.one(k) == "yes");
-    let consent = ConsentBody { registration: yes("consent_registration"), key_groups: yes("consent_key_groups"), location: yes("consent_location"), id_number: yes("consent_id_number") };
+    let consent = ConsentBody {
+        registration: yes("consent_registration"),
+        key_groups: yes("consent_key_groups"),
+        location: yes("consent_location"),
+        id_number: yes("consent_id_number"),
+    };
     let req = DeskWorkerRequest {
         display_name: profile.display_name,
         phone: Some(f.one("phone")).filter(|p| !p.is_empty()),
@@ -309,9 +317,20 @@ impl WorkerPage<'_> {
     fn first_slot(&self, h: &ShiftHit) -> String {
         h.shift.slots.first().map(|s| show::slot(self.ctx, &s.start, &s.end)).unwrap_or_default()
     }
+    fn days(&self) -> Vec<(u8, &'static str)> {
+        grid_days(self.ctx)
+    }
+    fn parts(&self) -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+        grid_parts(self.ctx)
+    }
+    /// The grid starts empty: each post adds a window of availability.
+    fn ticked(&self, _day: &u8, _part: &str) -> bool {
+        false
+    }
     fn done_text(&self) -> &'static str {
         match self.done.as_deref() {
             Some("apply") => self.ctx.t("已为他/她报名。", "Applied for them."),
+            Some("availability") => self.ctx.t("已记下空闲时间。", "Their availability is saved."),
             Some("check_in") => self.ctx.t("已登记签到（电话）。", "Check-in recorded (phone call)."),
             _ => "",
         }
@@ -359,6 +378,25 @@ async fn apply_for(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>,
     }
 }
 
+async fn availability_for(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>, form: PageForm<Pairs>) -> Result<HttpResponse, ApiError> {
+    let user = desk_user(&ctx)?;
+    let id = id.into_inner();
+    let (worker, _) = desk::worker_at_desk(&state, user, id).await?;
+    // Read as on the worker's own availability page: their home, what they can do.
+    let result = match availability_request(&form.0, worker.lat.zip(worker.lng)) {
+        Ok(mut a) => {
+            a.categories = Some(worker.skills.clone());
+            a.radius_km = a.radius_km.or(Some(worker.radius_km));
+            desk::availability_for(&state, user, id, a).await.map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(ctx.redirect(&format!("/desk/workers/{id}?done=availability"))),
+        Err(e) => render_worker(&state, &ctx, id, form_errors(e)?, None).await,
+    }
+}
+
 async fn check_in_for(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>, form: PageForm<Pairs>) -> Result<HttpResponse, ApiError> {
     let user = desk_user(&ctx)?;
     let worker_id = form.0.one("worker_id").parse::<i64>().unwrap_or_default();
@@ -399,7 +437,8 @@ async fn claim_form(ctx: PageCtx, q: web::Query<ClaimQuery>) -> Result<HttpRespo
 
 async fn claim(state: web::Data<AppState>, ctx: PageCtx, req: HttpRequest, form: PageForm<Pairs>) -> Result<HttpResponse, ApiError> {
     let f = form.0;
-    let body = ClaimRequest { account: f.one("account"), code: f.one("code"), phone: Some(f.one("phone")).filter(|p| !p.is_empty()), password: f.one("password") };
+    let body =
+        ClaimRequest { account: f.one("account"), code: f.one("code"), phone: Some(f.one("phone")).filter(|p| !p.is_empty()), password: f.one("password") };
     match desk::claim(&state, &client_key(&req), body).await {
         Ok(session) => {
             let next = if session.user.role == Role::Employer { "/employer/profile" } else { "/me/profile" };

@@ -214,7 +214,8 @@ pub struct RateForm {
 impl RateForm {
     /// The API's rating body; the score's range is the rating service's rule, not the page's.
     pub fn request(&self) -> Result<crate::services::ratings::RatingRequest, Error> {
-        let score = self.score.trim().parse::<i64>().map_err(|_| Error::field("score", Invalid::new("required", "请选择 1 到 5 分", "choose a score from 1 to 5")))?;
+        let score =
+            self.score.trim().parse::<i64>().map_err(|_| Error::field("score", Invalid::new("required", "请选择 1 到 5 分", "choose a score from 1 to 5")))?;
         let comment = Some(self.comment.trim().to_string()).filter(|c| !c.is_empty());
         Ok(crate::services::ratings::RatingRequest { score, comment })
     }

@@ -172,7 +172,10 @@ impl WorkPage<'_> {
                             .t("签到时没有位置信息，雇主会确认你的到岗。", "Checked in without a location: the employer will confirm you were there.")
                             .to_string(),
                         "by_station" => ctx
-                            .t("服务站按你的电话为你登记了签到，雇主会确认你的到岗。", "A station recorded your check-in from your phone call; the employer will confirm you were there.")
+                            .t(
+                                "服务站按你的电话为你登记了签到，雇主会确认你的到岗。",
+                                "A station recorded your check-in from your phone call; the employer will confirm you were there.",
+                            )
                             .to_string(),
                         "far_check_in" => match a.check_in_distance_m {
                             Some(m) if ctx.en() => format!(

@@ -192,7 +192,11 @@ async fn consent_is_asked_separately_for_each_sensitive_part_and_a_refusal_leave
         (json!({"key_groups": ["low_income_family"]}), json!({"registration": true}), vec!["consent.key_groups"]),
         (json!({"key_groups": ["low_income_family"]}), json!({"registration": true, "key_groups": false}), vec!["consent.key_groups"]),
         (json!({"id_number": id_number}), json!({"registration": true}), vec!["consent.id_number"]),
-        (json!({"id_number": id_number, "key_groups": ["low_income_family"]}), json!({}), vec!["consent.registration", "consent.key_groups", "consent.id_number"]),
+        (
+            json!({"id_number": id_number, "key_groups": ["low_income_family"]}),
+            json!({}),
+            vec!["consent.registration", "consent.key_groups", "consent.id_number"],
+        ),
     ];
     for (extra, consent, refused) in cases {
         let mut body = desk_worker();
@@ -337,7 +341,9 @@ async fn a_household_registered_at_the_desk_is_verified_and_its_postings_follow_
     let r = app.post("/api/v1/desk/employers", Some(&staff), json!({"employer": household, "consent": {"registration": true}})).await;
     r.assert(422);
     assert_eq!(r.fields(), vec!["checked_in_person"], "the in-person check must be written down: {}", r.text);
-    let r = app.post("/api/v1/desk/employers", Some(&staff), json!({"employer": household, "checked_in_person": "身份证原件核验", "consent": {"registration": true}})).await;
+    let r = app
+        .post("/api/v1/desk/employers", Some(&staff), json!({"employer": household, "checked_in_person": "身份证原件核验", "consent": {"registration": true}}))
+        .await;
     r.assert(201);
     let slip = r.body.clone();
     let employer_id = r.body["employer_id"].as_i64().unwrap();

@@ -77,15 +77,24 @@ async fn a_stations_morning_on_the_desk_pages() {
     let page = c.get(&format!("/desk/workers/{worker}?done=apply")).await;
     assert!(page.text.contains("id=\"desk-done\"") && page.text.contains("家庭保洁员"), "{}", page.text);
 
+    // Later they say when else they can work: a window from the grid.
+    let r = c.submit(&format!("/desk/workers/{worker}"), &format!("/desk/workers/{worker}/availability"), &[("grid", "6-morning")]).await;
+    assert_eq!((r.status.as_u16(), r.location()), (303, format!("/desk/workers/{worker}?done=availability")), "{}", r.text);
+    let r = c.submit(&format!("/desk/workers/{worker}"), &format!("/desk/workers/{worker}/availability"), &[]).await;
+    assert_eq!(r.status, 422, "an empty grid saves nothing: {}", r.text);
+
     // The person claims the account on a phone, then sees what the station did.
     let mut phone = PageClient::new(&app);
-    let r = phone.submit("/claim", "/claim", &[("account", &account), ("code", "AAAAA-AAAAA"), ("phone", "13700005555"), ("password", "my-own-passphrase")]).await;
+    let r =
+        phone.submit("/claim", "/claim", &[("account", &account), ("code", "AAAAA-AAAAA"), ("phone", "13700005555"), ("password", "my-own-passphrase")]).await;
     assert_eq!(r.status, 422);
     assert!(r.text.contains("id=\"code-error\""), "{}", r.text);
     let r = phone.submit("/claim", "/claim", &[("account", &account), ("code", &code), ("phone", "13700005555"), ("password", "my-own-passphrase")]).await;
     assert_eq!((r.status.as_u16(), r.location()), (303, "/me/profile".to_string()), "{}", r.text);
     let inbox = phone.get("/inbox").await;
     assert!(inbox.text.contains("求职登记") && inbox.text.contains("报名"), "{}", inbox.text);
+    let availability = phone.get("/me/availability").await;
+    assert_eq!(availability.text.matches("id=\"availability-").count() >= 2, true, "the desk's two windows: {}", availability.text);
     let work = phone.get("/my-work").await;
     assert!(work.text.contains("家庭保洁员"), "{}", work.text);
 }

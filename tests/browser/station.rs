@@ -56,8 +56,11 @@ fn scan_qr_codes(pdf: &Path) -> Vec<String> {
     assert!(out.status.success(), "pdftoppm: {}", String::from_utf8_lossy(&out.stderr));
     let dir = pdf.parent().unwrap();
     let stem = prefix.file_name().unwrap().to_string_lossy().to_string();
-    let mut pages: Vec<PathBuf> =
-        std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&stem)).collect();
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&stem))
+        .collect();
     pages.sort();
     assert!(!pages.is_empty(), "pdftoppm wrote no page");
     let mut found = Vec::new();
