@@ -34,6 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/desk/workers/{id}", web::get().to(worker_page))
         .route("/desk/employers/new", web::get().to(new_employer))
         .route("/desk/employers", web::post().to(register_employer))
+        .route("/desk/employers/{id}/post", web::get().to(crate::web::employer::post::desk_form))
+        .route("/desk/employers/{id}/post", web::post().to(crate::web::employer::post::desk_submit))
         .route("/desk/workers/{id}/apply", web::post().to(apply_for))
         .route("/desk/workers/{id}/availability", web::post().to(availability_for))
         .route("/desk/engagements/{id}/check-in", web::post().to(check_in_for))
@@ -43,7 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The desk is for station staff; anyone else gets the page answer for 403.
-fn desk_user(ctx: &PageCtx) -> Result<&crate::auth::AuthUser, ApiError> {
+pub(crate) fn desk_user(ctx: &PageCtx) -> Result<&crate::auth::AuthUser, ApiError> {
     let user = ctx.require_user()?;
     if user.role != Role::StationStaff {
         return Err(Error::forbidden().into());

@@ -149,3 +149,62 @@ async fn a_household_is_registered_on_the_desk_page() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert!(r.text.contains("id=\"slip-code\""), "{}", r.text);
 }
+
+#[tokio::test]
+async fn the_desk_posts_for_a_household_on_the_posting_form_under_the_same_rules() {
+    let app = spawn_app().await;
+    let mut c = desk_client(&app).await;
+    let staff = c.cookies["lg_session"].clone();
+    let household = json!({
+        "name": "刘女士家", "kind": "household", "contact_name": "刘女士", "contact_phone": "13912340000",
+        "address": "北京市朝阳区建国路99号", "lat": 39.909, "lng": 116.461, "description": "家里老人需要照看"
+    });
+    let r = app
+        .post("/api/v1/desk/employers", Some(&staff), json!({"employer": household, "checked_in_person": "身份证原件核验", "consent": {"registration": true}}))
+        .await;
+    r.assert(201);
+    let employer = r.body["employer_id"].as_i64().unwrap();
+    let page = c.get(&format!("/desk/employers/{employer}/post")).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("id=\"post-for\"") && page.text.contains("刘女士家"), "{}", page.text);
+    assert!(page.text.contains("北京市朝阳区建国路99号"), "the employer's address to start from");
+    let day = crate::bodies::at(2, 8)[..10].to_string();
+    let form = |description: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("title", "照看老人（半天）".into()),
+            ("category", "housekeeping".into()),
+            ("description", description.into()),
+            ("requirements", "有耐心".into()),
+            ("headcount", "1".into()),
+            ("address", "北京市朝阳区建国路99号".into()),
+            ("lat", "39.909".into()),
+            ("lng", "116.461".into()),
+            ("slot_date", day.clone()),
+            ("slot_start", "08:00".into()),
+            ("slot_end", "12:00".into()),
+            ("pay_yuan", "30".into()),
+            ("pay_unit", "hour".into()),
+            ("settlement", "daily".into()),
+            ("employment_type", "gig".into()),
+            ("take_mode", "apply".into()),
+            ("valid_through", day.clone()),
+        ]
+    };
+    let bad = form("陪伴家中老人。入职前需交押金200元。");
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = c.submit(&format!("/desk/employers/{employer}/post"), &format!("/desk/employers/{employer}/post"), &bad).await;
+    assert_eq!(r.status, 422, "a fee demand is refused at the desk too: {}", r.text);
+    assert!(r.text.contains("押金"), "{}", r.text);
+    let good = form("陪伴家中老人，做简单午饭，不需要护理资格。");
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = c.submit(&format!("/desk/employers/{employer}/post"), &format!("/desk/employers/{employer}/post"), &good).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let shift: i64 = r.location().trim_start_matches("/shifts/").parse().unwrap();
+    let s = app.get(&format!("/api/v1/shifts/{shift}"), None).await;
+    assert_eq!(s.body["status"], "published", "verified at the desk: published at once: {}", s.text);
+    // Only station staff reach the desk's form.
+    let (worker, _) = app.worker().await;
+    let mut w = PageClient::new(&app);
+    w.cookies.insert("lg_session".into(), worker);
+    assert_eq!(w.get(&format!("/desk/employers/{employer}/post")).await.status, 403);
+}

@@ -237,6 +237,23 @@ struct PostPage<'a> {
     categories: Vec<Category>,
     errors: Fields,
     templates: Vec<(&'static str, &'static str)>,
+    to: Target,
+}
+
+/// Where the form is: the employer's own (`/employer/shifts/new`, with live feedback), or a
+/// station desk posting for an employer it registered (`/desk/employers/{id}/post`), which
+/// judges the posting when it is sent, by the same rules.
+struct Target {
+    action: String,
+    live_check: bool,
+    /// Whom the desk posts for, shown above the form.
+    for_whom: Option<String>,
+}
+
+impl Target {
+    fn own() -> Target {
+        Target { action: "/employer/shifts/new".into(), live_check: true, for_whom: None }
+    }
 }
 
 impl PostPage<'_> {
@@ -286,14 +303,63 @@ pub async fn form(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query
     if form.address.is_empty() {
         (form.address, form.lat, form.lng) = (profile.address, profile.lat.to_string(), profile.lng.to_string());
     }
-    render_form(&state, &ctx, form, Fields::default()).await
+    render_form(&state, &ctx, form, Fields::default(), Target::own()).await
 }
 
-async fn render_form(state: &AppState, ctx: &PageCtx, form: PostForm, errors: Fields) -> Result<HttpResponse, ApiError> {
+async fn render_form(state: &AppState, ctx: &PageCtx, form: PostForm, errors: Fields, to: Target) -> Result<HttpResponse, ApiError> {
     let categories = categories::list_all(state).await?;
     let templates = TEMPLATES.iter().map(|t| (t.0, if ctx.en() { t.2 } else { t.1 })).collect();
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    ctx.render_status(status, &PostPage { ctx, form, categories, errors, templates })
+    ctx.render_status(status, &PostPage { ctx, form, categories, errors, templates, to })
+}
+
+fn desk_target(employer_id: i64, name: String) -> Target {
+    Target { action: format!("/desk/employers/{employer_id}/post"), live_check: false, for_whom: Some(name) }
+}
+
+/// The desk's posting form for an employer in the station's area, at the employer's address.
+pub async fn desk_form(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    employer_id: web::Path<i64>,
+    q: Option<web::Query<FormQuery>>,
+) -> Result<HttpResponse, ApiError> {
+    let user = crate::web::desk::desk_user(&ctx)?;
+    let employer_id = employer_id.into_inner();
+    let profile = employers::get(&state, Some(user), employer_id).await?;
+    let today = crate::domain::time::local_date(state.clock.now());
+    let mut form = PostForm::blank(today);
+    let template = q.and_then(|q| q.into_inner().template);
+    if let Some(t) = TEMPLATES.iter().find(|t| Some(t.0) == template.as_deref()) {
+        (form.category, form.title, form.description, form.requirements) = (t.3.into(), t.4.into(), t.5.into(), t.6.into());
+    }
+    (form.address, form.lat, form.lng) = (profile.address, profile.lat.to_string(), profile.lng.to_string());
+    render_form(&state, &ctx, form, Fields::default(), desk_target(employer_id, profile.name)).await
+}
+
+/// Posts for the employer through `services::desk::post_for` (the station's scope, the
+/// free-listing rules, the audit entry, the employer's notice); refusals come back at the fields.
+pub async fn desk_submit(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    employer_id: web::Path<i64>,
+    form: PageForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let user = crate::web::desk::desk_user(&ctx)?;
+    let employer_id = employer_id.into_inner();
+    let name = employers::get(&state, Some(user), employer_id).await?.name;
+    let form = PostForm::from_pairs(&form.0);
+    let (request, bad) = form.request();
+    if !bad.is_empty() {
+        return render_form(&state, &ctx, form, Fields(bad), desk_target(employer_id, name)).await;
+    }
+    match crate::services::desk::post_for(&state, user, employer_id, request).await {
+        Ok(v) => Ok(ctx.redirect(&format!("/shifts/{}", v.id))),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            render_form(&state, &ctx, form, errors, desk_target(employer_id, name)).await
+        }
+    }
 }
 
 /// The findings a verdict carries that refuse, as field errors.
@@ -314,13 +380,13 @@ pub async fn submit(state: web::Data<AppState>, ctx: PageCtx, form: PageForm<Vec
         let verdict = shifts::check(&state, user, request).await?;
         let more: Vec<FieldError> = refusals(&verdict).into_iter().filter(|f| !bad.iter().any(|b| b.field == f.field)).collect();
         bad.extend(more);
-        return render_form(&state, &ctx, form, Fields(bad)).await;
+        return render_form(&state, &ctx, form, Fields(bad), Target::own()).await;
     }
     match shifts::post(&state, user, request).await {
         Ok(v) => Ok(ctx.redirect(&format!("/employer/shifts/{}?posted=1", v.id))),
         Err(e) => {
             let errors = form_errors(e)?;
-            render_form(&state, &ctx, form, errors).await
+            render_form(&state, &ctx, form, errors, Target::own()).await
         }
     }
 }
