@@ -378,7 +378,7 @@ pub async fn get(svc: &Services, user: &AuthUser, id: i64) -> Result<Availabilit
             }
             let scope = StaffScope::staff(conn, &user)?;
             let row = by_id(conn, id)?;
-            scope.check(Place::district(row.adcode.as_deref()))?;
+            scope.check(Place { adcode: row.adcode.as_deref(), point: Some(GeoPoint { lat: row.lat, lng: row.lng }) })?;
             Ok(row.view())
         })
         .await

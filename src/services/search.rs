@@ -387,7 +387,7 @@ pub async fn shift_matches(state: &Services, user: &AuthUser, id: i64, p: PagePa
             };
             let row = shifts::by_id(conn, id)?;
             if let Some(scope) = &scope {
-                scope.check(Place::district(row.adcode.as_deref()))?;
+                scope.check(Place { adcode: row.adcode.as_deref(), point: Some(GeoPoint { lat: row.lat, lng: row.lng }) })?;
             }
             let cats = load::category_words(conn)?;
             let doc =
@@ -401,7 +401,7 @@ pub async fn shift_matches(state: &Services, user: &AuthUser, id: i64, p: PagePa
     let hits = blocking(move || engine.workers_for_shift(&doc, now, audience)).await.map_err(Error::internal)?;
     // Staff see workers in their own area only; the count too.
     let hits: Vec<(Hit, i64)> = match &scope {
-        Some(scope) => hits.into_iter().filter(|(h, _)| scope.covers(Place::district(state.engine.availability_adcode(h.id).as_deref()))).collect(),
+        Some(scope) => hits.into_iter().filter(|(h, _)| availability_in_scope(state, scope, h.id)).collect(),
         None => hits,
     };
     let total = hits.len();
@@ -497,6 +497,15 @@ pub struct AvailabilitySearchResults {
     pub next_cursor: Option<String>,
 }
 
+/// Whether a window of availability lies in a staff member's area (its district, or its point
+/// for a station's radius).
+fn availability_in_scope(state: &Services, scope: &StaffScope, id: i64) -> bool {
+    match state.engine.availability_place(id) {
+        Some((adcode, point)) => scope.covers(Place { adcode: adcode.as_deref(), point: Some(point) }),
+        None => false,
+    }
+}
+
 /// Staff and community-station search over workers' availability, by text, place and time.
 pub async fn search_availability(state: &Services, user: &AuthUser, p: AvailabilitySearchParams) -> Result<AvailabilitySearchResults, Error> {
     user.require(&[Role::StationStaff, Role::Moderator, Role::Admin])?;
@@ -522,7 +531,7 @@ pub async fn search_availability(state: &Services, user: &AuthUser, p: Availabil
         .map_err(Error::internal)?
         .map_err(Error::internal)?;
     // Staff see workers in their own area only; the count too.
-    let hits: Vec<(Hit, i64)> = hits.into_iter().filter(|(h, _)| scope.covers(Place::district(state.engine.availability_adcode(h.id).as_deref()))).collect();
+    let hits: Vec<(Hit, i64)> = hits.into_iter().filter(|(h, _)| availability_in_scope(state, &scope, h.id)).collect();
     let total = hits.len();
     let page: Vec<(Hit, i64)> = hits.into_iter().skip(c.offset).take(c.limit).collect();
     let shown = page.len();

@@ -462,3 +462,30 @@ async fn each_morning_a_stations_staff_get_the_new_shifts_nearby_once() {
     assert!(body.contains("家庭保洁员") && !body.contains("海淀"), "only the shift within the station's radius: {body}");
     assert_eq!(items[0]["link"], format!("/api/v1/stations/{station_id}"));
 }
+
+#[tokio::test]
+async fn a_stations_staff_find_availability_across_the_county_line_within_its_radius() {
+    let app = spawn_app().await;
+    let (_, staff, _) = station(&app).await;
+    // 东城区, 3.4 km west of the station (朝阳区): in the radius, not in the station's county.
+    // 海淀区, 14 km away: neither.
+    let mut ids = Vec::new();
+    for (lat, lng) in [(39.91, 116.42), (39.9593, 116.2981)] {
+        let (token, _) = app.worker().await;
+        let mut body = crate::bodies::availability_body();
+        (body["lat"], body["lng"]) = (json!(lat), json!(lng));
+        let r = app.post("/api/v1/availability", Some(&token), body).await;
+        r.assert(201);
+        ids.push(r.body["id"].as_i64().unwrap());
+    }
+    app.get(&format!("/api/v1/availability/{}", ids[0]), Some(&staff)).await.assert(200);
+    app.get(&format!("/api/v1/availability/{}", ids[1]), Some(&staff)).await.assert(403);
+    eventually(std::time::Duration::from_secs(10), || async {
+        let r = app.get("/api/v1/availability/search?lat=39.93&lng=116.38&radius_km=30", Some(&staff)).await;
+        r.body["items"].as_array().is_some_and(|a| a.iter().any(|i| i["availability"]["id"] == ids[0]))
+    })
+    .await;
+    let r = app.get("/api/v1/availability/search?lat=39.93&lng=116.38&radius_km=30", Some(&staff)).await;
+    let shown: Vec<i64> = r.body["items"].as_array().unwrap().iter().map(|i| i["availability"]["id"].as_i64().unwrap()).collect();
+    assert!(shown.contains(&ids[0]) && !shown.contains(&ids[1]), "{shown:?}");
+}

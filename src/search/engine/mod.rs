@@ -238,6 +238,12 @@ impl Engine {
         self.avail.read().expect("lock").docs.get(&id).and_then(|d| d.adcode.clone())
     }
 
+    /// Where a window of availability is (its district and point), for staff scopes: a
+    /// station's area reaches by distance as well as by county.
+    pub fn availability_place(&self, id: i64) -> Option<(Option<String>, GeoPoint)> {
+        self.avail.read().expect("lock").docs.get(&id).map(|d| (d.adcode.clone(), d.point))
+    }
+
     pub fn availability_ids_of_worker(&self, worker_id: i64) -> Vec<i64> {
         self.avail.read().expect("lock").docs.values().filter(|d| d.worker_id == worker_id).map(|d| d.id).collect()
     }
