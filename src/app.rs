@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::ACCEPT_LANGUAGE;
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, web};
 use anyhow::Context;
 use futures_util::FutureExt;
 
@@ -210,7 +210,7 @@ impl Application {
 pub fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let cfg = state.config.clone();
     let limit = cfg.server.body_limit_bytes;
-    let mut server = HttpServer::new(move || {
+    let server = routes::listen::serve(listener, cfg.server.workers, cfg.server.shutdown_timeout_secs, move || {
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(limit))
@@ -228,19 +228,14 @@ pub fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<
             .configure(routes::configure)
             .configure(crate::web::configure)
             .default_service(web::to(routes::not_found))
-    })
-    .shutdown_timeout(cfg.server.shutdown_timeout_secs)
-    .listen(listener)?;
-    if cfg.server.workers > 0 {
-        server = server.workers(cfg.server.workers);
-    }
-    Ok(server.run())
+    })?;
+    Ok(server)
 }
 
 /// The separate listener of `server.metrics_bind`: `/metrics` only, behind the same edge checks.
 pub fn run_metrics(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let timeout = state.config.server.shutdown_timeout_secs;
-    let server = HttpServer::new(move || {
+    let server = routes::listen::serve(listener, 1, timeout, move || {
         App::new()
             .app_data(state.clone())
             .app_data(routes::guard::MetricsListener)
@@ -249,11 +244,8 @@ pub fn run_metrics(listener: TcpListener, state: web::Data<AppState>) -> anyhow:
             .wrap_fn(crate::telemetry::request_log)
             .route("/metrics", web::get().to(routes::ops::metrics))
             .default_service(web::to(routes::not_found))
-    })
-    .workers(1)
-    .shutdown_timeout(timeout)
-    .listen(listener)?;
-    Ok(server.run())
+    })?;
+    Ok(server)
 }
 
 /// Renders errors in the client's language and records request metrics by route pattern.

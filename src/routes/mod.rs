@@ -15,6 +15,7 @@ pub mod extract;
 pub mod guard;
 pub mod idempotency;
 pub mod inbox;
+pub mod listen;
 pub mod moderation;
 pub mod ops;
 pub mod reports;

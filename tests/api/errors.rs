@@ -138,3 +138,80 @@ async fn a_panic_inside_a_write_leaves_the_one_pooled_connection_usable() {
     assert!(!phones.contains(&Some("13512340001".to_string())), "the panicked write left a row: {phones:?}");
     assert!(phones.contains(&Some("13512340002".to_string())));
 }
+
+/// Sends `raw` bytes on one connection and reads every response until the server closes it.
+async fn raw_exchange(addr: &str, raw: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = addr.trim_start_matches("http://");
+    let mut conn = tokio::net::TcpStream::connect(host).await.unwrap();
+    conn.write_all(raw).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(10), conn.read_to_end(&mut out)).await.expect("the server answers and closes").unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// Splits a byte stream of HTTP/1.1 responses into (status, JSON body) pairs.
+fn responses(stream: &str) -> Vec<(u16, serde_json::Value)> {
+    let mut out = Vec::new();
+    let mut rest = stream;
+    while let Some(head_end) = rest.find("\r\n\r\n") {
+        let head = &rest[..head_end];
+        let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+        let len: usize =
+            head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())).expect("a content-length");
+        let body = &rest[head_end + 4..head_end + 4 + len];
+        out.push((status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null)));
+        rest = &rest[head_end + 4 + len..];
+    }
+    out
+}
+
+/// A request line with raw, unencoded Chinese (pasted into curl, or from an old client) is read as
+/// its percent-encoded form: it gets what the encoded request gets, results or the JSON error shape,
+/// never actix's bare 400. Varied over where the Chinese sits and what came before it on the same
+/// keep-alive connection (including a body with Chinese, which passes unchanged).
+#[tokio::test]
+async fn raw_chinese_in_the_request_line_is_read_as_encoded() {
+    let app = spawn_app().await;
+    let (token, _) = app.employer(true).await;
+    let posted = app.post("/api/v1/shifts", Some(&token), shift_body()).await;
+    assert_eq!(posted.status, 201, "{}", posted.body);
+    let title = shift_body()["title"].as_str().unwrap().to_string();
+    let word: String = title.chars().take(2).collect();
+    let encoded: String = word.bytes().map(|b| format!("%{b:02X}")).collect();
+    eventually(std::time::Duration::from_secs(5), || async {
+        app.get(&format!("/api/v1/shifts/search?q={encoded}"), None).await.body["total"].as_u64().unwrap_or(0) >= 1
+    })
+    .await;
+    for q in [word.clone(), format!("{word}&sort=relevance"), format!("{word}保洁&limit=5")] {
+        let raw = format!("GET /api/v1/shifts/search?q={q} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let got = responses(&raw_exchange(&app.addr, raw.as_bytes()).await);
+        assert_eq!(got.len(), 1, "{raw}");
+        assert_eq!(got[0].0, 200, "{raw}: {}", got[0].1);
+        assert!(got[0].1["total"].as_u64().unwrap() >= 1, "{raw} finds the shift: {}", got[0].1);
+    }
+    // A bad value next to raw Chinese names its field in the JSON error shape.
+    let raw = "GET /api/v1/shifts/search?q=保洁&lat=999&lng=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let got = responses(&raw_exchange(&app.addr, raw.as_bytes()).await);
+    assert_eq!(got[0].0, 422);
+    assert_eq!(got[0].1["error"]["fields"][0]["field"], "lat");
+    // Raw Chinese in the path itself: an API route that does not exist, in the JSON shape (pages
+    // outside /api answer their HTML 404 page, as for any unknown page).
+    for path in ["/api/v1/岗位", "/api/v1/shifts/search/保洁", "/api/v1/搜索?q=日结"] {
+        let raw = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let got = responses(&raw_exchange(&app.addr, raw.as_bytes()).await);
+        assert_eq!(got[0].0, 404, "{path}");
+        assert_eq!(got[0].1["error"]["code"], "route_not_found", "{path}");
+    }
+    // Keep-alive: a POST with a Chinese body, then raw Chinese GETs on the same connection.
+    let body = serde_json::json!({"phone": "13800000000", "password": "不是这个口令的口令"}).to_string();
+    let raw = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}\
+         GET /api/v1/shifts/search?q={word} HTTP/1.1\r\nHost: x\r\n\r\n\
+         GET /api/v1/岗位 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let got = responses(&raw_exchange(&app.addr, raw.as_bytes()).await);
+    assert_eq!(got.iter().map(|r| r.0).collect::<Vec<_>>(), vec![401, 200, 404], "{got:?}");
+    assert!(got[1].1["total"].as_u64().unwrap() >= 1);
+}
