@@ -149,6 +149,14 @@ impl ShiftStatus {
 }
 
 code_enum!(
+    /// A report's life: open until a moderator resolves it (acted on) or dismisses it.
+    ReportStatus, "举报状态", {
+    Open => "open",
+    Resolved => "resolved",
+    Dismissed => "dismissed",
+});
+
+code_enum!(
     /// How workers take a shift: apply and wait for the employer, or claim at once (即时快招).
     TakeMode, "接单方式", {
     Apply => "apply",

@@ -174,10 +174,17 @@ pub struct DeskSlip {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimRequest {
+    /// The slip's account number, e.g. `LG00000123` (the server also takes `lg 123` or `123`).
+    #[schema(pattern = r"^(?:[Ll][Gg])?(?=0*[1-9])[0-9]{1,12}$")]
     pub account: String,
+    /// The slip's claim code, 10 letters and digits (a dash between the halves is optional).
+    #[schema(pattern = r"^[A-Za-z0-9]{5}-?[A-Za-z0-9]{5}$")]
     pub code: String,
-    /// Required when the account has no phone yet; otherwise it may change it.
+    /// Required when the account has no phone yet; otherwise it may change it. Empty: none.
+    #[schema(pattern = r"^(?:1[3-9][0-9]{9})?$")]
     pub phone: Option<String>,
+    /// The password the person chooses, as at registration.
+    #[schema(min_length = 8, max_length = 128, pattern = r"^(?!(.)\1*$)")]
     pub password: String,
 }
 

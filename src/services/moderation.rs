@@ -12,9 +12,9 @@ use crate::auth::AuthUser;
 use crate::db::changes::Entity;
 use crate::db::schema::{employers, reports, shifts};
 use crate::db::{DbConn, Tx};
-use crate::domain::ShiftStatus;
 use crate::domain::notification::{Notification, ShiftApproved, ShiftClosed, ShiftRejected, ShiftTakenDown};
 use crate::domain::time::to_display;
+use crate::domain::{ReportStatus, ShiftStatus};
 use crate::error::{Conflict, Denied, Error, Invalid, Msg};
 use crate::services::employers::{self as employers_svc, EmployerView};
 use crate::services::page::PageRequest;
@@ -93,20 +93,25 @@ pub struct QueueItem {
 /// Pending and report-hidden shifts and shifts with open reports, riskiest and oldest first,
 /// limited to the moderator's districts.
 fn queue_items(conn: &mut DbConn, scope: &StaffScope, limit: i64, offset: i64) -> Result<(Vec<QueueItem>, i64), Error> {
-    let reported: Vec<i64> =
-        reports::table.filter(reports::status.eq("open")).filter(reports::target_type.eq("shift")).select(reports::target_id).distinct().load(conn)?;
+    let reported: Vec<i64> = reports::table
+        .filter(reports::status.eq(ReportStatus::Open.as_str()))
+        .filter(reports::target_type.eq("shift"))
+        .select(reports::target_id)
+        .distinct()
+        .load(conn)?;
     let rows: Vec<ShiftRow> = shifts::table
         .filter(shifts::status.eq(ShiftStatus::PendingReview.as_str()).or(shifts::hidden_by_reports.eq(true)).or(shifts::id.eq_any(&reported)))
         .load(conn)?;
     let mut scored: Vec<(i64, NaiveDateTime, ShiftRow, i64, i64)> = Vec::new();
     for r in rows.into_iter().filter(|r| scope.covers(Place::district(r.adcode.as_deref()))) {
         let open: i64 = reports::table
-            .filter(reports::status.eq("open"))
+            .filter(reports::status.eq(ReportStatus::Open.as_str()))
             .filter(reports::target_type.eq("shift"))
             .filter(reports::target_id.eq(r.id))
             .count()
             .get_result(conn)?;
-        let employer_open: i64 = reports::table.filter(reports::status.eq("open")).filter(reports::employer_id.eq(r.employer_id)).count().get_result(conn)?;
+        let employer_open: i64 =
+            reports::table.filter(reports::status.eq(ReportStatus::Open.as_str())).filter(reports::employer_id.eq(r.employer_id)).count().get_result(conn)?;
         let risk = r.risk as i64 + open.min(5) + employer_open.min(5) / 2;
         scored.push((risk, r.updated_at, r, open, employer_open));
     }
@@ -452,7 +457,8 @@ fn employer_history(conn: &mut DbConn, e: &crate::db::models::EmployerRow, now: 
     };
     let rejections = acted(conn, Action::Reject.name())?;
     let take_downs = acted(conn, Action::TakeDown.name())?;
-    let open_reports: i64 = reports::table.filter(reports::status.eq("open")).filter(reports::employer_id.eq(e.id)).count().get_result(conn)?;
+    let open_reports: i64 =
+        reports::table.filter(reports::status.eq(ReportStatus::Open.as_str())).filter(reports::employer_id.eq(e.id)).count().get_result(conn)?;
     let stats = crate::services::reputation::employer_stats(conn, crate::services::reputation::EmployerRef { id: e.id, user_id: e.user_id }, now)?;
     Ok(EmployerHistory {
         employer_id: e.id,

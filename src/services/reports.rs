@@ -14,9 +14,9 @@ use crate::db::changes::Entity;
 use crate::db::models::ShiftRow;
 use crate::db::schema::{reports, shifts, users};
 use crate::db::{DbConn, Tx};
-use crate::domain::BoundedText;
 use crate::domain::notification::{Notification, ReportEmailConfirmation, ReportReceived, ReportResolved};
 use crate::domain::time::to_display;
+use crate::domain::{BoundedText, ReportStatus};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::ratelimit::Budget;
 use crate::services::Services;
@@ -107,8 +107,7 @@ pub struct ReportView {
     pub employer_id: i64,
     pub kind: String,
     pub description: String,
-    /// `open`, `resolved` or `dismissed`.
-    pub status: String,
+    pub status: ReportStatus,
     pub resolution: Option<String>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: chrono::DateTime<chrono::FixedOffset>,
@@ -137,7 +136,8 @@ pub struct ReportRow {
     pub employer_id: i64,
     pub kind: String,
     pub description: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: ReportStatus,
     pub resolution: Option<String>,
     pub resolved_by: Option<i64>,
     pub created_at: NaiveDateTime,
@@ -233,7 +233,7 @@ pub fn weighted_reporters(conn: &mut DbConn, shift_id: i64, now: NaiveDateTime) 
     let rows: Vec<(String, Option<i64>)> = reports::table
         .filter(reports::target_type.eq("shift"))
         .filter(reports::target_id.eq(shift_id))
-        .filter(reports::status.eq("open"))
+        .filter(reports::status.eq(ReportStatus::Open.as_str()))
         .select((reports::reporter_key, reports::reporter_id))
         .order(reports::id.asc())
         .load(conn)?;
@@ -301,7 +301,7 @@ pub fn create_with_links(
             reports::employer_id.eq(employer_id),
             reports::kind.eq(&v.kind),
             reports::description.eq(&v.description),
-            reports::status.eq("open"),
+            reports::status.eq(ReportStatus::Open.as_str()),
             reports::created_at.eq(now),
             reports::email_confirmed.eq(email_confirmed),
             reports::email_confirm_token_hash.eq(confirm_token.as_deref().map(token::hash)),
@@ -343,7 +343,7 @@ pub fn get(conn: &mut DbConn, id: i64, follow_token: Option<&str>, user_id: Opti
 
 /// Open reports, grouped by employer for the queue: (employer id, reports), most reported first.
 pub fn open_by_employer(conn: &mut DbConn, limit: i64) -> Result<Vec<(i64, Vec<ReportView>)>, Error> {
-    let rows: Vec<ReportRow> = reports::table.filter(reports::status.eq("open")).order(reports::id.asc()).load(conn)?;
+    let rows: Vec<ReportRow> = reports::table.filter(reports::status.eq(ReportStatus::Open.as_str())).order(reports::id.asc()).load(conn)?;
     let mut groups: Vec<(i64, Vec<ReportView>)> = Vec::new();
     for r in rows {
         match groups.iter_mut().find(|g| g.0 == r.employer_id) {
@@ -372,12 +372,12 @@ pub fn target_adcode(conn: &mut DbConn, report_id: i64) -> Result<Option<String>
 /// Closes a report with an outcome the reporter is told about.
 pub fn resolve(tx: &mut Tx, id: i64, staff_id: i64, dismissed: bool, resolution: &str) -> Result<ReportView, Error> {
     let row: ReportRow = reports::table.find(id).first(tx.conn()).optional()?.ok_or(Error::NotFound(Thing::Report))?;
-    if row.status != "open" {
+    if row.status != ReportStatus::Open {
         return Err(Error::Conflict(Conflict::ReportAlreadyResolved));
     }
-    let status = if dismissed { "dismissed" } else { "resolved" };
+    let status = if dismissed { ReportStatus::Dismissed } else { ReportStatus::Resolved };
     diesel::update(reports::table.find(id))
-        .set((reports::status.eq(status), reports::resolution.eq(resolution), reports::resolved_by.eq(staff_id), reports::resolved_at.eq(tx.now())))
+        .set((reports::status.eq(status.as_str()), reports::resolution.eq(resolution), reports::resolved_by.eq(staff_id), reports::resolved_at.eq(tx.now())))
         .execute(tx.conn())?;
     audit::record(
         tx,
@@ -387,8 +387,8 @@ pub fn resolve(tx: &mut Tx, id: i64, staff_id: i64, dismissed: bool, resolution:
             target_type: "report",
             target_id: id,
             reason: Some(resolution),
-            before: Some(json!({"status": row.status})),
-            after: Some(json!({"status": status})),
+            before: Some(json!({"status": row.status.as_str()})),
+            after: Some(json!({"status": status.as_str()})),
         },
     )?;
     let note = Notification::ReportResolved(ReportResolved { report_id: id, resolution: resolution.to_string() });
@@ -409,8 +409,8 @@ pub fn confirm_email(tx: &mut Tx, id: i64, confirm_token: &str) -> Result<(), Er
         return Ok(());
     }
     diesel::update(reports::table.find(id)).set(reports::email_confirmed.eq(true)).execute(tx.conn())?;
-    let note = match (&row.status[..], row.resolution) {
-        ("open", _) => Notification::ReportReceived(ReportReceived { report_id: id }),
+    let note = match (row.status, row.resolution) {
+        (ReportStatus::Open, _) => Notification::ReportReceived(ReportReceived { report_id: id }),
         (_, resolution) => Notification::ReportResolved(ReportResolved { report_id: id, resolution: resolution.unwrap_or_default() }),
     };
     outbox::enqueue(tx, row.reporter_email, &note)?;
@@ -422,7 +422,7 @@ pub fn resolve_for_shift(tx: &mut Tx, shift_id: i64, staff_id: i64, resolution: 
     let ids: Vec<i64> = reports::table
         .filter(reports::target_type.eq("shift"))
         .filter(reports::target_id.eq(shift_id))
-        .filter(reports::status.eq("open"))
+        .filter(reports::status.eq(ReportStatus::Open.as_str()))
         .select(reports::id)
         .load(tx.conn())?;
     for id in &ids {
