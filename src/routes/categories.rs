@@ -21,11 +21,24 @@ pub struct CategoryList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryRequest {
-    /// 2–40 lowercase letters, digits or underscores, e.g. `pet_care`.
+    /// 2–40 lowercase letters, digits or underscores, starting with a letter, e.g. `pet_care`.
+    #[schema(value_type = String, required = true, pattern = r"^[a-z][a-z0-9_]{1,39}$")]
     pub code: Option<String>,
+    /// 1–30 characters (leading and trailing whitespace not counted), no control characters.
+    #[schema(value_type = String, required = true, pattern = r"^[\s\x85]*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f](?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{0,28}[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f])?[\s\x85]*$")]
     pub name_zh: Option<String>,
+    /// 1–60 characters, as `name_zh`.
+    #[schema(value_type = String, required = true, pattern = r"^[\s\x85]*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f](?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{0,58}[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f])?[\s\x85]*$")]
     pub name_en: Option<String>,
+    /// 1–30 characters, as `name_zh` (default `其他`).
+    #[schema(
+        pattern = r"^[\s\x85]*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f](?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{0,28}[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f])?[\s\x85]*$"
+    )]
     pub group_zh: Option<String>,
+    /// Up to 200 characters: words people search this occupation by.
+    #[schema(
+        pattern = r"^[\s\x85]*(?:[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f](?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{0,198}[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f])?)?[\s\x85]*$"
+    )]
     pub keywords: Option<String>,
 }
 

@@ -120,6 +120,7 @@ pub async fn claim(state: web::Data<AppState>, req: HttpRequest, body: ValidJson
 #[serde(deny_unknown_fields)]
 pub struct FiguresQuery {
     /// How many weeks back, 1–52 (default 8).
+    #[param(minimum = 1, maximum = 52)]
     pub weeks: Option<i64>,
 }
 

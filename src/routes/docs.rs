@@ -8,7 +8,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::idempotency::OpenApiHeader as IdempotencyHeader;
 use crate::routes::{
-    alerts, auth, availability, categories, desk, districts, employers, engagements, inbox, moderation, ops, reports, search, shifts, stations, workers,
+    alerts, auth, availability, categories, desk, districts, employers, engagements, inbox, moderation, ops, reports, search, shifts, stations, synonyms,
+    workers,
 };
 
 #[derive(OpenApi)]
@@ -21,6 +22,7 @@ use crate::routes::{
         shifts::create, shifts::check, shifts::get_one, shifts::update, shifts::close, shifts::list_mine,
         availability::create, availability::get_one, availability::update, availability::delete, availability::list_mine,
         categories::list, categories::create,
+        synonyms::list, synonyms::create, synonyms::delete,
         districts::search,
         search::search_shifts, search::my_matches, search::shift_matches, search::search_availability,
         moderation::queue, moderation::reasons, moderation::approve, moderation::reject, moderation::take_down, moderation::bulk,
@@ -80,6 +82,11 @@ pub const RATE_LIMITED: &[&str] = &["auth_register", "auth_login", "reports_crea
 /// operations, 503 on operations that read or write the database.
 struct ErrorResponses;
 
+/// Paths whose secured operations act on the caller's own worker or employer profile's things.
+const PROFILE_PATHS: &[&str] = &["/api/v1/workers/me", "/api/v1/employers/me", "/api/v1/availability", "/api/v1/shifts", "/api/v1/engagements"];
+/// The operations that fill a profile in (they cannot need one).
+const PROFILE_WRITERS: &[&str] = &["workers_put_me", "employers_put_me", "workers_get_me", "employers_get_me"];
+
 impl Modify for ErrorResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::path::ParameterIn;
@@ -90,7 +97,9 @@ impl Modify for ErrorResponses {
                 .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
                 .build()
         };
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            // Operations of a worker's or an employer's own things need that profile first.
+            let needs_profile = PROFILE_PATHS.iter().any(|p| path.starts_with(p));
             for op in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
                 let id = op.operation_id.clone().unwrap_or_default();
                 let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
@@ -117,6 +126,12 @@ impl Modify for ErrorResponses {
                     if !["auth_me", "auth_logout"].contains(&id.as_str()) {
                         add("403", "the signed-in account's role or scope may not do this (`forbidden`)");
                     }
+                }
+                if secured && needs_profile && !PROFILE_WRITERS.contains(&id.as_str()) {
+                    add("409", "the worker or employer profile this needs is not filled in yet (`worker_profile_required`, `employer_profile_required`)");
+                }
+                if secured && path.starts_with("/api/v1/desk/") {
+                    add("409", "the staff account is not assigned to a station yet (`not_at_station`)");
                 }
                 if RATE_LIMITED.contains(&id.as_str()) {
                     add("429", "too many requests; retry after `Retry-After` seconds (`rate_limited`)");

@@ -150,7 +150,8 @@ pub async fn hide_rating(state: web::Data<AppState>, user: AuthUser, id: web::Pa
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct EngagementQuery {
-    /// Only engagements in this state.
+    /// Only engagements in this state (empty: all).
+    #[param(pattern = "^(applied|invited|confirmed|declined|withdrawn|cancelled|checked_in|checked_out|no_show|completed|paid|disputed|overdue)?$")]
     pub state: Option<String>,
     /// Only this shift's (employers).
     pub shift_id: Option<i64>,
@@ -158,6 +159,7 @@ pub struct EngagementQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` from the previous page.
+    #[param(pattern = "^(0*[1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
 }
 

@@ -97,12 +97,25 @@ pub async fn resolve_report(state: web::Data<AppState>, user: AuthUser, id: web:
 #[serde(deny_unknown_fields)]
 pub struct ScopeRequest {
     /// Adcode prefixes (e.g. `4403` for Shenzhen); empty for everywhere.
+    #[schema(value_type = Vec<AdcodePrefix>)]
     pub adcodes: Vec<String>,
 }
 
+/// A district code prefix in the document: 1–12 digits (the rule is `accounts::set_staff_scope`'s).
+pub struct AdcodePrefix;
+
+impl utoipa::PartialSchema for AdcodePrefix {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String).pattern(Some("^[0-9]{1,12}$")).into()
+    }
+}
+
+impl ToSchema for AdcodePrefix {}
+
 /// Limit a staff member to districts (admin only).
 #[utoipa::path(put, operation_id = "moderation_set_scope", path = "/api/v1/staff/{user_id}/scope", tag = "moderation", security(("bearer" = [])), params(("user_id" = i64, Path)), request_body = ScopeRequest,
-    responses((status = 204, description = "scope set"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204, description = "scope set"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "the account is not a staff account (`not_staff`)", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_scope(state: web::Data<AppState>, user: AuthUser, user_id: web::Path<i64>, body: ValidJson<ScopeRequest>) -> Result<HttpResponse, ApiError> {
     crate::services::accounts::set_staff_scope(&state, &user, user_id.into_inner(), body.value.adcodes).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -121,6 +134,7 @@ pub struct AuditParams {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` from the previous page.
+    #[param(pattern = "^(0*[1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
 }
 

@@ -63,12 +63,14 @@ pub async fn close(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct MyShiftsQuery {
-    /// Only shifts in this status.
+    /// Only shifts in this status (empty: all).
+    #[param(pattern = "^(draft|pending_review|published|filled|closed|expired|rejected|taken_down)?$")]
     pub status: Option<String>,
     /// Items per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` from the previous page.
+    #[param(pattern = "^(0*[1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
 }
 

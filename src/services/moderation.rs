@@ -14,7 +14,7 @@ use crate::db::schema::{employers, reports, shifts};
 use crate::db::{DbConn, Tx};
 use crate::domain::notification::{Notification, ShiftApproved, ShiftClosed, ShiftRejected, ShiftTakenDown};
 use crate::domain::time::to_display;
-use crate::domain::{ReportStatus, ShiftStatus};
+use crate::domain::{BoundedText, ReportStatus, ShiftStatus};
 use crate::error::{Conflict, Denied, Error, Invalid, Msg};
 use crate::services::employers::{self as employers_svc, EmployerView};
 use crate::services::page::PageRequest;
@@ -64,8 +64,8 @@ pub fn reason(code: Option<&str>, text: Option<&str>) -> Result<(String, Msg), E
     if *c == "other" && text.is_none() {
         return Err(Error::field("reason", Invalid::new("required", "选择“其他原因”时需填写说明", "explain the reason when reason_code is other")));
     }
-    if text.is_some_and(|t| t.chars().count() > 1000) {
-        return Err(Error::field("reason", Invalid::new("too_long", "说明不能超过 1000 字", "reason must be at most 1000 characters")));
+    if let Some(t) = text {
+        BoundedText::parse(t, 1, 1000).map_err(|e| Error::field("reason", e))?;
     }
     let msg = match text {
         Some(t) => Msg::new(format!("{zh}：{t}"), format!("{en}: {t}")),
@@ -336,17 +336,17 @@ pub async fn bulk(svc: &Services, user: &AuthUser, b: BulkRequest) -> Result<Vec
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BlockRequest {
-    /// Why, e.g. confirmed wage arrears; shown to the employer.
-    #[schema(min_length = 1)]
+    /// Why, e.g. confirmed wage arrears; shown to the employer. 2–1000 characters (leading and
+    /// trailing whitespace not counted), no control characters.
+    #[schema(
+        pattern = r"^[\s\x85]*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{0,998}[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f][\s\x85]*$"
+    )]
     pub reason: String,
 }
 
+/// A staff member's reason or outcome: 2–1000 characters by the one text rule.
 fn staff_text(field: &str, r: &str) -> Result<String, Error> {
-    let r = r.trim();
-    if r.chars().count() < 2 || r.chars().count() > 1000 {
-        return Err(Error::field(field, Invalid::out_of_range("应为 2 到 1000 字", "must be 2 to 1000 characters")));
-    }
-    Ok(r.to_string())
+    BoundedText::parse(r, 2, 1000).map(BoundedText::into_string).map_err(|e| Error::field(field, e))
 }
 
 /// Runs a staff action on an employer in the moderator's area, in one transaction.
@@ -397,8 +397,10 @@ pub async fn verify_employer(svc: &Services, user: &AuthUser, id: i64) -> Result
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveRequest {
-    /// The outcome the reporter is told.
-    #[schema(min_length = 1)]
+    /// The outcome the reporter is told: 2–1000 characters, as a block's reason.
+    #[schema(
+        pattern = r"^[\s\x85]*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{0,998}[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f][\s\x85]*$"
+    )]
     pub resolution: String,
     /// True when the report was unfounded.
     #[serde(default)]

@@ -18,7 +18,26 @@ pub struct PageQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` from the previous page.
+    #[param(pattern = "^(0*[1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
+}
+
+/// What a cursor looks like, as the OpenAPI document says it ([`parse_cursor`] accepts exactly
+/// this; a contract test checks every `cursor` parameter carries it): a positive whole number of
+/// at most 18 digits (leading zeros allowed), or empty for the first page.
+pub const CURSOR_PATTERN: &str = "^(0*[1-9][0-9]{0,17})?$";
+
+/// A cursor as sent (`None` or empty: the first page); a malformed one is recorded in `errs`.
+/// Every cursor lingong hands out (an id, or a position in a ranking) is a positive number.
+pub fn parse_cursor(errs: &mut FieldErrors, cursor: Option<&str>) -> Option<i64> {
+    let c = cursor.filter(|c| !c.is_empty())?;
+    let digits = c.trim_start_matches('0');
+    if c.bytes().all(|b| b.is_ascii_digit()) && (1..=18).contains(&digits.len()) {
+        // At most 18 digits always fits an i64.
+        return digits.parse().ok();
+    }
+    errs.add("cursor", Invalid::new("invalid_cursor", "分页游标无效", "invalid cursor"));
+    None
 }
 
 /// A checked page request.
@@ -44,17 +63,7 @@ impl PageRequest {
         if !(1..=MAX_LIMIT).contains(&limit) {
             errs.add("limit", Invalid::out_of_range("limit 应在 1 到 100 之间", "limit must be 1 to 100"));
         }
-        let cursor = match cursor.filter(|c| !c.is_empty()) {
-            None => None,
-            Some(c) => match c.parse::<i64>() {
-                Ok(v) if v > 0 => Some(v),
-                _ => {
-                    errs.add("cursor", Invalid::new("invalid_cursor", "分页游标无效", "invalid cursor"));
-                    None
-                }
-            },
-        };
-        PageRequest { limit: limit.clamp(1, MAX_LIMIT), cursor }
+        PageRequest { limit: limit.clamp(1, MAX_LIMIT), cursor: parse_cursor(errs, cursor) }
     }
 
     /// Keyset lists fetch one row more than the page; this splits it off to tell whether another

@@ -27,14 +27,22 @@ pub struct RatingRequest {
     /// 1 to 5.
     #[schema(minimum = 1, maximum = 5)]
     pub score: i64,
-    /// At most 500 characters.
+    /// At most 500 characters (leading and trailing whitespace not counted; empty: none), no
+    /// control characters.
+    #[schema(
+        pattern = r"^[\s\x85]*(?:[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f](?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{0,498}[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f])?)?[\s\x85]*$"
+    )]
     pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HideRequest {
-    #[schema(min_length = 1)]
+    /// Why the rating is hidden: 2–500 characters (leading and trailing whitespace not counted),
+    /// no control characters.
+    #[schema(
+        pattern = r"^[\s\x85]*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{0,498}[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f][\s\x85]*$"
+    )]
     pub reason: String,
 }
 

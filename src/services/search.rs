@@ -72,6 +72,8 @@ pub struct SearchParams {
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
+    /// `next_cursor` from the previous page.
+    #[param(pattern = "^(0*[1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
 }
 
@@ -141,13 +143,7 @@ fn common(
     if !(1..=100).contains(&limit) {
         errs.add("limit", Invalid::new("out_of_range", "limit 应在 1 到 100 之间", "limit must be 1 to 100"));
     }
-    let offset = match cursor.filter(|c| !c.is_empty()) {
-        None => 0,
-        Some(c) => c.parse::<usize>().unwrap_or_else(|_| {
-            errs.add("cursor", Invalid::new("invalid_cursor", "分页游标无效", "invalid cursor"));
-            0
-        }),
-    };
+    let offset = crate::services::page::parse_cursor(errs, cursor).unwrap_or(0) as usize;
     Common { near, from, to, limit, offset }
 }
 
@@ -298,6 +294,8 @@ pub struct PageParams {
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
+    /// `next_cursor` from the previous page.
+    #[param(pattern = "^(0*[1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
 }
 
@@ -469,6 +467,8 @@ pub struct AvailabilitySearchParams {
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
+    /// `next_cursor` from the previous page.
+    #[param(pattern = "^(0*[1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
 }
 

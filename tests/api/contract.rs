@@ -251,3 +251,96 @@ async fn register_text_rules_are_documented_and_enforced() {
         app.post("/api/v1/auth/register", None, body).await.assert(201);
     }
 }
+
+/// Every `cursor` parameter carries the one documented cursor pattern, and that pattern accepts
+/// exactly what the server's cursor rule accepts, over generated cursors of every shape.
+#[test]
+fn every_cursor_parameter_documents_the_one_cursor_rule() {
+    use lingong::services::page::{CURSOR_PATTERN, parse_cursor};
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(lingong::routes::docs::ApiDoc::openapi()).unwrap();
+    let mut seen = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten().filter(|p| p["name"] == "cursor") {
+                assert_eq!(p["schema"]["pattern"], CURSOR_PATTERN, "{method} {path}");
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 10, "only {seen} cursor parameters found");
+    let re = regex::Regex::new(CURSOR_PATTERN).unwrap();
+    let mut cases: Vec<String> = vec!["".into(), "0".into(), "00".into(), "+1".into(), "-1".into(), " 1".into(), "1 ".into(), "1e3".into(), "٣".into()];
+    for digits in 1..=20 {
+        cases.push("9".repeat(digits));
+        cases.push(format!("1{}", "0".repeat(digits - 1)));
+        cases.push(format!("000{}", "7".repeat(digits)));
+    }
+    cases.push(i64::MAX.to_string());
+    for c in cases {
+        let mut errs = lingong::error::FieldErrors::new();
+        let parsed = parse_cursor(&mut errs, Some(&c));
+        let server_accepts = errs.into_result().is_ok();
+        assert_eq!(re.is_match(&c), server_accepts, "cursor {c:?}: schema and server disagree");
+        assert_eq!(parsed.is_some(), !c.is_empty() && server_accepts, "{c:?}");
+    }
+}
+
+/// The patterns the document gives bounded text fields (trimmed length within bounds, no control
+/// characters) accept exactly what the server's one text rule, `BoundedText::parse`, accepts.
+#[test]
+fn bounded_text_patterns_agree_with_the_text_rule() {
+    use lingong::domain::BoundedText;
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(lingong::routes::docs::ApiDoc::openapi()).unwrap();
+    let props = &doc["components"]["schemas"]["CategoryRequest"]["properties"];
+    let controls = ["\u{0}", "\u{7}", "\u{1b}", "\u{7f}", "\u{85}", "\u{9f}"];
+    let schema = |name: &str| doc["components"]["schemas"][name]["properties"].clone();
+    let (rating, hide, block, resolve) = (schema("RatingRequest"), schema("HideRequest"), schema("BlockRequest"), schema("ResolveRequest"));
+    for (props, field, min, max) in [
+        (props, "name_zh", 1, 30),
+        (props, "name_en", 1, 60),
+        (props, "group_zh", 1, 30),
+        (props, "keywords", 0, 200),
+        (&rating, "comment", 0, 500),
+        (&hide, "reason", 2, 500),
+        (&block, "reason", 2, 1000),
+        (&resolve, "resolution", 2, 1000),
+    ] {
+        let re = regex::Regex::new(props[field]["pattern"].as_str().unwrap()).unwrap();
+        let mut cases: Vec<String> = vec![String::new(), " ".into(), "\t \n".into(), "\u{3000}".into()];
+        for n in [1, 2, 3, max.max(1) - 1, max, max + 1] {
+            for unit in ["保", "a", " 保", "保 "] {
+                cases.push(unit.repeat(n));
+                cases.push(format!("  {}\u{3000}", "洁".repeat(n)));
+                cases.push(format!("{}\n{}", "家".repeat(n), "政"));
+            }
+        }
+        for c in controls {
+            cases.push(format!("保{c}洁"));
+            cases.push(format!("{c}保洁"));
+        }
+        for c in cases {
+            let server = BoundedText::parse(&c, min, max).is_ok();
+            assert_eq!(re.is_match(&c), server, "{field} {c:?}: schema and server disagree");
+        }
+    }
+}
+
+/// The list filters by state document exactly the engagement states and the shift statuses.
+#[test]
+fn the_state_filters_document_every_state() {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(lingong::routes::docs::ApiDoc::openapi()).unwrap();
+    let states: Vec<&str> = lingong::domain::engagement::State::ALL.iter().map(|s| s.as_str()).collect();
+    let want = format!("^({})?$", states.join("|"));
+    for path in ["/api/v1/workers/me/engagements", "/api/v1/employers/me/engagements"] {
+        let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+        let state = params.iter().find(|p| p["name"] == "state").unwrap();
+        assert_eq!(state["schema"]["pattern"], want.as_str(), "{path}");
+    }
+    let statuses: Vec<&str> = lingong::domain::ShiftStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let params = doc["paths"]["/api/v1/employers/me/shifts"]["get"]["parameters"].as_array().unwrap();
+    let status = params.iter().find(|p| p["name"] == "status").unwrap();
+    assert_eq!(status["schema"]["pattern"], format!("^({})?$", statuses.join("|")).as_str());
+}

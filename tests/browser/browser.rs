@@ -131,36 +131,59 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
+/// The screen a test's browser has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    /// A cheap phone: small, touch, mobile emulation.
+    Phone,
+    /// A service desk's or a moderator's desktop.
+    Desk,
+}
+
 impl Browser {
-    /// A fresh browser (own profile: no cookies, no cache) pointed at `app`.
+    /// A fresh browser (own profile: no cookies, no cache) pointed at `app`: a cheap phone.
     pub async fn start(app: &TestApp) -> Browser {
+        Browser::open(app, Screen::Phone).await
+    }
+
+    /// A fresh browser at a desk's screen (1280×800, a desktop user agent, no touch) for the
+    /// pages staff work on all day: the moderation console.
+    pub async fn start_desktop(app: &TestApp) -> Browser {
+        Browser::open(app, Screen::Desk).await
+    }
+
+    async fn open(app: &TestApp, screen: Screen) -> Browser {
         let mut driver = Driver::start();
         let profile = tempfile::tempdir().expect("profile dir");
-        let mut args = vec![
+        let (width, height, agent) = match screen {
+            Screen::Phone => (WIDTH, HEIGHT, USER_AGENT),
+            Screen::Desk => (DESKTOP_WIDTH, DESKTOP_HEIGHT, DESKTOP_USER_AGENT),
+        };
+        let args = vec![
             "--headless=new".to_string(),
             // Containers and CI run as root, where Chromium's sandbox cannot start.
             "--no-sandbox".into(),
             "--disable-dev-shm-usage".into(),
             "--disable-gpu".into(),
-            format!("--window-size={WIDTH},{HEIGHT}"),
+            format!("--window-size={width},{height}"),
             "--lang=zh-CN".into(),
             "--accept-lang=zh-CN,zh".into(),
             "--no-first-run".into(),
             "--disable-extensions".into(),
             "--disable-background-networking".into(),
             format!("--user-data-dir={}", profile.path().display()),
+            format!("--user-agent={agent}"),
         ];
-        args.push(format!("--user-agent={USER_AGENT}"));
-        let mut options = json!({
-            "args": args,
-            "prefs": {"intl.accept_languages": "zh-CN,zh"},
+        let mut options = json!({"args": args, "prefs": {"intl.accept_languages": "zh-CN,zh"}});
+        if screen == Screen::Phone {
             // Mobile emulation makes the page's viewport meta count, as on a phone: a page without
-            // one lays out 980 px wide and fails the no-horizontal-scroll check.
-            "mobileEmulation": {
+            // one lays out 980 px wide and fails the no-horizontal-scroll check. chromedriver
+            // applies it again on every navigation, so a desk screen must start without it.
+            options["mobileEmulation"] = json!({
                 "deviceMetrics": {"width": WIDTH, "height": HEIGHT, "pixelRatio": 1.0, "touch": true, "mobile": true},
                 "userAgent": USER_AGENT
-            }
-        });
+            });
+        }
         if let Ok(bin) = std::env::var("LINGONG_CHROMIUM") {
             options["binary"] = json!(bin);
         }
@@ -195,70 +218,14 @@ impl Browser {
             _driver: driver,
             _profile: profile,
         };
-        // Until a test sets a location, the phone has not allowed it: headless Chromium would
-        // otherwise ask Google's network location service, which tests (and CI) cannot reach.
-        b.deny_location().await;
-        b
-    }
-
-    /// A fresh browser at a desk's screen (1280×800, a desktop user agent, no touch) for the
-    /// pages staff work on all day: the moderation console. The same Chromium, profile, log and
-    /// levers as `start`, less the phone's mobile emulation: chromedriver applies that again on
-    /// every navigation, so overriding the screen through DevTools afterwards does not hold.
-    pub async fn start_desktop(app: &TestApp) -> Browser {
-        let mut driver = Driver::start();
-        let profile = tempfile::tempdir().expect("profile dir");
-        let args = vec![
-            "--headless=new".to_string(),
-            // Containers and CI run as root, where Chromium's sandbox cannot start.
-            "--no-sandbox".into(),
-            "--disable-dev-shm-usage".into(),
-            "--disable-gpu".into(),
-            format!("--window-size={DESKTOP_WIDTH},{DESKTOP_HEIGHT}"),
-            "--lang=zh-CN".into(),
-            "--accept-lang=zh-CN,zh".into(),
-            "--no-first-run".into(),
-            "--disable-extensions".into(),
-            "--disable-background-networking".into(),
-            format!("--user-data-dir={}", profile.path().display()),
-            format!("--user-agent={DESKTOP_USER_AGENT}"),
-        ];
-        let mut options = json!({"args": args, "prefs": {"intl.accept_languages": "zh-CN,zh"}});
-        if let Ok(bin) = std::env::var("LINGONG_CHROMIUM") {
-            options["binary"] = json!(bin);
+        if screen == Screen::Desk {
+            // The window's size counts the headless browser's own frame: the page's viewport is
+            // set to the desk's screen exactly (this sticks, without mobile emulation to undo it).
+            b.cdp("Emulation.setDeviceMetricsOverride", json!({"width": DESKTOP_WIDTH, "height": DESKTOP_HEIGHT, "deviceScaleFactor": 1, "mobile": false}))
+                .await;
         }
-        let caps = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": options,
-            "goog:loggingPrefs": {"browser": "ALL"},
-            "pageLoadStrategy": "normal"
-        });
-        let caps: serde_json::Map<String, Value> = serde_json::from_value(caps).unwrap();
-        let client = ClientBuilder::native().capabilities(caps).connect(&driver.url).await.expect("WebDriver session with headless Chromium");
-        let session = client.session_id().await.unwrap().expect("session id");
-        driver.session = Some(session.clone());
-        let t = fantoccini::wd::TimeoutConfiguration::new(Some(Duration::from_secs(30)), Some(Duration::from_secs(30)), Some(Duration::ZERO));
-        client.update_timeouts(t).await.expect("timeouts");
-        let name = std::thread::current().name().unwrap_or("browser").replace("::", ".");
-        let shots = screenshots_root().join(name);
-        let _ = std::fs::remove_dir_all(&shots);
-        std::fs::create_dir_all(&shots).expect("screenshots dir");
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
-        let b = Browser {
-            client,
-            http,
-            driver_url: driver.url.clone(),
-            session,
-            base: app.addr.clone(),
-            shots,
-            step: AtomicU32::new(0),
-            _driver: driver,
-            _profile: profile,
-        };
-        // The window's size counts the headless browser's own frame: the page's viewport is set
-        // to the desk's screen exactly (this sticks, without mobile emulation to undo it).
-        b.cdp("Emulation.setDeviceMetricsOverride", json!({"width": DESKTOP_WIDTH, "height": DESKTOP_HEIGHT, "deviceScaleFactor": 1, "mobile": false})).await;
-        // As on the phone: no network location service to ask.
+        // Until a test sets a location, the browser has not allowed it: headless Chromium would
+        // otherwise ask Google's network location service, which tests (and CI) cannot reach.
         b.deny_location().await;
         b
     }
