@@ -299,6 +299,19 @@ impl Db {
         self.get_within(self.pool.connection_timeout())
     }
 
+    /// A connection of its own, outside the pool, for a background task that must not queue
+    /// behind requests for a pooled one (the change-log follower). Refused at once while the
+    /// breaker is open.
+    pub fn dedicated(&self) -> Result<DbConn, Error> {
+        if self.breaker.is_open() {
+            return Err(Error::Unavailable);
+        }
+        self.url.establish().map_err(|e| {
+            tracing::warn!(error = %e, "could not open a dedicated database connection");
+            Error::Unavailable
+        })
+    }
+
     /// [`Db::get`] waiting at most `timeout`. Fails at once while the breaker is open, and as
     /// soon as a connect fails during the wait; a full pool alone waits the whole `timeout`.
     pub fn get_within(&self, timeout: Duration) -> Result<r2d2::PooledConnection<Manager>, Error> {

@@ -152,23 +152,42 @@ pub fn catch_up(engine: &Engine, conn: &mut DbConn) -> Result<usize, Error> {
 }
 
 /// The follower: applies changes when woken or every `poll`, whichever comes first.
+///
+/// It reads on a connection of its own, never one from the request pool: under load every pooled
+/// connection is busy with requests, and a follower queueing behind them made a write take
+/// seconds to appear on the other replicas. A connection that failed is dropped and the next
+/// round opens a new one.
 pub async fn follow(engine: Arc<Engine>, db: Db, notify: Arc<Notify>, poll: Duration) {
+    let mut own: Option<DbConn> = None;
     loop {
         tokio::select! {
             _ = notify.notified() => {}
             _ = tokio::time::sleep(poll) => {}
         }
-        let (engine, db) = (engine.clone(), db.clone());
+        let (engine, db, conn) = (engine.clone(), db.clone(), own.take());
         let started = Instant::now();
         let r = tokio::task::spawn_blocking(move || {
-            let mut conn = db.get()?;
-            catch_up(&engine, &mut conn)
+            let mut conn = match conn {
+                Some(c) => c,
+                None => match db.dedicated() {
+                    Ok(c) => c,
+                    Err(e) => return (Err(e), None),
+                },
+            };
+            let result = catch_up(&engine, &mut conn);
+            let keep = result.is_ok().then_some(conn);
+            (result, keep)
         })
         .await;
         match r {
-            Ok(Ok(n)) if n > 0 => tracing::debug!(changes = n, ms = started.elapsed().as_millis() as u64, "index caught up"),
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "index catch-up failed; retrying"),
+            Ok((result, conn)) => {
+                own = conn;
+                match result {
+                    Ok(n) if n > 0 => tracing::debug!(changes = n, ms = started.elapsed().as_millis() as u64, "index caught up"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "index catch-up failed; retrying"),
+                }
+            }
             Err(e) => tracing::error!(error = %e, "index catch-up task failed"),
         }
     }
