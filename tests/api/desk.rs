@@ -9,7 +9,7 @@ use crate::bodies::{at, shift_body};
 use crate::helpers::*;
 
 /// 建国路, 北京 朝阳区: where the test shifts are.
-const STATION: (f64, f64) = (39.9100, 116.4600);
+const STATION: (f64, f64) = STATION_POINT;
 
 async fn user_id(app: &TestApp, token: &str) -> i64 {
     app.get("/api/v1/auth/me", Some(token)).await.body["id"].as_i64().unwrap()
@@ -17,20 +17,8 @@ async fn user_id(app: &TestApp, token: &str) -> i64 {
 
 /// An admin, and a station in 朝阳区 with one staff member: (admin, staff token, station id).
 async fn station(app: &TestApp) -> (String, String, i64) {
-    let admin = app.staff("admin").await;
-    let r = app
-        .post(
-            "/api/v1/stations",
-            Some(&admin),
-            json!({"name": format!("建外街道社区就业服务站{}", unique()), "address": "北京市朝阳区建国路100号", "lat": STATION.0, "lng": STATION.1, "adcode": "110105000000", "radius_km": 5}),
-        )
-        .await;
-    r.assert(201);
-    let id = r.body["id"].as_i64().unwrap();
-    let staff = app.staff("station_staff").await;
-    let staff_id = user_id(app, &staff).await;
-    app.put(&format!("/api/v1/stations/{id}/staff/{staff_id}"), Some(&admin), json!({})).await.assert(200);
-    (admin, staff, id)
+    let s = app.station().await;
+    (s.admin, s.staff, s.id)
 }
 
 fn desk_worker() -> Value {

@@ -66,6 +66,16 @@ impl Drop for TestDb {
     }
 }
 
+/// Where [`TestApp::station`] puts its station: 建国路, 朝阳区, Beijing.
+pub const STATION_POINT: (f64, f64) = (39.9100, 116.4600);
+
+/// A station and who runs it: the admin who made it, its staff member's token, its id.
+pub struct TestStation {
+    pub admin: String,
+    pub staff: String,
+    pub id: i64,
+}
+
 pub struct TestApp {
     pub addr: String,
     pub client: reqwest::Client,
@@ -228,6 +238,24 @@ impl TestApp {
         let r = self.post("/api/v1/auth/login", None, json!({"phone": phone, "password": "staff-passphrase"})).await;
         r.assert(200);
         r.body["token"].as_str().unwrap().to_string()
+    }
+
+    /// A community station at 建国路 in 朝阳区 (5 km) with one staff member, made by an admin.
+    pub async fn station(&self) -> TestStation {
+        let admin = self.staff("admin").await;
+        let r = self
+            .post(
+                "/api/v1/stations",
+                Some(&admin),
+                json!({"name": format!("建外街道社区就业服务站{}", unique()), "address": "北京市朝阳区建国路100号", "lat": STATION_POINT.0, "lng": STATION_POINT.1, "adcode": "110105000000"}),
+            )
+            .await;
+        r.assert(201);
+        let id = r.body["id"].as_i64().unwrap();
+        let staff = self.staff("station_staff").await;
+        let staff_id = self.get("/api/v1/auth/me", Some(&staff)).await.body["id"].as_i64().unwrap();
+        self.put(&format!("/api/v1/stations/{id}/staff/{staff_id}"), Some(&admin), json!({})).await.assert(200);
+        TestStation { admin, staff, id }
     }
 
     /// An employer with a profile; verified by a moderator when asked. Returns (token, employer id).

@@ -11,21 +11,9 @@ use crate::pages::PageClient;
 
 /// A station in 朝阳 with one staff member signed in on the pages.
 async fn desk_client(app: &TestApp) -> PageClient {
-    let admin = app.staff("admin").await;
-    let r = app
-        .post(
-            "/api/v1/stations",
-            Some(&admin),
-            json!({"name": format!("建外街道社区就业服务站{}", unique()), "address": "北京市朝阳区建国路100号", "lat": 39.91, "lng": 116.46, "adcode": "110105000000"}),
-        )
-        .await;
-    r.assert(201);
-    let station = r.body["id"].as_i64().unwrap();
-    let staff = app.staff("station_staff").await;
-    let staff_id = app.get("/api/v1/auth/me", Some(&staff)).await.body["id"].as_i64().unwrap();
-    app.put(&format!("/api/v1/stations/{station}/staff/{staff_id}"), Some(&admin), json!({})).await.assert(200);
+    let station = app.station().await;
     let mut c = PageClient::new(app);
-    c.cookies.insert("lg_session".into(), staff);
+    c.cookies.insert("lg_session".into(), station.staff);
     c
 }
 

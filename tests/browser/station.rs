@@ -16,20 +16,8 @@ use crate::helpers::*;
 
 /// A station at 建国路 with one staff member: (staff token, station id).
 async fn station_with_staff(app: &TestApp) -> (String, i64) {
-    let admin = app.staff("admin").await;
-    let r = app
-        .post(
-            "/api/v1/stations",
-            Some(&admin),
-            json!({"name": "建外街道社区就业服务站", "address": "北京市朝阳区建国路100号", "lat": 39.91, "lng": 116.46, "adcode": "110105000000"}),
-        )
-        .await;
-    r.assert(201);
-    let id = r.body["id"].as_i64().unwrap();
-    let staff = app.staff("station_staff").await;
-    let staff_id = app.get("/api/v1/auth/me", Some(&staff)).await.body["id"].as_i64().unwrap();
-    app.put(&format!("/api/v1/stations/{id}/staff/{staff_id}"), Some(&admin), json!({})).await.assert(200);
-    (staff, id)
+    let s = app.station().await;
+    (s.staff, s.id)
 }
 
 /// The current page printed by Chromium on A4, saved beside the screenshots; its path.
