@@ -76,6 +76,10 @@ say "in-process engine${PG_URL:+ and PostGIS}: sizes $SIZES"
 bench --sizes "$SIZES" --queries "$QUERIES" --pg-queries "$PG_QUERIES" ${PG_URL:+--postgis "$PG_URL"} \
   --out "$OUT" --command "$RUN"
 
+# --- relevance: the judged set (NDCG@10, zero-result rate); fixed fixture, no load needed ------
+say "relevance: the judged set in benches/search/relevance"
+bench --relevance benches/search/relevance --out "$OUT"
+
 # --- 2. HTTP under wrk -------------------------------------------------------------------------
 TMP="$(mktemp -d)"
 SERVER_PID=""

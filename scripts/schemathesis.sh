@@ -24,6 +24,11 @@
 #   per hour of the shift's own slots, slots in the future, settlement period, wording).
 # - availability_create, availability_update, desk_availability_for: at least one window, lat with
 #   lng, existing categories, windows checked against each other and the clock.
+# - alerts_create: what is required depends on `source`.
+# - moderation_reject, moderation_take_down, moderation_bulk: a written reason when the reason code
+#   is `other` or missing.
+# - stations_create: counties must be real county codes, the point inside them.
+# - synonyms_create: 2–10 distinct words.
 # - search_shifts, search_availability: `lat` and `lng` come together and a `bbox` is ordered and
 #   inside the world, cross-parameter rules OpenAPI query parameters cannot express (422 naming
 #   the field). Every other check and phase runs on them.

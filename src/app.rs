@@ -84,7 +84,7 @@ impl AppState {
             Rules::load(std::path::Path::new(&config.listing.rules_dir)).map_err(|e| anyhow::anyhow!("listing.rules_dir: {e}"))?
         });
         let clock = db.clock();
-        let services = Services { config: Arc::new(config), db, redis, limiter, engine, bus, mailer, rules, clock };
+        let services = Services { config: Arc::new(config), db, redis, limiter, engine, bus, mailer, rules, clock, tokens: Default::default() };
         Ok(AppState { services, metrics: Metrics::new() })
     }
 

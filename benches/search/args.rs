@@ -64,6 +64,14 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub http_report: Option<PathBuf>,
 
+    /// Run the judged relevance set in this folder (fixture shifts and graded queries) and report NDCG@10
+    #[arg(long, value_name = "DIR")]
+    pub relevance: Option<PathBuf>,
+
+    /// With --relevance: print every query's NDCG and top ids
+    #[arg(long, action = ArgAction::SetTrue)]
+    pub relevance_verbose: bool,
+
     /// The command that drove this run (e.g. scripts/bench.sh), recorded in the report
     #[arg(long, allow_hyphen_values = true)]
     pub command: Option<String>,

@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 
 use lingong::domain::PayUnit::{Day as D, Hour as H, Piece as P, Shift as S};
 use lingong::domain::{GeoPoint, PayUnit};
-use lingong::search::analyze::doc_text;
+use lingong::search::analyze::{ShiftText, shift_text};
 use lingong::search::engine::ShiftDoc;
 use lingong::search::timefit::Interval;
 
@@ -363,7 +363,8 @@ impl<'w> Gen<'w> {
     }
 
     pub fn text(&self, s: &GenShift) -> String {
-        doc_text(&self.texts(s))
+        let [title, description, requirements, category, employer, address, district] = self.texts(s);
+        shift_text(&ShiftText { title, description, requirements, category, employer, address, district })
     }
 
     pub fn doc(&self, s: GenShift) -> ShiftDoc {

@@ -20,6 +20,7 @@
 //! - `--write-urls FILE --queries N`: writes N search URLs (the same query mix) for wrk.
 //! - `--http-report DIR --out FILE`: turns the files the HTTP run left in DIR (wrk output, server
 //!   log, server /proc status, meta) into the HTTP section of FILE.
+//! - `--relevance DIR [--out FILE]`: the judged relevance set in DIR (NDCG@10, zero-result rate).
 
 mod args;
 mod cats;
@@ -31,6 +32,7 @@ mod postgis;
 mod progress;
 mod queries;
 mod random;
+mod relevance;
 mod report;
 mod stats;
 mod urls;
@@ -58,6 +60,10 @@ fn main() -> anyhow::Result<()> {
     if let Some(dir) = &args.http_report {
         let out = args.out.as_ref().context("--http-report needs --out")?;
         http_report::http_report(dir, out)?;
+        did = true;
+    }
+    if let Some(dir) = &args.relevance {
+        relevance::relevance(dir, args.out.as_deref(), args.relevance_verbose)?;
         did = true;
     }
     if !did {

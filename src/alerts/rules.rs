@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::NaiveDateTime;
 
 use crate::domain::{GeoPoint, PayUnit, WeeklyWindow};
-use crate::search::analyze::{Alternative, QueryGroup, doc_terms};
+use crate::search::analyze::{Alternative, LOW, QueryGroup, doc_terms};
 use crate::search::engine::{ShiftDoc, distance_km};
 use crate::search::timefit::{Fit, Interval, shift_fit};
 
@@ -43,7 +43,9 @@ impl ShiftText {
     }
 
     fn has(&self, alt: &Alternative) -> bool {
-        alt.terms.iter().all(|t| self.terms.contains(t))
+        // A word of an employer-name or address line is indexed with the low-weight prefix only
+        // (`analyze::LOW`); the search still finds it there, and so does an alert.
+        alt.terms.iter().all(|t| self.terms.contains(t) || self.terms.contains(&format!("{LOW}{t}")))
     }
 
     /// Every group must be present; a group is present when any of its alternatives is — the

@@ -2,6 +2,7 @@
 //! signed-in user (`AuthUser`) every protected operation takes. The HTTP extractor that finds the
 //! user of a request lives in `routes::session`; the token lookup in `services::accounts`.
 
+pub mod cache;
 pub mod password;
 pub mod token;
 

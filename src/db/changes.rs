@@ -24,6 +24,8 @@ pub enum Entity {
     Availability,
     Employer,
     Worker,
+    /// The stored synonym groups (`services::synonyms`): every process reloads its table.
+    Synonyms,
     /// Everything: every process rebuilds its index from the database (`lingong reindex`).
     All,
 }
@@ -35,6 +37,7 @@ impl Entity {
             Entity::Availability => "availability",
             Entity::Employer => "employer",
             Entity::Worker => "worker",
+            Entity::Synonyms => "synonyms",
             Entity::All => "all",
         }
     }
@@ -46,6 +49,7 @@ impl Entity {
             "availability" => Entity::Availability,
             "employer" => Entity::Employer,
             "worker" => Entity::Worker,
+            "synonyms" => Entity::Synonyms,
             "all" => Entity::All,
             other => return Err(Error::internal(format!("unknown change-log entity {other:?}"))),
         })

@@ -443,6 +443,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    synonyms (id) {
+        id -> BigInt,
+        words -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> stations (station_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -473,4 +482,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     claim_codes,
     consents,
     station_digests,
+    synonyms,
 );

@@ -23,6 +23,7 @@ pub mod search;
 pub mod session;
 pub mod shifts;
 pub mod stations;
+pub mod synonyms;
 pub mod workers;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(engagements::configure)
             .configure(availability::configure)
             .configure(categories::configure)
+            .configure(synonyms::configure)
             .configure(districts::configure)
             .configure(moderation::configure)
             .configure(reports::configure)

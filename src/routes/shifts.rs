@@ -37,11 +37,12 @@ pub async fn check(state: web::Data<AppState>, user: AuthUser, body: JsonBody) -
     Ok(HttpResponse::Ok().json(shifts::check(&state, &user, body.parse()?).await?))
 }
 
-/// One shift. Unpublished shifts are visible to their owner and staff only.
+/// One shift. Unpublished shifts are visible to their owner and staff only. While the database
+/// is away, the public still gets a published shift, from search's memory.
 #[utoipa::path(operation_id = "shifts_get_one", get, path = "/api/v1/shifts/{id}", tag = "shifts", params(("id" = i64, Path)),
     responses((status = 200, body = ShiftView), (status = 404, body = ErrorBody)))]
 pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(shifts::get(&state, user.as_ref(), id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(crate::services::shift_detail::shift(&state, user.as_ref(), id.into_inner()).await?))
 }
 
 /// Change a shift (owner only). Send only the fields to change; `slots` replaces all slots.

@@ -11,7 +11,8 @@ use crate::db::models::{ShiftRow, SlotRow};
 use crate::db::schema::{availability, categories, employers, engagements, shift_slots, shifts, workers};
 use crate::domain::{GeoPoint, KeyGroup, ShiftStatus};
 use crate::error::Error;
-use crate::search::analyze::doc_text;
+use crate::search::analyze::{ShiftText, doc_text, shift_text};
+use crate::search::cards::{Card, EmployerCard};
 use crate::search::engine::{AvailDoc, ShiftDoc};
 use crate::search::score::coarse_point;
 use crate::search::timefit::Interval;
@@ -29,6 +30,11 @@ pub fn category_words(conn: &mut DbConn) -> Result<HashMap<String, String>, Erro
         .into_iter()
         .map(|(c, n, k)| (c, format!("{n} {k}")))
         .collect())
+}
+
+/// The synonym groups staff added (the built-in ones are `search::synonyms::BUILT_IN`).
+pub fn synonym_groups(conn: &mut DbConn) -> Result<Vec<String>, Error> {
+    Ok(crate::db::schema::synonyms::table.select(crate::db::schema::synonyms::words).order(crate::db::schema::synonyms::id.asc()).load(conn)?)
 }
 
 fn district_name(adcode: Option<&str>) -> String {
@@ -78,15 +84,15 @@ pub fn shift_docs(conn: &mut DbConn, rows: Vec<ShiftRow>, cats: &HashMap<String,
         .map(|r| {
             let pay_unit = r.pay_unit;
             let home = homes.contains(&r.employer_id);
-            let tokens = doc_text(&[
-                &r.title,
-                &r.description,
-                &r.requirements,
-                cats.get(&r.category_code).map(String::as_str).unwrap_or(""),
-                names.get(&r.employer_id).map(String::as_str).unwrap_or(""),
-                if home { "" } else { &r.address },
-                &district_name(r.adcode.as_deref()),
-            ]);
+            let tokens = shift_text(&ShiftText {
+                title: &r.title,
+                description: &r.description,
+                requirements: &r.requirements,
+                category: cats.get(&r.category_code).map(String::as_str).unwrap_or(""),
+                employer: names.get(&r.employer_id).map(String::as_str).unwrap_or(""),
+                address: if home { "" } else { &r.address },
+                district: &district_name(r.adcode.as_deref()),
+            });
             let doc = ShiftDoc {
                 id: r.id,
                 employer_id: r.employer_id,
@@ -114,6 +120,33 @@ pub fn shifts_by_id(conn: &mut DbConn, ids: &[i64]) -> Result<(Vec<(ShiftDoc, St
     let docs = shift_docs(conn, rows, &cats, Keep::Searchable)?;
     let gone = ids.iter().copied().filter(|id| !docs.iter().any(|(d, _)| d.id == *id)).collect();
     Ok((docs, gone))
+}
+
+/// The result cards of the shifts with ids in `ids` (searchable ones are the caller's choice),
+/// and their employers' parts: each shift's view built by the one view builder
+/// (`services::shifts::views`), so a page from memory shows what a page from the database does.
+pub fn shift_cards(conn: &mut DbConn, ids: &[i64]) -> Result<(Vec<Card>, Vec<EmployerCard>), Error> {
+    if ids.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let rows: Vec<ShiftRow> = shifts::table.filter(shifts::id.eq_any(ids)).load(conn)?;
+    let emp_ids: Vec<i64> = rows.iter().map(|r| r.employer_id).collect::<HashSet<_>>().into_iter().collect();
+    let employers: Vec<EmployerCard> = employers::table
+        .filter(employers::id.eq_any(&emp_ids))
+        .select((employers::id, employers::name, employers::verified, employers::kind, employers::user_id))
+        .load::<(i64, String, bool, String, i64)>(conn)?
+        .into_iter()
+        .map(|(id, name, verified, kind, owner_user_id)| EmployerCard {
+            id,
+            name: name.into_boxed_str(),
+            verified,
+            home: is_home_workplace(&kind),
+            owner_user_id,
+        })
+        .collect();
+    let mut shared = HashMap::new();
+    let cards = crate::services::shifts::views(conn, rows)?.into_iter().map(|v| crate::services::search::card_of(v, &mut shared)).collect();
+    Ok((cards, employers))
 }
 
 /// One batch of published, unexpired shifts after `after_id`, for a rebuild.

@@ -3,10 +3,14 @@
 //! the change log on every replica.
 
 pub mod analyze;
+pub mod cards;
 pub mod cells;
 pub mod engine;
 pub mod load;
+pub mod places;
 pub mod score;
 pub mod sync;
+pub mod synonyms;
 pub mod text;
 pub mod timefit;
+pub mod understand;

@@ -43,7 +43,15 @@ pub struct Signals {
     pub priority_group: Option<bool>,
     /// In [0, 1]; see `domain::engagement::reliability`.
     pub reliability: Option<f64>,
+    /// The share (0–1) of the attributes understood in the query (`search::understand`: 日结,
+    /// 周末, 包吃 …) that the shift has.
+    pub understood: Option<f64>,
 }
+
+/// What a shift having every attribute understood in the query adds: more than any two of text,
+/// distance and freshness can together, so 日结 ranks daily-settled shifts first, yet only a boost: the
+/// others still follow.
+pub const UNDERSTOOD_WEIGHT: f64 = 2.2;
 
 /// Why a result scored what it did. Absent signals are omitted.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
@@ -64,6 +72,10 @@ pub struct Reasons {
     pub priority_group: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reliability: Option<f64>,
+    /// The share of the query's understood attributes (see `understood` in the response) this
+    /// shift has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub understood: Option<f64>,
 }
 
 /// Who a ranking is shown to. Employers see scores and orderings computed without private signals
@@ -147,6 +159,9 @@ pub fn score_value(s: &Signals, w: &Weights) -> f64 {
     if let Some(r) = s.reliability {
         total += w.reliability * r.clamp(0.0, 1.0);
     }
+    if let Some(u) = s.understood {
+        total += UNDERSTOOD_WEIGHT * u.clamp(0.0, 1.0);
+    }
     round(total, 4)
 }
 
@@ -161,6 +176,7 @@ pub fn reasons(s: &Signals) -> Reasons {
         fresh_hours: s.age_hours.map(|a| round(a, 1)),
         priority_group: s.priority_group,
         reliability: s.reliability.map(|r| round(r, 2)),
+        understood: s.understood.map(|u| round(u, 2)),
     }
 }
 
@@ -244,6 +260,34 @@ mod tests {
         let p = coarse_point(GeoPoint { lat: 39.9249, lng: 116.4649 });
         let q = coarse_point(GeoPoint { lat: 39.9151, lng: 116.4551 });
         assert!((p.lat - q.lat).abs() < 1e-9 && (p.lng - q.lng).abs() < 1e-9);
+    }
+
+    #[test]
+    fn understood_attributes_outweigh_any_two_other_signals() {
+        let w = Weights::default();
+        let worst = Signals { text: Some(0.1), distance_km: Some(9.9), time_fit: Some(Fit::Partial(0.1)), age_hours: Some(5000.0), ..base() };
+        let best = Signals { text: Some(50.0), distance_km: Some(0.0), time_fit: Some(Fit::Full), age_hours: Some(0.0), ..base() };
+        // Each pair of signals at its best, the rest equal, against every understood attribute.
+        let pairs: [fn(&mut Signals, &Signals); 4] = [
+            |s, b| (s.text, s.distance_km) = (b.text, b.distance_km),
+            |s, b| (s.text, s.age_hours) = (b.text, b.age_hours),
+            |s, b| (s.distance_km, s.age_hours) = (b.distance_km, b.age_hours),
+            |s, b| s.time_fit = b.time_fit,
+        ];
+        for (i, better) in pairs.iter().enumerate() {
+            let has = Signals { understood: Some(1.0), ..worst };
+            let mut lacks = Signals { understood: Some(0.0), ..worst };
+            better(&mut lacks, &best);
+            assert!(score(&has, &w).0 > score(&lacks, &w).0, "pair {i}");
+            // A boost, not a filter: the shift without it still scores.
+            assert!(score(&lacks, &w).0 > 0.0);
+        }
+        // More of the understood attributes rank higher, all else equal.
+        for (more, fewer) in [(1.0, 2.0 / 3.0), (2.0 / 3.0, 1.0 / 3.0), (0.5, 0.0)] {
+            assert!(score(&Signals { understood: Some(more), ..base() }, &w).0 > score(&Signals { understood: Some(fewer), ..base() }, &w).0);
+        }
+        let (_, r) = score(&Signals { understood: Some(2.0 / 3.0), ..base() }, &w);
+        assert_eq!(serde_json::to_value(&r).unwrap()["understood"], 0.67);
     }
 
     #[test]

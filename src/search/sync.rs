@@ -76,6 +76,8 @@ pub fn rebuild_on(engine: &Engine, conn: &mut DbConn, progress: Option<&Progress
         p.set_length(load::published_shift_count(conn, now).map_err(|e| anyhow::anyhow!(e))? as u64);
     }
     let cats = load::category_words(conn).map_err(|e| anyhow::anyhow!(e))?;
+    let groups = load::synonym_groups(conn).map_err(|e| anyhow::anyhow!(e))?;
+    engine.set_synonyms(groups.iter().map(String::as_str));
     let mut after = 0;
     let mut total = 0;
     loop {
@@ -85,7 +87,10 @@ pub fn rebuild_on(engine: &Engine, conn: &mut DbConn, progress: Option<&Progress
         if let Some(p) = progress {
             p.inc(docs.len() as u64);
         }
+        let ids: Vec<i64> = docs.iter().map(|(d, _)| d.id).collect();
         engine.put_shifts(docs)?;
+        let (cards, employers) = load::shift_cards(conn, &ids).map_err(|e| anyhow::anyhow!(e))?;
+        engine.put_cards(cards, employers);
         after = last;
     }
     let (avail, _) = load::availability_docs(conn, None).map_err(|e| anyhow::anyhow!(e))?;
@@ -111,6 +116,11 @@ pub fn catch_up(engine: &Engine, conn: &mut DbConn) -> Result<usize, Error> {
             applied += rows.len();
             continue;
         }
+        if rows.iter().any(|c| c.entity == Entity::Synonyms) {
+            // Queries are expanded with the table, documents are not: reloading it is enough.
+            let groups = load::synonym_groups(conn)?;
+            engine.set_synonyms(groups.iter().map(String::as_str));
+        }
         let mut shift_ids = BTreeSet::new();
         let mut avail_ids = BTreeSet::new();
         for c in &rows {
@@ -130,6 +140,7 @@ pub fn catch_up(engine: &Engine, conn: &mut DbConn) -> Result<usize, Error> {
                     avail_ids.extend(load::availability_ids_of_worker(conn, id)?);
                     avail_ids.extend(engine.availability_ids_of_worker(id));
                 }
+                Entity::Synonyms => {}
                 Entity::All => unreachable!("handled above"),
             }
         }
@@ -139,7 +150,11 @@ pub fn catch_up(engine: &Engine, conn: &mut DbConn) -> Result<usize, Error> {
         for id in gone {
             engine.remove_shift(id);
         }
+        // What a result page shows of them, committed with them (`search::cards`).
+        let ids: Vec<i64> = docs.iter().map(|(d, _)| d.id).collect();
         engine.put_shifts(docs).map_err(Error::internal)?;
+        let (cards, employers) = load::shift_cards(conn, &ids)?;
+        engine.put_cards(cards, employers);
         let (docs, gone) = load::availability_docs(conn, Some(&avail_ids))?;
         for id in gone {
             engine.remove_availability(id);

@@ -11,7 +11,12 @@ use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TextField
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
 
-use crate::search::analyze::{DocTokenizer, QueryGroup};
+use crate::search::analyze::{Alternative, BIGRAM, CHAR, DocTokenizer, LOW, QueryGroup, TITLE};
+
+/// What a word in a title or category line adds on top of its plain match (see `analyze::TITLE`).
+const TITLE_WEIGHT: f32 = 0.6;
+/// What a word in an employer-name or address line counts, against 1 in the body.
+const LOW_WEIGHT: f32 = 0.25;
 
 pub struct TextIndex {
     writer: Mutex<IndexWriter>,
@@ -162,56 +167,113 @@ impl TextIndex {
     /// With `cells`, a document must also carry one of them (a filter that adds nothing to the
     /// score). `None` when some group cannot match anything.
     ///
+    /// A word's term matches in the body at its alternative's weight, again (on top) in a title or
+    /// category line, and in an employer or address line only at a low weight (`analyze::TITLE`,
+    /// `analyze::LOW`).
+    ///
     /// Alternatives whose terms the index lacks are dropped, and when a word is indexed whole its
-    /// character fallback is dropped too: the fallback is for words the documents never contain
-    /// whole, and the union of a word with its (very common) characters would make tantivy walk
-    /// dense postings window by window however few candidates the cells leave.
+    /// fallbacks are dropped too: they are for words the documents never contain whole, and the
+    /// union of a word with its (very common) characters would make tantivy walk dense postings
+    /// window by window however few candidates the cells leave.
     pub fn build_query(&self, searcher: &tantivy::Searcher, groups: &[QueryGroup], cells: Option<&[String]>) -> tantivy::Result<Option<Box<dyn Query>>> {
         let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for g in groups {
-            let mut present = Vec::new();
-            for a in &g.alternatives {
-                let mut all = true;
-                for t in &a.terms {
-                    if searcher.doc_freq(&Term::from_field_text(self.text, t))? == 0 {
-                        all = false;
-                        break;
-                    }
-                }
-                if all {
-                    present.push(a);
-                }
+            match self.group_query(searcher, g)? {
+                Some(q) => musts.push((Occur::Must, q)),
+                None => return Ok(None),
             }
-            let whole = |a: &&crate::search::analyze::Alternative| !(a.terms.len() > 1 || a.terms[0].starts_with(crate::search::analyze::CHAR));
-            if present.iter().any(whole) {
-                present.retain(whole);
-            }
-            if present.is_empty() {
-                return Ok(None);
-            }
-            let alts: Vec<(Occur, Box<dyn Query>)> = present
-                .iter()
-                .map(|a| {
-                    let terms: Vec<(Occur, Box<dyn Query>)> = a
-                        .terms
-                        .iter()
-                        .map(|t| (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(self.text, t), IndexRecordOption::WithFreqs)) as Box<dyn Query>))
-                        .collect();
-                    let q: Box<dyn Query> = if terms.len() == 1 { terms.into_iter().next().expect("one").1 } else { Box::new(BooleanQuery::new(terms)) };
-                    (Occur::Should, Box::new(BoostQuery::new(q, a.boost)) as Box<dyn Query>)
-                })
-                .collect();
-            let q: Box<dyn Query> = if alts.len() == 1 { alts.into_iter().next().expect("one").1 } else { Box::new(BooleanQuery::new(alts)) };
-            musts.push((Occur::Must, q));
         }
         if let Some(cells) = cells {
-            let any: Vec<(Occur, Box<dyn Query>)> = cells
-                .iter()
-                .map(|c| (Occur::Should, Box::new(TermQuery::new(Term::from_field_text(self.cells, c), IndexRecordOption::Basic)) as Box<dyn Query>))
-                .collect();
-            musts.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(any)), 0.0))));
+            musts.push((Occur::Must, self.cells_filter(cells)));
         }
         Ok(Some(Box::new(BooleanQuery::new(musts))))
+    }
+
+    fn cells_filter(&self, cells: &[String]) -> Box<dyn Query> {
+        let any: Vec<(Occur, Box<dyn Query>)> = cells
+            .iter()
+            .map(|c| (Occur::Should, Box::new(TermQuery::new(Term::from_field_text(self.cells, c), IndexRecordOption::Basic)) as Box<dyn Query>))
+            .collect();
+        Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(any)), 0.0))
+    }
+
+    /// The weighted places a term is found in: plain (body and title), title again, low.
+    fn weighted(term: &str) -> Vec<(String, f32)> {
+        if term.starts_with(CHAR) || term.starts_with(BIGRAM) {
+            return vec![(term.to_string(), 1.0)];
+        }
+        vec![(term.to_string(), 1.0), (format!("{TITLE}{term}"), TITLE_WEIGHT), (format!("{LOW}{term}"), LOW_WEIGHT)]
+    }
+
+    /// One group as a query (any alternative), or `None` when none of its alternatives is in the index.
+    fn group_query(&self, searcher: &tantivy::Searcher, g: &QueryGroup) -> tantivy::Result<Option<Box<dyn Query>>> {
+        let mut present: Vec<(&Alternative, Vec<Vec<(String, f32)>>)> = Vec::new();
+        for a in &g.alternatives {
+            let mut terms = Vec::new();
+            let mut all = true;
+            for t in &a.terms {
+                let mut places = Vec::new();
+                for (term, w) in Self::weighted(t) {
+                    if searcher.doc_freq(&Term::from_field_text(self.text, &term))? > 0 {
+                        places.push((term, w));
+                    }
+                }
+                // A title term is a plain one too: alone it means nothing was found in the body.
+                if places.is_empty() || places.iter().all(|(t, _)| t.starts_with(TITLE)) {
+                    all = false;
+                    break;
+                }
+                terms.push(places);
+            }
+            if all {
+                present.push((a, terms));
+            }
+        }
+        if present.iter().any(|(a, _)| !a.fallback) {
+            present.retain(|(a, _)| !a.fallback);
+        }
+        if present.is_empty() {
+            return Ok(None);
+        }
+        let term_query = |places: &[(String, f32)]| -> Box<dyn Query> {
+            let qs: Vec<(Occur, Box<dyn Query>)> = places
+                .iter()
+                .map(|(t, w)| {
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(Term::from_field_text(self.text, t), IndexRecordOption::WithFreqs));
+                    (Occur::Should, if *w == 1.0 { q } else { Box::new(BoostQuery::new(q, *w)) as Box<dyn Query> })
+                })
+                .collect();
+            if qs.len() == 1 { qs.into_iter().next().expect("one").1 } else { Box::new(BooleanQuery::new(qs)) }
+        };
+        let alts: Vec<(Occur, Box<dyn Query>)> = present
+            .iter()
+            .map(|(a, terms)| {
+                let musts: Vec<(Occur, Box<dyn Query>)> = terms.iter().map(|p| (Occur::Must, term_query(p))).collect();
+                let q: Box<dyn Query> = if musts.len() == 1 { musts.into_iter().next().expect("one").1 } else { Box::new(BooleanQuery::new(musts)) };
+                (Occur::Should, Box::new(BoostQuery::new(q, a.boost)) as Box<dyn Query>)
+            })
+            .collect();
+        Ok(Some(if alts.len() == 1 { alts.into_iter().next().expect("one").1 } else { Box::new(BooleanQuery::new(alts)) }))
+    }
+
+    /// The documents matching any of `groups` (an extra to rank by, never a requirement), with
+    /// their scores; limited to `cells` when given.
+    pub fn search_any(&self, groups: &[QueryGroup], cells: Option<&[String]>) -> tantivy::Result<Vec<(i64, f32)>> {
+        let searcher = self.reader.searcher();
+        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for g in groups {
+            if let Some(q) = self.group_query(&searcher, g)? {
+                any.push((Occur::Should, q));
+            }
+        }
+        if any.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut musts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(any)))];
+        if let Some(cells) = cells {
+            musts.push((Occur::Must, self.cells_filter(cells)));
+        }
+        searcher.search(&BooleanQuery::new(musts), &IdScores)
     }
 
     /// All matching ids with their BM25 scores.

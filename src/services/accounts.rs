@@ -272,10 +272,20 @@ pub async fn register(svc: &Services, client: &str, user: NewUser) -> Result<Ses
 /// Sign in with phone and password. An unknown phone costs the same hash as a wrong password, so
 /// timing does not tell which accounts exist.
 /// The user a session token (API bearer token or page cookie) belongs to, if it is live.
+/// Answered from the token cache for up to `auth::cache::MAX_AGE` after the database last
+/// confirmed the token (revocations elsewhere apply within that); only live tokens are cached.
 pub async fn session_user(svc: &Services, token: &str) -> Result<Option<AuthUser>, Error> {
     let token_hash = crate::auth::token::hash(token);
+    if let Some(user) = svc.tokens.get(&token_hash) {
+        return Ok(Some(user));
+    }
     let now = svc.clock.now();
-    svc.db.run(move |conn| authenticate(conn, &token_hash, now)).await
+    let asked = std::time::Instant::now();
+    let user = svc.db.run(move |conn| authenticate(conn, &token_hash, now)).await?;
+    if let Some(u) = &user {
+        svc.tokens.put(u.clone(), asked);
+    }
+    Ok(user)
 }
 
 pub async fn login(svc: &Services, client: &str, phone: &str, pass: String) -> Result<Session, Error> {
@@ -296,13 +306,17 @@ pub async fn login(svc: &Services, client: &str, phone: &str, pass: String) -> R
 /// Revoke the token the request was signed in with.
 pub async fn logout(svc: &Services, user: &AuthUser) -> Result<(), Error> {
     let hash = user.token_hash.clone();
-    svc.db.run(move |conn| revoke(conn, &hash)).await
+    svc.db.run(move |conn| revoke(conn, &hash)).await?;
+    svc.tokens.forget(&user.token_hash);
+    Ok(())
 }
 
 /// Sign out everywhere: every token of the account, this one included, stops working.
 pub async fn logout_everywhere(svc: &Services, user: &AuthUser) -> Result<(), Error> {
     let id = user.id;
-    svc.db.run(move |conn| revoke_all(conn, id)).await.map(|_| ())
+    svc.db.run(move |conn| revoke_all(conn, id)).await?;
+    svc.tokens.forget_user(id);
+    Ok(())
 }
 
 /// Change the password, given the current one; every session of the account ends (a thief
@@ -330,7 +344,9 @@ pub async fn change_password(svc: &Services, user: &AuthUser, current: String, n
             revoke_all(tx.conn(), id)?;
             Ok(())
         })
-        .await
+        .await?;
+    svc.tokens.forget_user(id);
+    Ok(())
 }
 
 /// Limit a staff member to districts by adcode prefix (empty: everywhere). Admins only; audited.

@@ -769,7 +769,12 @@ pub async fn claim(svc: &Services, client: &str, req: ClaimRequest) -> Result<Se
         })
         .await?;
     match found {
-        Claimed::Session(s) => Ok(*s),
+        Claimed::Session(s) => {
+            // The sessions revoked above stop working on this replica at once (elsewhere within
+            // the token cache's age).
+            svc.tokens.forget_user(s.user.id);
+            Ok(*s)
+        }
         Claimed::Wrong { tries_left } => Err(claim_refused(Some(tries_left))),
         Claimed::Invalid => Err(claim_refused(None)),
     }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::cache::TokenCache;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
@@ -35,6 +36,7 @@ pub mod search;
 pub mod shift_detail;
 pub mod shifts;
 pub mod stations;
+pub mod synonyms;
 pub mod views;
 pub mod workers;
 
@@ -52,6 +54,8 @@ pub struct Services {
     pub rules: Arc<Rules>,
     /// The time engagement rules read (system time; tests move it forward in-process).
     pub clock: Clock,
+    /// Signed-in users by token hash, trusted for at most `auth::cache::MAX_AGE`.
+    pub tokens: TokenCache,
 }
 
 /// Decodes a JSON list column; a corrupt value reads as empty rather than failing the request.

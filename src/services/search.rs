@@ -2,19 +2,21 @@
 //! shift, and staff search over availability. The engine ranks; this module checks who may ask,
 //! parses what they asked, and decides what of each hit the asker may see.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::db::schema::{availability as availability_t, shifts as shifts_t, users, workers as workers_t};
+use crate::db::schema::{availability as availability_t, users, workers as workers_t};
 use crate::domain::geo::radius_km;
 use crate::domain::time::parse_instant;
 use crate::domain::{GeoPoint, KeyGroup, PayUnit, Role};
 use crate::error::{Error, Thing};
 use crate::error::{FieldErrors, Invalid};
+use crate::search::cards::{Card, CardFacts, CardText, EmployerCard};
 use crate::search::engine::{Facets, Hit, ShiftQuery, Sort};
 use crate::search::load;
 use crate::search::score::{Audience, Reasons, coarse_km};
@@ -22,8 +24,8 @@ use crate::search::timefit::Interval;
 use crate::services::Services;
 use crate::services::availability::{AvailabilityRow, AvailabilityView};
 use crate::services::scope::{Place, StaffScope};
-use crate::services::shifts::{self, ShiftRow, ShiftView};
-use crate::services::views::PlaceOf;
+use crate::services::shifts::{self, ShiftView};
+use crate::services::views::{PayBody, PlaceOf, SlotView};
 use crate::services::{audit, json_list, views};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -165,44 +167,125 @@ pub struct ShiftSearchResults {
     pub items: Vec<ShiftHit>,
     pub facets: Facets,
     pub next_cursor: Option<String>,
+    /// How `q` was read: attributes it named (日结 → `settlement: daily`, 周末 → `days: [6, 7]`),
+    /// ranked by as boosts rather than matched as words; `words` lists them for removable chips.
+    pub understood: crate::search::understand::Understood,
+}
+
+/// A shift's view as its result card (`search::cards`): compact, with the employer's part left
+/// out (it is shared by the employer's shifts). `shared` holds the category and district strings
+/// already seen, so cards share them.
+pub fn card_of(v: ShiftView, shared: &mut HashMap<String, Arc<str>>) -> Card {
+    let mut share = |s: String| shared.entry(s).or_insert_with_key(|k| Arc::from(k.as_str())).clone();
+    let text = CardText { title: &v.title, description: &v.description, requirements: &v.requirements, address: &v.address };
+    let facts = CardFacts {
+        id: v.id,
+        employer_id: v.employer.id,
+        status: v.status,
+        category: share(v.category.clone()),
+        category_name: share(v.category_name.clone()),
+        headcount: v.headcount,
+        lat: v.lat,
+        lng: v.lng,
+        adcode: v.adcode.clone().map(&mut share),
+        slots: v.slots.iter().map(|s| (s.id, s.start, s.end)).collect(),
+        pay_fen: v.pay.amount_fen,
+        pay_unit: v.pay.unit,
+        pay_per_hour_fen: v.pay_per_hour_fen,
+        settlement: v.settlement,
+        employment_type: v.employment_type,
+        take_mode: v.take_mode,
+        valid_through: v.valid_through,
+        created_at: v.created_at,
+        updated_at: v.updated_at,
+        published_at: v.published_at,
+        rejection_code: v.rejection_code.clone(),
+        rejection_reason: v.rejection_reason.clone(),
+    };
+    Card::new(text, facts)
+}
+
+/// The view a card was made from (`card_of`), with its employer's part.
+pub fn view_of(c: &Card, e: &EmployerCard) -> ShiftView {
+    ShiftView {
+        id: c.id,
+        status: c.status,
+        employer: shifts::EmployerSummary { id: e.id, name: e.name.to_string(), verified: e.verified },
+        title: c.title().to_string(),
+        description: c.description().to_string(),
+        requirements: c.requirements().to_string(),
+        category: c.category.to_string(),
+        category_name: c.category_name.to_string(),
+        headcount: c.headcount,
+        address: c.address().to_string(),
+        lat: c.lat,
+        lng: c.lng,
+        adcode: c.adcode.as_deref().map(str::to_string),
+        slots: c.slots.iter().map(|(id, start, end)| SlotView { id: *id, start: *start, end: *end }).collect(),
+        pay: PayBody { amount_fen: c.pay_fen, unit: c.pay_unit },
+        pay_per_hour_fen: c.pay_per_hour_fen,
+        settlement: c.settlement,
+        employment_type: c.employment_type,
+        take_mode: c.take_mode,
+        valid_through: c.valid_through,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+        published_at: c.published_at,
+        rejection_code: c.rejection_code().map(str::to_string),
+        rejection_reason: c.rejection_reason().map(str::to_string),
+    }
 }
 
 /// Shift views for hits, in hit order (hits whose shift vanished meanwhile are dropped), as
-/// `viewer` may see them: a household employer's home is shown coarsely, and so is the distance to it.
+/// `viewer` may see them: a household employer's home is shown coarsely, and so is the distance
+/// to it. Made from the engine's result cards, so the public's searches need no database; only a
+/// signed-in worker with a home among the hits is looked up (are they taken on there?), and a hit
+/// the engine holds no card for is read from the database.
 async fn shift_hits(state: &Services, viewer: Option<(i64, Role)>, hits: Vec<Hit>) -> Result<Vec<ShiftHit>, Error> {
     let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
-    let views = state
-        .db
-        .run(move |conn| {
-            let rows: Vec<ShiftRow> = shifts_t::table.filter(shifts_t::id.eq_any(&ids)).load(conn)?;
-            let mut views = shifts::views(conn, rows)?;
-            let places = views
-                .iter_mut()
-                .map(|v| PlaceOf {
-                    shift_id: v.id,
-                    employer_id: v.employer.id,
-                    adcode: v.adcode.as_deref(),
-                    address: &mut v.address,
-                    lat: &mut v.lat,
-                    lng: &mut v.lng,
-                })
-                .collect();
-            let hidden = views::hide_homes(conn, viewer, places)?;
-            Ok(views
-                .into_iter()
-                .map(|v| {
-                    let coarse = hidden.contains(&v.id);
-                    (v, coarse)
-                })
-                .collect::<Vec<_>>())
-        })
-        .await?;
-    let mut by_id: HashMap<i64, (ShiftView, bool)> = views.into_iter().map(|(v, c)| (v.id, (v, c))).collect();
+    let mut held: HashMap<i64, (Arc<Card>, Arc<EmployerCard>)> = state.engine.cards(&ids).into_iter().flatten().map(|c| (c.0.id, c)).collect();
+    let missing: Vec<i64> = ids.iter().copied().filter(|id| !held.contains_key(id)).collect();
+    let worker = match viewer {
+        Some((user_id, Role::Worker)) => Some(user_id),
+        _ => None,
+    };
+    let homes: Vec<i64> = held.values().filter(|(_, e)| e.home).map(|(c, _)| c.id).collect();
+    let mut taken_on = HashSet::new();
+    if !missing.is_empty() || (worker.is_some() && !homes.is_empty()) {
+        let (loaded, taken) = state
+            .db
+            .run(move |conn| {
+                let (cards, employers) = load::shift_cards(conn, &missing)?;
+                let employers: HashMap<i64, Arc<EmployerCard>> = employers.into_iter().map(|e| (e.id, Arc::new(e))).collect();
+                let loaded: Vec<(Arc<Card>, Arc<EmployerCard>)> =
+                    cards.into_iter().filter_map(|c| Some((employers.get(&c.employer_id)?.clone(), c))).map(|(e, c)| (Arc::new(c), e)).collect();
+                let taken = match worker {
+                    Some(user_id) => {
+                        let homes: Vec<i64> = homes.into_iter().chain(loaded.iter().filter(|(_, e)| e.home).map(|(c, _)| c.id)).collect();
+                        views::taken_on(conn, user_id, &homes)?
+                    }
+                    None => HashSet::new(),
+                };
+                Ok((loaded, taken))
+            })
+            .await?;
+        held.extend(loaded.into_iter().map(|c| (c.0.id, c)));
+        taken_on = taken;
+    }
     Ok(hits
         .into_iter()
         .filter_map(|mut h| {
-            let (shift, coarse) = by_id.remove(&h.id)?;
-            if coarse {
+            let (card, employer) = held.get(&h.id)?;
+            let mut shift = view_of(card, employer);
+            let place = PlaceOf {
+                shift_id: shift.id,
+                employer_id: employer.id,
+                adcode: shift.adcode.as_deref(),
+                address: &mut shift.address,
+                lat: &mut shift.lat,
+                lng: &mut shift.lng,
+            };
+            if employer.home && views::hide_home(viewer, employer.owner_user_id, taken_on.contains(&h.id), place) {
                 h.distance_km = h.distance_km.map(coarse_km);
                 h.reasons.distance_km = h.reasons.distance_km.map(coarse_km);
             }
@@ -263,8 +346,20 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
         errs.add("min_pay_fen", Invalid::new("out_of_range", "不能为负数", "must not be negative"));
     }
     errs.into_result()?;
+    let now = state.clock.now();
+    // Attribute words leave the words every match must contain; a place name counts as the place
+    // only when the request gives none of its own.
+    let synonyms = state.engine.synonyms();
+    let has_place = c.near.is_some() || bbox.is_some() || p.adcode.as_deref().is_some_and(|a| !a.is_empty());
+    let (understood, words) = match p.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        Some(q) => {
+            crate::search::understand::understand(q, crate::domain::time::local_date(now), has_place, &|w| crate::search::places::district_word(w, &synonyms))
+        }
+        None => Default::default(),
+    };
     let query = ShiftQuery {
-        q: p.q.clone().filter(|q| !q.trim().is_empty()),
+        q: Some(words).filter(|q| !q.is_empty()),
+        understood: understood.clone(),
         near: c.near,
         bbox,
         category: p.category.clone().filter(|s| !s.is_empty()),
@@ -279,13 +374,13 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
         sort,
         offset: c.offset,
         limit: c.limit,
-        now: state.clock.now(),
+        now,
     };
     let engine = state.engine.clone();
     let results = blocking(move || engine.search_shifts(&query)).await.map_err(Error::internal)?.map_err(Error::internal)?;
     let shown = results.hits.len();
     let items = shift_hits(state, None, results.hits).await?;
-    Ok(ShiftSearchResults { total: results.total, items, facets: results.facets, next_cursor: next_cursor(c.offset, shown, results.total) })
+    Ok(ShiftSearchResults { total: results.total, items, facets: results.facets, next_cursor: next_cursor(c.offset, shown, results.total), understood })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

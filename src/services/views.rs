@@ -66,10 +66,51 @@ pub struct PlaceOf<'a> {
     pub lng: &'a mut f64,
 }
 
+/// Whether `viewer` may see the exact home of a household employer at one of its shifts: staff,
+/// the employer's own account, and a worker the shift has taken on (confirmed and after); not the
+/// public. `owner_user_id` is the employer's account, `taken_on` whether the viewer (a worker) is
+/// taken on at the shift. The one statement of the rule: every view of a home place asks it.
+pub fn sees_home(viewer: Option<(i64, Role)>, owner_user_id: i64, taken_on: bool) -> bool {
+    match viewer {
+        Some((_, role)) if role.is_staff() => true,
+        Some((user_id, Role::Employer)) => owner_user_id == user_id,
+        Some((_, Role::Worker)) => taken_on,
+        _ => false,
+    }
+}
+
+/// Shows a household employer's place as `viewer` may see it (`sees_home`): the coarse place
+/// instead of the home unless they may see it. Returns whether it is now shown coarsely (so a
+/// distance to it is coarsened too). Only for shifts of a household employer.
+pub fn hide_home(viewer: Option<(i64, Role)>, owner_user_id: i64, taken_on: bool, p: PlaceOf) -> bool {
+    if sees_home(viewer, owner_user_id, taken_on) {
+        return false;
+    }
+    (*p.address, *p.lat, *p.lng) = coarse_place(p.adcode, *p.lat, *p.lng);
+    true
+}
+
+/// The shifts among `shift_ids` at which the worker account `user_id` is taken on (its
+/// engagement confirmed or later): the fact `sees_home` needs for a signed-in worker.
+pub fn taken_on(conn: &mut DbConn, user_id: i64, shift_ids: &[i64]) -> Result<HashSet<i64>, Error> {
+    if shift_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(engagements::table
+        .inner_join(workers::table)
+        .filter(workers::user_id.eq(user_id))
+        .filter(engagements::shift_id.eq_any(shift_ids))
+        .select((engagements::shift_id, engagements::state))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .filter(|(_, state)| State::parse(state).is_some_and(State::is_taken_on))
+        .map(|(id, _)| id)
+        .collect())
+}
+
 /// Replaces the exact place of household employers' shifts with the coarse one, except for those
-/// who may see it: staff, the shift's owner, and workers the shift has taken on (confirmed and
-/// after). `viewer` is the signed-in user and role, `None` for the public. Returns the ids of the
-/// shifts now shown coarsely (so distances to them can be coarsened too).
+/// who may see it (`sees_home`). `viewer` is the signed-in user and role, `None` for the public.
+/// Returns the ids of the shifts now shown coarsely (so distances to them can be coarsened too).
 pub fn hide_homes(conn: &mut DbConn, viewer: Option<(i64, Role)>, places: Vec<PlaceOf>) -> Result<HashSet<i64>, Error> {
     let mut hidden = HashSet::new();
     if places.is_empty() || viewer.is_some_and(|(_, role)| role.is_staff()) {
@@ -87,30 +128,39 @@ pub fn hide_homes(conn: &mut DbConn, viewer: Option<(i64, Role)>, places: Vec<Pl
     if homes.is_empty() {
         return Ok(hidden);
     }
-    let taken_on: HashSet<i64> = match viewer {
-        Some((user_id, Role::Worker)) => engagements::table
-            .inner_join(workers::table)
-            .filter(workers::user_id.eq(user_id))
-            .filter(engagements::shift_id.eq_any(&homes))
-            .select((engagements::shift_id, engagements::state))
-            .load::<(i64, String)>(conn)?
-            .into_iter()
-            .filter(|(_, state)| State::parse(state).is_some_and(State::is_taken_on))
-            .map(|(id, _)| id)
-            .collect(),
+    let taken_on = match viewer {
+        Some((user_id, Role::Worker)) => taken_on(conn, user_id, &homes)?,
         _ => HashSet::new(),
     };
     for p in places.into_iter().filter(|p| homes.contains(&p.shift_id)) {
-        let owner = kinds.get(&p.employer_id).map(|(_, u)| *u);
-        let sees_exact = match viewer {
-            Some((user_id, Role::Employer)) => owner == Some(user_id),
-            Some((_, Role::Worker)) => taken_on.contains(&p.shift_id),
-            _ => false,
-        };
-        if !sees_exact {
-            (*p.address, *p.lat, *p.lng) = coarse_place(p.adcode, *p.lat, *p.lng);
-            hidden.insert(p.shift_id);
+        let Some((_, owner)) = kinds.get(&p.employer_id) else { continue };
+        let id = p.shift_id;
+        if hide_home(viewer, *owner, taken_on.contains(&id), p) {
+            hidden.insert(id);
         }
     }
     Ok(hidden)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_home_is_seen_by_staff_its_owner_and_workers_taken_on_only() {
+        let owner = 11;
+        for role in Role::ALL.iter().copied() {
+            for user_id in [owner, 12] {
+                for taken in [false, true] {
+                    let expected = match role {
+                        Role::StationStaff | Role::Moderator | Role::Admin => true,
+                        Role::Employer => user_id == owner,
+                        Role::Worker => taken,
+                    };
+                    assert_eq!(sees_home(Some((user_id, role)), owner, taken), expected, "{role:?} {user_id} taken on {taken}");
+                }
+            }
+        }
+        assert!(!sees_home(None, owner, false) && !sees_home(None, owner, true), "never the public");
+    }
 }

@@ -11,6 +11,7 @@
 #[allow(dead_code)]
 mod bodies;
 mod deps;
+mod from_memory;
 
 use std::time::{Duration, Instant};
 

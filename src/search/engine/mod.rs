@@ -13,16 +13,18 @@ pub use query::{Facets, Hit, Results, ShiftQuery, Sort};
 use store::*;
 pub use store::{AvailDoc, ShiftDoc, distance_km, envelope};
 
-use std::collections::HashSet;
-use std::sync::RwLock;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
 use crate::domain::GeoPoint;
+use crate::search::cards::{Card, EmployerCard};
 use crate::search::cells;
 use crate::search::score::Weights;
+use crate::search::synonyms::Synonyms;
 use crate::search::text::TextIndex;
 
 /// A change staged until the next commit.
@@ -32,6 +34,15 @@ enum Op {
     RemoveShift(i64),
     PutAvailability(AvailDoc),
     RemoveAvailability(i64),
+    PutCard(Arc<Card>),
+    PutEmployerCard(Arc<EmployerCard>),
+}
+
+/// The result cards of the searchable shifts and their employers (`search::cards`).
+#[derive(Default)]
+struct Cards {
+    shifts: HashMap<i64, Arc<Card>>,
+    employers: HashMap<i64, Arc<EmployerCard>>,
 }
 
 #[derive(Default)]
@@ -49,9 +60,12 @@ pub struct Engine {
     shift_text: TextIndex,
     avail: RwLock<Side<AvailDoc>>,
     avail_text: TextIndex,
+    cards: RwLock<Cards>,
     /// The last change-log id applied.
     position: AtomicI64,
     pub weights: Weights,
+    /// The synonym table queries are expanded with (built-in groups and the stored ones).
+    synonyms: RwLock<std::sync::Arc<Synonyms>>,
 }
 
 /// One candidate while ranking: where it is and what it scored; reasons are built for the page only.
@@ -73,9 +87,20 @@ impl Engine {
             shift_text: TextIndex::on_disk(index_dir, 400_000_000)?,
             avail: RwLock::new(Side::default()),
             avail_text: TextIndex::in_ram(50_000_000)?,
+            cards: RwLock::new(Cards::default()),
             position: AtomicI64::new(0),
             weights,
+            synonyms: RwLock::new(std::sync::Arc::new(Synonyms::new([]))),
         })
+    }
+
+    /// Replaces the stored synonym groups (each space-separated) the built-in ones are joined with.
+    pub fn set_synonyms<'a>(&self, groups: impl IntoIterator<Item = &'a str>) {
+        *self.synonyms.write().expect("lock") = std::sync::Arc::new(Synonyms::new(groups));
+    }
+
+    pub fn synonyms(&self) -> std::sync::Arc<Synonyms> {
+        self.synonyms.read().expect("lock").clone()
     }
 
     pub fn position(&self) -> i64 {
@@ -131,6 +156,21 @@ impl Engine {
         self.pending.lock().expect("lock").ops.push(Op::RemoveAvailability(id));
     }
 
+    /// Adds or replaces result cards (of shifts put or about to be put) and their employers'
+    /// parts; visible at `commit`, together with the records. A removed shift's card goes with it.
+    pub fn put_cards(&self, cards: Vec<Card>, employers: Vec<EmployerCard>) {
+        let mut pending = self.pending.lock().expect("lock");
+        pending.ops.extend(employers.into_iter().map(|e| Op::PutEmployerCard(Arc::new(e))));
+        pending.ops.extend(cards.into_iter().map(|c| Op::PutCard(Arc::new(c))));
+    }
+
+    /// The cards of the given shifts, in order, each with its employer's part; `None` for a shift
+    /// without one (not searchable, or indexed without cards).
+    pub fn cards(&self, ids: &[i64]) -> Vec<Option<(Arc<Card>, Arc<EmployerCard>)>> {
+        let cards = self.cards.read().expect("lock");
+        ids.iter().map(|id| cards.shifts.get(id).and_then(|c| Some((c.clone(), cards.employers.get(&c.employer_id)?.clone())))).collect()
+    }
+
     /// Forgets everything (before a full rebuild).
     pub fn clear(&self) -> anyhow::Result<()> {
         let mut pending = self.pending.lock().expect("lock");
@@ -154,6 +194,7 @@ impl Engine {
         };
         let mut shifts = self.shifts.write().expect("lock");
         let mut avail = self.avail.write().expect("lock");
+        let mut cards = self.cards.write().expect("lock");
         self.shift_text.reload()?;
         self.avail_text.reload()?;
         // Slots whose tree entry is still to be inserted (new, or moved).
@@ -163,6 +204,7 @@ impl Engine {
                 Op::Clear => {
                     *shifts = Shifts::default();
                     *avail = Side::default();
+                    *cards = Cards::default();
                     untreed.clear();
                 }
                 Op::PutShift(doc) => {
@@ -194,6 +236,7 @@ impl Engine {
                     }
                 }
                 Op::RemoveShift(id) => {
+                    cards.shifts.remove(&id);
                     if let Some(slot) = shifts.by_id.remove(id) {
                         let old = shifts.get(slot).point;
                         if !untreed.remove(&slot) {
@@ -215,6 +258,12 @@ impl Engine {
                     if let Some(old) = avail.docs.remove(&id) {
                         avail.remove(id, old.point);
                     }
+                }
+                Op::PutCard(card) => {
+                    cards.shifts.insert(card.id, card);
+                }
+                Op::PutEmployerCard(employer) => {
+                    cards.employers.insert(employer.id, employer);
                 }
             }
         }

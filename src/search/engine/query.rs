@@ -8,10 +8,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::{GeoPoint, PayUnit};
-use crate::search::analyze::analyze_query;
+use crate::search::analyze::{Alternative, QueryGroup, analyze_query_with};
 use crate::search::cells;
 use crate::search::score::{Reasons, Signals, score, score_value};
 use crate::search::timefit::{self, Fit, Interval};
+use crate::search::understand::Understood;
 
 use super::*;
 
@@ -41,6 +42,9 @@ pub struct ShiftQuery {
     /// Local weekdays (bit 0 = Monday … bit 6 = Sunday): only shifts with a slot still to come
     /// that starts on one of them (the 周末 chip is Saturday and Sunday).
     pub days: Option<u8>,
+    /// Attributes read from the words (`search::understand`): boosts, not filters. `q` holds the
+    /// words left over.
+    pub understood: Understood,
     pub sort: Sort,
     pub offset: usize,
     pub limit: usize,
@@ -77,7 +81,20 @@ impl Engine {
     /// way every candidate is then checked exactly, scored without allocating, and counted into
     /// the facets; reasons are built only for the page returned.
     pub fn search_shifts(&self, q: &ShiftQuery) -> anyhow::Result<Results> {
-        let groups = q.q.as_deref().map(analyze_query).unwrap_or_default();
+        let syn = self.synonyms();
+        let groups = q.q.as_deref().map(|s| analyze_query_with(s, &syn)).unwrap_or_default();
+        let u = &q.understood;
+        // Words matched as an extra only: job nouns that were also attributes (小时工), and perks
+        // (no field holds them, so the text is asked; each perk apart, to count which one a shift has).
+        let extra_groups: Vec<QueryGroup> = u.extra_words.iter().flat_map(|w| analyze_query_with(w, &syn)).collect();
+        let perk_groups: Vec<QueryGroup> = u
+            .perks
+            .iter()
+            .map(|p| QueryGroup {
+                source: format!("{p:?}"),
+                alternatives: p.words().iter().map(|w| Alternative { terms: vec![w.to_string()], boost: 1.0, fallback: false }).collect(),
+            })
+            .collect();
         // The read lock first: the text searcher and the records then belong to the same commit.
         let shifts = self.shifts.read().expect("lock");
         let area: Option<([f64; 2], [f64; 2], Option<(GeoPoint, f64)>)> = match (q.near, q.bbox) {
@@ -90,9 +107,16 @@ impl Engine {
         };
         let in_bbox = |p: GeoPoint| q.bbox.is_none_or(|[a, b, c, d]| p.lng >= a && p.lng <= c && p.lat >= b && p.lat <= d);
         let mut candidates: Vec<(u32, Option<f64>, Option<f32>)> = Vec::new();
+        let cells = area.and_then(|(min, max, circle)| cells::query_cells(min, max, circle));
+        let extra: HashMap<i64, f32> =
+            if extra_groups.is_empty() { HashMap::new() } else { self.shift_text.search_any(&extra_groups, cells.as_deref())?.into_iter().collect() };
+        let mut perk_sets: Vec<std::collections::HashSet<i64>> = Vec::new();
+        for g in &perk_groups {
+            perk_sets.push(self.shift_text.search_any(std::slice::from_ref(g), cells.as_deref())?.into_iter().map(|(id, _)| id).collect());
+        }
         if !groups.is_empty() {
-            let cells = area.and_then(|(min, max, circle)| cells::query_cells(min, max, circle));
             for (id, text) in self.shift_text.search(&groups, cells.as_deref())? {
+                let text = text + extra.get(&id).copied().unwrap_or(0.0);
                 let Some(slot) = shifts.by_id.get(id) else { continue };
                 let p = shifts.get(slot).point;
                 let dist = match q.near {
@@ -116,7 +140,34 @@ impl Engine {
                 }
                 (None, None) => candidates.extend(shifts.docs.iter().enumerate().filter(|(_, d)| d.is_some()).map(|(slot, _)| (slot as u32, None, None))),
             }
+            if !extra.is_empty() {
+                for c in &mut candidates {
+                    c.2 = extra.get(&shifts.get(c.0).id).copied();
+                }
+            }
         }
+        // The share of the understood attributes a shift has; interned values are looked up once.
+        let understood_n = u.count();
+        let (u_settlement, u_kind) = (u.settlement.map(|s| shifts.settlement.get(s)), u.employment_type.map(|k| shifts.employment_type.get(k)));
+        let u_days = u.day_mask();
+        let understood_share = |d: &Stored| -> Option<f64> {
+            if understood_n == 0 {
+                return None;
+            }
+            let ahead = || d.slots.iter().filter(|s| s.end > q.now);
+            let checks = [
+                u_settlement.map(|w| w == Some(d.settlement)),
+                u_kind.map(|w| w == Some(d.employment_type)),
+                u.pay_unit.map(|unit| unit == d.pay_unit),
+                u_days.map(|mask| starts_on_days(&d.slots, mask, q.now)),
+                u.date.map(|date| ahead().any(|s| crate::domain::time::local_date(s.start) == date)),
+                u.time_of_day.map(|t| ahead().any(|s| t.fits(s.start, s.end))),
+                u.min_pay.map(|m| pays_at_least(d.pay_fen, d.pay_unit, &d.slots, m.amount_fen, m.unit) == Some(true)),
+                u.place.as_ref().map(|p| shifts.adcode.name(d.adcode).starts_with(p.adcode.as_str())),
+            ];
+            let met = checks.iter().filter(|c| **c == Some(true)).count() + perk_sets.iter().filter(|s| s.contains(&d.id)).count();
+            Some(met as f64 / understood_n as f64)
+        };
 
         // Filters on interned fields compare numbers; a value never seen matches nothing.
         let want = |i: &Interner, v: &Option<String>| -> Option<Option<u32>> { v.as_ref().map(|v| i.get(v)) };
@@ -138,6 +189,7 @@ impl Engine {
             },
             pay_ok,
             age_hours: Some((now_min - d.published_min) as f64 / 60.0),
+            understood: understood_share(d),
             ..Default::default()
         };
         let pay_ok = |d: &Stored| -> Option<Option<bool>> {
@@ -222,7 +274,8 @@ impl Engine {
         range: Option<Interval>,
         category: Option<&str>,
     ) -> anyhow::Result<Vec<(Hit, i64)>> {
-        let groups = q.map(analyze_query).unwrap_or_default();
+        let syn = self.synonyms();
+        let groups = q.map(|q| analyze_query_with(q, &syn)).unwrap_or_default();
         let side = self.avail.read().expect("lock");
         let text: Option<HashMap<i64, f32>> = if groups.is_empty() { None } else { Some(self.avail_text.search(&groups, None)?.into_iter().collect()) };
         let candidates: Vec<(i64, Option<f64>)> = match near {

@@ -12,6 +12,7 @@ pub mod highlight;
 pub mod queue;
 pub mod reports;
 pub mod staff;
+pub mod synonyms;
 
 use actix_web::web;
 
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     reports::configure(cfg);
     employers::configure(cfg);
     admin::configure(cfg);
+    synonyms::configure(cfg);
     staff::configure(cfg);
 }
 
