@@ -24,33 +24,13 @@ bin=${LINGONG_BENCH_BIN:-target/release/lingong}
 pg_admin=${LINGONG_BENCH_PG:-postgres://postgres@127.0.0.1:5432/test}
 redis=${LINGONG_BENCH_REDIS:-redis://127.0.0.1:6379}
 log_filter=${LINGONG_BENCH_LOG:-info,lingong::search::sync=debug}
-db=lingong_fresh_$$
-base=${pg_admin%/*}
-prefix="fresh$$:"
-psql "$pg_admin" -qc "CREATE DATABASE $db"
-work=$(mktemp -d)
-cleanup() {
-  kill "${pa:-0}" "${pb:-0}" 2>/dev/null || true
-  wait 2>/dev/null || true
-  psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
-  if [ "${LINGONG_BENCH_KEEP_LOGS:-}" = 1 ]; then echo "replica logs kept in $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-export LINGONG_DATABASE__URL="$base/$db" LINGONG_REDIS__URL="$redis" LINGONG_REDIS__KEY_PREFIX="$prefix" LINGONG_RATE_LIMIT__ENABLED=false
-"$bin" migrate >/dev/null
-"$bin" seed --demo >/dev/null 2>&1
-"$bin" admin create-user --role moderator --phone 13900009999 --password lag-moderator --name 压测审核员 >/dev/null
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-porta=$(free_port); portb=$(free_port)
-RUST_LOG="$log_filter" LINGONG_LOG__FORMAT=json "$bin" serve --bind "127.0.0.1:$porta" >"$work/a.log" 2>&1 & pa=$!
-RUST_LOG="$log_filter" LINGONG_LOG__FORMAT=json "$bin" serve --bind "127.0.0.1:$portb" >"$work/b.log" 2>&1 & pb=$!
-for p in $porta $portb; do
-  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$p/readyz" >/dev/null && break; sleep 0.1; done
-  curl -sf "http://127.0.0.1:$p/readyz" >/dev/null || { echo "replica on :$p did not become ready" >&2; tail -20 "$work"/*.log >&2; exit 1; }
-done
+# shellcheck source=scripts/two-replicas.sh
+. scripts/two-replicas.sh
+two_replicas_setup fresh --demo
+two_replicas_start RUST_LOG="$log_filter" LINGONG_LOG__FORMAT=json
 echo "binary: $bin; replicas on 127.0.0.1:$porta (A) and :$portb (B); PostgreSQL + Redis; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 scripts/freshness_load.py "http://127.0.0.1:$porta" "http://127.0.0.1:$portb" \
-  --moderator-phone 13900009999 --moderator-password lag-moderator \
+  --moderator-phone "$MODERATOR_PHONE" --moderator-password "$MODERATOR_PASSWORD" \
   --pids "$pa" "$pb" --logs "$work/a.log" "$work/b.log" \
   --pg "$base/$db" --redis "$redis" --channel "${prefix}search-changes" \
   --binary "$bin" --command "scripts/freshness-under-load.sh${*:+ $*}" "$@"

@@ -17,6 +17,7 @@
 #   no schema can say which ids exist.
 # - desk_claim: a well-formed claim with a code never issued or expired is 422 on `code`; no schema
 #   can say which codes are live.
+# - auth_register: the password must not be on the common-password list; the phone must be new.
 # - auth_change_password: needs the current password.
 # - employers_put_me, workers_put_me: cross-field rules and checksums (credit code for enterprises,
 #   身份证 check digit, lat with lng, skills that are existing categories).
@@ -29,6 +30,15 @@
 #   is `other` or missing.
 # - stations_create: counties must be real county codes, the point inside them.
 # - synonyms_create: 2–10 distinct words.
+# - events_create, events_update: times in the future and in order, venue or link by kind, a real
+#   county in the staff member's area. events_check_in, events_desk_check_in: the event's own
+#   token, a worker that exists.
+# - sharing_create_post, sharing_propose: existing categories, dates in order, a verified
+#   enterprise; posts that exist, are open and match.
+# - shifts_import: the CSV's documented columns (text/csv bodies have no schema).
+# - shifts_export_csv (lat with lng, as search), stats_staff, stats_public: real district codes,
+#   `from` before `to`.
+# - engagements_apply: slot_ids must be the shift's own slots that have not ended.
 # - search_shifts, search_availability: `lat` and `lng` come together and a `bbox` is ordered and
 #   inside the world, cross-parameter rules OpenAPI query parameters cannot express (422 naming
 #   the field). Every other check and phase runs on them.

@@ -11,6 +11,7 @@ use actix_web::{App, web};
 use anyhow::Context;
 use futures_util::FutureExt;
 
+use crate::auth::cache::TokenCache;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::Lang;
@@ -84,7 +85,8 @@ impl AppState {
             Rules::load(std::path::Path::new(&config.listing.rules_dir)).map_err(|e| anyhow::anyhow!("listing.rules_dir: {e}"))?
         });
         let clock = db.clock();
-        let services = Services { config: Arc::new(config), db, redis, limiter, engine, bus, mailer, rules, clock, tokens: Default::default() };
+        let tokens = TokenCache::with_peers(redis.clone().map(|c| (c, revocations_channel(&config))));
+        let services = Services { config: Arc::new(config), db, redis, limiter, engine, bus, mailer, rules, clock, tokens, stats_cache: Default::default() };
         Ok(AppState { services, metrics: Metrics::new() })
     }
 
@@ -92,6 +94,9 @@ impl AppState {
     /// the match-alert jobs and the engagement timers (forgotten check-outs, no-shows, overdue pay).
     pub async fn start_background(&self) -> anyhow::Result<()> {
         self.start_search().await?;
+        if let Some(url) = self.config.redis_url() {
+            tokio::spawn(self.tokens.clone().listen(url.to_string(), revocations_channel(&self.config)));
+        }
         let every = Duration::from_millis(self.config.mail.poll_interval_ms);
         let lease = Duration::from_secs(self.config.mail.lease_secs);
         jobs::spawn(jobs::send_mail::SendMail::new(self.db.clone(), self.mailer.clone(), self.config.mail.from.clone(), every, lease), self.clock.clone());
@@ -105,6 +110,9 @@ impl AppState {
         let digests =
             jobs::station_digest::StationDigests { db: self.db.clone(), public_url: self.config.server.public_url.clone(), every: Duration::from_secs(600) };
         jobs::spawn(digests, self.clock.clone());
+        let reminders =
+            jobs::event_reminders::EventReminders { db: self.db.clone(), public_url: self.config.server.public_url.clone(), every: Duration::from_secs(600) };
+        jobs::spawn(reminders, self.clock.clone());
         Ok(())
     }
 
@@ -129,6 +137,10 @@ impl AppState {
         jobs::spawn(jobs::expire_shifts::ExpireShifts { db: self.db.clone(), every }, self.clock.clone());
         Ok(())
     }
+}
+
+fn revocations_channel(config: &Config) -> String {
+    format!("{}token-revocations", config.redis.key_prefix)
 }
 
 fn changes_channel(config: &Config) -> String {

@@ -57,6 +57,27 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Import data from files.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import shifts from a CSV file (UTF-8 or GB18030; columns in docs/import.md), posted as the
+    /// staff account with phone --as; prints each row's outcome and exits non-zero when any failed.
+    Shifts {
+        /// The CSV file.
+        file: PathBuf,
+        /// The phone number of the staff account importing (station staff, moderator or admin).
+        #[arg(long = "as", value_name = "STAFF_PHONE")]
+        as_phone: String,
+        /// `all_or_nothing` (nothing is imported unless every row is valid) or `valid_rows`.
+        #[arg(long, default_value = "all_or_nothing")]
+        mode: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,6 +27,7 @@ pub struct Config {
     pub alerts: AlertsConfig,
     pub engagements: EngagementsConfig,
     pub log: LogConfig,
+    pub open_data: OpenDataConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -157,6 +158,23 @@ pub struct RateLimitConfig {
     /// Sign-in attempts on one account (any address) per window before it is backed off.
     pub login_account_attempts: u32,
     pub login_account_window_secs: u64,
+    /// CSV imports one staff account may run per window (each may hold many rows).
+    pub imports: u32,
+    pub import_window_secs: u64,
+}
+
+/// Open data and interchange: the sitemap of published shifts, CSV export and import.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenDataConfig {
+    /// URLs per sitemap file (the sitemap protocol allows at most 50 000).
+    pub sitemap_page_size: usize,
+    /// Largest CSV file `POST /api/v1/shifts/import` takes, in bytes.
+    pub import_max_bytes: usize,
+    /// Most data rows one import may hold.
+    pub import_max_rows: usize,
+    /// Most rows one CSV export writes.
+    pub export_max_rows: usize,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
@@ -332,6 +350,13 @@ impl Config {
         if self.auth.token_ttl_hours <= 0 {
             return bad("auth.token_ttl_hours", "must be positive".into());
         }
+        let od = &self.open_data;
+        if !(1..=50_000).contains(&od.sitemap_page_size) {
+            return bad("open_data.sitemap_page_size", "must be 1 to 50000 (the sitemap protocol's limit)".into());
+        }
+        if od.import_max_bytes < 1024 || od.import_max_rows == 0 || od.export_max_rows == 0 {
+            return bad("open_data", "import_max_bytes must be at least 1024, import_max_rows and export_max_rows at least 1".into());
+        }
         if self.auth.pii_hash_key.len() < 8 {
             return bad("auth.pii_hash_key", "must be at least 8 characters".into());
         }
@@ -347,6 +372,8 @@ impl Config {
             || rl.invitation_window_secs == 0
             || rl.login_account_attempts == 0
             || rl.login_account_window_secs == 0
+            || rl.imports == 0
+            || rl.import_window_secs == 0
         {
             return bad("rate_limit", "budgets and windows must be at least 1".into());
         }

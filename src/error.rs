@@ -142,6 +142,12 @@ pub enum Thing {
     InboxItem,
     /// A community employment service station (社区就业服务站).
     Station,
+    /// A recruitment event (专场招聘).
+    Event,
+    /// A surplus or shortage post of labour sharing (共享用工).
+    SharingPost,
+    /// A labour-sharing agreement.
+    SharingAgreement,
     /// A path that names nothing that could exist (`/shifts/abc`).
     Resource,
 }
@@ -164,6 +170,9 @@ impl Thing {
             Thing::Rating => ("评价", "rating"),
             Thing::InboxItem => ("站内信", "inbox item"),
             Thing::Station => ("服务站", "station"),
+            Thing::Event => ("专场招聘会", "recruitment event"),
+            Thing::SharingPost => ("共享用工信息", "labour-sharing post"),
+            Thing::SharingAgreement => ("共享用工协议", "labour-sharing agreement"),
             Thing::Resource => ("资源", "resource"),
         }
     }
@@ -254,6 +263,31 @@ pub enum Conflict {
     },
     /// Invitations go to workers who match the shift or have worked for the employer.
     InviteeNotMatched,
+    /// A recruitment event that is a draft or cancelled (`status`) takes no one yet or any more.
+    EventNotOpen {
+        status: String,
+    },
+    /// The recruitment event is over.
+    EventEnded,
+    /// Shifts go on a recruitment event after the employer has joined it.
+    EventNotJoined,
+    /// Check-in at a recruitment event opens this many minutes before it starts and closes when it ends.
+    NotEventTime {
+        opens_minutes_before: i64,
+    },
+    /// A labour-sharing agreement whose state does not allow the action.
+    SharingWrongState {
+        state: String,
+        action: String,
+    },
+    /// This enterprise already agreed to the labour-sharing agreement (a replay).
+    SharingAlreadyAgreed,
+    /// A labour-sharing agreement started before its start date.
+    SharingTooEarly {
+        start_date: String,
+    },
+    /// The labour-sharing post is withdrawn.
+    SharingPostWithdrawn,
 }
 
 impl Conflict {
@@ -290,7 +324,15 @@ impl Conflict {
             Conflict::ScheduleOverlap { .. } => "schedule_overlap",
             Conflict::WeeklyHoursExceeded { .. } => "weekly_hours_exceeded",
             Conflict::InviteeNotMatched => "invitee_not_matched",
+            Conflict::SharingWrongState { .. } => "sharing_wrong_state",
+            Conflict::SharingAlreadyAgreed => "already_agreed",
+            Conflict::SharingTooEarly { .. } => "sharing_too_early",
+            Conflict::SharingPostWithdrawn => "post_withdrawn",
             Conflict::IdempotencyInProgress => "idempotency_in_progress",
+            Conflict::EventNotOpen { .. } => "event_not_open",
+            Conflict::EventEnded => "event_ended",
+            Conflict::EventNotJoined => "event_not_joined",
+            Conflict::NotEventTime { .. } => "not_event_time",
         }
     }
 
@@ -380,6 +422,26 @@ impl Conflict {
             Conflict::InviteeNotMatched => {
                 Msg::new("只能邀请与岗位匹配或曾为您工作过的求职者", "you can invite only workers who match the shift or have worked for you")
             }
+            Conflict::EventNotOpen { status } => {
+                Msg::new(format!("招聘会当前状态为 {status}，暂不能参加"), format!("the recruitment event is {status} and cannot be joined"))
+            }
+            Conflict::EventEnded => Msg::new("招聘会已结束", "the recruitment event is over"),
+            Conflict::EventNotJoined => Msg::new("请先报名参加该招聘会，再添加岗位", "join the recruitment event before attaching shifts to it"),
+            Conflict::NotEventTime { opens_minutes_before } => Msg::new(
+                format!("现场签到时间为招聘会开始前 {opens_minutes_before} 分钟至结束"),
+                format!("check-in opens {opens_minutes_before} minutes before the event starts and closes when it ends"),
+            ),
+            Conflict::SharingWrongState { state, action } => Msg::new(
+                format!("共享用工协议当前状态为 {state}，不能执行 {action}"),
+                format!("the labour-sharing agreement is {state}; {action} is not possible now"),
+            ),
+            Conflict::SharingAlreadyAgreed => {
+                Msg::new("贵单位已同意该协议，正在等待对方单位", "your enterprise already agreed; waiting for the other enterprise")
+            }
+            Conflict::SharingTooEarly { start_date } => {
+                Msg::new(format!("协议约定 {start_date} 开始，不能提前开始"), format!("the agreement starts on {start_date}; it cannot start earlier"))
+            }
+            Conflict::SharingPostWithdrawn => Msg::new("该共享用工信息已撤回", "the labour-sharing post is withdrawn"),
         }
     }
 }

@@ -260,6 +260,23 @@ pub fn render(n: &Notification) -> InboxItem {
                 format!("/api/v1/stations/{}", m.station_id),
             )
         }
+        N::EventReminder(m) => item(
+            "招聘会即将开始".into(),
+            "Recruitment event soon".into(),
+            format!("您报名关注的「{}」将于 {} 开始（{} 结束），主办：{}。", m.title, m.starts, m.ends, m.organiser),
+            format!("\"{}\", which you registered for, starts at {} (ends {}), organised by {}.", m.title, m.starts, m.ends, m.organiser),
+            format!("/api/v1/events/{}", m.event_id),
+        ),
+        N::SharingAgreement(m) => {
+            let (zh, en) = m.words();
+            item(
+                "共享用工协议".into(),
+                "Labour-sharing agreement".into(),
+                format!("{}（借出方 {}，借入方 {}，{} 人，{} 至 {}）。", zh, m.lender, m.borrower, m.headcount, m.start_date, m.end_date),
+                format!("{} ({} lends {} staff to {}, {} to {}).", en, m.lender, m.headcount, m.borrower, m.start_date, m.end_date),
+                format!("/api/v1/sharing/agreements/{}", m.agreement_id),
+            )
+        }
         N::DoneForYou(m) => {
             let (zh, en) = m.words();
             let about = |zh: bool| match &m.subject {

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod listing;
 pub mod mail;
 pub mod metrics;
+pub mod pubsub;
 pub mod ratelimit;
 pub mod routes;
 pub mod search;

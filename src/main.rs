@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use lingong::app::{AppState, Application};
-use lingong::cli::{AdminCommand, Cli, Command};
+use lingong::cli::{AdminCommand, Cli, Command, ImportCommand};
 use lingong::config::Config;
 use lingong::db::write_transaction;
 use lingong::domain::Role;
@@ -127,6 +127,41 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             let admin = state.db.run(move |conn| accounts::actor_by_phone(conn, &by)).await.map_err(cli_error)?;
             let view = stations::create(&state, &admin, req).await.map_err(cli_error)?;
             println!("created station {} (id {}) serving {} within {} km", view.name, view.id, view.counties.join(","), view.radius_km);
+        }
+        Command::Import { command: ImportCommand::Shifts { file, as_phone, mode } } => {
+            use lingong::services::opendata::import::{self, RowOutcome};
+            let mode = import::Mode::parse(&mode).map_err(|e| anyhow::anyhow!("--mode: {}", e.msg.en))?;
+            let bytes = std::fs::read(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let state = AppState::build(config).await?;
+            let staff = state.db.run(move |conn| accounts::actor_by_phone(conn, &as_phone)).await.map_err(cli_error)?;
+            let bar = indicatif::ProgressBar::new(0)
+                .with_style(indicatif::ProgressStyle::with_template("rows [{bar:40}] {pos}/{len} eta {eta}").expect("valid template"));
+            let report = import::import_shifts(&state, &staff, bytes, mode, Some(bar.clone())).await.map_err(cli_error)?;
+            bar.finish_and_clear();
+            for r in &report.items {
+                match r.outcome {
+                    RowOutcome::Imported => {
+                        println!("row {}: imported shift {} ({})", r.row, r.shift_id.unwrap_or_default(), r.status.map(|s| s.as_str()).unwrap_or(""))
+                    }
+                    RowOutcome::RolledBack => println!("row {}: valid, not imported (another row failed)", r.row),
+                    RowOutcome::Failed => {
+                        for e in &r.errors {
+                            println!("row {}: failed: {} ({}, {}): {} / {}", r.row, e.column, e.field, e.code, e.message.zh, e.message.en);
+                        }
+                    }
+                }
+            }
+            println!(
+                "{} of {} rows imported ({} failed; {}, read as {})",
+                report.imported,
+                report.rows,
+                report.failed,
+                if report.committed { "committed" } else { "nothing kept" },
+                report.encoding
+            );
+            if report.failed > 0 {
+                anyhow::bail!("{} of {} rows failed", report.failed, report.rows);
+            }
         }
         Command::Admin { command: AdminCommand::AssignStation { by, station, staff } } => {
             let state = AppState::build(config).await?;

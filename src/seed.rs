@@ -20,6 +20,7 @@ use crate::services::availability::{self, AvailabilityRequest, DatedWindowBody, 
 use crate::services::districts::Districts;
 use crate::services::employers::{self, EmployerRequest};
 use crate::services::shifts::{self, ShiftRequest, SlotBody};
+use crate::services::stations;
 use crate::services::workers::{self, PayBody, WorkerRequest};
 
 pub const DEMO_PASSWORD: &str = "lingong-demo";
@@ -243,7 +244,7 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
     let hash = password::hash(DEMO_PASSWORD);
     let mut rng = StdRng::seed_from_u64(2026);
     let now = now_utc();
-    let total = (EMPLOYERS.len() + 60 + 60 + 2) as u64;
+    let total = (EMPLOYERS.len() + 60 + 60 + 4) as u64;
     let bar = ProgressBar::new(total).with_style(ProgressStyle::with_template("{msg:12} [{bar:40}] {pos}/{len}").expect("valid template"));
     let districts = Districts::get();
     // The demo market lies in mainland China: the default service area.
@@ -256,15 +257,37 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
 
     let summary = write_transaction(&mut conn, |conn| -> Result<String, Error> {
         bar.set_message("staff");
-        let mut moderator_id = 0;
-        for (phone, role, name) in [("13900000001", Role::Moderator, "审核员小孙"), ("13900000002", Role::StationStaff, "社区服务站小何")] {
+        let (mut moderator_id, mut admin_id, mut station_staff_id) = (0, 0, 0);
+        for (phone, role, name) in
+            [("13900000001", Role::Moderator, "审核员小孙"), ("13900000002", Role::StationStaff, "社区服务站小何"), ("13900000003", Role::Admin, "管理员小周")]
+        {
             let u = NewUser { role, phone: Phone::parse(phone).expect("valid"), password: DEMO_PASSWORD.into(), display_name: name.into(), email: None };
             let staff = accounts::create_user(conn, &u, &hash, None)?;
-            if role == Role::Moderator {
-                moderator_id = staff.id;
+            match role {
+                Role::Moderator => moderator_id = staff.id,
+                Role::Admin => admin_id = staff.id,
+                _ => station_staff_id = staff.id,
             }
             bar.inc(1);
         }
+        // The station staff member works at a community station in 北京朝阳, made and staffed by
+        // the admin as through the API (audited), so the desk works from the first sign-in.
+        bar.set_message("station");
+        let station = stations::NewStation::parse(
+            &stations::StationRequest {
+                name: Some("建外街道社区就业服务站".into()),
+                address: Some("北京市朝阳区建国门外大街甲6号".into()),
+                lat: Some(39.9087),
+                lng: Some(116.4605),
+                adcode: Some("110105".into()),
+                counties: None,
+                radius_km: Some(5.0),
+            },
+            &area,
+        )?;
+        let station = stations::insert(conn, &station, admin_id)?;
+        stations::set_station(conn, admin_id, station.id, station_staff_id, Some(station.id))?;
+        bar.inc(1);
         bar.set_message("employers");
         let mut employer_rows = Vec::new();
         for (i, e) in EMPLOYERS.iter().enumerate() {
@@ -336,6 +359,9 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
                 take_mode: Some(if i % 4 == 0 { "instant" } else { "apply" }.into()),
                 valid_through: Some(to_display(start).to_rfc3339()),
                 probation_days: None,
+                // A delivery takes about a quarter of an hour: 8 元 a piece is 32 元 an hour,
+                // above the floor of every demo city, so the piece-rate shifts publish too.
+                minutes_per_piece: (t.unit == PayUnit::Piece).then_some(15),
             };
             shifts::post_in(conn, &rules, &area, employer.user_id, &req)?;
             bar.inc(1);
@@ -412,7 +438,7 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
         Ok(format!(
             "demo market loaded: {} employers, 60 shifts, 60 workers with availability in 北京朝阳 上海浦东 深圳南山 杭州西湖 武汉洪山\n\
              sign in with password {DEMO_PASSWORD:?}: employers 13800000001–138000000{:02}, workers 13700000100–13700000159, \
-             moderator 13900000001, station staff 13900000002\n\
+             moderator 13900000001, station staff 13900000002 (at 建外街道社区就业服务站), admin 13900000003\n\
              district points: Vonng/adcode, CC BY 4.0",
             EMPLOYERS.len(),
             EMPLOYERS.len()

@@ -15,7 +15,7 @@ pub const DEFAULT_SEED: u64 = 20_261_121;
     override_usage = "cargo bench --bench search -- [--sizes 100000,1000000] [--queries 2000] [--pg-queries 500]
            [--postgis postgres://postgres@127.0.0.1:5432/test] [--out BENCHMARKS.md] [--seed N]
        cargo bench --bench search -- --write-sqlite PATH --size N [--write-urls FILE --queries N]
-       cargo bench --bench search -- --http-report DIR --out FILE",
+       cargo bench --bench search -- --http-report DIR[,DIR...] --out FILE",
     // A repeated flag takes its last value, so one appended to a scripted command line wins.
     args_override_self = true
 )]
@@ -60,9 +60,10 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub write_urls: Option<PathBuf>,
 
-    /// Turn the files the HTTP run left in this directory into the HTTP section of --out
-    #[arg(long, value_name = "DIR")]
-    pub http_report: Option<PathBuf>,
+    /// Turn the files the HTTP runs left in these directories (one per data size, comma-separated)
+    /// into the HTTP section of --out
+    #[arg(long, value_name = "DIR", value_delimiter = ',')]
+    pub http_report: Option<Vec<PathBuf>>,
 
     /// Run the judged relevance set in this folder (fixture shifts and graded queries) and report NDCG@10
     #[arg(long, value_name = "DIR")]

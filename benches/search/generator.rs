@@ -376,6 +376,7 @@ impl<'w> Gen<'w> {
             point: GeoPoint { lat: s.lat, lng: s.lng },
             pay_fen: s.pay_fen,
             pay_unit: s.pay_unit,
+            minutes_per_piece: None,
             settlement: s.settlement.to_string(),
             employment_type: s.employment_type.to_string(),
             slots: s.slots,

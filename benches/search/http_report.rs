@@ -12,9 +12,7 @@ use crate::report::{date_now, mib, write_section};
 const HTTP_START: &str = "<!-- bench:http:start -->";
 const HTTP_END: &str = "<!-- bench:http:end -->";
 
-/// Writes the HTTP section of `out` from what the HTTP run of scripts/bench.sh left in `dir`:
-/// wrk.txt, server.log, server-status.txt (the server's /proc status) and meta.txt (key=value).
-pub fn http_report(dir: &Path, out: &Path) -> anyhow::Result<()> {
+fn run_section(dir: &Path) -> anyhow::Result<String> {
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
     let wrk = read("wrk.txt");
     let meta: HashMap<String, String> =
@@ -43,7 +41,7 @@ pub fn http_report(dir: &Path, out: &Path) -> anyhow::Result<()> {
     let rss = status_kb(&status, "VmRSS:");
 
     let mut s = String::new();
-    writeln!(s, "## HTTP: `GET /api/v1/shifts/search` under wrk (loopback)\n")?;
+    writeln!(s, "### {} shifts\n", get("size"))?;
     writeln!(s, "- Date: {}", date_now())?;
     writeln!(s, "- Machine: {}", machine())?;
     if !get("run").is_empty() {
@@ -83,7 +81,44 @@ pub fn http_report(dir: &Path, out: &Path) -> anyhow::Result<()> {
     if !get("sample").is_empty() {
         writeln!(s, "A sample response before the load: {}.\n", get("sample"))?;
     }
-    writeln!(s, "<details><summary>wrk output</summary>\n\n```\n{}\n```\n</details>", wrk.trim_end())?;
+    // Where the server's CPU went: the engine's own thread CPU time inside shift queries (from
+    // /metrics) against the whole process's (from /proc/PID/stat), both over the wrk run.
+    let num = |k: &str| get(k).parse::<f64>().ok();
+    let served: Option<f64> = requests.split_whitespace().next().and_then(|n| n.parse().ok());
+    if let (Some(server), Some(engine), Some(queries), Some(n)) = (num("server_cpu_secs"), num("engine_cpu_secs"), num("engine_queries"), served) {
+        let per_request = server / n * 1000.0;
+        let per_query = if queries > 0.0 { engine / queries * 1000.0 } else { f64::NAN };
+        writeln!(
+            s,
+            "Server CPU over the run (utime + stime of the process, `/proc/PID/stat`) and the engine's share of it (thread CPU time inside shift queries, `lingong_search_engine_cpu_seconds_total` on `/metrics`):\n"
+        )?;
+        writeln!(
+            s,
+            "| server CPU | per request | engine CPU | engine queries | engine per query | everything else per request | everything else ÷ engine | wrk's CPU |"
+        )?;
+        writeln!(s, "|---:|---:|---:|---:|---:|---:|---:|---:|")?;
+        writeln!(
+            s,
+            "| {server:.1} s | {per_request:.3} ms | {engine:.1} s | {queries:.0} | {per_query:.3} ms | {:.3} ms | {:.0}% | {} |\n",
+            per_request - per_query,
+            (per_request - per_query) / per_query * 100.0,
+            num("wrk_cpu_secs").map(|w| format!("{w:.1} s ({:.0}% of the two together)", w / (w + server) * 100.0)).unwrap_or_else(|| "?".into()),
+        )?;
+    }
+    writeln!(s, "<details><summary>wrk output</summary>\n\n```\n{}\n```\n</details>\n", wrk.trim_end())?;
+    Ok(s)
+}
+
+/// Writes the HTTP section of `out` from what each HTTP run of scripts/bench.sh left in its
+/// directory (one per data size): wrk.txt, server.log, server-status.txt (the server's /proc
+/// status), meta.txt (key=value, with the CPU counters read before and after wrk).
+pub fn http_report(dirs: &[std::path::PathBuf], out: &Path) -> anyhow::Result<()> {
+    let mut s = String::new();
+    writeln!(s, "## HTTP: `GET /api/v1/shifts/search` under wrk (loopback)\n")?;
+    for dir in dirs {
+        s.push_str(&run_section(dir)?);
+        s.push('\n');
+    }
     write_section(out, HTTP_START, HTTP_END, &s)?;
     log(format!("wrote the HTTP section of {}", out.display()));
     // Echo the summary for the terminal.

@@ -18,8 +18,8 @@
 //! - `--write-sqlite PATH --size N`: writes N generated shifts (published, with slots, employers
 //!   and their users) into an already migrated SQLite database, for the HTTP run.
 //! - `--write-urls FILE --queries N`: writes N search URLs (the same query mix) for wrk.
-//! - `--http-report DIR --out FILE`: turns the files the HTTP run left in DIR (wrk output, server
-//!   log, server /proc status, meta) into the HTTP section of FILE.
+//! - `--http-report DIR[,DIR...] --out FILE`: turns the files each HTTP run left in its DIR (wrk
+//!   output, server log, server /proc status, CPU counters, meta) into the HTTP section of FILE.
 //! - `--relevance DIR [--out FILE]`: the judged relevance set in DIR (NDCG@10, zero-result rate).
 
 mod args;
@@ -57,9 +57,9 @@ fn main() -> anyhow::Result<()> {
         urls::write_urls(path, args.queries, args.seed)?;
         did = true;
     }
-    if let Some(dir) = &args.http_report {
+    if let Some(dirs) = &args.http_report {
         let out = args.out.as_ref().context("--http-report needs --out")?;
-        http_report::http_report(dir, out)?;
+        http_report::http_report(dirs, out)?;
         did = true;
     }
     if let Some(dir) = &args.relevance {

@@ -132,6 +132,7 @@ pub fn engine_query(q: &Q, now: NaiveDateTime, with_text: bool) -> ShiftQuery {
         settlement: None,
         employment_type: None,
         days: None,
+        ids: None,
         understood: Default::default(),
         sort: Sort::Relevance,
         offset: 0,

@@ -116,6 +116,7 @@ mod tests {
             point: GeoPoint { lat: 39.9087, lng: 116.4605 },
             pay_fen: 3500,
             pay_unit: PayUnit::Hour,
+            minutes_per_piece: None,
             settlement: "daily".into(),
             employment_type: "gig".into(),
             slots: vec![iv("2026-11-28T08:00:00+08:00", "2026-11-28T12:00:00+08:00")],

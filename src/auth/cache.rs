@@ -1,11 +1,12 @@
 //! Signed-in users by token hash, held in-process for a few seconds so that a signed-in request
 //! needs no database read to know who is asking. A revocation (sign-out, a password change, a
 //! reset at a desk) takes effect on the replica that made it at once — it forgets the tokens —
-//! and on every other replica within `MAX_AGE`, when their entries expire: no entry is ever
-//! trusted longer than that, whoever revoked it and however.
+//! and, with Redis, on every other replica as soon as they hear of it on the revocation channel
+//! (`listen`). Whatever happens to that message, no entry is ever trusted longer than `MAX_AGE`,
+//! whoever revoked it and however: the channel makes revocation fast, the age makes it certain.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::auth::AuthUser;
@@ -17,9 +18,13 @@ pub const MAX_AGE: Duration = Duration::from_secs(5);
 /// a flood of distinct tokens costs database reads, never unbounded memory.
 const CAPACITY: usize = 100_000;
 
+/// Shared by the request handlers and the revocation listener (cloning shares the entries).
+#[derive(Clone)]
 pub struct TokenCache {
-    entries: Mutex<HashMap<String, (AuthUser, Instant)>>,
+    entries: Arc<Mutex<HashMap<String, (AuthUser, Instant)>>>,
     max_age: Duration,
+    /// The other replicas: Redis and the revocation channel, when configured.
+    peers: Option<(redis::aio::ConnectionManager, String)>,
 }
 
 impl Default for TokenCache {
@@ -28,10 +33,72 @@ impl Default for TokenCache {
     }
 }
 
+/// A revocation as it travels between replicas.
+#[derive(Debug, PartialEq, Eq)]
+enum Revocation {
+    Token(String),
+    User(i64),
+}
+
+impl Revocation {
+    fn message(&self) -> String {
+        match self {
+            Revocation::Token(hash) => format!("t:{hash}"),
+            Revocation::User(id) => format!("u:{id}"),
+        }
+    }
+
+    fn parse(message: &str) -> Option<Revocation> {
+        match message.split_once(':')? {
+            ("t", hash) if !hash.is_empty() => Some(Revocation::Token(hash.to_string())),
+            ("u", id) => id.parse().ok().map(Revocation::User),
+            _ => None,
+        }
+    }
+}
+
 impl TokenCache {
-    /// A cache whose entries live `max_age` (at most `MAX_AGE`).
+    /// A cache whose entries live `max_age` (at most `MAX_AGE`), on this replica alone.
     pub fn new(max_age: Duration) -> TokenCache {
-        TokenCache { entries: Mutex::new(HashMap::new()), max_age: max_age.min(MAX_AGE) }
+        TokenCache { entries: Arc::new(Mutex::new(HashMap::new())), max_age: max_age.min(MAX_AGE), peers: None }
+    }
+
+    /// A cache that tells the other replicas (through Redis, on `channel`) what it forgets.
+    pub fn with_peers(peers: Option<(redis::aio::ConnectionManager, String)>) -> TokenCache {
+        TokenCache { peers, ..TokenCache::default() }
+    }
+
+    /// Hears the other replicas' revocations on `channel` for as long as the process runs. On
+    /// every (re)subscription it forgets everything: a revocation may have passed while it was
+    /// not listening, and forgetting costs one database read per signed-in user, nothing more.
+    pub async fn listen(self, url: String, channel: String) {
+        crate::pubsub::subscribe(
+            url,
+            channel,
+            || self.entries.lock().expect("lock").clear(),
+            |message| match Revocation::parse(message) {
+                Some(r) => self.apply(&r),
+                None => tracing::warn!(message, "not a token revocation; ignored"),
+            },
+        )
+        .await
+    }
+
+    fn apply(&self, r: &Revocation) {
+        let mut entries = self.entries.lock().expect("lock");
+        match r {
+            Revocation::Token(hash) => {
+                entries.remove(hash);
+            }
+            Revocation::User(id) => entries.retain(|_, (u, _)| u.id != *id),
+        }
+    }
+
+    fn revoke(&self, r: Revocation) {
+        self.apply(&r);
+        if let Some((conn, channel)) = &self.peers {
+            crate::pubsub::publish(conn, channel, r.message());
+        }
     }
 
     /// The user of a token hash, if it was confirmed by the database less than `max_age` ago.
@@ -58,14 +125,15 @@ impl TokenCache {
         entries.insert(user.token_hash.clone(), (user, confirmed_at));
     }
 
-    /// Forgets one token (its sign-out here).
+    /// Forgets one token (its sign-out), here and on the other replicas.
     pub fn forget(&self, token_hash: &str) {
-        self.entries.lock().expect("lock").remove(token_hash);
+        self.revoke(Revocation::Token(token_hash.to_string()));
     }
 
-    /// Forgets every token of an account (signed out everywhere, a new password).
+    /// Forgets every token of an account (signed out everywhere, a new password), here and on
+    /// the other replicas.
     pub fn forget_user(&self, user_id: i64) {
-        self.entries.lock().expect("lock").retain(|_, (u, _)| u.id != user_id);
+        self.revoke(Revocation::User(user_id));
     }
 
     pub fn len(&self) -> usize {
@@ -112,6 +180,30 @@ mod tests {
         cache.forget_user(1);
         assert!(cache.get_at("b", now).is_none());
         assert_eq!(cache.get_at("c", now).map(|u| u.id), Some(2), "another account's token stays");
+    }
+
+    #[test]
+    fn revocations_travel_as_messages_and_nothing_else_is_one() {
+        for r in [Revocation::Token("ab12".into()), Revocation::User(42), Revocation::User(-1)] {
+            assert_eq!(Revocation::parse(&r.message()), Some(r));
+        }
+        for bad in ["", "t:", "u:", "u:x", "x:1", "t", "u:1.5", "1"] {
+            assert_eq!(Revocation::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_heard_revocation_forgets_like_a_local_one() {
+        let cache = TokenCache::default();
+        let now = Instant::now();
+        for (id, hash) in [(1, "a"), (1, "b"), (2, "c")] {
+            cache.put(user(id, hash), now);
+        }
+        let heard = cache.clone();
+        heard.apply(&Revocation::parse("t:a").unwrap());
+        assert!(cache.get_at("a", now).is_none() && cache.get_at("b", now).is_some(), "clones share their entries");
+        heard.apply(&Revocation::parse("u:1").unwrap());
+        assert!(cache.get_at("b", now).is_none() && cache.get_at("c", now).is_some());
     }
 
     #[test]

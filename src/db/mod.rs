@@ -88,6 +88,19 @@ impl BackendUrl {
     }
 }
 
+/// `INSERT … ON CONFLICT DO NOTHING`, giving the number of rows inserted (0 when the key was
+/// there): "insert once" without a race between a check and the insert. diesel offers it per
+/// backend but not through the multi-backend connection, so each backend gets the same statement.
+macro_rules! insert_ignoring_conflict {
+    ($conn:expr, $table:expr, $values:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg(c) => diesel::insert_into($table).values($values).on_conflict_do_nothing().execute(c)?,
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($values).on_conflict_do_nothing().execute(c)?,
+        }
+    };
+}
+pub(crate) use insert_ignoring_conflict;
+
 /// A database failure as an operation's error. A row an operation looked for by key is its own
 /// `Error::NotFound(thing)`, decided where the lookup happens; a `NotFound` reaching here is an
 /// internal lookup that should not have failed, so it is an internal error, not a misleading 404.
@@ -438,6 +451,21 @@ impl Tx<'_> {
         changes::append(self.conn, entity, id, self.now)?;
         self.changed = true;
         Ok(())
+    }
+
+    /// Runs `f` in a savepoint of this transaction: when it fails, what it wrote is undone and
+    /// the transaction goes on (one imported row that fails leaves nothing of itself behind).
+    pub fn savepoint<T>(&mut self, f: impl FnOnce(&mut Tx) -> Result<T, Error>) -> Result<T, Error> {
+        let (now, on_behalf) = (self.now, self.on_behalf.clone());
+        let mut changed = false;
+        let out = self.conn.transaction(|conn| {
+            let mut inner = Tx { conn, changed: false, now, on_behalf };
+            let out = f(&mut inner)?;
+            changed = inner.changed;
+            Ok::<T, Error>(out)
+        })?;
+        self.changed |= changed;
+        Ok(out)
     }
 }
 

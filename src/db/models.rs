@@ -48,6 +48,7 @@ pub struct ShiftRow {
     pub rejection_code: Option<String>,
     pub rejection_reason: Option<String>,
     pub hidden_by_reports: bool,
+    pub minutes_per_piece: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable)]

@@ -122,6 +122,8 @@ diesel::table! {
         keywords -> Text,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        ccdo_code -> Nullable<Text>,
+        effective_from -> Nullable<Text>,
     }
 }
 
@@ -155,6 +157,7 @@ diesel::table! {
         rejection_code -> Nullable<Text>,
         rejection_reason -> Nullable<Text>,
         hidden_by_reports -> Bool,
+        minutes_per_piece -> Nullable<Integer>,
     }
 }
 
@@ -388,6 +391,63 @@ diesel::table! {
     }
 }
 
+// 共享用工 (labour sharing): surplus and shortage posts, and the agreements staff broker.
+diesel::table! {
+    sharing_posts (id) {
+        id -> BigInt,
+        employer_id -> BigInt,
+        side -> Text,
+        categories -> Text,
+        headcount -> Integer,
+        start_date -> Text,
+        end_date -> Text,
+        address -> Text,
+        lat -> Double,
+        lng -> Double,
+        adcode -> Text,
+        note -> Text,
+        status -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sharing_agreements (id) {
+        id -> BigInt,
+        surplus_post_id -> BigInt,
+        shortage_post_id -> BigInt,
+        lender_id -> BigInt,
+        borrower_id -> BigInt,
+        categories -> Text,
+        headcount -> Integer,
+        start_date -> Text,
+        end_date -> Text,
+        address -> Text,
+        lat -> Double,
+        lng -> Double,
+        adcode -> Text,
+        wages_paid_by -> Text,
+        social_insurance_paid_by -> Text,
+        injury_responsibility -> Text,
+        injury_note -> Text,
+        consenting_workers -> Integer,
+        consent_note -> Text,
+        terms -> Text,
+        state -> Text,
+        lender_agreed_at -> Nullable<Timestamp>,
+        borrower_agreed_at -> Nullable<Timestamp>,
+        proposed_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+        cancel_reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(employers -> users (user_id));
 diesel::joinable!(workers -> users (user_id));
@@ -454,6 +514,72 @@ diesel::table! {
 
 diesel::joinable!(users -> stations (station_id));
 
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        title -> Text,
+        description -> Text,
+        kind -> Text,
+        status -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        address -> Nullable<Text>,
+        lat -> Nullable<Double>,
+        lng -> Nullable<Double>,
+        adcode -> Text,
+        online_url -> Nullable<Text>,
+        organiser -> Text,
+        target_groups -> Text,
+        categories -> Text,
+        checkin_secret -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_employers (event_id, employer_id) {
+        event_id -> BigInt,
+        employer_id -> BigInt,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_shifts (event_id, shift_id) {
+        event_id -> BigInt,
+        shift_id -> BigInt,
+        employer_id -> BigInt,
+        attached_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_interests (event_id, worker_id) {
+        event_id -> BigInt,
+        worker_id -> BigInt,
+        created_at -> Timestamp,
+        reminded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    event_checkins (event_id, worker_id) {
+        event_id -> BigInt,
+        worker_id -> BigInt,
+        checked_in_at -> Timestamp,
+        by_user_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(event_employers -> events (event_id));
+diesel::joinable!(event_shifts -> events (event_id));
+diesel::joinable!(event_shifts -> shifts (shift_id));
+diesel::joinable!(event_interests -> events (event_id));
+diesel::joinable!(event_interests -> workers (worker_id));
+diesel::joinable!(event_checkins -> events (event_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     auth_tokens,
@@ -483,4 +609,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     consents,
     station_digests,
     synonyms,
+    events,
+    event_employers,
+    event_shifts,
+    event_interests,
+    event_checkins,
+    sharing_posts,
+    sharing_agreements,
 );

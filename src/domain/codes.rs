@@ -177,6 +177,22 @@ code_enum!(
     Veteran => "veteran",
 });
 
+code_enum!(
+    /// How a recruitment event (专场招聘) is held: at a venue, online, or both.
+    EventKind, "招聘会形式", {
+    OnSite => "on_site",
+    Online => "online",
+    Both => "both",
+});
+
+code_enum!(
+    /// A recruitment event's life: drafted by staff, published, or cancelled (ended is a time, not a status).
+    EventStatus, "招聘会状态", {
+    Draft => "draft",
+    Published => "published",
+    Cancelled => "cancelled",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +211,8 @@ mod tests {
         same(ShiftStatus::ALL, ShiftStatus::as_str);
         same(TakeMode::ALL, TakeMode::as_str);
         same(KeyGroup::ALL, KeyGroup::as_str);
+        same(EventKind::ALL, EventKind::as_str);
+        same(EventStatus::ALL, EventStatus::as_str);
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()).unwrap(), *r);
         }

@@ -11,6 +11,7 @@ pub mod id_number;
 pub mod notification;
 pub mod pay;
 pub mod phone;
+pub mod sharing;
 pub mod shift;
 pub mod text;
 pub mod time;

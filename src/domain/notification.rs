@@ -51,6 +51,10 @@ pub enum Notification {
     /// To a station's staff each morning: the shifts published nearby since yesterday, for the
     /// board and the people who come in (送岗位进社区).
     StationDigest(StationDigest),
+    /// To a worker who registered interest in a recruitment event (专场招聘): it is tomorrow.
+    EventReminder(EventReminder),
+    /// To both enterprises of a labour-sharing agreement (共享用工): it was proposed or moved.
+    SharingAgreement(SharingAgreement),
 }
 
 /// To the employer: the shift passed review.
@@ -304,6 +308,23 @@ pub struct StationDigest {
     pub board_url: String,
 }
 
+/// A recruitment event a worker registered interest in, shortly before it starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventReminder {
+    pub event_id: i64,
+    pub title: String,
+    /// Beijing time, `YYYY-MM-DD HH:MM`.
+    pub starts: String,
+    pub ends: String,
+    /// The venue, for events held on site.
+    pub address: Option<String>,
+    /// The link to join, for events held online.
+    pub online_url: Option<String>,
+    pub organiser: String,
+    /// The event's page.
+    pub url: String,
+}
+
 /// What a station did for someone, by whom; `what` is one of [`DoneForYou::WHATS`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DoneForYou {
@@ -330,6 +351,36 @@ impl DoneForYou {
             "posted" => ("为您发布了岗位", "posted a shift for you"),
             "employer_registered" => ("为您办理了用工登记（现场核验）", "registered you as an employer after checking your papers in person"),
             _ => ("为您办理了业务", "acted for you"),
+        }
+    }
+}
+
+/// A labour-sharing agreement changed; `event` is one of [`SharingAgreement::EVENTS`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharingAgreement {
+    pub agreement_id: i64,
+    pub event: String,
+    pub lender: String,
+    pub borrower: String,
+    pub headcount: i64,
+    pub start_date: String,
+    pub end_date: String,
+}
+
+impl SharingAgreement {
+    pub const EVENTS: [&'static str; 7] = ["proposed", "agreed_by_lender", "agreed_by_borrower", "agreed", "running", "ended", "cancelled"];
+
+    /// The event in words, (zh, en).
+    pub fn words(&self) -> (&'static str, &'static str) {
+        match self.event.as_str() {
+            "proposed" => ("工作人员拟定了共享用工协议，请双方单位确认", "staff proposed a labour-sharing agreement; both enterprises are asked to agree"),
+            "agreed_by_lender" => ("借出方单位已同意，等待借入方单位同意", "the lending enterprise agreed; waiting for the borrowing one"),
+            "agreed_by_borrower" => ("借入方单位已同意，等待借出方单位同意", "the borrowing enterprise agreed; waiting for the lending one"),
+            "agreed" => ("双方单位均已同意", "both enterprises agreed"),
+            "running" => ("共享用工已开始", "the shared staff have started"),
+            "ended" => ("共享用工已结束", "the sharing has ended"),
+            "cancelled" => ("协议已取消", "the agreement was cancelled"),
+            _ => ("协议有更新", "the agreement changed"),
         }
     }
 }
@@ -379,6 +430,8 @@ impl Notification {
             Notification::TermsImproved(_) => "terms_improved",
             Notification::DoneForYou(_) => "done_for_you",
             Notification::StationDigest(_) => "station_digest",
+            Notification::EventReminder(_) => "event_reminder",
+            Notification::SharingAgreement(_) => "sharing_agreement",
         }
     }
 
@@ -529,6 +582,25 @@ pub(crate) mod tests {
                 shifts: vec![summary(5, 0), summary(6, 2)],
                 board_url: "https://x.example/stations/3/board".into(),
             }),
+            N::EventReminder(EventReminder {
+                event_id: 4,
+                title: "高校毕业生专场招聘会".into(),
+                starts: "2026-12-06 09:00".into(),
+                ends: "2026-12-06 12:00".into(),
+                address: Some("北京市朝阳区建国路100号".into()),
+                online_url: None,
+                organiser: "朝阳区人力资源和社会保障局".into(),
+                url: "https://x.example/events/4".into(),
+            }),
+            N::SharingAgreement(SharingAgreement {
+                agreement_id: 8,
+                event: "proposed".into(),
+                lender: "甲公司".into(),
+                borrower: "乙公司".into(),
+                headcount: 3,
+                start_date: "2026-12-05".into(),
+                end_date: "2026-12-20".into(),
+            }),
         ]
     }
 
@@ -562,9 +634,11 @@ pub(crate) mod tests {
             N::ReportEmailConfirmation(_) => 22,
             N::DoneForYou(_) => 23,
             N::StationDigest(_) => 24,
+            N::EventReminder(_) => 25,
+            N::SharingAgreement(_) => 26,
         }
     }
-    const VARIANTS: usize = 25;
+    const VARIANTS: usize = 27;
 
     #[test]
     fn every_variant_has_a_sample() {

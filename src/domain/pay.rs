@@ -80,15 +80,35 @@ impl Stretch {
     }
 }
 
+/// Most minutes one piece may be estimated to take: a working day. Beyond it a "piece" is a job,
+/// better posted per shift or per day.
+pub const MAX_MINUTES_PER_PIECE: i32 = 600;
+
+/// The employer's estimate of the minutes one piece takes (1–600), for a piece rate.
+pub fn minutes_per_piece(m: i64) -> Result<i32, Invalid> {
+    if (1..=MAX_MINUTES_PER_PIECE as i64).contains(&m) {
+        Ok(m as i32)
+    } else {
+        Err(Invalid::new(
+            "out_of_range",
+            format!("每件所需时间应在 1 到 {MAX_MINUTES_PER_PIECE} 分钟之间"),
+            format!("minutes_per_piece must be 1 to {MAX_MINUTES_PER_PIECE}"),
+        ))
+    }
+}
+
 /// The one notion of pay per hour. Per hour: as given. Per day: divided by the hours of that
-/// shift's slots on each local day. Per shift: divided by each slot's hours. Per piece: no hours
-/// are known, so it has no per-hour figure. The stretches are returned; hourly pay is one stretch
-/// of an hour.
-pub fn stretches(pay: Pay, slots: impl IntoIterator<Item = (NaiveDateTime, NaiveDateTime)>) -> Vec<Stretch> {
+/// shift's slots on each local day. Per shift: divided by each slot's hours. Per piece: divided by
+/// the employer's estimate of the time one piece takes (`minutes_per_piece`); without an estimate
+/// no hours are known, so it has no per-hour figure. The stretches are returned; hourly pay is one
+/// stretch of an hour.
+pub fn stretches(pay: Pay, minutes_per_piece: Option<i32>, slots: impl IntoIterator<Item = (NaiveDateTime, NaiveDateTime)>) -> Vec<Stretch> {
     let slots = slots.into_iter().filter(|(s, e)| e > s);
     match pay.unit {
         PayUnit::Hour => vec![Stretch { amount_fen: pay.amount_fen, secs: 3600, day: None }],
-        PayUnit::Piece => Vec::new(),
+        PayUnit::Piece => {
+            minutes_per_piece.filter(|m| *m > 0).map(|m| Stretch { amount_fen: pay.amount_fen, secs: i64::from(m) * 60, day: None }).into_iter().collect()
+        }
         PayUnit::Shift => slots.map(|(s, e)| Stretch { amount_fen: pay.amount_fen, secs: (e - s).num_seconds(), day: None }).collect(),
         PayUnit::Day => {
             let mut days: std::collections::BTreeMap<chrono::NaiveDate, i64> = std::collections::BTreeMap::new();
@@ -106,9 +126,10 @@ pub fn lowest_stretch(stretches: &[Stretch]) -> Option<Stretch> {
     stretches.iter().copied().filter(|s| s.secs > 0).min_by(|a, b| (a.amount_fen as i128 * b.secs as i128).cmp(&(b.amount_fen as i128 * a.secs as i128)))
 }
 
-/// Pay per hour in fen (the lowest stretch's), or `None` for piece rates and shifts without slots.
-pub fn hourly_fen(pay: Pay, slots: impl IntoIterator<Item = (NaiveDateTime, NaiveDateTime)>) -> Option<f64> {
-    lowest_stretch(&stretches(pay, slots)).map(|s| s.hourly_fen())
+/// Pay per hour in fen (the lowest stretch's), or `None` for piece rates without an estimate and
+/// shifts without slots.
+pub fn hourly_fen(pay: Pay, minutes_per_piece: Option<i32>, slots: impl IntoIterator<Item = (NaiveDateTime, NaiveDateTime)>) -> Option<f64> {
+    lowest_stretch(&stretches(pay, minutes_per_piece, slots)).map(|s| s.hourly_fen())
 }
 
 #[cfg(test)]
@@ -123,17 +144,21 @@ mod tests {
     fn per_hour_is_one_notion_for_every_unit() {
         let day = [(at("2026-12-05T08:00:00+08:00"), at("2026-12-05T12:00:00+08:00")), (at("2026-12-05T13:00:00+08:00"), at("2026-12-05T17:00:00+08:00"))];
         // 240 元 a day over the 8 hours of that day's slots is 30 元 an hour.
-        assert_eq!(hourly_fen(Pay { amount_fen: 24_000, unit: PayUnit::Day }, day), Some(3000.0));
+        assert_eq!(hourly_fen(Pay { amount_fen: 24_000, unit: PayUnit::Day }, None, day), Some(3000.0));
         // 120 元 a shift of 4 hours is 30 元 an hour; the worst slot decides.
-        assert_eq!(hourly_fen(Pay { amount_fen: 12_000, unit: PayUnit::Shift }, day), Some(3000.0));
+        assert_eq!(hourly_fen(Pay { amount_fen: 12_000, unit: PayUnit::Shift }, None, day), Some(3000.0));
         let uneven = [day[0], (at("2026-12-06T08:00:00+08:00"), at("2026-12-06T14:00:00+08:00"))];
-        assert_eq!(hourly_fen(Pay { amount_fen: 12_000, unit: PayUnit::Shift }, uneven), Some(2000.0));
-        assert_eq!(hourly_fen(Pay { amount_fen: 4_000, unit: PayUnit::Hour }, []), Some(4000.0));
-        assert_eq!(hourly_fen(Pay { amount_fen: 500, unit: PayUnit::Piece }, day), None);
-        assert_eq!(hourly_fen(Pay { amount_fen: 24_000, unit: PayUnit::Day }, []), None);
+        assert_eq!(hourly_fen(Pay { amount_fen: 12_000, unit: PayUnit::Shift }, None, uneven), Some(2000.0));
+        assert_eq!(hourly_fen(Pay { amount_fen: 4_000, unit: PayUnit::Hour }, None, []), Some(4000.0));
+        // 5 元 a piece without an estimate has no per-hour figure; at 10 minutes a piece it is 30 元.
+        assert_eq!(hourly_fen(Pay { amount_fen: 500, unit: PayUnit::Piece }, None, day), None);
+        assert_eq!(hourly_fen(Pay { amount_fen: 500, unit: PayUnit::Piece }, Some(10), day), Some(3000.0));
+        assert_eq!(hourly_fen(Pay { amount_fen: 500, unit: PayUnit::Piece }, Some(10), []), Some(3000.0), "slots do not matter to a piece");
+        assert_eq!(hourly_fen(Pay { amount_fen: 3000, unit: PayUnit::Hour }, Some(10), []), Some(3000.0), "the estimate only concerns pieces");
+        assert_eq!(hourly_fen(Pay { amount_fen: 24_000, unit: PayUnit::Day }, None, []), None);
         // Slots that cross local midnight count on the day they start.
         let night = [(at("2026-12-05T22:00:00+08:00"), at("2026-12-06T06:00:00+08:00"))];
-        assert_eq!(stretches(Pay { amount_fen: 24_000, unit: PayUnit::Day }, night)[0].day.unwrap().to_string(), "2026-12-05");
+        assert_eq!(stretches(Pay { amount_fen: 24_000, unit: PayUnit::Day }, None, night)[0].day.unwrap().to_string(), "2026-12-05");
     }
 
     #[test]
@@ -144,5 +169,8 @@ mod tests {
         assert!(Pay::amount(MAX_AMOUNT_FEN + 1).is_err());
         assert_eq!(PayUnit::parse("day").unwrap(), PayUnit::Day);
         assert!(PayUnit::parse("month").is_err());
+        for (m, ok) in [(0, false), (1, true), (600, true), (601, false), (-5, false), (i64::MAX, false)] {
+            assert_eq!(minutes_per_piece(m).is_ok(), ok, "{m}");
+        }
     }
 }

@@ -22,6 +22,8 @@ pub struct ValidShift {
     pub take_mode: TakeMode,
     pub valid_through: NaiveDateTime,
     pub probation_days: i32,
+    /// For a piece rate: the employer's estimate of the minutes one piece takes.
+    pub minutes_per_piece: Option<i32>,
 }
 
 /// Where a shift stands with the public: its status, whether reports hid it pending review, and

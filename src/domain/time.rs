@@ -77,6 +77,22 @@ pub fn parse_instant(s: &str) -> Result<NaiveDateTime, Invalid> {
         })
 }
 
+/// The one rule for a local calendar date typed by a person or a client: exactly `YYYY-MM-DD`
+/// (chrono alone would also take `2026-1-5` or a sign) and a day that exists.
+pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, Invalid> {
+    let shape = s.len() == 10 && s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    shape
+        .then(|| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| Invalid::new("invalid_date", "日期格式应为 YYYY-MM-DD，例如 2026-12-05", "a date must be YYYY-MM-DD, e.g. 2026-12-05"))
+}
+
+/// [`parse_date`] as the regular expression the API document gives clients, so that a generated
+/// client (or schemathesis) only sends dates the server takes: month lengths and leap years
+/// included. The attribute macros need a literal, so each `pattern =` repeats this text and the
+/// test `every_date_pattern_in_the_api_document_is_the_calendar_one` holds them to it.
+pub const DATE_PATTERN: &str = r"^(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$";
+
 pub fn now_utc() -> NaiveDateTime {
     let now = Utc::now().naive_utc();
     now - Duration::nanoseconds(now.and_utc().timestamp_subsec_nanos() as i64)
@@ -188,6 +204,32 @@ mod hhmm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_date_pattern_takes_exactly_the_dates_parse_date_takes() {
+        let re = regex::Regex::new(DATE_PATTERN).unwrap();
+        let mut cases: Vec<String> = Vec::new();
+        // Every month/day pair 00..=32 across ordinary, leap, century and 400-year years.
+        for y in ["2026", "2024", "2000", "1900", "2100", "0004", "0000", "9999", "6991"] {
+            for m in 0..=13 {
+                for d in 0..=32 {
+                    cases.push(format!("{y}-{m:02}-{d:02}"));
+                }
+            }
+        }
+        cases.extend(
+            ["2026-1-05", "2026/01/05", "+2026-01-05", "", "2026-01-05T00:00", " 2026-01-05", "２０２６-01-05", "20261205", "2026-12-05\n"].map(String::from),
+        );
+        for c in &cases {
+            // Year 0000 is a leap year to chrono; the pattern leaves out its 29 February, so a
+            // client is stricter than the server there and never looser.
+            if c == "0000-02-29" {
+                assert!(parse_date(c).is_ok() && !re.is_match(c));
+                continue;
+            }
+            assert_eq!(re.is_match(c), parse_date(c).is_ok(), "{c:?}");
+        }
+    }
 
     #[test]
     fn weeks_run_monday_to_sunday_in_shanghai() {

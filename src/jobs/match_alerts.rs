@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use crate::alerts::rules::{self, Criteria, ShiftText};
 use crate::alerts::subscriptions::{self, AlertRow, DAILY};
 use crate::config::Config;
+use crate::db::insert_ignoring_conflict;
 use crate::db::schema::{alert_deliveries, alert_subscriptions, availability, employers, job_cursors, shifts, workers};
 use crate::db::{Db, DbConn, write_transaction};
 use crate::domain::notification::{AlertDigest, AlertMatch, Notification};
@@ -102,17 +103,6 @@ fn to_secs(t: NaiveDateTime) -> i64 {
 
 fn from_secs(s: i64) -> NaiveDateTime {
     chrono::DateTime::from_timestamp(s, 0).map(|t| t.naive_utc()).unwrap_or_default()
-}
-
-/// `INSERT … ON CONFLICT DO NOTHING`, returning the rows inserted. diesel offers it per backend
-/// but not through the multi-backend connection, so each backend gets the same statement.
-macro_rules! insert_ignoring_conflict {
-    ($conn:expr, $table:expr, $values:expr) => {
-        match $conn {
-            DbConn::Pg(c) => diesel::insert_into($table).values($values).on_conflict_do_nothing().execute(c)?,
-            DbConn::Sqlite(c) => diesel::insert_into($table).values($values).on_conflict_do_nothing().execute(c)?,
-        }
-    };
 }
 
 pub fn cursor(conn: &mut DbConn, name: &str) -> Result<Option<i64>, Error> {

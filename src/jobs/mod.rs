@@ -4,6 +4,7 @@
 //! Every job is safe to run on several replicas at once; each file says why.
 
 pub mod engagement_timers;
+pub mod event_reminders;
 pub mod expire_shifts;
 pub mod match_alerts;
 pub mod purge_idempotency_keys;

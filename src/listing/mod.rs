@@ -43,6 +43,9 @@ use crate::domain::shift::ValidShift;
 use crate::domain::{EmploymentType, Pay, Settlement, TimeSlot};
 use crate::error::{Lang, Msg};
 
+/// The code of a finding that mentions a charge without plainly demanding it (reviewed on shifts;
+/// refused where no money may change hands at all, as in labour sharing).
+pub(crate) use rules::CHARGE_REVIEW;
 pub use wages::WageFloor;
 
 /// The built-in rule files, compiled into the binary.
@@ -157,9 +160,10 @@ pub struct Posting<'a> {
     /// Part-time hours this employer already has booked in the week(s) this posting touches (the
     /// caller passes the largest such week's total); 0 if unknown. Added to every week's hours.
     pub weekly_hours_with_employer: f64,
-    /// Estimated hours one piece takes, for piece-rate pay: the pay per piece divided by it is
-    /// checked against the hourly floor. Piece-rate pay without it goes to review.
-    pub piece_hours: Option<f64>,
+    /// The employer's estimate of the minutes one piece takes, for piece-rate pay: the pay per
+    /// hour it gives (`domain::pay::hourly_fen`) is checked against the hourly floor. Piece-rate
+    /// pay without it goes to review.
+    pub minutes_per_piece: Option<i32>,
 }
 
 impl<'a> Posting<'a> {
@@ -182,7 +186,7 @@ impl<'a> Posting<'a> {
             valid_through: Some(s.valid_through),
             probation_days: (s.probation_days > 0).then_some(s.probation_days as i64),
             weekly_hours_with_employer: 0.0,
-            piece_hours: None,
+            minutes_per_piece: s.minutes_per_piece,
         }
     }
 }

@@ -43,7 +43,7 @@ fn base(slots: &[TimeSlot]) -> Posting<'_> {
         valid_through: Some(t("2026-12-31T23:59:59+08:00")),
         probation_days: None,
         weekly_hours_with_employer: 0.0,
-        piece_hours: None,
+        minutes_per_piece: None,
     }
 }
 
@@ -818,6 +818,7 @@ fn posting_from_a_validated_shift() {
         take_mode: TakeMode::Apply,
         valid_through: t("2026-12-31T23:59:59+08:00"),
         probation_days: 0,
+        minutes_per_piece: None,
     };
     let f = rules().check(&Posting::from_shift(&shift, EMPLOYER));
     assert_eq!(codes(&f), vec!["below_minimum_wage"]);
@@ -980,15 +981,15 @@ fn every_text_a_worker_reads_is_screened() {
 #[test]
 fn piece_rates_are_checked_through_hours_per_piece() {
     let slots = four_hours();
-    let piece = |fen: i64, hours: Option<f64>| {
-        let p = Posting { pay: Some(Pay { amount_fen: fen, unit: PayUnit::Piece }), piece_hours: hours, ..base(&slots) };
+    let piece = |fen: i64, minutes: Option<i32>| {
+        let p = Posting { pay: Some(Pay { amount_fen: fen, unit: PayUnit::Piece }), minutes_per_piece: minutes, ..base(&slots) };
         rules().check(&p)
     };
-    // 北京 26.4 元/小时: 5 元 a piece at 0.25 h is 20 元/h, below; 8 元 is 32 元/h.
-    let f = piece(500, Some(0.25));
+    // 北京 26.4 元/小时: 5 元 a piece at 15 minutes is 20 元/h, below; 8 元 is 32 元/h.
+    let f = piece(500, Some(15));
     assert_eq!(codes(&f), vec!["below_minimum_wage"], "{f:#?}");
     assert_eq!(f[0].matched.as_deref(), Some("20元/小时"));
-    assert!(piece(800, Some(0.25)).is_empty());
+    assert!(piece(800, Some(15)).is_empty());
     assert_eq!(codes(&piece(800, None)), vec!["piece_rate_unverifiable"]);
     // A district without a configured floor goes to review.
     let p = Posting { adcode: Some("430102000000"), ..base(&slots) };

@@ -1,7 +1,7 @@
 //! Wage floors: the hourly minimum wage for part-time work (非全日制小时最低工资标准) by district,
 //! from `config/wage_floors.toml`, and the check that a posting's pay reaches it
 //! (劳动合同法 第七十二条). A district without an entry cannot be checked and goes to review;
-//! piece-rate pay is checked through its estimated hours per piece (`Posting::piece_hours`),
+//! piece-rate pay is checked through the estimated minutes per piece (`Posting::minutes_per_piece`),
 //! and goes to review without one.
 
 use std::collections::HashMap;
@@ -94,18 +94,18 @@ pub(crate) fn check(floors: &WageFloors, piece_rate: PieceRate, p: &Posting, out
         floor.effective
     );
     if pay.unit == PayUnit::Piece {
-        match p.piece_hours.filter(|h| h.is_finite() && *h > 0.0) {
-            // Pay per piece over the hours a piece takes, against the hourly floor.
-            Some(h) => {
-                let hourly = pay.amount_fen as f64 / h;
+        match p.minutes_per_piece.filter(|m| *m > 0) {
+            // Pay per piece over the time a piece takes, against the hourly floor.
+            Some(m) => {
+                let hourly = crate::domain::pay::hourly_fen(pay, Some(m), []).unwrap_or_default();
                 if hourly + 1e-9 < floor.hourly_fen as f64 {
                     out.push(Finding {
                         code: "below_minimum_wage".to_string(),
                         severity: Severity::Refuse,
                         message: Msg::new(
-                            format!("计件单价{}元、每件约{}小时，折合时薪{}元，低于{where_zh}（劳动合同法第七十二条）", yuan(pay.amount_fen as f64), h, yuan(hourly)),
+                            format!("计件单价{}元、每件约{m}分钟，折合时薪{}元，低于{where_zh}（劳动合同法第七十二条）", yuan(pay.amount_fen as f64), yuan(hourly)),
                             format!(
-                                "{} yuan a piece at about {h} hours a piece comes to {} yuan an hour, below {where_en} (Labour Contract Law Art. 72)",
+                                "{} yuan a piece at about {m} minutes a piece comes to {} yuan an hour, below {where_en} (Labour Contract Law Art. 72)",
                                 yuan(pay.amount_fen as f64),
                                 yuan(hourly)
                             ),
@@ -131,7 +131,7 @@ pub(crate) fn check(floors: &WageFloors, piece_rate: PieceRate, p: &Posting, out
         }
         return;
     }
-    let all = stretches(pay, p.slots.iter().map(|s| (s.start, s.end)));
+    let all = stretches(pay, None, p.slots.iter().map(|s| (s.start, s.end)));
     let Some(worst) = lowest_stretch(&all) else { return };
     let (amount, secs) = (worst.amount_fen, worst.secs);
     if (amount as i128) * 3600 >= (floor.hourly_fen as i128) * (secs as i128) {

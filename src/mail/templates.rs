@@ -39,6 +39,8 @@ pub fn render_mail(n: &Notification, to: &str, event_id: i64, host: &str) -> Res
         N::TermsImproved(m) => (files::TermsImproved { m }.render()?, None),
         N::DoneForYou(m) => (files::DoneForYou { m }.render()?, None),
         N::StationDigest(m) => (files::StationDigest { m }.render()?, None),
+        N::EventReminder(m) => (files::EventReminder { m }.render()?, None),
+        N::SharingAgreement(m) => (files::SharingAgreement { m }.render()?, None),
     };
     // `mail/layout.txt` puts the subject on the first line; text in it goes through `line`.
     let (subject, body) = text.split_once('\n').unwrap_or((&text, ""));
@@ -95,6 +97,8 @@ mod files {
         TermsImproved => "mail/terms_improved.txt",
         DoneForYou => "mail/done_for_you.txt",
         StationDigest => "mail/station_digest.txt",
+        EventReminder => "mail/event_reminder.txt",
+        SharingAgreement => "mail/sharing_agreement.txt",
     }
 
     /// The templates' own filters (`{{ x|name }}`).

@@ -129,7 +129,8 @@ pub struct FiguresQuery {
 /// and moderators and admins whose districts cover it.
 #[utoipa::path(operation_id = "stations_figures", get, path = "/api/v1/stations/{id}/figures", tag = "stations", security(("bearer" = [])),
     params(("id" = i64, Path), FiguresQuery),
-    responses((status = 200, body = StationFigures), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = StationFigures), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "`not_at_station`: a station staff member no admin has put at a station yet"), (status = 422, body = ErrorBody)))]
 pub async fn figures(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>, q: Query<FiguresQuery>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(desk::station_figures(&state, &user, id.into_inner(), q.0.weeks).await?))
 }

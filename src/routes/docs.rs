@@ -6,10 +6,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::routes::events;
 use crate::routes::idempotency::OpenApiHeader as IdempotencyHeader;
+use crate::routes::stats;
 use crate::routes::{
-    alerts, auth, availability, categories, desk, districts, employers, engagements, inbox, moderation, ops, reports, search, shifts, stations, synonyms,
-    workers,
+    alerts, auth, availability, categories, desk, districts, employers, engagements, inbox, moderation, opendata, ops, reports, search, sharing, shifts,
+    stations, synonyms, workers,
 };
 
 #[derive(OpenApi)]
@@ -20,6 +22,7 @@ use crate::routes::{
         employers::put_me, employers::get_me, employers::get_one, employers::verify,
         workers::put_me, workers::get_me, workers::get_one,
         shifts::create, shifts::check, shifts::get_one, shifts::update, shifts::close, shifts::list_mine,
+        opendata::export_csv, opendata::import_csv,
         availability::create, availability::get_one, availability::update, availability::delete, availability::list_mine,
         categories::list, categories::create,
         synonyms::list, synonyms::create, synonyms::delete,
@@ -35,7 +38,12 @@ use crate::routes::{
         engagements::apply, engagements::invite, engagements::get_one, engagements::act, engagements::correct_attendance,
         engagements::arrears_report, engagements::rate, engagements::hide_rating, engagements::list_for_worker, engagements::list_for_employer,
         engagements::rotate_calendar, engagements::revoke_calendar, engagements::calendar_feed,
+        events::list, events::create, events::get_one, events::update, events::cancel, events::join, events::attach_shift, events::detach_shift,
+        events::register_interest, events::withdraw_interest, events::check_in, events::desk_check_in, events::counts,
+        stats::staff, stats::public,
         ops::healthz, ops::readyz, ops::metrics,
+        sharing::create_post, sharing::list_posts, sharing::get_post, sharing::withdraw_post, sharing::matches,
+        sharing::propose, sharing::list_agreements, sharing::get_agreement, sharing::act,
     ),
     modifiers(&BearerAuth, &IdempotencyHeader, &ErrorResponses),
     tags(
@@ -53,8 +61,11 @@ use crate::routes::{
         (name = "alerts", description = "Match alerts by mail, and their no-login unsubscribe link"),
         (name = "stations", description = "Community employment service stations (社区就业服务站) and their staff"),
         (name = "desk", description = "The station desk: 求职登记 and 用工登记 in person, acting for someone at the desk, and claiming a desk-registered account"),
+        (name = "events", description = "Recruitment events (专场招聘): staff hold them, employers join with their shifts, workers register, check in by QR code, and the counts afterwards"),
         (name = "inbox", description = "The in-app inbox (站内信): every notification to the signed-in user, mailed or not"),
+        (name = "stats", description = "统计监测 for staff, and the public 求人倍率 table (openings per job seeker)"),
         (name = "ops", description = "Health and metrics"),
+        (name = "sharing", description = "共享用工: labour sharing between enterprises. Verified enterprises post a surplus or shortage of staff; staff of the district broker a match into an agreement both enterprises agree to. The lending enterprise keeps the labour relation and pays wages and social insurance; workers take part only with their consent; sharing is never for profit, so no request carries a fee and any charge in a text is refused."),
     )
 )]
 pub struct ApiDoc;
@@ -73,7 +84,7 @@ impl Modify for BearerAuth {
 pub const WITHOUT_DATABASE: &[&str] = &["ops_healthz", "ops_metrics", "ops_readyz", "districts_search", "reports_policy", "moderation_reasons"];
 
 /// Operations behind a rate-limit budget (429 with `Retry-After`).
-pub const RATE_LIMITED: &[&str] = &["auth_register", "auth_login", "reports_create", "shifts_create"];
+pub const RATE_LIMITED: &[&str] = &["auth_register", "auth_login", "reports_create", "shifts_create", "shifts_import"];
 
 /// Adds the error statuses every operation of a kind can answer, in the one error shape, so no
 /// handler has to list them: 401 on secured operations (no, expired or unknown token), 400 and

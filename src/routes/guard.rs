@@ -142,6 +142,8 @@ pub struct MetricsListener;
 
 /// Paths that take HTML form posts by design (RFC 8058 one-click unsubscribe from a mail client).
 const FORM_PATHS: &[&str] = &["/api/v1/alerts/unsubscribe"];
+/// Paths whose body is a CSV file (`text/csv`), not JSON.
+const CSV_PATHS: &[&str] = &["/api/v1/shifts/import"];
 
 /// `Content-Security-Policy` of HTML pages: nothing from elsewhere, no inline scripts, no framing.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
@@ -203,7 +205,7 @@ fn refuse(req: &ServiceRequest) -> Option<ApiError> {
         }
     }
     let writes = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
-    if writes && req.path().starts_with("/api/") && has_body(req) && !is_json(req) && !FORM_PATHS.contains(&req.path()) {
+    if writes && req.path().starts_with("/api/") && has_body(req) && !is_json(req) && !FORM_PATHS.contains(&req.path()) && !CSV_PATHS.contains(&req.path()) {
         return Some(ApiError::unsupported_media_type());
     }
     None

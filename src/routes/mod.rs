@@ -11,18 +11,22 @@ pub mod docs;
 pub mod employers;
 pub mod engagements;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod guard;
 pub mod idempotency;
 pub mod inbox;
 pub mod listen;
 pub mod moderation;
+pub mod opendata;
 pub mod ops;
 pub mod reports;
 pub mod search;
 pub mod session;
+pub mod sharing;
 pub mod shifts;
 pub mod stations;
+pub mod stats;
 pub mod synonyms;
 pub mod workers;
 
@@ -33,12 +37,14 @@ use crate::routes::error::ApiError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     ops::configure(cfg);
     docs::configure(cfg);
+    opendata::configure_root(cfg);
     cfg.service(
         web::scope("/api/v1")
             .configure(auth::configure)
             .configure(search::configure)
             .configure(employers::configure)
             .configure(workers::configure)
+            .configure(opendata::configure)
             .configure(shifts::configure)
             .configure(engagements::configure)
             .configure(availability::configure)
@@ -51,6 +57,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(inbox::configure)
             .configure(stations::configure)
             .configure(desk::configure)
+            .configure(events::configure)
+            .configure(sharing::configure)
+            .configure(stats::configure)
             .default_service(web::to(not_found)),
     );
 }

@@ -96,5 +96,10 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 /// Prometheus text exposition.
 #[utoipa::path(operation_id = "ops_metrics", get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain", body = String)))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+    let (queries, cpu) = state.engine.query_cpu();
+    let engine = format!(
+        "# HELP lingong_search_engine_queries_total Shift queries the search engine answered\n# TYPE lingong_search_engine_queries_total counter\nlingong_search_engine_queries_total {queries}\n\
+         # HELP lingong_search_engine_cpu_seconds_total Thread CPU time spent inside shift queries\n# TYPE lingong_search_engine_cpu_seconds_total counter\nlingong_search_engine_cpu_seconds_total {cpu}\n"
+    );
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render() + &engine)
 }

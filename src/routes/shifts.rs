@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -39,10 +39,32 @@ pub async fn check(state: web::Data<AppState>, user: AuthUser, body: JsonBody) -
 
 /// One shift. Unpublished shifts are visible to their owner and staff only. While the database
 /// is away, the public still gets a published shift, from search's memory.
+///
+/// With `Accept: application/ld+json` (preferred at least as much as JSON) a published shift is
+/// answered as a schema.org `JobPosting` in JSON-LD, the same one its page embeds; any other
+/// shift is answered as JSON when JSON is acceptable too, or 406 when only JSON-LD is.
 #[utoipa::path(operation_id = "shifts_get_one", get, path = "/api/v1/shifts/{id}", tag = "shifts", params(("id" = i64, Path)),
-    responses((status = 200, body = ShiftView), (status = 404, body = ErrorBody)))]
-pub async fn get_one(state: web::Data<AppState>, user: Option<AuthUser>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(crate::services::shift_detail::shift(&state, user.as_ref(), id.into_inner()).await?))
+    responses((status = 200, description = "the shift; as JSON-LD when `Accept` prefers `application/ld+json`", content((ShiftView = "application/json"), (crate::routes::opendata::JobPostingLd = "application/ld+json"))),
+        (status = 404, body = ErrorBody),
+        (status = 406, description = "only `application/ld+json` is acceptable and the shift is not published (`not_acceptable`)", body = ErrorBody)))]
+pub async fn get_one(state: web::Data<AppState>, req: HttpRequest, user: Option<AuthUser>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    use crate::routes::opendata::{Wanted, jsonld_response, not_acceptable, wanted_by};
+    let id = id.into_inner();
+    let wanted = wanted_by(&req);
+    if wanted != Wanted::Json {
+        match crate::services::opendata::jsonld::of_shift(&state, id).await {
+            Ok(Some(v)) => return Ok(jsonld_response(&v)),
+            // Not a published shift, or the database away: the shift is read as JSON below, by
+            // the rules of who may read it.
+            Ok(None) | Err(crate::error::Error::Unavailable) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let shift = crate::services::shift_detail::shift(&state, user.as_ref(), id).await?;
+    if wanted == (Wanted::JsonLd { json_too: false }) {
+        return Err(not_acceptable());
+    }
+    Ok(HttpResponse::Ok().insert_header((actix_web::http::header::VARY, "Accept")).json(shift))
 }
 
 /// Change a shift (owner only). Send only the fields to change; `slots` replaces all slots.

@@ -16,17 +16,32 @@ use crate::domain::{EmploymentType, PayUnit, Settlement, ShiftStatus, TakeMode};
 
 type Instant = DateTime<FixedOffset>;
 
-/// One shift as its result card shows it. The home place of a household employer is stored
-/// exactly: who may see it is decided per viewer when the page is made.
+/// One shift as its result card shows it: its texts in one allocation, and its facts (reached
+/// through `Deref`, so `card.id` reads as on the view). The home place of a household employer
+/// is stored exactly: who may see it is decided per viewer when the page is made.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Card {
-    pub id: i64,
-    pub employer_id: i64,
-    pub status: ShiftStatus,
     /// Title, description, requirements and address, one after the other (one allocation).
     text: Box<str>,
     /// Where the description, the requirements and the address begin in `text`.
     cuts: [u32; 3],
+    facts: CardFacts,
+}
+
+/// The texts of a card, in the order `Card::new` takes them.
+pub struct CardText<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub requirements: &'a str,
+    pub address: &'a str,
+}
+
+/// Everything of a card but its text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardFacts {
+    pub id: i64,
+    pub employer_id: i64,
+    pub status: ShiftStatus,
     /// Shared by every card of the same category (few distinct values).
     pub category: Arc<str>,
     pub category_name: Arc<str>,
@@ -40,6 +55,7 @@ pub struct Card {
     pub pay_fen: i64,
     pub pay_unit: PayUnit,
     pub pay_per_hour_fen: Option<i64>,
+    pub minutes_per_piece: Option<i32>,
     pub settlement: Settlement,
     pub employment_type: EmploymentType,
     pub take_mode: TakeMode,
@@ -47,46 +63,36 @@ pub struct Card {
     pub created_at: Instant,
     pub updated_at: Instant,
     pub published_at: Option<Instant>,
-    /// A moderator's rejection code and reason; boxed, as a searchable shift hardly ever has one.
+    /// A moderator's rejection code and reason (`CardFacts::rejection`); boxed, as a searchable
+    /// shift hardly ever has one.
     pub rejection: Option<Box<(Option<String>, Option<String>)>>,
 }
 
-/// The texts of a card, in the order `Card::new` takes them.
-pub struct CardText<'a> {
-    pub title: &'a str,
-    pub description: &'a str,
-    pub requirements: &'a str,
-    pub address: &'a str,
+impl CardFacts {
+    /// The boxed rejection of a card: `None` unless there is a code or a reason.
+    pub fn rejection(code: Option<String>, reason: Option<String>) -> Option<Box<(Option<String>, Option<String>)>> {
+        (code.is_some() || reason.is_some()).then(|| Box::new((code, reason)))
+    }
+
+    pub fn rejection_code(&self) -> Option<&str> {
+        self.rejection.as_ref().and_then(|r| r.0.as_deref())
+    }
+
+    pub fn rejection_reason(&self) -> Option<&str> {
+        self.rejection.as_ref().and_then(|r| r.1.as_deref())
+    }
 }
 
-/// Everything of a card but its text, as `Card::new` takes it.
-pub struct CardFacts {
-    pub id: i64,
-    pub employer_id: i64,
-    pub status: ShiftStatus,
-    pub category: Arc<str>,
-    pub category_name: Arc<str>,
-    pub headcount: i32,
-    pub lat: f64,
-    pub lng: f64,
-    pub adcode: Option<Arc<str>>,
-    pub slots: Vec<(i64, Instant, Instant)>,
-    pub pay_fen: i64,
-    pub pay_unit: PayUnit,
-    pub pay_per_hour_fen: Option<i64>,
-    pub settlement: Settlement,
-    pub employment_type: EmploymentType,
-    pub take_mode: TakeMode,
-    pub valid_through: Instant,
-    pub created_at: Instant,
-    pub updated_at: Instant,
-    pub published_at: Option<Instant>,
-    pub rejection_code: Option<String>,
-    pub rejection_reason: Option<String>,
+impl std::ops::Deref for Card {
+    type Target = CardFacts;
+
+    fn deref(&self) -> &CardFacts {
+        &self.facts
+    }
 }
 
 impl Card {
-    pub fn new(t: CardText, f: CardFacts) -> Card {
+    pub fn new(t: CardText, facts: CardFacts) -> Card {
         let mut text = String::with_capacity(t.title.len() + t.description.len() + t.requirements.len() + t.address.len());
         let mut cuts = [0u32; 3];
         for (i, part) in [t.title, t.description, t.requirements].into_iter().enumerate() {
@@ -94,32 +100,7 @@ impl Card {
             cuts[i] = text.len() as u32;
         }
         text.push_str(t.address);
-        let rejection = (f.rejection_code.is_some() || f.rejection_reason.is_some()).then(|| Box::new((f.rejection_code, f.rejection_reason)));
-        Card {
-            id: f.id,
-            employer_id: f.employer_id,
-            status: f.status,
-            text: text.into_boxed_str(),
-            cuts,
-            category: f.category,
-            category_name: f.category_name,
-            headcount: f.headcount,
-            lat: f.lat,
-            lng: f.lng,
-            adcode: f.adcode,
-            slots: f.slots.into_boxed_slice(),
-            pay_fen: f.pay_fen,
-            pay_unit: f.pay_unit,
-            pay_per_hour_fen: f.pay_per_hour_fen,
-            settlement: f.settlement,
-            employment_type: f.employment_type,
-            take_mode: f.take_mode,
-            valid_through: f.valid_through,
-            created_at: f.created_at,
-            updated_at: f.updated_at,
-            published_at: f.published_at,
-            rejection,
-        }
+        Card { text: text.into_boxed_str(), cuts, facts }
     }
 
     fn part(&self, i: usize) -> &str {
@@ -142,14 +123,6 @@ impl Card {
 
     pub fn address(&self) -> &str {
         self.part(3)
-    }
-
-    pub fn rejection_code(&self) -> Option<&str> {
-        self.rejection.as_ref().and_then(|r| r.0.as_deref())
-    }
-
-    pub fn rejection_reason(&self) -> Option<&str> {
-        self.rejection.as_ref().and_then(|r| r.1.as_deref())
     }
 }
 
@@ -181,10 +154,11 @@ mod tests {
             lat: 39.9,
             lng: 116.4,
             adcode: Some(Arc::from("110105")),
-            slots: vec![(1, t, t)],
+            slots: vec![(1, t, t)].into_boxed_slice(),
             pay_fen: 3500,
             pay_unit: PayUnit::Hour,
             pay_per_hour_fen: Some(3500),
+            minutes_per_piece: None,
             settlement: Settlement::Daily,
             employment_type: EmploymentType::Gig,
             take_mode: TakeMode::Apply,
@@ -192,8 +166,7 @@ mod tests {
             created_at: t,
             updated_at: t,
             published_at: Some(t),
-            rejection_code: None,
-            rejection_reason: None,
+            rejection: None,
         }
     }
 
@@ -217,7 +190,8 @@ mod tests {
     fn a_rejection_is_kept_only_when_there_is_one() {
         let text = CardText { title: "t", description: "d", requirements: "r", address: "a" };
         assert!(Card::new(text, facts()).rejection.is_none());
-        let f = CardFacts { rejection_reason: Some("地址不实".into()), ..facts() };
+        assert!(CardFacts::rejection(None, None).is_none());
+        let f = CardFacts { rejection: CardFacts::rejection(None, Some("地址不实".into())), ..facts() };
         let c = Card::new(CardText { title: "t", description: "d", requirements: "r", address: "a" }, f);
         assert_eq!((c.rejection_code(), c.rejection_reason()), (None, Some("地址不实")));
     }

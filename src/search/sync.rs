@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use indicatif::ProgressBar;
 use tokio::sync::Notify;
 
@@ -19,12 +18,6 @@ use crate::search::engine::Engine;
 use crate::search::load;
 
 const BATCH: i64 = 5_000;
-
-/// How long a change announcement may wait for Redis; the followers' poll covers a lost one.
-const ANNOUNCE_DEADLINE: Duration = Duration::from_secs(1);
-
-/// How long connecting and subscribing to the change channel may take before it is tried again.
-const SUBSCRIBE_DEADLINE: Duration = Duration::from_secs(5);
 
 /// Announces committed changes: wakes this process's follower and, with Redis, every replica's.
 #[derive(Clone)]
@@ -41,21 +34,7 @@ impl ChangeBus {
     pub fn announce(&self) {
         self.notify.notify_one();
         if let Some((conn, channel)) = &self.redis {
-            let (mut conn, channel) = (conn.clone(), channel.clone());
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                // Never awaited by the request that committed; bounded so that an outage does not
-                // pile up waiting announcements either.
-                handle.spawn(async move {
-                    let mut cmd = redis::cmd("PUBLISH");
-                    cmd.arg(&channel).arg("1");
-                    let publish = cmd.query_async::<i64>(&mut conn);
-                    match tokio::time::timeout(ANNOUNCE_DEADLINE, publish).await {
-                        Ok(Ok(_)) => {}
-                        Ok(Err(e)) => tracing::debug!(error = %e, "could not announce a change on Redis; replicas will catch up by polling"),
-                        Err(_) => tracing::debug!("announcing a change on Redis timed out; replicas will catch up by polling"),
-                    }
-                });
-            }
+            crate::pubsub::publish(conn, channel, "1".into());
         }
     }
 }
@@ -208,35 +187,9 @@ pub async fn follow(engine: Arc<Engine>, db: Db, notify: Arc<Notify>, poll: Dura
     }
 }
 
-/// Wakes the follower whenever another replica announces a change on Redis. Reconnects on loss;
-/// missed messages are covered by the follower's poll.
+/// Wakes the follower whenever another replica announces a change on Redis, and when the
+/// subscription is made (anything committed while not subscribed is picked up right away). Missed
+/// messages are covered by the follower's poll.
 pub async fn listen_redis(url: String, channel: String, notify: Arc<Notify>) {
-    loop {
-        let result: redis::RedisResult<()> = async {
-            let client = redis::Client::open(url.as_str())?;
-            // Bounded: a Redis that accepts and never answers must not hold the listener forever.
-            let subscribed = tokio::time::timeout(SUBSCRIBE_DEADLINE, async {
-                let mut pubsub = client.get_async_pubsub().await?;
-                pubsub.subscribe(&channel).await?;
-                Ok::<_, redis::RedisError>(pubsub)
-            })
-            .await;
-            let mut pubsub = match subscribed {
-                Ok(r) => r?,
-                Err(_) => return Err(redis::RedisError::from((redis::ErrorKind::Io, "no answer while subscribing"))),
-            };
-            // Anything committed while we were not subscribed is picked up right away.
-            notify.notify_one();
-            let mut messages = pubsub.on_message();
-            while messages.next().await.is_some() {
-                notify.notify_one();
-            }
-            Ok(())
-        }
-        .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "Redis change channel lost; reconnecting");
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    crate::pubsub::subscribe(url, channel, || notify.notify_one(), |_| notify.notify_one()).await
 }

@@ -150,7 +150,8 @@ pub fn credentials(conn: &mut DbConn, phone: &Phone) -> Result<Option<(UserView,
         .select((users::id, users::role, users::display_name, users::password_hash))
         .first::<(i64, String, String, String)>(conn)
         .optional()?;
-    Ok(row.map(|(id, role, display_name, hash)| (UserView { id, role: Role::parse(&role).unwrap_or(Role::Worker), display_name }, hash)))
+    // A stored role outside the set is corrupt data: refuse the sign-in rather than guess one.
+    row.map(|(id, role, display_name, hash)| Ok((UserView { id, role: Role::try_from(role).map_err(Error::internal)?, display_name }, hash))).transpose()
 }
 
 pub fn revoke(conn: &mut DbConn, token_hash: &str) -> Result<(), Error> {

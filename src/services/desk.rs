@@ -643,15 +643,32 @@ pub async fn post_for(svc: &Services, user: &AuthUser, employer_id: i64, req: Sh
     let (user, rules, area) = (user.clone(), svc.rules.clone(), svc.config.listing.service_area.clone());
     svc.db
         .tx(move |tx| {
-            let desk = Desk::of(tx, &user)?;
-            let employer = employers::by_id(tx, employer_id)?;
-            desk.scope.check(Place { adcode: employer.adcode.as_deref(), point: Some(GeoPoint { lat: employer.lat, lng: employer.lng }) })?;
-            let row = shifts::post_in(tx, &rules, &area, employer.user_id, &req)?;
-            desk.record(tx, "desk.post_shift", "shift", row.id, None, json!({"employer_id": employer.id, "status": row.status}))?;
-            desk.tell(tx, employer.user_id, "posted", Some(row.title.clone()), None, Some(row.id))?;
+            let row = post_for_in(tx, &user, &rules, &area, employer_id, &req, "desk.post_shift")?;
             shifts::view(tx, row)
         })
         .await
+}
+
+/// Posting for an employer as a station's staff, inside a write transaction: the station's area
+/// must cover the employer; the posting goes through `shifts::post_in`; the audit entry is
+/// `action` (by the desk, or by an import) and the employer is told. `post_for` and CSV imports
+/// by station staff both post through here.
+pub fn post_for_in(
+    tx: &mut Tx,
+    user: &AuthUser,
+    rules: &crate::listing::Rules,
+    area: &crate::services::districts::ServiceArea,
+    employer_id: i64,
+    req: &ShiftRequest,
+    action: &str,
+) -> Result<shifts::ShiftRow, Error> {
+    let desk = Desk::of(tx, user)?;
+    let employer = employers::by_id(tx, employer_id)?;
+    desk.scope.check(Place { adcode: employer.adcode.as_deref(), point: Some(GeoPoint { lat: employer.lat, lng: employer.lng }) })?;
+    let row = shifts::post_in(tx, rules, area, employer.user_id, req)?;
+    desk.record(tx, action, "shift", row.id, None, json!({"employer_id": employer.id, "status": row.status}))?;
+    desk.tell(tx, employer.user_id, "posted", Some(row.title.clone()), None, Some(row.id))?;
+    Ok(row)
 }
 
 /// What a claim attempt found, committed whatever it was (a wrong code spends a try).

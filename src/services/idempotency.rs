@@ -76,11 +76,7 @@ fn reused() -> Error {
 pub fn begin(tx: &mut Tx, scope: &str, key: &str, fingerprint: &str) -> Result<Begin, Error> {
     let now = tx.now();
     let row = (ik::scope.eq(scope), ik::idem_key.eq(key), ik::fingerprint.eq(fingerprint), ik::created_at.eq(now));
-    // diesel offers ON CONFLICT per backend, not through the multi-backend connection.
-    let inserted = match tx.conn() {
-        DbConn::Pg(c) => diesel::insert_into(ik::table).values(row).on_conflict_do_nothing().execute(c)?,
-        DbConn::Sqlite(c) => diesel::insert_into(ik::table).values(row).on_conflict_do_nothing().execute(c)?,
-    };
+    let inserted = crate::db::insert_ignoring_conflict!(tx.conn(), ik::table, row);
     if inserted == 1 {
         return Ok(Begin::Proceed);
     }

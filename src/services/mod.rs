@@ -22,10 +22,12 @@ pub mod desk;
 pub mod districts;
 pub mod employers;
 pub mod engagements;
+pub mod events;
 pub mod idempotency;
 pub mod inbox;
 pub mod location;
 pub mod moderation;
+pub mod opendata;
 pub mod outbox;
 pub mod page;
 pub mod ratings;
@@ -33,9 +35,11 @@ pub mod reports;
 pub mod reputation;
 pub mod scope;
 pub mod search;
+pub mod sharing;
 pub mod shift_detail;
 pub mod shifts;
 pub mod stations;
+pub mod stats;
 pub mod synonyms;
 pub mod views;
 pub mod workers;
@@ -56,6 +60,8 @@ pub struct Services {
     pub clock: Clock,
     /// Signed-in users by token hash, trusted for at most `auth::cache::MAX_AGE`.
     pub tokens: TokenCache,
+    /// Computed statistics for a few minutes, when no Redis is configured (`stats::cache`).
+    pub stats_cache: stats::cache::StatsCache,
 }
 
 /// Decodes a JSON list column; a corrupt value reads as empty rather than failing the request.

@@ -77,6 +77,9 @@ pub struct SearchParams {
     /// `next_cursor` from the previous page.
     #[param(pattern = "^(0*[1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
+    /// Only the shifts attached to this recruitment event (专场招聘, `GET /api/v1/events`); empty = any.
+    #[param(pattern = "^(0*[1-9][0-9]{0,17})?$")]
+    pub event: Option<String>,
 }
 
 /// `days=6,7` as a weekday mask (bit 0 = Monday); `None` for empty.
@@ -192,6 +195,7 @@ pub fn card_of(v: ShiftView, shared: &mut HashMap<String, Arc<str>>) -> Card {
         pay_fen: v.pay.amount_fen,
         pay_unit: v.pay.unit,
         pay_per_hour_fen: v.pay_per_hour_fen,
+        minutes_per_piece: v.minutes_per_piece,
         settlement: v.settlement,
         employment_type: v.employment_type,
         take_mode: v.take_mode,
@@ -199,8 +203,7 @@ pub fn card_of(v: ShiftView, shared: &mut HashMap<String, Arc<str>>) -> Card {
         created_at: v.created_at,
         updated_at: v.updated_at,
         published_at: v.published_at,
-        rejection_code: v.rejection_code.clone(),
-        rejection_reason: v.rejection_reason.clone(),
+        rejection: CardFacts::rejection(v.rejection_code.clone(), v.rejection_reason.clone()),
     };
     Card::new(text, facts)
 }
@@ -224,6 +227,7 @@ pub fn view_of(c: &Card, e: &EmployerCard) -> ShiftView {
         slots: c.slots.iter().map(|(id, start, end)| SlotView { id: *id, start: *start, end: *end }).collect(),
         pay: PayBody { amount_fen: c.pay_fen, unit: c.pay_unit },
         pay_per_hour_fen: c.pay_per_hour_fen,
+        minutes_per_piece: c.minutes_per_piece,
         settlement: c.settlement,
         employment_type: c.employment_type,
         take_mode: c.take_mode,
@@ -296,6 +300,18 @@ async fn shift_hits(state: &Services, viewer: Option<(i64, Role)>, hits: Vec<Hit
 
 /// Search published shifts: text, place, time, pay and kind, ranked with reasons. Public.
 pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSearchResults, Error> {
+    let (query, understood) = shift_query(state, &p).await?;
+    let offset = query.offset;
+    let engine = state.engine.clone();
+    let results = blocking(move || engine.search_shifts(&query)).await.map_err(Error::internal)?.map_err(Error::internal)?;
+    let shown = results.hits.len();
+    let items = shift_hits(state, None, results.hits).await?;
+    Ok(ShiftSearchResults { total: results.total, items, facets: results.facets, next_cursor: next_cursor(offset, shown, results.total), understood })
+}
+
+/// The engine's query for search parameters, every parameter checked (the one reading of them:
+/// the search API, the search page and the CSV export of shifts all ask through here).
+pub async fn shift_query(state: &Services, p: &SearchParams) -> Result<(ShiftQuery, crate::search::understand::Understood), Error> {
     let mut errs = FieldErrors::new();
     let c = common(&mut errs, p.lat, p.lng, p.radius_km, p.from.as_deref(), p.to.as_deref(), p.limit, p.cursor.as_deref());
     let bbox = p.bbox.as_deref().and_then(|b| {
@@ -345,7 +361,14 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
     {
         errs.add("min_pay_fen", Invalid::new("out_of_range", "不能为负数", "must not be negative"));
     }
+    let event = p.event.as_deref().filter(|e| !e.is_empty()).and_then(|e| errs.check("event", crate::services::events::parse_event_param(e)));
     errs.into_result()?;
+    // An event's shifts are resolved to ids first (one indexed read) and the engine keeps to them;
+    // searches without `event` do no extra work.
+    let ids = match event {
+        Some(id) => Some(crate::services::events::search_ids(state, id).await?),
+        None => None,
+    };
     let now = state.clock.now();
     // Attribute words leave the words every match must contain; a place name counts as the place
     // only when the request gives none of its own.
@@ -371,16 +394,20 @@ pub async fn search_shifts(state: &Services, p: SearchParams) -> Result<ShiftSea
         settlement,
         employment_type,
         days,
+        ids,
         sort,
         offset: c.offset,
         limit: c.limit,
         now,
     };
+    Ok((query, understood))
+}
+
+/// Runs a shift query on the engine, off the async executor: the ids of the hits, in order.
+pub async fn run_shift_query(state: &Services, query: ShiftQuery) -> Result<(usize, Vec<i64>), Error> {
     let engine = state.engine.clone();
     let results = blocking(move || engine.search_shifts(&query)).await.map_err(Error::internal)?.map_err(Error::internal)?;
-    let shown = results.hits.len();
-    let items = shift_hits(state, None, results.hits).await?;
-    Ok(ShiftSearchResults { total: results.total, items, facets: results.facets, next_cursor: next_cursor(c.offset, shown, results.total), understood })
+    Ok((results.total, results.hits.into_iter().map(|h| h.id).collect()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -17,7 +17,7 @@ use crate::domain::Role;
 pub use crate::domain::shift::ValidShift;
 use crate::domain::shift::{Terms, compare_terms};
 use crate::domain::time::{parse_instant, to_display};
-use crate::domain::{BoundedText, EmploymentType, GeoPoint, Settlement, ShiftStatus, TakeMode, TimeSlot};
+use crate::domain::{BoundedText, EmploymentType, GeoPoint, PayUnit, Settlement, ShiftStatus, TakeMode, TimeSlot};
 use crate::error::{Conflict, Error, FieldError, FieldErrors, Invalid, Msg, Thing};
 use crate::listing::{Decision, Finding, Posting, Rules, Severity, Verdict};
 use crate::ratelimit::Budget;
@@ -73,6 +73,11 @@ pub struct ShiftRequest {
     pub valid_through: Option<String>,
     /// 试用期 in days, if the posting sets one (none is allowed for part-time work).
     pub probation_days: Option<i64>,
+    /// For a piece rate (`pay.unit` = `piece`): the minutes one piece takes, 1–600, as the
+    /// employer estimates it. It gives the piece rate a pay per hour, checked against the local
+    /// minimum wage; without it a piece-rate posting goes to a moderator. Ignored for other units.
+    #[schema(minimum = 1, maximum = 600)]
+    pub minutes_per_piece: Option<i64>,
 }
 
 /// Keys that would attach a price to a listing. Posting is free for everyone (国办发〔2020〕27号,
@@ -199,9 +204,14 @@ pub fn validate(conn: &mut DbConn, r: &ShiftRequest, now: NaiveDateTime, area: &
             None
         }
     };
+    let minutes_per_piece = match (pay.map(|p| p.unit), r.minutes_per_piece) {
+        (Some(PayUnit::Piece), Some(m)) => errs.check("minutes_per_piece", crate::domain::pay::minutes_per_piece(m)).map(Some),
+        _ => Some(None),
+    };
     errs.into_result()?;
     Ok(ValidShift {
         probation_days: probation_days.expect("checked"),
+        minutes_per_piece: minutes_per_piece.expect("checked"),
         title: title.expect("checked"),
         description: description.expect("checked"),
         requirements: requirements.expect("checked"),
@@ -286,6 +296,7 @@ struct ShiftFields<'a> {
     take_mode: &'a str,
     valid_through: NaiveDateTime,
     probation_days: i32,
+    minutes_per_piece: Option<i32>,
 }
 
 impl<'a> ShiftFields<'a> {
@@ -307,6 +318,7 @@ impl<'a> ShiftFields<'a> {
             take_mode: v.take_mode.as_str(),
             valid_through: v.valid_through,
             probation_days: v.probation_days,
+            minutes_per_piece: v.minutes_per_piece,
         }
     }
 }
@@ -364,6 +376,7 @@ impl ShiftRow {
             take_mode: Some(self.take_mode.as_str().into()),
             valid_through: Some(to_display(self.valid_through).to_rfc3339()),
             probation_days: Some(self.probation_days as i64),
+            minutes_per_piece: self.minutes_per_piece.map(i64::from),
         }
     }
 }
@@ -392,9 +405,12 @@ pub struct ShiftView {
     pub adcode: Option<String>,
     pub slots: Vec<SlotView>,
     pub pay: PayBody,
-    /// The pay per hour it comes to (fen), for comparing a day or shift rate with an hourly one:
-    /// the lowest of its days or slots. Absent for piece rates.
+    /// The pay per hour it comes to (fen), for comparing a day, shift or piece rate with an hourly
+    /// one: the lowest of its days or slots; for a piece rate, through `minutes_per_piece`.
+    /// Absent for a piece rate without that estimate.
     pub pay_per_hour_fen: Option<i64>,
+    /// For a piece rate: the employer's estimate of the minutes one piece takes.
+    pub minutes_per_piece: Option<i32>,
     pub settlement: Settlement,
     pub employment_type: EmploymentType,
     pub take_mode: TakeMode,
@@ -432,7 +448,8 @@ pub fn views(conn: &mut DbConn, rows: Vec<ShiftRow>) -> Result<Vec<ShiftView>, E
         .map(|r| {
             let own_slots = slots.remove(&r.id).unwrap_or_default();
             let pay = crate::domain::pay::Pay { amount_fen: r.pay_amount_fen, unit: r.pay_unit };
-            let pay_per_hour_fen = crate::domain::pay::hourly_fen(pay, own_slots.iter().map(|s| (s.start_at, s.end_at))).map(|f| f.round() as i64);
+            let pay_per_hour_fen =
+                crate::domain::pay::hourly_fen(pay, r.minutes_per_piece, own_slots.iter().map(|s| (s.start_at, s.end_at))).map(|f| f.round() as i64);
             (r, own_slots, pay_per_hour_fen)
         })
         .map(|(r, own_slots, pay_per_hour_fen)| ShiftView {
@@ -443,6 +460,7 @@ pub fn views(conn: &mut DbConn, rows: Vec<ShiftRow>) -> Result<Vec<ShiftView>, E
             slots: own_slots.into_iter().map(|s| SlotView { id: s.id, start: to_display(s.start_at), end: to_display(s.end_at) }).collect(),
             pay: PayBody { amount_fen: r.pay_amount_fen, unit: r.pay_unit },
             pay_per_hour_fen,
+            minutes_per_piece: r.minutes_per_piece,
             valid_through: to_display(r.valid_through),
             created_at: to_display(r.created_at),
             updated_at: to_display(r.updated_at),

@@ -252,7 +252,7 @@ pub fn insert(tx: &mut Tx, s: &NewStation, admin_id: i64) -> Result<StationView,
 
 /// Puts `user_id` at `station` (`Some`) or takes them off `station` (`None` for `to`), audited
 /// as `station.staff` on the user, like a staff scope change.
-fn set_station(tx: &mut Tx, admin_id: i64, station: i64, user_id: i64, to: Option<i64>) -> Result<(), Error> {
+pub fn set_station(tx: &mut Tx, admin_id: i64, station: i64, user_id: i64, to: Option<i64>) -> Result<(), Error> {
     by_id(tx, station)?;
     let (role, current): (String, Option<i64>) =
         users::table.find(user_id).select((users::role, users::station_id)).first(tx.conn()).optional()?.ok_or(Error::NotFound(Thing::User))?;

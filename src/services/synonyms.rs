@@ -60,10 +60,20 @@ pub fn parse_words(typed: Option<&str>) -> Result<String, Error> {
     Ok(words.expect("checked"))
 }
 
+/// Whether two space-separated groups hold the same words, in whatever order.
+fn same_words(a: &str, b: &str) -> bool {
+    fn set(g: &str) -> std::collections::BTreeSet<&str> {
+        g.split(' ').filter(|w| !w.is_empty()).collect()
+    }
+    set(a) == set(b)
+}
+
 /// Stores a group, audited, and announces it to every engine through the change log.
 pub fn create(tx: &mut Tx, words: String, by: i64) -> Result<SynonymGroup, Error> {
-    let taken: i64 = synonyms::table.filter(synonyms::words.eq(&words)).count().get_result(tx.conn())?;
-    if taken > 0 || BUILT_IN.contains(&words.as_str()) {
+    // A group is a set of words: the same words in another order are the same group. Staff add a
+    // few dozen groups at most, so comparing with each is cheap.
+    let stored: Vec<String> = synonyms::table.select(synonyms::words).load(tx.conn())?;
+    if stored.iter().map(String::as_str).chain(BUILT_IN.iter().copied()).any(|g| same_words(g, &words)) {
         return Err(Error::Conflict(Conflict::Duplicate));
     }
     diesel::insert_into(synonyms::table)

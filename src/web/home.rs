@@ -313,6 +313,8 @@ struct ShiftPage<'a> {
     reported: bool,
     amap: String,
     qqmap: String,
+    /// The shift's schema.org JobPosting, escaped for its `<script>` (published shifts only).
+    jsonld: Option<String>,
 }
 
 impl ShiftPage<'_> {
@@ -375,10 +377,11 @@ pub struct ShiftQuery {
 
 async fn shift_page(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>, q: Option<web::Query<ShiftQuery>>) -> Result<HttpResponse, ApiError> {
     let d = shift_detail::for_viewer(&state, ctx.user.as_ref(), id.into_inner()).await?;
-    render_shift(&ctx, d, Fields::default(), q.is_some_and(|q| q.reported.is_some()))
+    let jsonld = crate::services::opendata::jsonld::for_page(&state, &d.shift).await;
+    render_shift(&ctx, d, Fields::default(), q.is_some_and(|q| q.reported.is_some()), jsonld)
 }
 
-fn render_shift(ctx: &PageCtx, d: ShiftDetail, report_errors: Fields, reported: bool) -> Result<HttpResponse, ApiError> {
+fn render_shift(ctx: &PageCtx, d: ShiftDetail, report_errors: Fields, reported: bool, jsonld: Option<String>) -> Result<HttpResponse, ApiError> {
     let current = d.mine.iter().find(|e| open_state(e.state)).cloned();
     let s = &d.shift;
     let name = urlencode(&s.title);
@@ -387,7 +390,7 @@ fn render_shift(ctx: &PageCtx, d: ShiftDetail, report_errors: Fields, reported: 
     let amap = format!("https://uri.amap.com/marker?position={:.6},{:.6}&name={name}&coordinate=gaode&callnative=1", s.lng, s.lat);
     let qqmap = format!("https://apis.map.qq.com/uri/v1/marker?marker=coord:{:.6},{:.6};title:{name}&referer=lingong", s.lat, s.lng);
     let status = if report_errors.any() { actix_web::http::StatusCode::UNPROCESSABLE_ENTITY } else { actix_web::http::StatusCode::OK };
-    ctx.render_status(status, &ShiftPage { ctx, d, current, report_errors, reported, amap, qqmap })
+    ctx.render_status(status, &ShiftPage { ctx, d, current, report_errors, reported, amap, qqmap, jsonld })
 }
 
 #[derive(Deserialize)]
@@ -429,7 +432,8 @@ async fn report(state: web::Data<AppState>, req: HttpRequest, ctx: PageCtx, id: 
         Err(e) => {
             let errors = form_errors(e)?;
             let d = shift_detail::for_viewer(&state, ctx.user.as_ref(), id).await?;
-            render_shift(&ctx, d, errors, false)
+            let jsonld = crate::services::opendata::jsonld::for_page(&state, &d.shift).await;
+            render_shift(&ctx, d, errors, false, jsonld)
         }
     }
 }

@@ -11,15 +11,20 @@
 
 pub mod account;
 pub mod assets;
+pub mod charts;
 pub mod console;
 pub mod csrf;
 pub mod desk;
 pub mod employer;
+pub mod events;
 pub mod home;
 pub mod inbox;
 pub mod me;
+pub mod opendata;
+pub mod sharing;
 pub mod show;
 pub mod station;
+pub mod stats;
 pub mod work;
 
 use std::future::Future;
@@ -56,7 +61,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     employer::configure(cfg);
     desk::configure(cfg);
     station::configure(cfg);
+    events::configure(cfg);
     console::configure(cfg);
+    sharing::configure(cfg);
+    stats::configure(cfg);
+    opendata::configure(cfg);
 }
 
 /// What every page knows about its request: language, display mode, who is signed in, the form

@@ -92,8 +92,27 @@ fn serve_runs_the_demo_and_stops_cleanly_on_sigterm() {
     let body: serde_json::Value = reqwest::blocking_get(&format!("{url}/api/v1/categories"));
     assert!(body["items"].as_array().unwrap().len() > 20);
     let search: serde_json::Value = reqwest::blocking_get(&format!("{url}/api/v1/shifts/search?limit=1"));
-    // Piece-rate demo shifts wait for review until postings carry hours per piece.
-    assert!(search["total"].as_u64().unwrap() >= 45, "the demo market is searchable: {search}");
+    // Every demo shift but the unverified employer's 7 is published (piece rates too: they carry
+    // their minutes per piece).
+    assert_eq!(search["total"].as_u64(), Some(53), "the demo market is searchable: {search}");
+    // The demo station staff member works at a station, so the desk works from the first sign-in.
+    let staff = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let c = ::reqwest::Client::new();
+        let login: serde_json::Value = c
+            .post(format!("{url}/api/v1/auth/login"))
+            .json(&serde_json::json!({"phone": "13900000002", "password": "lingong-demo"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap_or_else(|| panic!("{login}")).to_string();
+        c.get(format!("{url}/api/v1/stations")).bearer_auth(token).send().await.unwrap().json::<serde_json::Value>().await.unwrap()
+    });
+    let station = &staff["items"][0];
+    assert_eq!(station["name"], "建外街道社区就业服务站", "{staff}");
+    assert_eq!(station["staff"][0]["display_name"], "社区服务站小何", "{staff}");
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {

@@ -344,3 +344,36 @@ fn the_state_filters_document_every_state() {
     let status = params.iter().find(|p| p["name"] == "status").unwrap();
     assert_eq!(status["schema"]["pattern"], format!("^({})?$", statuses.join("|")).as_str());
 }
+
+/// Every date the document asks for carries the one calendar pattern (`domain::time::DATE_PATTERN`,
+/// or that pattern made optional where an empty value means "none"), so a client generated from
+/// it never sends a date the server refuses, such as `6991-54-92` or 30 February.
+#[test]
+fn every_date_pattern_in_the_api_document_is_the_calendar_one() {
+    use utoipa::OpenApi;
+    fn patterns(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    match (k.as_str(), v) {
+                        ("pattern", serde_json::Value::String(p)) => out.push(p.clone()),
+                        _ => patterns(v, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| patterns(v, out)),
+            _ => {}
+        }
+    }
+    let doc = serde_json::to_value(lingong::routes::docs::ApiDoc::openapi()).unwrap();
+    let mut all = Vec::new();
+    patterns(&doc, &mut all);
+    let full = lingong::domain::time::DATE_PATTERN;
+    let optional = format!("^(?:{})?$", &full[1..full.len() - 1]);
+    // A quarter (`2026-Q4`) is not a date.
+    let dates: Vec<&String> = all.iter().filter(|p| p.contains("[0-9]{4}-") && !p.contains("Q[1-4]")).collect();
+    assert!(dates.len() >= 6, "the date fields of stats, sharing and categories: {dates:?}");
+    for p in dates {
+        assert!(p == full || *p == optional, "a date pattern that is not the calendar one: {p}");
+    }
+}

@@ -76,6 +76,16 @@ pub struct TestStation {
     pub id: i64,
 }
 
+/// The home of [`TestApp::household`]'s employer (at `employer_body`'s point, 39.9087, 116.4605).
+pub const HOUSEHOLD_HOME: &str = "北京市朝阳区建国路88号院3号楼2单元501";
+
+/// Whether a shift view shows the household's home only as its district: not the street number,
+/// not the point.
+pub fn is_coarse_home(v: &Value) -> bool {
+    let addr = v["address"].as_str().unwrap_or("");
+    !addr.contains("88号") && addr.contains("朝阳区") && v["lat"] != 39.9087 && v["lng"] != 116.4605
+}
+
 pub struct TestApp {
     pub addr: String,
     pub client: reqwest::Client,
@@ -218,26 +228,26 @@ impl TestApp {
     /// A staff account made the way an admin makes one, then signed in through the API.
     pub async fn staff(&self, role: &str) -> String {
         let phone = format!("136{:08}", unique() % 100_000_000);
-        let user = lingong::services::accounts::NewUser::parse(
-            Some(role),
-            Some(&phone),
-            Some("staff-passphrase"),
-            Some("工作人员"),
-            None,
-            &[lingong::domain::Role::Moderator, lingong::domain::Role::StationStaff, lingong::domain::Role::Admin],
-        )
-        .expect("valid staff");
-        let db = lingong::db::Db::connect(&self.db.url, 1, std::time::Duration::from_secs(5)).unwrap();
-        tokio::task::spawn_blocking(move || {
-            let hash = lingong::auth::password::hash("staff-passphrase");
-            let mut conn = db.get().unwrap();
-            lingong::db::write_transaction(&mut conn, |c| lingong::services::accounts::create_user(c, &user, &hash, None)).unwrap();
-        })
-        .await
-        .unwrap();
-        let r = self.post("/api/v1/auth/login", None, json!({"phone": phone, "password": "staff-passphrase"})).await;
+        crate::staff_account::create(&self.db.url, role, &phone).await;
+        let r = self.post("/api/v1/auth/login", None, json!({"phone": phone, "password": crate::staff_account::PASSWORD})).await;
         r.assert(200);
         r.body["token"].as_str().unwrap().to_string()
+    }
+
+    /// A verified household employer (个人) living at [`HOUSEHOLD_HOME`]: its shifts are at home.
+    pub async fn household(&self) -> (String, i64) {
+        let (token, _, _) = self.register("employer").await;
+        let mut body = employer_body();
+        body["name"] = json!("张女士");
+        body["kind"] = json!("household");
+        body.as_object_mut().unwrap().remove("credit_code");
+        body["address"] = json!(HOUSEHOLD_HOME);
+        let r = self.put("/api/v1/employers/me", Some(&token), body).await;
+        r.assert(200);
+        let id = r.body["id"].as_i64().unwrap();
+        let m = self.staff("moderator").await;
+        self.post(&format!("/api/v1/employers/{id}/verify"), Some(&m), json!({})).await.assert(200);
+        (token, id)
     }
 
     /// A community station at 建国路 in 朝阳区 (5 km) with one staff member, made by an admin.

@@ -21,6 +21,18 @@ async fn health_readiness_and_metrics() {
     assert!(m.text.contains("lingong_http_requests_total{method=\"GET\",route=\"/api/v1/categories\",status=\"200\"} 1"), "{}", m.text);
     assert!(m.text.contains("route=\"/api/v1/shifts/{id}\",status=\"404\""), "{}", m.text);
     assert!(m.text.contains("lingong_http_request_duration_seconds_bucket"), "{}", m.text);
+
+    // The engine's own cost: each search counts once, with the CPU time it took.
+    let engine = |text: &str, name: &str| -> f64 {
+        text.lines().find_map(|l| l.strip_prefix(&format!("{name} "))).unwrap_or_else(|| panic!("{name} in {text}")).parse().unwrap()
+    };
+    let before = engine(&m.text, "lingong_search_engine_queries_total");
+    for q in ["", "?q=保洁", "?lat=39.9&lng=116.4&radius_km=5"] {
+        app.get(&format!("/api/v1/shifts/search{q}"), None).await.assert(200);
+    }
+    let after = app.get("/metrics", None).await.text;
+    assert_eq!(engine(&after, "lingong_search_engine_queries_total") - before, 3.0, "{after}");
+    assert!(engine(&after, "lingong_search_engine_cpu_seconds_total") > 0.0, "{after}");
 }
 
 #[tokio::test]

@@ -210,43 +210,20 @@ async fn an_employer_cannot_trilaterate_a_worker_from_the_distances_shown() {
     assert!(to_p >= 0.25 && to_q >= 0.25, "what the readings lead to is no closer than the rounding to either worker: {to_p} {to_q}");
 }
 
-/// A household employer (个人): its profile and shifts are at home.
-async fn household(app: &TestApp) -> (String, i64) {
-    let (token, _, _) = app.register("employer").await;
-    let mut body = employer_body();
-    body["name"] = json!("张女士");
-    body["kind"] = json!("household");
-    body.as_object_mut().unwrap().remove("credit_code");
-    body["address"] = json!("北京市朝阳区建国路88号院3号楼2单元501");
-    let r = app.put("/api/v1/employers/me", Some(&token), body).await;
-    r.assert(200);
-    let id = r.body["id"].as_i64().unwrap();
-    let m = app.staff("moderator").await;
-    app.post(&format!("/api/v1/employers/{id}/verify"), Some(&m), json!({})).await.assert(200);
-    (token, id)
-}
-
-const HOME: &str = "北京市朝阳区建国路88号院3号楼2单元501";
-
 fn is_exact(v: &Value) -> bool {
-    v["address"] == HOME && v["lat"] == 39.9087 && v["lng"] == 116.4605
-}
-
-fn is_coarse(v: &Value) -> bool {
-    let addr = v["address"].as_str().unwrap_or("");
-    !addr.contains("88号") && addr.contains("朝阳区") && v["lat"] != 39.9087 && v["lng"] != 116.4605
+    v["address"] == HOUSEHOLD_HOME && v["lat"] == 39.9087 && v["lng"] == 116.4605
 }
 
 #[tokio::test]
 async fn a_households_home_is_shown_only_to_those_taken_on() {
     let app = spawn_app().await;
-    let (owner, employer) = household(&app).await;
+    let (owner, employer) = app.household().await;
     let mut b = shift_body();
-    b["address"] = json!(HOME);
+    b["address"] = json!(HOUSEHOLD_HOME);
     b["take_mode"] = json!("instant");
     let shift = post_shift(&app, &owner, b).await;
     let mut b = shift_body();
-    b["address"] = json!(HOME);
+    b["address"] = json!(HOUSEHOLD_HOME);
     let apply_shift = post_shift(&app, &owner, b).await;
     let path = format!("/api/v1/shifts/{shift}");
     let (confirmed, _) = app.worker().await;
@@ -262,7 +239,7 @@ async fn a_households_home_is_shown_only_to_those_taken_on() {
     let a = app.post(&format!("/api/v1/shifts/{apply_shift}/applications"), Some(&applicant), json!({})).await;
     a.assert(201);
     assert_eq!(a.body["state"], "applied");
-    assert!(is_coarse(&a.body["shift"]), "an applicant sees the district: {}", a.body["shift"]);
+    assert!(is_coarse_home(&a.body["shift"]), "an applicant sees the district: {}", a.body["shift"]);
 
     for (who, token, exact) in [
         ("anonymous", None, false),
@@ -278,23 +255,23 @@ async fn a_households_home_is_shown_only_to_those_taken_on() {
         if exact {
             assert!(is_exact(&r.body), "{who} sees the home: {}", r.text);
         } else {
-            assert!(is_coarse(&r.body), "{who} sees the district only: {}", r.text);
+            assert!(is_coarse_home(&r.body), "{who} sees the district only: {}", r.text);
         }
     }
     let r = app.get(&format!("/api/v1/shifts/{apply_shift}"), Some(&applicant)).await;
-    assert!(is_coarse(&r.body), "the applicant is not taken on yet: {}", r.text);
+    assert!(is_coarse_home(&r.body), "the applicant is not taken on yet: {}", r.text);
 
     // Search results: the district, and a coarse distance.
     eventually(Duration::from_secs(5), || async { app.get("/api/v1/shifts/search?lat=39.92&lng=116.46", None).await.body["total"] == 2 }).await;
     let r = app.get("/api/v1/shifts/search?lat=39.92&lng=116.46", None).await;
     for item in r.body["items"].as_array().unwrap() {
-        assert!(is_coarse(&item["shift"]), "{item}");
+        assert!(is_coarse_home(&item["shift"]), "{item}");
         let d = item["distance_km"].as_f64().unwrap();
         assert!(d >= 1.0 && (d * 2.0).fract() == 0.0, "{item}");
     }
     assert!(!r.text.contains("88号"), "{}", r.text);
     // The employer's public profile too; its owner and staff see the address.
-    assert!(is_coarse(&app.get(&format!("/api/v1/employers/{employer}"), None).await.body));
+    assert!(is_coarse_home(&app.get(&format!("/api/v1/employers/{employer}"), None).await.body));
     assert!(is_exact(&app.get(&format!("/api/v1/employers/{employer}"), Some(&staff)).await.body));
     assert!(is_exact(&app.get("/api/v1/employers/me", Some(&owner)).await.body));
     // An enterprise's workplace is public as before.
@@ -324,7 +301,7 @@ async fn alert_mails_do_not_carry_a_households_address() {
     let app = spawn_with(|c| c.alerts.enabled = false).await;
     let db = Db::connect(&app.db.url, 2, Duration::from_secs(5)).unwrap();
     let settings = lingong::jobs::match_alerts::Settings::from_config(&app.config);
-    let (owner, _) = household(&app).await;
+    let (owner, _) = app.household().await;
     let email = format!("w{}@example.com", unique());
     let phone = format!("137{:08}", unique() % 100_000_000);
     let r = app
@@ -335,7 +312,7 @@ async fn alert_mails_do_not_carry_a_households_address() {
     let sub = json!({"source": "search", "lat": 39.92, "lng": 116.46, "radius_km": 5, "categories": ["cleaning"]});
     app.post("/api/v1/workers/me/alerts", Some(&t), sub).await.assert(201);
     let mut b = shift_body();
-    b["address"] = json!(HOME);
+    b["address"] = json!(HOUSEHOLD_HOME);
     post_shift(&app, &owner, b).await;
     let now: NaiveDateTime = lingong::domain::time::now_utc();
     let out = db.run(move |c| lingong::jobs::match_alerts::match_new_shifts(c, &settings, now)).await.unwrap();

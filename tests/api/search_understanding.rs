@@ -315,6 +315,19 @@ async fn staff_extend_the_synonyms_and_every_search_follows() {
         assert_eq!(r.body["built_in"], false);
         app.post("/api/v1/synonyms", Some(&m), json!({"words": word})).await.assert(409);
     }
+    // The same words in any order, with any separator and case, are the same group; so is a
+    // built-in group retyped.
+    let words = ["擦窗", "擦玻璃", "cachuang"];
+    app.post("/api/v1/synonyms", Some(&m), json!({"words": words.join(" ")})).await.assert(201);
+    for (a, b, c) in [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)] {
+        for sep in [" ", "，", "、", ",", "；", "\u{3000}"] {
+            let typed = [words[a], words[b], words[c]].join(sep).replace("cachuang", "CaChuang");
+            app.post("/api/v1/synonyms", Some(&m), json!({"words": typed})).await.assert_error(409, "conflict");
+        }
+    }
+    app.post("/api/v1/synonyms", Some(&m), json!({"words": "小时工 钟点工"})).await.assert_error(409, "conflict");
+    let stored = app.get("/api/v1/synonyms", None).await.body["items"].as_array().unwrap().iter().filter(|g| g["built_in"] == false).count();
+    assert_eq!(stored, 3, "nothing stored for the duplicates");
     eventually(Duration::from_secs(10), || async { ids_of(&near(&app, "跑单").await) == [ids[0]] && ids_of(&near(&app, "码货").await) == [ids[1]] }).await;
     for (bad, code) in [
         (json!({"words": "跑单"}), "word_count"),

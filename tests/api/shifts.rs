@@ -206,3 +206,70 @@ async fn shift_creation_is_rate_limited_per_employer() {
     let (other, _) = app.employer(true).await;
     app.post("/api/v1/shifts", Some(&other), shift_body()).await.assert(201);
 }
+
+/// A piece rate with the employer's minutes per piece has a pay per hour: checked against the
+/// local minimum wage, published at once when it reaches it, sorted and filtered per hour like
+/// any other rate. Without the estimate a moderator looks; a bad estimate is a field error that
+/// stores nothing.
+#[tokio::test]
+async fn piece_rates_are_compared_per_hour_through_their_minutes_per_piece() {
+    let app = spawn_app().await;
+    let (token, _) = app.employer(true).await;
+    let piece = |fen: i64, minutes: serde_json::Value| {
+        let mut b = shift_body();
+        b["pay"] = json!({"amount_fen": fen, "unit": "piece"});
+        b["minutes_per_piece"] = minutes;
+        b
+    };
+    // 5 元 a piece at 6 minutes is 50 元 an hour: above 北京's floor, published.
+    let r = app.post("/api/v1/shifts", Some(&token), piece(500, json!(6))).await;
+    r.assert(201);
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["pay_per_hour_fen"].as_i64(), r.body["minutes_per_piece"].as_i64()),
+        (Some("published"), Some(5000), Some(6))
+    );
+    let fast = r.body["id"].as_i64().unwrap();
+    // 1 元 a piece at 10 minutes is 6 元 an hour: below the floor, refused and not stored.
+    let r = app.post("/api/v1/shifts", Some(&token), piece(100, json!(10))).await;
+    r.assert_error(422, "posting_refused");
+    assert!(r.text.contains("below_minimum_wage") && r.text.contains("10分钟"), "{}", r.text);
+    // Without the estimate: no per-hour figure, and review.
+    let r = app.post("/api/v1/shifts", Some(&token), piece(500, serde_json::Value::Null)).await;
+    r.assert(201);
+    assert_eq!((r.body["status"].as_str(), r.body["pay_per_hour_fen"].as_i64()), (Some("pending_review"), None));
+    // Estimates out of range are named on their field.
+    for bad in [json!(0), json!(-1), json!(601), json!(i64::MAX), json!(i64::MIN)] {
+        let r = app.post("/api/v1/shifts", Some(&token), piece(500, bad.clone())).await;
+        r.assert_error(422, "validation_failed");
+        assert_eq!(r.fields(), ["minutes_per_piece"], "{bad}: {}", r.text);
+        assert!(r.text.contains("1 到 600"), "{}", r.text);
+    }
+    // Not a whole number: refused before any rule runs.
+    for bad in [json!(1.5), json!("6"), json!([6]), json!({"m": 6})] {
+        let r = app.post("/api/v1/shifts", Some(&token), piece(500, bad.clone())).await;
+        assert_eq!(r.status.as_u16(), 422, "{bad}: {}", r.text);
+    }
+    let mine = app.get("/api/v1/employers/me/shifts?limit=100", Some(&token)).await;
+    assert_eq!(mine.body["items"].as_array().unwrap().len(), 2, "only the two accepted postings are stored: {}", mine.text);
+
+    // Per hour in search: the 50 元/h piece rate passes a 40 元/h minimum and sorts above 35 元/h.
+    let hourly = app.post("/api/v1/shifts", Some(&token), shift_body()).await.body["id"].as_i64().unwrap();
+    let ids = |q: &'static str| {
+        let app = &app;
+        async move {
+            let r = app.get(&format!("/api/v1/shifts/search?{q}"), None).await;
+            r.assert(200);
+            r.body["items"].as_array().unwrap().iter().map(|i| i["shift"]["id"].as_i64().unwrap()).collect::<Vec<_>>()
+        }
+    };
+    eventually(std::time::Duration::from_secs(5), || async { ids("limit=50").await.contains(&hourly) }).await;
+    assert_eq!(ids("min_pay_fen=4000").await, vec![fast]);
+    let by_pay = ids("sort=pay").await;
+    let at = |id: i64| by_pay.iter().position(|i| *i == id).unwrap_or_else(|| panic!("{id} not in {by_pay:?}"));
+    assert!(at(fast) < at(hourly), "{by_pay:?}");
+
+    // Changing to an hourly rate drops the estimate: it only concerns pieces.
+    let r = app.patch(&format!("/api/v1/shifts/{fast}"), Some(&token), json!({"pay": {"amount_fen": 3000, "unit": "hour"}})).await;
+    r.assert(200);
+    assert!(r.body["minutes_per_piece"].is_null(), "{}", r.text);
+}

@@ -216,3 +216,51 @@ async fn a_moderators_hour_queue_reject_fix_approve_report_take_down_audit() {
     assert!(b.text(&format!("#staff-{moderator_id}")).await.contains("北京市"));
     b.check_page("staff").await;
 }
+
+/// The synonyms page, on a phone as on a desk: the built-in groups listed, a moderator adds a
+/// group (and is told so), the same group again is refused beside its field, and search then
+/// finds a shift by the other word of the group. Page checks with JS on and off at each step.
+#[tokio::test]
+async fn a_moderator_adds_a_synonym_group_and_search_uses_it() {
+    let app = spawn_app().await;
+    let moderator = app.staff("moderator").await;
+    let (employer, _) = app.employer(true).await;
+    let mut s = shift_body();
+    s["title"] = json!("擦玻璃（上午）");
+    s["description"] = json!("负责住户家庭日常保洁，每次四小时。");
+    let r = app.post("/api/v1/shifts", Some(&employer), s).await;
+    r.assert(201);
+    let shift = r.body["id"].as_i64().unwrap();
+    let finds = |q: &'static str| {
+        let app = &app;
+        async move {
+            let r = app.get(&format!("/api/v1/shifts/search?q={q}"), None).await;
+            r.body["items"].as_array().is_some_and(|items| items.iter().any(|i| i["shift"]["id"] == shift))
+        }
+    };
+    crate::helpers::eventually(std::time::Duration::from_secs(5), || finds("擦玻璃")).await;
+    assert!(!finds("洗窗户").await, "before the group, the other word finds nothing");
+
+    for (screen, b) in [("phone", Browser::start(&app).await), ("desk", Browser::start_desktop(&app).await)] {
+        b.sign_in_with_token(&moderator).await;
+        b.goto("/console/synonyms").await;
+        assert!(b.exists("#synonyms tr[data-built-in]").await, "{screen}: the built-in groups are listed");
+        b.check_page(&format!("synonyms-{screen}")).await;
+        if screen == "phone" {
+            b.fill("#words", "擦玻璃 洗窗户").await;
+            b.click("#synonym-submit").await;
+            assert!(b.text("#console-notice").await.contains("擦玻璃 洗窗户"), "{screen}: told what was added");
+            assert!(b.exists("#synonyms tr[data-id]").await);
+            b.check_page(&format!("synonym-added-{screen}")).await;
+        }
+        // The same group again (in the other order): refused beside its field, nothing added.
+        b.fill("#words", "洗窗户，擦玻璃").await;
+        b.click("#synonym-submit").await;
+        assert!(b.text("#words-error").await.contains("已经有了"), "{screen}: the duplicate is refused at its field");
+        assert_eq!(b.find_all("#synonyms tr[data-id]").await.len(), 1, "{screen}: still one stored group");
+        b.check_here(&format!("synonym-duplicate-{screen}")).await;
+    }
+
+    // Search by the other word now finds the shift, within the follower's bound.
+    crate::helpers::eventually(std::time::Duration::from_secs(5), || finds("洗窗户")).await;
+}

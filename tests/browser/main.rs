@@ -14,6 +14,8 @@ mod bodies;
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+#[path = "../api/staff_account.rs"]
+mod staff_account;
 
 mod browser;
 mod checks;
@@ -23,9 +25,11 @@ mod account;
 mod console;
 mod devtools;
 mod employer;
+mod events;
 
 mod home;
 mod pages;
+mod programme;
 mod shift;
 mod station;
 mod worker;

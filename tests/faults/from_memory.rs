@@ -14,24 +14,8 @@ use crate::{App, FAST, eventually, fast};
 /// A moderator account made the way an admin makes one (there is no sign-up for staff), signed in.
 async fn moderator(app: &App, db_url: &str) -> String {
     let phone = crate::phone(900);
-    let user = lingong::services::accounts::NewUser::parse(
-        Some("moderator"),
-        Some(&phone),
-        Some("staff-passphrase"),
-        Some("审核员"),
-        None,
-        &[lingong::domain::Role::Moderator],
-    )
-    .expect("valid staff");
-    let db = lingong::db::Db::connect(db_url, 1, Duration::from_secs(5)).unwrap();
-    tokio::task::spawn_blocking(move || {
-        let hash = lingong::auth::password::hash("staff-passphrase");
-        let mut conn = db.get().unwrap();
-        lingong::db::write_transaction(&mut conn, |c| lingong::services::accounts::create_user(c, &user, &hash, None)).unwrap();
-    })
-    .await
-    .unwrap();
-    let r = app.post("/api/v1/auth/login", None, json!({"phone": phone, "password": "staff-passphrase"})).await;
+    crate::staff_account::create(db_url, "moderator", &phone).await;
+    let r = app.post("/api/v1/auth/login", None, json!({"phone": phone, "password": crate::staff_account::PASSWORD})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     r.body["token"].as_str().unwrap().to_string()
 }

@@ -12,6 +12,8 @@
 mod bodies;
 mod deps;
 mod from_memory;
+#[path = "../api/staff_account.rs"]
+mod staff_account;
 
 use std::time::{Duration, Instant};
 

@@ -30,7 +30,7 @@ impl Engine {
                     distance_km: Some(d),
                     radius_km: Some(a.radius_km),
                     time_fit: Some(fit),
-                    pay_ok: a.min_pay.and_then(|(f, u)| pays_at_least(doc.pay_fen, doc.pay_unit, &doc.slots, f, u)),
+                    pay_ok: a.min_pay.and_then(|(f, u)| pays_at_least(doc.pay_fen, doc.pay_unit, doc.minutes_per_piece, &doc.slots, f, u)),
                     category_match: (!a.categories.is_empty()).then_some(true),
                     age_hours: Some((now - doc.published_at).num_minutes() as f64 / 60.0),
                     ..Default::default()

@@ -42,6 +42,8 @@ pub struct ShiftQuery {
     /// Local weekdays (bit 0 = Monday … bit 6 = Sunday): only shifts with a slot still to come
     /// that starts on one of them (the 周末 chip is Saturday and Sunday).
     pub days: Option<u8>,
+    /// Only these shift ids, sorted (a recruitment event's shifts); `None` = any.
+    pub ids: Option<Vec<i64>>,
     /// Attributes read from the words (`search::understand`): boosts, not filters. `q` holds the
     /// words left over.
     pub understood: Understood,
@@ -81,6 +83,15 @@ impl Engine {
     /// way every candidate is then checked exactly, scored without allocating, and counted into
     /// the facets; reasons are built only for the page returned.
     pub fn search_shifts(&self, q: &ShiftQuery) -> anyhow::Result<Results> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let started = super::thread_cpu_nanos();
+        let out = self.search_shifts_timed(q);
+        self.query_cpu.nanos.fetch_add(super::thread_cpu_nanos().saturating_sub(started), Relaxed);
+        self.query_cpu.queries.fetch_add(1, Relaxed);
+        out
+    }
+
+    fn search_shifts_timed(&self, q: &ShiftQuery) -> anyhow::Result<Results> {
         let syn = self.synonyms();
         let groups = q.q.as_deref().map(|s| analyze_query_with(s, &syn)).unwrap_or_default();
         let u = &q.understood;
@@ -116,6 +127,9 @@ impl Engine {
         }
         if !groups.is_empty() {
             for (id, text) in self.shift_text.search(&groups, cells.as_deref())? {
+                if q.ids.as_ref().is_some_and(|ids| ids.binary_search(&id).is_err()) {
+                    continue;
+                }
                 let text = text + extra.get(&id).copied().unwrap_or(0.0);
                 let Some(slot) = shifts.by_id.get(id) else { continue };
                 let p = shifts.get(slot).point;
@@ -128,6 +142,23 @@ impl Engine {
                 };
                 if in_bbox(p) {
                     candidates.push((slot, dist, Some(text)));
+                }
+            }
+        } else if let Some(ids) = &q.ids {
+            // A given set of ids (a few dozen at most) is looked up directly, not found by walking
+            // the area: the place filters are then checked on each.
+            for id in ids {
+                let Some(slot) = shifts.by_id.get(*id) else { continue };
+                let p = shifts.get(slot).point;
+                let dist = match q.near {
+                    Some((c, r)) => match distance_km(c, p) {
+                        d if d <= r => Some(d),
+                        _ => continue,
+                    },
+                    None => None,
+                };
+                if in_bbox(p) {
+                    candidates.push((slot, dist, extra.get(id).copied()));
                 }
             }
         } else {
@@ -162,7 +193,7 @@ impl Engine {
                 u_days.map(|mask| starts_on_days(&d.slots, mask, q.now)),
                 u.date.map(|date| ahead().any(|s| crate::domain::time::local_date(s.start) == date)),
                 u.time_of_day.map(|t| ahead().any(|s| t.fits(s.start, s.end))),
-                u.min_pay.map(|m| pays_at_least(d.pay_fen, d.pay_unit, &d.slots, m.amount_fen, m.unit) == Some(true)),
+                u.min_pay.map(|m| pays_at_least(d.pay_fen, d.pay_unit, d.minutes_per_piece, &d.slots, m.amount_fen, m.unit) == Some(true)),
                 u.place.as_ref().map(|p| shifts.adcode.name(d.adcode).starts_with(p.adcode.as_str())),
             ];
             let met = checks.iter().filter(|c| **c == Some(true)).count() + perk_sets.iter().filter(|s| s.contains(&d.id)).count();
@@ -194,7 +225,7 @@ impl Engine {
         };
         let pay_ok = |d: &Stored| -> Option<Option<bool>> {
             match q.min_pay_fen {
-                Some(min) => match pays_at_least(d.pay_fen, d.pay_unit, &d.slots, min, q.pay_unit.unwrap_or(PayUnit::Hour)) {
+                Some(min) => match pays_at_least(d.pay_fen, d.pay_unit, d.minutes_per_piece, &d.slots, min, q.pay_unit.unwrap_or(PayUnit::Hour)) {
                     Some(true) => Some(Some(true)),
                     _ => None,
                 },

@@ -83,6 +83,8 @@ pub struct ShiftDoc {
     pub point: GeoPoint,
     pub pay_fen: i64,
     pub pay_unit: PayUnit,
+    /// For a piece rate: the minutes one piece takes, as the employer estimates it.
+    pub minutes_per_piece: Option<i32>,
     pub settlement: String,
     pub employment_type: String,
     pub slots: Vec<Interval>,
@@ -98,7 +100,7 @@ impl ShiftDoc {
 
     /// Whether the pay meets a worker's minimum: compared as-is in the same unit, else per hour.
     pub fn pays_at_least(&self, min_fen: i64, min_unit: PayUnit) -> Option<bool> {
-        pays_at_least(self.pay_fen, self.pay_unit, &self.slots, min_fen, min_unit)
+        pays_at_least(self.pay_fen, self.pay_unit, self.minutes_per_piece, &self.slots, min_fen, min_unit)
     }
 }
 
@@ -108,12 +110,13 @@ pub(super) fn spans(slots: &[Interval]) -> impl Iterator<Item = (NaiveDateTime, 
 
 /// Whether `pay_fen` per `unit` meets a minimum: compared as-is in the same unit, else per hour,
 /// both figures taken over this shift's own hours (`domain::pay`, the one notion of pay per hour).
-pub(super) fn pays_at_least(pay_fen: i64, unit: PayUnit, slots: &[Interval], min_fen: i64, min_unit: PayUnit) -> Option<bool> {
+pub(super) fn pays_at_least(pay_fen: i64, unit: PayUnit, minutes_per_piece: Option<i32>, slots: &[Interval], min_fen: i64, min_unit: PayUnit) -> Option<bool> {
     if min_unit == unit {
         return Some(pay_fen >= min_fen);
     }
-    let min_hourly = pay::hourly_fen(Pay { amount_fen: min_fen, unit: min_unit }, spans(slots))?;
-    pay::hourly_fen(Pay { amount_fen: pay_fen, unit }, spans(slots)).map(|h| h + 1e-9 >= min_hourly)
+    // A worker's minimum carries no piece estimate: a minimum per piece compares only with pieces.
+    let min_hourly = pay::hourly_fen(Pay { amount_fen: min_fen, unit: min_unit }, None, spans(slots))?;
+    pay::hourly_fen(Pay { amount_fen: pay_fen, unit }, minutes_per_piece, spans(slots)).map(|h| h + 1e-9 >= min_hourly)
 }
 
 /// What the engine knows of one active availability record and its worker.
@@ -205,7 +208,9 @@ pub(super) struct Stored {
     pub(super) employment_type: u32,
     pub(super) pay_unit: PayUnit,
     pub(super) pay_fen: i64,
-    /// Pay per hour (`domain::pay::hourly_fen`), for sorting by pay; `None` for piece rates.
+    pub(super) minutes_per_piece: Option<i32>,
+    /// Pay per hour (`domain::pay::hourly_fen`), for sorting by pay; `None` for piece rates
+    /// without an estimate of their minutes per piece.
     pub(super) hourly_fen: Option<f32>,
     pub(super) slots: Box<[Interval]>,
     pub(super) valid_through: NaiveDateTime,
@@ -254,7 +259,8 @@ impl Shifts {
             employment_type: self.employment_type.intern(&d.employment_type),
             pay_unit: d.pay_unit,
             pay_fen: d.pay_fen,
-            hourly_fen: pay::hourly_fen(Pay { amount_fen: d.pay_fen, unit: d.pay_unit }, spans(&d.slots)).map(|h| h as f32),
+            minutes_per_piece: d.minutes_per_piece,
+            hourly_fen: pay::hourly_fen(Pay { amount_fen: d.pay_fen, unit: d.pay_unit }, d.minutes_per_piece, spans(&d.slots)).map(|h| h as f32),
             last_end: d.slots.iter().map(|s| s.end).max().unwrap_or(d.valid_through),
             slots: d.slots.into_boxed_slice(),
             valid_through: d.valid_through,
@@ -298,6 +304,7 @@ impl Shifts {
             point: s.point,
             pay_fen: s.pay_fen,
             pay_unit: s.pay_unit,
+            minutes_per_piece: s.minutes_per_piece,
             settlement: self.settlement.name(s.settlement).to_string(),
             employment_type: self.employment_type.name(s.employment_type).to_string(),
             slots: s.slots.to_vec(),

@@ -42,6 +42,10 @@ pub struct CategoryForm {
     group_zh: String,
     #[serde(default)]
     keywords: String,
+    #[serde(default)]
+    ccdo_code: String,
+    #[serde(default)]
+    effective_from: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -70,7 +74,16 @@ fn opt(s: &str) -> Option<&str> {
 async fn add_category(state: web::Data<AppState>, ctx: PageCtx, form: PageForm<CategoryForm>) -> Result<HttpResponse, ApiError> {
     let user = ctx.require_user()?;
     let f = form.0;
-    let result = match NewCategory::parse(opt(&f.code), opt(&f.name_zh), opt(&f.name_en), opt(&f.group_zh), Some(f.keywords.trim())) {
+    let parsed = NewCategory::parse_occupation(
+        opt(&f.code),
+        opt(&f.name_zh),
+        opt(&f.name_en),
+        opt(&f.group_zh),
+        Some(f.keywords.trim()),
+        opt(&f.ccdo_code),
+        opt(&f.effective_from),
+    );
+    let result = match parsed {
         Ok(c) => categories::add(&state, user, c).await,
         Err(e) => Err(e),
     };

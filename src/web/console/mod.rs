@@ -12,6 +12,7 @@ pub mod highlight;
 pub mod queue;
 pub mod reports;
 pub mod staff;
+pub mod stats;
 pub mod synonyms;
 
 use actix_web::web;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
     synonyms::configure(cfg);
     staff::configure(cfg);
+    stats::configure(cfg);
 }
 
 /// The console's own menu (admins also see the audit log).

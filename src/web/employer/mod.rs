@@ -50,6 +50,7 @@ pub fn field_label(ctx: &PageCtx, field: &str) -> String {
         "employment_type" => ctx.t("用工形式", "Employment type"),
         "take_mode" => ctx.t("招人方式", "How workers take it"),
         "valid_through" => ctx.t("有效期", "Open until"),
+        "minutes_per_piece" => ctx.t("每件所需时间", "Minutes per piece"),
         "employer_name" | "name" => ctx.t("单位名称", "Employer name"),
         "employer_description" => ctx.t("单位情况", "About the employer"),
         _ => ctx.t("岗位", "Posting"),

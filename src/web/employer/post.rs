@@ -57,6 +57,8 @@ pub struct PostForm {
     pub slots: Vec<SlotRow>,
     pub pay_yuan: String,
     pub pay_unit: String,
+    /// For a piece rate: about how many minutes one piece takes.
+    pub minutes_per_piece: String,
     pub settlement: String,
     pub employment_type: String,
     pub take_mode: String,
@@ -117,6 +119,7 @@ impl PostForm {
                 "slot_end" => ends.push(v),
                 "pay_yuan" => f.pay_yuan = v,
                 "pay_unit" => f.pay_unit = v,
+                "minutes_per_piece" => f.minutes_per_piece = v,
                 "settlement" => f.settlement = v,
                 "employment_type" => f.employment_type = v,
                 "take_mode" => f.take_mode = v,
@@ -145,6 +148,7 @@ impl PostForm {
             slots: Vec::new(),
             pay_yuan: r.pay.map(|p| yuan(p.amount_fen)).unwrap_or_default(),
             pay_unit: r.pay.map(|p| p.unit.as_str().to_string()).unwrap_or(blank.pay_unit),
+            minutes_per_piece: r.minutes_per_piece.map(|m| m.to_string()).unwrap_or_default(),
             settlement: r.settlement.unwrap_or(blank.settlement),
             employment_type: r.employment_type.unwrap_or(blank.employment_type),
             take_mode: r.take_mode.unwrap_or(blank.take_mode),
@@ -187,6 +191,16 @@ impl PostForm {
         };
         let lat = coord("lat", &self.lat);
         let lng = coord("lng", &self.lng);
+        let minutes_per_piece = match self.minutes_per_piece.trim() {
+            "" => None,
+            m => match m.parse::<i64>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    errs.push(invalid("minutes_per_piece", "每件所需时间请填写整数分钟", "give the minutes a piece takes as a whole number"));
+                    None
+                }
+            },
+        };
         let pay = match (self.pay_yuan.trim(), PayUnit::parse(self.pay_unit.trim())) {
             ("", _) => None,
             (a, unit) => match (parse_yuan(a), unit) {
@@ -224,6 +238,7 @@ impl PostForm {
             take_mode: code(&self.take_mode),
             valid_through,
             probation_days: None,
+            minutes_per_piece,
         };
         (req, errs)
     }

@@ -1,0 +1,2 @@
+DROP TABLE sharing_agreements;
+DROP TABLE sharing_posts;
