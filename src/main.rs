@@ -167,7 +167,8 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             let state = AppState::build(config).await?;
             let (admin, member) =
                 state.db.run(move |conn| Ok((accounts::actor_by_phone(conn, &by)?, accounts::actor_by_phone(conn, &staff)?))).await.map_err(cli_error)?;
-            let view = stations::assign_staff(&state, &admin, station, member.id).await.map_err(cli_error)?;
+            let view =
+                stations::assign_staff(&state, &admin, lingong::domain::StationId(station), lingong::domain::UserId(member.id)).await.map_err(cli_error)?;
             println!("{} (id {}) is now staff of station {} (id {})", member.display_name, member.id, view.name, view.id);
         }
     }

@@ -13,6 +13,7 @@ use crate::db::schema::users;
 use crate::db::{Db, write_transaction};
 use crate::domain::time::{now_utc, shanghai, to_display};
 use crate::domain::{CreditCode, PayUnit, Phone, Role};
+use crate::domain::{EmployerId, StationId, UserId};
 use crate::error::Error;
 use crate::listing::Rules;
 use crate::services::accounts::{self, NewUser};
@@ -286,7 +287,7 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
             &area,
         )?;
         let station = stations::insert(conn, &station, admin_id)?;
-        stations::set_station(conn, admin_id, station.id, station_staff_id, Some(station.id))?;
+        stations::set_station(conn, UserId(admin_id), StationId(station.id), UserId(station_staff_id), Some(StationId(station.id)))?;
         bar.inc(1);
         bar.set_message("employers");
         let mut employer_rows = Vec::new();
@@ -324,7 +325,7 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
             };
             let row = employers::upsert(conn, user.id, employers::validate(&req, &area)?)?;
             // Most demo employers are verified so their shifts publish; one waits for review.
-            let row = if i != 4 { employers::verify(conn, row.id, moderator_id)? } else { row };
+            let row = if i != 4 { employers::verify(conn, EmployerId(row.id), UserId(moderator_id))? } else { row };
             employer_rows.push((row, city));
             bar.inc(1);
         }

@@ -12,6 +12,7 @@ use crate::db::schema::{alert_subscriptions, availability};
 use crate::domain::Role;
 use crate::domain::geo::radius_km;
 use crate::domain::time::to_display;
+use crate::domain::{AlertId, WorkerId};
 use crate::domain::{BoundedText, GeoPoint, PayUnit};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::search::analyze::analyze_query;
@@ -309,7 +310,8 @@ pub fn list_for_worker(conn: &mut DbConn, worker_id: i64, limit: i64, cursor: Op
 
 /// Deletes the worker's own subscription (and what was recorded as sent): 404 when missing,
 /// 403 when it is someone else's.
-pub fn delete(conn: &mut DbConn, worker_id: i64, id: i64) -> Result<(), Error> {
+pub fn delete(conn: &mut DbConn, worker_id: WorkerId, id: AlertId) -> Result<(), Error> {
+    let (worker_id, id) = (worker_id.get(), id.get());
     let row = by_id(conn, id)?;
     if row.worker_id != worker_id {
         return Err(Error::forbidden());
@@ -374,7 +376,7 @@ pub async fn remove(svc: &Services, user: &AuthUser, id: i64) -> Result<(), Erro
     svc.db
         .tx(move |tx| {
             let worker = require_worker(tx, user_id)?;
-            delete(tx, worker.id, id)
+            delete(tx, WorkerId(worker.id), AlertId(id))
         })
         .await
 }

@@ -13,6 +13,7 @@ use crate::db::{Db, Tx};
 use crate::domain::EventStatus;
 use crate::domain::notification::{EventReminder, Notification};
 use crate::domain::time::to_local;
+use crate::domain::{EventId, WorkerId};
 use crate::error::Error;
 use crate::jobs::{Job, Ran};
 use crate::services::{inbox, outbox};
@@ -27,7 +28,8 @@ fn local(t: NaiveDateTime) -> String {
 }
 
 /// Sends one worker's reminder of one event unless it went already: whether it was sent now.
-pub fn remind(tx: &mut Tx, event_id: i64, worker_id: i64, public_url: &str) -> Result<bool, Error> {
+pub fn remind(tx: &mut Tx, event_id: EventId, worker_id: WorkerId, public_url: &str) -> Result<bool, Error> {
+    let (event_id, worker_id) = (event_id.get(), worker_id.get());
     let now = tx.now();
     let claimed = diesel::update(
         event_interests::table
@@ -86,7 +88,7 @@ pub async fn run(db: &Db, public_url: &str, now: NaiveDateTime) -> Result<(usize
     let mut sent = 0;
     for (event_id, worker_id) in due {
         let url = public_url.to_string();
-        if db.tx(move |tx| remind(tx, event_id, worker_id, &url)).await? {
+        if db.tx(move |tx| remind(tx, EventId(event_id), WorkerId(worker_id), &url)).await? {
             sent += 1;
         }
     }

@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::domain::engagement::Action;
+use crate::domain::{EngagementId, SlotId};
 use crate::error::{BadRequest, Error};
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::{JsonBody, PageQuery, Query, ValidJson};
@@ -102,7 +103,7 @@ pub async fn act(state: web::Data<AppState>, user: AuthUser, path: web::Path<(i6
     responses((status = 200, body = EngagementView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn correct_attendance(state: web::Data<AppState>, user: AuthUser, path: web::Path<(i64, i64)>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let (id, slot_id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(svc::confirm_attendance(&state, &user, id, slot_id, optional_body(&body)?).await?))
+    Ok(HttpResponse::Ok().json(svc::confirm_attendance(&state, &user, EngagementId(id), SlotId(slot_id), optional_body(&body)?).await?))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

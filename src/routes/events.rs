@@ -4,10 +4,12 @@ use actix_web::{HttpResponse, web};
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
+use crate::domain::{EventId, ShiftId};
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::{Query, ValidJson};
 use crate::routes::{created, resource};
-use crate::services::events::{self, CheckInRequest, CheckInView, DeskCheckInRequest, EventCounts, EventDetail, EventList, EventListParams, EventRequest};
+use crate::services::events::{self, CheckInRequest, CheckInView, DeskCheckInRequest, EventCounts, EventDetail, EventListParams, EventRequest, EventView};
+use crate::services::page::Page;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/events").route(web::get().to(list)).route(web::post().to(create)))
@@ -23,7 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Recruitment events, soonest first; drafts too for staff in whose area they are.
 #[utoipa::path(operation_id = "events_list", get, path = "/api/v1/events", tag = "events", params(EventListParams),
-    responses((status = 200, body = EventList), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Page<EventView>), (status = 422, body = ErrorBody)))]
 pub async fn list(state: web::Data<AppState>, user: Option<AuthUser>, p: Query<EventListParams>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(events::list(&state, user.as_ref(), p.into_inner()).await?))
 }
@@ -74,7 +76,7 @@ pub async fn join(state: web::Data<AppState>, user: AuthUser, id: web::Path<i64>
         (status = 409, description = "not joined, the event is not open, or the shift is not published (`event_not_joined`, `event_not_open`, `event_ended`, `shift_not_open`, `employer_profile_required`)", body = ErrorBody)))]
 pub async fn attach_shift(state: web::Data<AppState>, user: AuthUser, path: web::Path<(i64, i64)>) -> Result<HttpResponse, ApiError> {
     let (id, shift_id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(events::attach_shift(&state, &user, id, shift_id).await?))
+    Ok(HttpResponse::Ok().json(events::attach_shift(&state, &user, EventId(id), ShiftId(shift_id)).await?))
 }
 
 /// Take one of the employer's shifts off the event.
@@ -84,7 +86,7 @@ pub async fn attach_shift(state: web::Data<AppState>, user: AuthUser, path: web:
         (status = 409, description = "no employer profile (`employer_profile_required`)", body = ErrorBody)))]
 pub async fn detach_shift(state: web::Data<AppState>, user: AuthUser, path: web::Path<(i64, i64)>) -> Result<HttpResponse, ApiError> {
     let (id, shift_id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(events::detach_shift(&state, &user, id, shift_id).await?))
+    Ok(HttpResponse::Ok().json(events::detach_shift(&state, &user, EventId(id), ShiftId(shift_id)).await?))
 }
 
 /// The signed-in worker registers interest in a published event that is not over, to be reminded.

@@ -10,8 +10,9 @@ use crate::auth::AuthUser;
 use crate::domain::sharing::AgreementAction;
 use crate::error::{BadRequest, Error};
 use crate::routes::error::{ApiError, ErrorBody};
-use crate::routes::extract::{JsonBody, ValidJson};
+use crate::routes::extract::{JsonBody, PageQuery, Query, ValidJson};
 use crate::routes::{created, resource};
+use crate::services::page::Page;
 use crate::services::sharing::{self as svc, ActionRequest, AgreementView, MatchView, PostRequest, PostView, ProposeRequest};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,18 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PostList {
-    pub items: Vec<PostView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct MatchList {
     pub items: Vec<MatchView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AgreementList {
-    pub items: Vec<AgreementView>,
 }
 
 /// Post a surplus (余: idle staff to lend) or a shortage (缺: staff needed). Verified enterprises
@@ -52,11 +43,11 @@ pub async fn create_post(state: web::Data<AppState>, user: AuthUser, body: Valid
 }
 
 /// The signed-in enterprise's posts, or (staff) the posts in the staff member's area; newest
-/// first, at most 200.
-#[utoipa::path(operation_id = "sharing_list_posts", get, path = "/api/v1/sharing/posts", tag = "sharing", security(("bearer" = [])),
-    responses((status = 200, body = PostList), (status = 403, body = ErrorBody)))]
-pub async fn list_posts(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(PostList { items: svc::list_posts(&state, &user).await? }))
+/// first, a page at a time.
+#[utoipa::path(operation_id = "sharing_list_posts", get, path = "/api/v1/sharing/posts", tag = "sharing", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<PostView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_posts(state: web::Data<AppState>, user: AuthUser, pq: Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(svc::list_posts(&state, &user, pq.parse()?).await?))
 }
 
 /// One post, for its enterprise and staff covering its place (other staff: 403; anyone else: 404).
@@ -93,11 +84,11 @@ pub async fn propose(state: web::Data<AppState>, user: AuthUser, body: ValidJson
 }
 
 /// The signed-in enterprise's agreements (lending or borrowing), or (staff) those in the staff
-/// member's area; newest first, at most 200.
-#[utoipa::path(operation_id = "sharing_list_agreements", get, path = "/api/v1/sharing/agreements", tag = "sharing", security(("bearer" = [])),
-    responses((status = 200, body = AgreementList), (status = 403, body = ErrorBody)))]
-pub async fn list_agreements(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(AgreementList { items: svc::list_agreements(&state, &user).await? }))
+/// member's area; newest first, a page at a time.
+#[utoipa::path(operation_id = "sharing_list_agreements", get, path = "/api/v1/sharing/agreements", tag = "sharing", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<AgreementView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_agreements(state: web::Data<AppState>, user: AuthUser, pq: Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(svc::list_agreements(&state, &user, pq.parse()?).await?))
 }
 
 /// One agreement, for its two enterprises and staff covering its place; `actions` lists what the

@@ -3,6 +3,7 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
+use crate::domain::{StationId, UserId};
 use crate::routes::error::{ApiError, ErrorBody};
 use crate::routes::extract::ValidJson;
 use crate::routes::{created, resource};
@@ -48,7 +49,7 @@ pub async fn get_one(state: web::Data<AppState>, user: AuthUser, id: web::Path<i
         (status = 409, description = "the account is not a station staff account (`not_station_staff`)", body = ErrorBody)))]
 pub async fn assign_staff(state: web::Data<AppState>, user: AuthUser, path: web::Path<(i64, i64)>) -> Result<HttpResponse, ApiError> {
     let (id, user_id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(stations::assign_staff(&state, &user, id, user_id).await?))
+    Ok(HttpResponse::Ok().json(stations::assign_staff(&state, &user, StationId(id), UserId(user_id)).await?))
 }
 
 /// Take a staff member off the station (admins only); the scope an admin set for them applies again.
@@ -58,5 +59,5 @@ pub async fn assign_staff(state: web::Data<AppState>, user: AuthUser, path: web:
         (status = 409, description = "the account is not a station staff account (`not_station_staff`)", body = ErrorBody)))]
 pub async fn remove_staff(state: web::Data<AppState>, user: AuthUser, path: web::Path<(i64, i64)>) -> Result<HttpResponse, ApiError> {
     let (id, user_id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(stations::remove_staff(&state, &user, id, user_id).await?))
+    Ok(HttpResponse::Ok().json(stations::remove_staff(&state, &user, StationId(id), UserId(user_id)).await?))
 }

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::db::schema::audit_log;
 use crate::db::{DbConn, Tx};
 use crate::domain::time::to_display;
+use crate::domain::{UserId, WorkerId};
 use crate::error::Error;
 
 pub struct Entry<'a> {
@@ -61,7 +62,8 @@ pub const READ_PRIVATE: &str = "worker.read_private";
 
 /// Records that staff member `actor_id` was shown `fields` of worker `worker_id` through `via`
 /// (the operation, e.g. `workers.get`). One entry per worker shown.
-pub fn private_read(tx: &mut Tx, actor_id: i64, worker_id: i64, fields: &[&str], via: &str) -> Result<(), Error> {
+pub fn private_read(tx: &mut Tx, actor_id: UserId, worker_id: WorkerId, fields: &[&str], via: &str) -> Result<(), Error> {
+    let (actor_id, worker_id) = (actor_id.get(), worker_id.get());
     record(
         tx,
         Entry {

@@ -14,6 +14,7 @@ use crate::db::{DbConn, Tx};
 use crate::domain::Role;
 use crate::domain::geo::radius_km;
 use crate::domain::time::{parse_instant, to_display};
+use crate::domain::{AvailabilityId, UserId};
 use crate::domain::{BoundedText, DatedWindow, GeoPoint, Pay, WeeklyWindow};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::services::Services;
@@ -310,17 +311,18 @@ pub fn create(tx: &mut Tx, worker_id: i64, v: &ValidAvailability) -> Result<Avai
 }
 
 /// The worker's own record: 404 when missing, 403 when it belongs to someone else.
-pub fn owned(conn: &mut DbConn, user_id: i64, id: i64) -> Result<(WorkerRow, AvailabilityRow), Error> {
-    let row = by_id(conn, id)?;
-    match crate::services::workers::by_user(conn, user_id)? {
+pub fn owned(conn: &mut DbConn, user_id: UserId, id: AvailabilityId) -> Result<(WorkerRow, AvailabilityRow), Error> {
+    let row = by_id(conn, id.get())?;
+    match crate::services::workers::by_user(conn, user_id.get())? {
         Some(w) if w.id == row.worker_id => Ok((w, row)),
         _ => Err(Error::forbidden()),
     }
 }
 
-pub fn update(tx: &mut Tx, user_id: i64, id: i64, patch: &AvailabilityRequest, area: &ServiceArea) -> Result<AvailabilityRow, Error> {
+pub fn update(tx: &mut Tx, user_id: UserId, id: AvailabilityId, patch: &AvailabilityRequest, area: &ServiceArea) -> Result<AvailabilityRow, Error> {
     let now = tx.now();
     let (_, row) = owned(tx, user_id, id)?;
+    let id = id.get();
     let mut merged = row.as_request(now);
     macro_rules! take {
         ($($f:ident),+) => { $(if patch.$f.is_some() { merged.$f = patch.$f.clone(); })+ };
@@ -335,8 +337,9 @@ pub fn update(tx: &mut Tx, user_id: i64, id: i64, patch: &AvailabilityRequest, a
     by_id(tx, id)
 }
 
-pub fn delete(tx: &mut Tx, user_id: i64, id: i64) -> Result<(), Error> {
+pub fn delete(tx: &mut Tx, user_id: UserId, id: AvailabilityId) -> Result<(), Error> {
     owned(tx, user_id, id)?;
+    let id = id.get();
     diesel::delete(availability::table.find(id)).execute(tx.conn())?;
     tx.record(Entity::Availability, id)?;
     Ok(())
@@ -374,7 +377,7 @@ pub async fn get(svc: &Services, user: &AuthUser, id: i64) -> Result<Availabilit
     svc.db
         .run(move |conn| {
             if !user.role.is_staff() {
-                return Ok(owned(conn, user.id, id)?.1.view());
+                return Ok(owned(conn, UserId(user.id), AvailabilityId(id))?.1.view());
             }
             let scope = StaffScope::staff(conn, &user)?;
             let row = by_id(conn, id)?;
@@ -387,13 +390,13 @@ pub async fn get(svc: &Services, user: &AuthUser, id: i64) -> Result<Availabilit
 /// Change the signed-in worker's record.
 pub async fn edit(svc: &Services, user: &AuthUser, id: i64, req: AvailabilityRequest) -> Result<AvailabilityView, Error> {
     let (user_id, area) = (user.id, svc.config.listing.service_area.clone());
-    svc.db.tx(move |tx| Ok(update(tx, user_id, id, &req, &area)?.view())).await
+    svc.db.tx(move |tx| Ok(update(tx, UserId(user_id), AvailabilityId(id), &req, &area)?.view())).await
 }
 
 /// Remove the signed-in worker's record.
 pub async fn remove(svc: &Services, user: &AuthUser, id: i64) -> Result<(), Error> {
     let user_id = user.id;
-    svc.db.tx(move |tx| delete(tx, user_id, id)).await
+    svc.db.tx(move |tx| delete(tx, UserId(user_id), AvailabilityId(id))).await
 }
 
 /// The signed-in worker's records, newest first.

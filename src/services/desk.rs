@@ -25,6 +25,7 @@ use crate::db::{DbConn, Tx};
 use crate::domain::engagement::Action;
 use crate::domain::notification::{DoneForYou, Notification};
 use crate::domain::time::to_display;
+use crate::domain::{EmployerId, EngagementId, ShiftId, UserId, WorkerId};
 use crate::domain::{GeoPoint, Phone, Role};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::ratelimit::Budget;
@@ -509,7 +510,7 @@ pub async fn register_employer(svc: &Services, user: &AuthUser, req: DeskEmploye
             let user_id = insert_account(tx, &desk, Role::Employer, phone.as_ref(), &name)?;
             let row = employers::upsert_screened(tx, user_id, valid, review)?;
             if !review {
-                employers::verify(tx, row.id, desk.staff.id)?;
+                employers::verify(tx, EmployerId(row.id), UserId(desk.staff.id))?;
             }
             let note = format!("{checked}（{}，{}）", desk.station.name, desk.staff.display_name);
             diesel::update(employers_t::table.find(row.id)).set(employers_t::checked_in_person.eq(Some(&note))).execute(tx.conn())?;
@@ -573,7 +574,7 @@ pub async fn lookup(svc: &Services, user: &AuthUser, req: LookupRequest) -> Resu
                 .optional()?
                 .ok_or(Error::NotFound(Thing::Worker))?;
             let row = desk.worker(tx, worker_id).map_err(|_| Error::NotFound(Thing::Worker))?;
-            audit::private_read(tx, desk.staff.id, row.id, workers::STAFF_VIEW_FIELDS, "desk.lookup")?;
+            audit::private_read(tx, UserId(desk.staff.id), WorkerId(row.id), workers::STAFF_VIEW_FIELDS, "desk.lookup")?;
             workers::private_view(tx, row)
         })
         .await
@@ -590,7 +591,7 @@ pub async fn apply_for(svc: &Services, user: &AuthUser, worker_id: i64, req: Des
             let worker = desk.worker(tx, worker_id)?;
             tx.act_on_behalf(desk.who());
             let now = tx.now();
-            let row = engagements::apply(tx, worker.user_id, shift_id, &req, now, max_weekly_hours)?;
+            let row = engagements::apply(tx, UserId(worker.user_id), ShiftId(shift_id), &req, now, max_weekly_hours)?;
             let title: String = shifts_t::table.find(shift_id).select(shifts_t::title).first(tx.conn())?;
             desk.record(tx, "desk.apply", "engagement", row.id, None, json!({"worker_id": worker.id, "shift_id": shift_id, "state": row.state}))?;
             desk.tell(tx, worker.user_id, "applied", Some(title), Some(row.id), Some(shift_id))?;
@@ -612,7 +613,7 @@ pub async fn check_in_for(svc: &Services, user: &AuthUser, engagement_id: i64, r
             let now = tx.now();
             let ctx = Ctx { cfg: &cfg, now, max_weekly_hours };
             let body = ActionRequest { lat: None, lng: None, slot_id: req.slot_id, hours: None, amount_fen: None, reason: None };
-            let (row, _) = engagements::act(tx, &ctx, worker.user_id, Role::Worker, engagement_id, Action::CheckIn, &body)?;
+            let (row, _) = engagements::act(tx, &ctx, UserId(worker.user_id), Role::Worker, EngagementId(engagement_id), Action::CheckIn, &body)?;
             desk.record(tx, "desk.check_in", "engagement", row.id, None, json!({"worker_id": worker.id}))?;
             desk.tell(tx, worker.user_id, "check_in", None, Some(row.id), None)?;
             engagements::view(tx, row, Viewer::Worker, true, now)
@@ -811,7 +812,7 @@ pub async fn worker_at_desk(svc: &Services, user: &AuthUser, worker_id: i64) -> 
         .tx(move |tx| {
             let desk = Desk::of(tx, &user)?;
             let row = desk.worker(tx, worker_id)?;
-            audit::private_read(tx, desk.staff.id, row.id, workers::STAFF_VIEW_FIELDS, "desk.worker")?;
+            audit::private_read(tx, UserId(desk.staff.id), WorkerId(row.id), workers::STAFF_VIEW_FIELDS, "desk.worker")?;
             let rows = engagements::list_for_worker(tx, row.user_id, None, 50, None)?;
             let now = tx.now();
             let list = engagements::views(tx, rows, Viewer::Worker, false, now)?;

@@ -13,6 +13,7 @@ use crate::db::{DbConn, Tx};
 use crate::domain::notification::{EmployerBlocked, EmployerVerified, Notification};
 use crate::domain::time::to_display;
 use crate::domain::{BoundedText, CreditCode, EmployerKind, GeoPoint, Phone};
+use crate::domain::{EmployerId, ShiftId, UserId};
 use crate::domain::{Role, ShiftStatus};
 use crate::error::{Conflict, Denied, Error, FieldErrors, Invalid, Thing};
 use crate::services::Services;
@@ -271,7 +272,8 @@ fn shifts_back_to_review(tx: &mut Tx, employer_id: i64, now: NaiveDateTime) -> R
     Ok(())
 }
 
-pub fn verify(tx: &mut Tx, id: i64, staff_id: i64) -> Result<EmployerRow, Error> {
+pub fn verify(tx: &mut Tx, id: EmployerId, staff_id: UserId) -> Result<EmployerRow, Error> {
+    let (id, staff_id) = (id.get(), staff_id.get());
     let row = by_id(tx, id)?;
     if row.kind == EmployerKind::Enterprise.as_str() && row.credit_code.is_none() {
         return Err(Error::Conflict(Conflict::CreditCodeMissing));
@@ -298,7 +300,8 @@ pub fn verify(tx: &mut Tx, id: i64, staff_id: i64) -> Result<EmployerRow, Error>
 }
 
 /// Stops an employer from posting and hides their shifts (e.g. confirmed wage arrears).
-pub fn block(tx: &mut Tx, id: i64, staff_id: i64, reason: &str) -> Result<EmployerRow, Error> {
+pub fn block(tx: &mut Tx, id: EmployerId, staff_id: UserId, reason: &str) -> Result<EmployerRow, Error> {
+    let (id, staff_id) = (id.get(), staff_id.get());
     let row = by_id(tx, id)?;
     let now = tx.now();
     diesel::update(employers::table.find(id))
@@ -322,7 +325,8 @@ pub fn block(tx: &mut Tx, id: i64, staff_id: i64, reason: &str) -> Result<Employ
     by_id(tx, id)
 }
 
-pub fn unblock(tx: &mut Tx, id: i64, staff_id: i64, reason: &str) -> Result<EmployerRow, Error> {
+pub fn unblock(tx: &mut Tx, id: EmployerId, staff_id: UserId, reason: &str) -> Result<EmployerRow, Error> {
+    let (id, staff_id) = (id.get(), staff_id.get());
     let row = by_id(tx, id)?;
     diesel::update(employers::table.find(id))
         .set((
@@ -362,9 +366,9 @@ pub fn refuse_if_blocked(employer: &EmployerRow) -> Result<(), Error> {
 }
 
 /// The owning employer's shift, or 403 for someone else's, 404 for none.
-pub fn owned(conn: &mut DbConn, user_id: i64, shift_id: i64) -> Result<(EmployerRow, ShiftRow), Error> {
-    let shift = ShiftRow::find(conn, shift_id)?;
-    let employer = by_user(conn, user_id)?;
+pub fn owned(conn: &mut DbConn, user_id: UserId, shift_id: ShiftId) -> Result<(EmployerRow, ShiftRow), Error> {
+    let shift = ShiftRow::find(conn, shift_id.get())?;
+    let employer = by_user(conn, user_id.get())?;
     match employer {
         Some(e) if e.id == shift.employer_id => Ok((e, shift)),
         _ => Err(Error::forbidden()),

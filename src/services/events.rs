@@ -21,9 +21,11 @@ use crate::db::{DbConn, Tx};
 use crate::domain::engagement::State;
 use crate::domain::time::{parse_instant, to_display};
 use crate::domain::{BoundedText, EventKind, EventStatus, GeoPoint, KeyGroup, Role, ShiftStatus};
+use crate::domain::{EventId, ShiftId};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::services::Services;
 use crate::services::districts::{Districts, ServiceArea};
+use crate::services::page::{Page, PageRequest};
 use crate::services::scope::{Place, StaffScope};
 use crate::services::shifts::EmployerSummary;
 use crate::services::{audit, json_list, to_json};
@@ -677,19 +679,17 @@ pub struct EventListParams {
     /// District code or prefix (`1101` = all of Beijing's districts); empty = anywhere.
     #[param(pattern = "^([0-9]{2,12})?$")]
     pub adcode: Option<String>,
-    /// 1–100, default 50.
+    /// Items per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<usize>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventList {
-    pub items: Vec<EventView>,
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    #[param(pattern = "^(0*[1-9][0-9]{0,17})?$")]
+    pub cursor: Option<String>,
 }
 
 /// Events, soonest first (latest first for past ones): published and cancelled for everyone,
 /// drafts too for staff in whose area they are.
-pub async fn list(svc: &Services, viewer: Option<&AuthUser>, p: EventListParams) -> Result<EventList, Error> {
+pub async fn list(svc: &Services, viewer: Option<&AuthUser>, p: EventListParams) -> Result<Page<EventView>, Error> {
     let mut errs = FieldErrors::new();
     let when = p.when.as_deref().unwrap_or("");
     if !["", "upcoming", "past", "all"].contains(&when) {
@@ -701,10 +701,7 @@ pub async fn list(svc: &Services, viewer: Option<&AuthUser>, p: EventListParams)
     if adcode.as_deref().is_some_and(|a| !(2..=12).contains(&a.len()) || !a.bytes().all(|b| b.is_ascii_digit())) {
         errs.add("adcode", Invalid::new("invalid_adcode", "adcode 应为 2–12 位数字", "adcode must be 2 to 12 digits"));
     }
-    let limit = p.limit.unwrap_or(50);
-    if !(1..=100).contains(&limit) {
-        errs.add("limit", Invalid::out_of_range("limit 应在 1 到 100 之间", "limit must be 1 to 100"));
-    }
+    let page = PageRequest::check(&mut errs, p.limit, p.cursor.as_deref());
     errs.into_result()?;
     let when = when.to_string();
     let (viewer, now) = (viewer.cloned(), svc.clock.now());
@@ -726,25 +723,20 @@ pub async fn list(svc: &Services, viewer: Option<&AuthUser>, p: EventListParams)
             if scope.is_none() {
                 q = q.filter(events::status.ne(EventStatus::Draft.as_str()));
             }
-            // Filters on the JSON lists are applied here; events are few (tens a month per city).
-            let rows: Vec<EventRow> = q.limit(1000).load(conn)?;
-            let mut items = Vec::new();
-            for r in rows {
-                if r.status() == EventStatus::Draft && !scope.as_ref().is_some_and(|s| s.covers(r.place())) {
-                    continue;
-                }
-                if group.is_some_and(|g| !json_list::<KeyGroup>(&r.target_groups).contains(&g)) {
-                    continue;
-                }
-                if category.as_ref().is_some_and(|c| !json_list::<String>(&r.categories).contains(c)) {
-                    continue;
-                }
-                items.push(view(conn, &r, now)?);
-                if items.len() == limit {
-                    break;
-                }
-            }
-            Ok(EventList { items })
+            // Filters on the JSON lists and a draft's area are applied here, so the cursor is the
+            // position among the events that pass (events are few: tens a month per city).
+            let rows: Vec<EventRow> = q.load(conn)?;
+            let passing = rows.into_iter().filter(|r| {
+                (r.status() != EventStatus::Draft || scope.as_ref().is_some_and(|s| s.covers(r.place())))
+                    && group.is_none_or(|g| json_list::<KeyGroup>(&r.target_groups).contains(&g))
+                    && category.as_ref().is_none_or(|c| json_list::<String>(&r.categories).contains(c))
+            });
+            let mut shown: Vec<EventRow> = passing.skip(page.offset()).take(page.limit as usize + 1).collect();
+            let more = shown.len() as i64 > page.limit;
+            shown.truncate(page.limit as usize);
+            let next_cursor = more.then(|| (page.offset() + shown.len()).to_string());
+            let items = shown.iter().map(|r| view(conn, r, now)).collect::<Result<Vec<_>, _>>()?;
+            Ok(Page { items, next_cursor })
         })
         .await
 }
@@ -772,7 +764,8 @@ pub async fn join(svc: &Services, user: &AuthUser, id: i64) -> Result<EventDetai
 /// Attach one of the employer's own published, visible shifts to an open event they joined
 /// (idempotent). The shift went through screening when it was posted; attaching changes nothing
 /// about it, so nothing reaches the public that review has not passed. Audited the first time.
-pub async fn attach_shift(svc: &Services, user: &AuthUser, id: i64, shift_id: i64) -> Result<EventDetail, Error> {
+pub async fn attach_shift(svc: &Services, user: &AuthUser, id: EventId, shift_id: ShiftId) -> Result<EventDetail, Error> {
+    let (id, shift_id) = (id.get(), shift_id.get());
     user.require(&[Role::Employer])?;
     let (user, public_url) = (user.clone(), svc.config.server.public_url.clone());
     svc.db
@@ -821,7 +814,8 @@ pub async fn attach_shift(svc: &Services, user: &AuthUser, id: i64, shift_id: i6
 }
 
 /// Take one of the employer's shifts off an event; audited.
-pub async fn detach_shift(svc: &Services, user: &AuthUser, id: i64, shift_id: i64) -> Result<EventDetail, Error> {
+pub async fn detach_shift(svc: &Services, user: &AuthUser, id: EventId, shift_id: ShiftId) -> Result<EventDetail, Error> {
+    let (id, shift_id) = (id.get(), shift_id.get());
     user.require(&[Role::Employer])?;
     let (user, public_url) = (user.clone(), svc.config.server.public_url.clone());
     svc.db

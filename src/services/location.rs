@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use crate::db::Tx;
 use crate::db::schema::{employers, shift_point_edits, shifts};
+use crate::domain::{ShiftId, UserId};
 use crate::error::Error;
 
 /// How many times one shift's point may move within [`POINT_EDIT_WINDOW_HOURS`].
@@ -19,7 +20,8 @@ pub const POINT_EDIT_WINDOW_HOURS: i64 = 24;
 /// [`POINT_EDITS_PER_WINDOW`] times in the window; otherwise the move is recorded (in the edit's
 /// transaction, so a refused edit records nothing). A patch that resends the same point, or
 /// none, is not a move.
-pub fn limit_point_moves(tx: &mut Tx, user_id: i64, shift_id: i64, lat: Option<f64>, lng: Option<f64>, now: NaiveDateTime) -> Result<(), Error> {
+pub fn limit_point_moves(tx: &mut Tx, user_id: UserId, shift_id: ShiftId, lat: Option<f64>, lng: Option<f64>, now: NaiveDateTime) -> Result<(), Error> {
+    let (user_id, shift_id) = (user_id.get(), shift_id.get());
     if lat.is_none() && lng.is_none() {
         return Ok(());
     }

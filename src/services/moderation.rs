@@ -15,6 +15,7 @@ use crate::db::{DbConn, Tx};
 use crate::domain::notification::{Notification, ShiftApproved, ShiftClosed, ShiftRejected, ShiftTakenDown};
 use crate::domain::time::to_display;
 use crate::domain::{BoundedText, ReportStatus, ShiftStatus};
+use crate::domain::{EmployerId, ReportId, ShiftId, UserId};
 use crate::error::{Conflict, Denied, Error, Invalid, Msg};
 use crate::services::employers::{self as employers_svc, EmployerView};
 use crate::services::page::PageRequest;
@@ -290,7 +291,7 @@ pub async fn decide(svc: &Services, user: &AuthUser, id: i64, action: Action, bo
                 (_, Some((_, m))) => format!("岗位已处理：{} / the shift was acted on: {}", m.zh, m.en),
                 (_, None) => "岗位已处理 / the shift was acted on".to_string(),
             };
-            reports_svc::resolve_for_shift(tx, id, scope.user_id, &outcome)?;
+            reports_svc::resolve_for_shift(tx, ShiftId(id), UserId(scope.user_id), &outcome)?;
             shifts_svc::view(tx, row)
         })
         .await
@@ -374,7 +375,7 @@ pub async fn block_employer(svc: &Services, user: &AuthUser, id: i64, body: Bloc
     user.require_moderator()?;
     let reason = staff_text("reason", &body.reason)?;
     on_employer(svc, user, id, move |tx, staff_id| {
-        let row = employers_svc::block(tx, id, staff_id, &reason)?;
+        let row = employers_svc::block(tx, EmployerId(id), UserId(staff_id), &reason)?;
         let now = tx.now();
         crate::services::engagements::end_for_blocked_employer(tx, id, now)?;
         Ok(row)
@@ -386,12 +387,12 @@ pub async fn block_employer(svc: &Services, user: &AuthUser, id: i64, body: Bloc
 pub async fn unblock_employer(svc: &Services, user: &AuthUser, id: i64, body: BlockRequest) -> Result<EmployerView, Error> {
     user.require_moderator()?;
     let reason = staff_text("reason", &body.reason)?;
-    on_employer(svc, user, id, move |tx, staff_id| employers_svc::unblock(tx, id, staff_id, &reason)).await
+    on_employer(svc, user, id, move |tx, staff_id| employers_svc::unblock(tx, EmployerId(id), UserId(staff_id), &reason)).await
 }
 
 /// 实名认证: mark an employer verified after checking its identity.
 pub async fn verify_employer(svc: &Services, user: &AuthUser, id: i64) -> Result<EmployerView, Error> {
-    on_employer(svc, user, id, move |tx, staff_id| employers_svc::verify(tx, id, staff_id)).await
+    on_employer(svc, user, id, move |tx, staff_id| employers_svc::verify(tx, EmployerId(id), UserId(staff_id))).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -417,7 +418,7 @@ pub async fn resolve_report(svc: &Services, user: &AuthUser, id: i64, body: Reso
             let scope = StaffScope::moderator(tx, &user)?;
             let adcode = reports_svc::target_adcode(tx, id)?;
             scope.check(Place::district(adcode.as_deref()))?;
-            reports_svc::resolve(tx, id, scope.user_id, dismissed, &resolution)
+            reports_svc::resolve(tx, ReportId(id), UserId(scope.user_id), dismissed, &resolution)
         })
         .await
 }

@@ -78,6 +78,31 @@ impl PageRequest {
         (rows, next)
     }
 
+    /// Keyset paging where a rule decides per row rather than SQL (a station's reach is a radius,
+    /// not a code prefix): reads rows newest first below the cursor, `batch(before, n)` at a time,
+    /// until a page and one more are kept or the rows run out, then splits like [`Self::split`].
+    pub fn split_filtered<T, E>(
+        &self,
+        mut batch: impl FnMut(Option<i64>, i64) -> Result<Vec<T>, E>,
+        keep: impl Fn(&T) -> bool,
+        id: impl Fn(&T) -> i64,
+    ) -> Result<(Vec<T>, Option<String>), E> {
+        let want = self.limit as usize + 1;
+        let size = (self.limit * 4).max(100);
+        let (mut before, mut kept) = (self.cursor, Vec::new());
+        loop {
+            let rows = batch(before, size)?;
+            let full = rows.len() as i64 == size;
+            before = rows.last().map(&id).or(before);
+            kept.extend(rows.into_iter().filter(|r| keep(r)));
+            if kept.len() >= want || !full {
+                break;
+            }
+        }
+        kept.truncate(want);
+        Ok(self.split(kept, id))
+    }
+
     /// For ranked results: where this page starts.
     pub fn offset(&self) -> usize {
         self.cursor.unwrap_or(0) as usize
@@ -108,6 +133,32 @@ mod tests {
         let fields: Vec<&str> = e.fields().iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["limit", "cursor"]);
         assert_eq!(PageQuery::default().parse().unwrap(), PageRequest { limit: 20, cursor: None });
+    }
+
+    #[test]
+    fn filtered_pages_walk_every_kept_row_once() {
+        // Rows 1..=500 stored; a rule keeps every seventh; pages of 3 must list exactly those,
+        // newest first, each once, however the batches fall.
+        let stored: Vec<i64> = (1..=500).collect();
+        let batch = |before: Option<i64>, n: i64| -> Result<Vec<i64>, ()> {
+            Ok(stored.iter().rev().copied().filter(|i| before.is_none_or(|b| *i < b)).take(n as usize).collect())
+        };
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let p = PageRequest { limit: 3, cursor };
+            let (items, next) = p.split_filtered(batch, |i| i % 7 == 0, |i| *i).unwrap();
+            assert!(items.len() <= 3);
+            seen.extend(items);
+            match next {
+                Some(c) => cursor = Some(c.parse().unwrap()),
+                None => break,
+            }
+        }
+        let want: Vec<i64> = (1..=500).rev().filter(|i| i % 7 == 0).collect();
+        assert_eq!(seen, want);
+        let none = PageRequest { limit: 3, cursor: None }.split_filtered(batch, |_| false, |i| *i).unwrap();
+        assert_eq!(none, (vec![], None));
     }
 
     #[test]

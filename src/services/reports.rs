@@ -17,6 +17,7 @@ use crate::db::{DbConn, Tx};
 use crate::domain::notification::{Notification, ReportEmailConfirmation, ReportReceived, ReportResolved};
 use crate::domain::time::to_display;
 use crate::domain::{BoundedText, ReportStatus};
+use crate::domain::{ReportId, ShiftId, UserId};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::ratelimit::Budget;
 use crate::services::Services;
@@ -370,7 +371,8 @@ pub fn target_adcode(conn: &mut DbConn, report_id: i64) -> Result<Option<String>
 }
 
 /// Closes a report with an outcome the reporter is told about.
-pub fn resolve(tx: &mut Tx, id: i64, staff_id: i64, dismissed: bool, resolution: &str) -> Result<ReportView, Error> {
+pub fn resolve(tx: &mut Tx, id: ReportId, staff_id: UserId, dismissed: bool, resolution: &str) -> Result<ReportView, Error> {
+    let (id, staff_id) = (id.get(), staff_id.get());
     let row: ReportRow = reports::table.find(id).first(tx.conn()).optional()?.ok_or(Error::NotFound(Thing::Report))?;
     if row.status != ReportStatus::Open {
         return Err(Error::Conflict(Conflict::ReportAlreadyResolved));
@@ -418,7 +420,8 @@ pub fn confirm_email(tx: &mut Tx, id: i64, confirm_token: &str) -> Result<(), Er
 }
 
 /// Resolves every open report on a shift when a moderator acts on the shift itself.
-pub fn resolve_for_shift(tx: &mut Tx, shift_id: i64, staff_id: i64, resolution: &str) -> Result<usize, Error> {
+pub fn resolve_for_shift(tx: &mut Tx, shift_id: ShiftId, staff_id: UserId, resolution: &str) -> Result<usize, Error> {
+    let shift_id = shift_id.get();
     let ids: Vec<i64> = reports::table
         .filter(reports::target_type.eq("shift"))
         .filter(reports::target_id.eq(shift_id))
@@ -426,7 +429,7 @@ pub fn resolve_for_shift(tx: &mut Tx, shift_id: i64, staff_id: i64, resolution: 
         .select(reports::id)
         .load(tx.conn())?;
     for id in &ids {
-        resolve(tx, *id, staff_id, false, resolution)?;
+        resolve(tx, ReportId(*id), staff_id, false, resolution)?;
     }
     Ok(ids.len())
 }

@@ -14,6 +14,7 @@ use crate::db::schema::{availability as availability_t, users, workers as worker
 use crate::domain::geo::radius_km;
 use crate::domain::time::parse_instant;
 use crate::domain::{GeoPoint, KeyGroup, PayUnit, Role};
+use crate::domain::{ShiftId, UserId, WorkerId};
 use crate::error::{Error, Thing};
 use crate::error::{FieldErrors, Invalid};
 use crate::search::cards::{Card, CardFacts, CardText, EmployerCard};
@@ -502,7 +503,7 @@ pub async fn shift_matches(state: &Services, user: &AuthUser, id: i64, p: PagePa
             let scope = if staff {
                 Some(StaffScope::staff(conn, &who)?)
             } else {
-                shifts::owned(conn, who.id, id)?;
+                shifts::owned(conn, UserId(who.id), ShiftId(id))?;
                 None
             };
             let row = shifts::by_id(conn, id)?;
@@ -540,7 +541,7 @@ pub async fn shift_matches(state: &Services, user: &AuthUser, id: i64, p: PagePa
                 .collect();
             if let Some(staff_id) = staff_id {
                 for w in &worker_ids {
-                    audit::private_read(tx, staff_id, *w, &[audit::fields::KEY_GROUPS], "shifts.matches")?;
+                    audit::private_read(tx, UserId(staff_id), WorkerId(*w), &[audit::fields::KEY_GROUPS], "shifts.matches")?;
                 }
             }
             Ok(facts)
@@ -677,7 +678,7 @@ pub async fn search_availability(state: &Services, user: &AuthUser, p: Availabil
             let mut logged: Vec<i64> = Vec::new();
             for (_, w) in &page {
                 if workers.contains_key(w) && !logged.contains(w) {
-                    audit::private_read(conn, staff_id, *w, &[audit::fields::PHONE, audit::fields::KEY_GROUPS], "availability.search")?;
+                    audit::private_read(conn, UserId(staff_id), WorkerId(*w), &[audit::fields::PHONE, audit::fields::KEY_GROUPS], "availability.search")?;
                     logged.push(*w);
                 }
             }

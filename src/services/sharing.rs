@@ -33,6 +33,7 @@ use crate::error::{Conflict, Error, FieldError, FieldErrors, Invalid, Thing};
 use crate::listing::{Rules, Severity};
 use crate::services::districts::ServiceArea;
 use crate::services::employers::{EmployerRow, by_user, refuse_if_blocked, resolve_adcode};
+use crate::services::page::{Page, PageRequest};
 use crate::services::scope::{Place, StaffScope};
 use crate::services::shifts::EmployerSummary;
 use crate::services::{Services, audit, json_list, outbox, to_json};
@@ -42,8 +43,6 @@ use crate::services::{Services, audit, json_list, outbox, to_json};
 pub const PAID_BY_LENDER: &str = "lender";
 /// Most skills one post names.
 pub const MAX_CATEGORIES: usize = 10;
-/// Most rows a list answers with (newest first).
-pub const LIST_LIMIT: i64 = 200;
 
 /// The policy in words, for the API documentation and the pages.
 pub const POLICY_ZH: &str = "共享用工是企业之间临时调剂余缺：借出方与员工的劳动关系不变，工资和社会保险仍由借出方支付，工伤责任除双方另有约定外由借出方承担；员工须本人同意；共享用工不得以营利为目的，平台不收取也不允许约定任何中介费、服务费或差价。";
@@ -665,6 +664,15 @@ impl Viewer {
         }
     }
 
+    /// In lists, the rows SQL cannot choose: staff see what their scope covers (a station's reach
+    /// is a radius); an employer's rows are already chosen by its id.
+    fn sees_place(&self, place: Place<'_>) -> bool {
+        match self {
+            Viewer::Staff(s) => s.covers(place),
+            _ => true,
+        }
+    }
+
     /// Whether the viewer may read the post: its enterprise, or staff covering its place. Staff
     /// elsewhere are refused (403); anyone else is told it does not exist.
     fn check_post(&self, p: &PostRow) -> Result<(), Error> {
@@ -738,26 +746,30 @@ pub async fn create_post(svc: &Services, user: &AuthUser, req: PostRequest) -> R
         .await
 }
 
-/// The caller's posts (an enterprise), or the posts in the caller's area (staff), newest first.
-pub async fn list_posts(svc: &Services, user: &AuthUser) -> Result<Vec<PostView>, Error> {
+/// The caller's posts (an enterprise), or the posts in the caller's area (staff), newest first,
+/// a page at a time.
+pub async fn list_posts(svc: &Services, user: &AuthUser, page: PageRequest) -> Result<Page<PostView>, Error> {
     let user = user.clone();
     svc.db
         .run(move |conn| {
-            let rows: Vec<PostRow> = match Viewer::of(conn, &user)? {
-                Viewer::Employer(id) => {
-                    sharing_posts::table.filter(sharing_posts::employer_id.eq(id)).order(sharing_posts::id.desc()).limit(LIST_LIMIT).load(conn)?
-                }
-                Viewer::Staff(scope) => {
-                    // The scope decides per row (a station's radius is no SQL prefix); open posts
-                    // first, as those are what staff broker.
-                    let rows: Vec<PostRow> = sharing_posts::table.order(sharing_posts::id.desc()).load(conn)?;
-                    let mut rows: Vec<PostRow> = rows.into_iter().filter(|r| scope.covers(r.place())).take(LIST_LIMIT as usize).collect();
-                    rows.sort_by_key(|r| !r.is_open());
-                    rows
-                }
+            let viewer = Viewer::of(conn, &user)?;
+            let employer = match &viewer {
+                Viewer::Employer(id) => Some(*id),
+                Viewer::Staff(_) => None,
                 Viewer::Nobody => return Err(Error::forbidden()),
             };
-            post_views(conn, rows)
+            let batch = |conn: &mut DbConn, before: Option<i64>, n: i64| {
+                let mut q = sharing_posts::table.order(sharing_posts::id.desc()).limit(n).into_boxed();
+                if let Some(id) = employer {
+                    q = q.filter(sharing_posts::employer_id.eq(id));
+                }
+                if let Some(b) = before {
+                    q = q.filter(sharing_posts::id.lt(b));
+                }
+                q.load::<PostRow>(conn)
+            };
+            let (rows, next_cursor) = page.split_filtered(|before, n| batch(conn, before, n), |r| viewer.sees_place(r.place()), |r| r.id)?;
+            Ok(Page { items: post_views(conn, rows)?, next_cursor })
         })
         .await
 }
@@ -1114,25 +1126,29 @@ pub async fn get_agreement(svc: &Services, user: &AuthUser, id: i64) -> Result<A
 }
 
 /// The caller's enterprise's agreements (as lender or borrower), or those in the staff
-/// member's area, newest first.
-pub async fn list_agreements(svc: &Services, user: &AuthUser) -> Result<Vec<AgreementView>, Error> {
+/// member's area, newest first, a page at a time.
+pub async fn list_agreements(svc: &Services, user: &AuthUser, page: PageRequest) -> Result<Page<AgreementView>, Error> {
     let (user, now) = (user.clone(), svc.clock.now());
     svc.db
         .run(move |conn| {
             let viewer = Viewer::of(conn, &user)?;
-            let rows: Vec<AgreementRow> = match &viewer {
-                Viewer::Employer(id) => sharing_agreements::table
-                    .filter(sharing_agreements::lender_id.eq(id).or(sharing_agreements::borrower_id.eq(id)))
-                    .order(sharing_agreements::id.desc())
-                    .limit(LIST_LIMIT)
-                    .load(conn)?,
-                Viewer::Staff(scope) => {
-                    let rows: Vec<AgreementRow> = sharing_agreements::table.order(sharing_agreements::id.desc()).load(conn)?;
-                    rows.into_iter().filter(|r| scope.covers(r.place())).take(LIST_LIMIT as usize).collect()
-                }
+            let employer = match &viewer {
+                Viewer::Employer(id) => Some(*id),
+                Viewer::Staff(_) => None,
                 Viewer::Nobody => return Err(Error::forbidden()),
             };
-            agreement_views(conn, rows, &viewer, today_of(now))
+            let batch = |conn: &mut DbConn, before: Option<i64>, n: i64| {
+                let mut q = sharing_agreements::table.order(sharing_agreements::id.desc()).limit(n).into_boxed();
+                if let Some(id) = employer {
+                    q = q.filter(sharing_agreements::lender_id.eq(id).or(sharing_agreements::borrower_id.eq(id)));
+                }
+                if let Some(b) = before {
+                    q = q.filter(sharing_agreements::id.lt(b));
+                }
+                q.load::<AgreementRow>(conn)
+            };
+            let (rows, next_cursor) = page.split_filtered(|before, n| batch(conn, before, n), |r| viewer.sees_place(r.place()), |r| r.id)?;
+            Ok(Page { items: agreement_views(conn, rows, &viewer, today_of(now))?, next_cursor })
         })
         .await
 }

@@ -18,6 +18,7 @@ pub use crate::domain::shift::ValidShift;
 use crate::domain::shift::{Terms, compare_terms};
 use crate::domain::time::{parse_instant, to_display};
 use crate::domain::{BoundedText, EmploymentType, GeoPoint, PayUnit, Settlement, ShiftStatus, TakeMode, TimeSlot};
+use crate::domain::{ShiftId, UserId};
 use crate::error::{Conflict, Error, FieldError, FieldErrors, Invalid, Msg, Thing};
 use crate::listing::{Decision, Finding, Posting, Rules, Severity, Verdict};
 use crate::ratelimit::Budget;
@@ -551,7 +552,7 @@ fn prepare_update(
     patch: &ShiftRequest,
     now: NaiveDateTime,
 ) -> Result<(EmployerRow, ShiftRow, ValidShift), Error> {
-    let (employer, shift) = owned(conn, user_id, shift_id)?;
+    let (employer, shift) = owned(conn, UserId(user_id), ShiftId(shift_id))?;
     refuse_if_blocked(&employer)?;
     let status = shift.status();
     if !status.is_editable() {
@@ -764,7 +765,7 @@ pub async fn get(svc: &Services, viewer: Option<&AuthUser>, id: i64) -> Result<S
                     Some((user_id, role)) if role.is_staff() => {
                         crate::services::scope::staff_may_read(conn, user_id, role, Place::district(row.adcode.as_deref()))?
                     }
-                    Some((user_id, Role::Employer)) => owned(conn, user_id, id).is_ok(),
+                    Some((user_id, Role::Employer)) => owned(conn, UserId(user_id), ShiftId(id)).is_ok(),
                     _ => false,
                 };
                 if !allowed {
@@ -792,8 +793,8 @@ pub async fn edit(svc: &Services, user: &AuthUser, id: i64, patch: ShiftRequest)
     refuse(&judged)?;
     svc.db
         .tx(move |tx| {
-            crate::services::location::limit_point_moves(tx, user_id, id, patch.lat, patch.lng, now)?;
-            let (employer, shift) = owned(tx, user_id, id)?;
+            crate::services::location::limit_point_moves(tx, UserId(user_id), ShiftId(id), patch.lat, patch.lng, now)?;
+            let (employer, shift) = owned(tx, UserId(user_id), ShiftId(id))?;
             let row = if employer.updated_at == seen_employer.updated_at && shift.updated_at == seen_shift.updated_at {
                 apply_update(tx, &shift, &valid, &judged, &patch, now)?
             } else {
@@ -809,7 +810,7 @@ pub async fn close_shift(svc: &Services, user: &AuthUser, id: i64) -> Result<Shi
     let (user, user_id, can_moderate, now) = (user.clone(), user.id, user.role.can_moderate(), svc.clock.now());
     svc.db
         .tx(move |tx| {
-            let (row, by_staff) = match owned(tx, user_id, id) {
+            let (row, by_staff) = match owned(tx, UserId(user_id), ShiftId(id)) {
                 Ok((employer, row)) => {
                     // A blocked employer may read its shifts, not change them.
                     refuse_if_blocked(&employer)?;
@@ -920,7 +921,7 @@ pub async fn get_mine(svc: &Services, user: &AuthUser, id: i64) -> Result<OwnShi
     let user_id = user.id;
     svc.db
         .run(move |conn| {
-            let (_, row) = owned(conn, user_id, id)?;
+            let (_, row) = owned(conn, UserId(user_id), ShiftId(id))?;
             Ok(own_shifts(conn, vec![row])?.remove(0))
         })
         .await
@@ -933,7 +934,7 @@ pub async fn repost_template(svc: &Services, user: &AuthUser, id: i64) -> Result
     let user_id = user.id;
     svc.db
         .run(move |conn| {
-            let (_, row) = owned(conn, user_id, id)?;
+            let (_, row) = owned(conn, UserId(user_id), ShiftId(id))?;
             Ok(ShiftRequest { slots: None, valid_through: None, ..row.as_request(&[]) })
         })
         .await

@@ -12,6 +12,7 @@ use crate::db::schema::{stations, users};
 use crate::db::{DbConn, Tx};
 use crate::domain::time::to_display;
 use crate::domain::{BoundedText, GeoPoint, Role};
+use crate::domain::{StationId, UserId};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::services::Services;
 use crate::services::accounts::UserView;
@@ -252,7 +253,8 @@ pub fn insert(tx: &mut Tx, s: &NewStation, admin_id: i64) -> Result<StationView,
 
 /// Puts `user_id` at `station` (`Some`) or takes them off `station` (`None` for `to`), audited
 /// as `station.staff` on the user, like a staff scope change.
-pub fn set_station(tx: &mut Tx, admin_id: i64, station: i64, user_id: i64, to: Option<i64>) -> Result<(), Error> {
+pub fn set_station(tx: &mut Tx, admin_id: UserId, station: StationId, user_id: UserId, to: Option<StationId>) -> Result<(), Error> {
+    let (admin_id, station, user_id, to) = (admin_id.get(), station.get(), user_id.get(), to.map(StationId::get));
     by_id(tx, station)?;
     let (role, current): (String, Option<i64>) =
         users::table.find(user_id).select((users::role, users::station_id)).first(tx.conn()).optional()?.ok_or(Error::NotFound(Thing::User))?;
@@ -326,26 +328,26 @@ pub async fn get(svc: &Services, user: &AuthUser, id: i64) -> Result<StationView
 
 /// Make a `station_staff` account one of the station's staff (admins only), moving it from any
 /// other station; audited. Answers the station as it now is.
-pub async fn assign_staff(svc: &Services, user: &AuthUser, station: i64, staff: i64) -> Result<StationView, Error> {
+pub async fn assign_staff(svc: &Services, user: &AuthUser, station: StationId, staff: UserId) -> Result<StationView, Error> {
     user.require(&[Role::Admin])?;
-    let admin_id = user.id;
+    let admin_id = UserId(user.id);
     svc.db
         .tx(move |tx| {
             set_station(tx, admin_id, station, staff, Some(station))?;
-            let row = by_id(tx, station)?;
+            let row = by_id(tx, station.get())?;
             view(tx, row)
         })
         .await
 }
 
 /// Take a staff member off the station (admins only); their admin-set scope applies again. Audited.
-pub async fn remove_staff(svc: &Services, user: &AuthUser, station: i64, staff: i64) -> Result<StationView, Error> {
+pub async fn remove_staff(svc: &Services, user: &AuthUser, station: StationId, staff: UserId) -> Result<StationView, Error> {
     user.require(&[Role::Admin])?;
-    let admin_id = user.id;
+    let admin_id = UserId(user.id);
     svc.db
         .tx(move |tx| {
             set_station(tx, admin_id, station, staff, None)?;
-            let row = by_id(tx, station)?;
+            let row = by_id(tx, station.get())?;
             view(tx, row)
         })
         .await

@@ -14,6 +14,7 @@ use crate::domain::Role;
 use crate::domain::geo::radius_km;
 use crate::domain::time::{now_utc, to_display};
 use crate::domain::{BoundedText, GeoPoint, IdNumber, KeyGroup, Pay, PayUnit};
+use crate::domain::{UserId, WorkerId};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::services::Services;
 use crate::services::audit;
@@ -308,7 +309,7 @@ pub async fn get_for_staff(svc: &Services, user: &AuthUser, id: i64) -> Result<W
             // The home point too: a station's area reaches across county lines by distance.
             let home = row.lat.zip(row.lng).map(|(lat, lng)| GeoPoint { lat, lng });
             scope.check(Place { adcode: adcode.as_deref(), point: home })?;
-            audit::private_read(tx, scope.user_id, row.id, STAFF_VIEW_FIELDS, "workers.get")?;
+            audit::private_read(tx, UserId(scope.user_id), WorkerId(row.id), STAFF_VIEW_FIELDS, "workers.get")?;
             let view = private_view(tx, row)?;
             Ok(WorkerView { adcode, ..view })
         })

@@ -10,6 +10,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::domain::{EventId, ShiftId};
 use crate::domain::{EventKind, EventStatus, KeyGroup, Role};
 use crate::error::Error;
 use crate::routes::error::ApiError;
@@ -113,19 +114,26 @@ struct ListPage<'a> {
     ctx: &'a PageCtx,
     items: Vec<EventView>,
     past: bool,
+    /// The next page, when there is one.
+    more: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
     when: String,
+    cursor: Option<String>,
 }
 
 async fn list_page(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<ListQuery>>) -> Result<HttpResponse, ApiError> {
-    let past = q.is_some_and(|q| q.when == "past");
-    let params = EventListParams { when: Some(if past { "past" } else { "upcoming" }.into()), ..Default::default() };
-    let items = events::list(&state, ctx.user.as_ref(), params).await?.items;
-    ctx.render(&ListPage { ctx: &ctx, items, past })
+    let q = q.map(|q| q.into_inner()).unwrap_or_default();
+    let past = q.when == "past";
+    let when = if past { "past" } else { "upcoming" };
+    let cursor = crate::web::page_cursor(q.cursor.as_deref()).map(|c| c.to_string());
+    let params = EventListParams { when: Some(when.into()), limit: Some(50), cursor, ..Default::default() };
+    let page = events::list(&state, ctx.user.as_ref(), params).await?;
+    let more = page.next_cursor.map(|c| format!("/events?when={when}&cursor={c}"));
+    ctx.render(&ListPage { ctx: &ctx, items: page.items, past, more })
 }
 
 #[derive(Template)]
@@ -213,7 +221,7 @@ async fn attach(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>, fo
     let user = ctx.require_user()?;
     let id = id.into_inner();
     let done = match shift_id_of(&form.0) {
-        Ok(shift) => events::attach_shift(&state, user, id, shift).await.map(|_| ()),
+        Ok(shift) => events::attach_shift(&state, user, EventId(id), ShiftId(shift)).await.map(|_| ()),
         Err(e) => Err(e),
     };
     match done {
@@ -226,7 +234,7 @@ async fn detach(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>, fo
     let user = ctx.require_user()?;
     let id = id.into_inner();
     let shift = shift_id_of(&form.0)?;
-    events::detach_shift(&state, user, id, shift).await?;
+    events::detach_shift(&state, user, EventId(id), ShiftId(shift)).await?;
     Ok(ctx.redirect(&format!("/events/{id}#employer-actions")))
 }
 

@@ -65,7 +65,7 @@ pub struct InboxQuery {
 
 async fn list(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<InboxQuery>>) -> Result<HttpResponse, ApiError> {
     let user = ctx.require_user()?;
-    let cursor = q.and_then(|q| q.cursor.clone()).and_then(|c| c.parse::<i64>().ok()).filter(|c| *c > 0);
+    let cursor = crate::web::page_cursor(q.as_ref().and_then(|q| q.cursor.as_deref()));
     let page = svc::list_mine(&state, user, false, PageRequest { limit: 30, cursor }).await?;
     let more = page.next_cursor.map(|c| format!("/inbox?cursor={c}"));
     ctx.render(&InboxPage { ctx: &ctx, items: page.items, more, role: user.role })

@@ -43,7 +43,7 @@ use serde::de::DeserializeOwned;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::domain::Role;
-use crate::error::{Error, FieldError, Invalid, Lang};
+use crate::error::{Error, FieldError, Invalid, Lang, Msg};
 use crate::routes::error::ApiError;
 use crate::services::{accounts, inbox as inbox_service};
 
@@ -203,6 +203,21 @@ pub fn parse_yuan(s: &str) -> Option<i64> {
     }
     let cents = format!("{frac:0<2}");
     Some(whole.parse::<i64>().ok()? * 100 + cents.parse::<i64>().ok()?)
+}
+
+/// A page's `?cursor=` as typed into an address bar: the API's `next_cursor`, or `None` (the
+/// first page) for anything mangled, so a bad link shows the list's start rather than an error.
+pub fn page_cursor(c: Option<&str>) -> Option<i64> {
+    c.and_then(|c| c.trim().parse::<i64>().ok()).filter(|c| *c > 0)
+}
+
+/// A whole number typed into a form field (`""` is `None`); anything else records `message`
+/// against `field` in `errs`, so a page reports every unreadable field at once.
+pub fn parse_whole(errs: &mut Vec<FieldError>, field: &str, typed: &str, message: (&str, &str)) -> Option<i64> {
+    match typed.trim() {
+        "" => None,
+        t => t.parse::<i64>().map_err(|_| errs.push(FieldError { field: field.into(), code: "invalid".into(), msg: Msg::new(message.0, message.1) })).ok(),
+    }
 }
 
 /// The one message for an amount [`parse_yuan`] cannot read.

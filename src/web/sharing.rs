@@ -13,6 +13,7 @@ use crate::domain::sharing::{AgreementAction, AgreementState, InjuryResponsibili
 use crate::error::{Error, FieldError, Invalid, Msg};
 use crate::routes::error::ApiError;
 use crate::services::categories::{self, Category};
+use crate::services::page::PageRequest;
 use crate::services::sharing::{
     self as svc, ActionRequest, AgreementView, CategoryName, MatchView, POLICY_EN, POLICY_ZH, PostRequest, PostView, ProposeRequest,
 };
@@ -88,6 +89,23 @@ struct HomePage<'a> {
     staff: bool,
     posts: Vec<PostView>,
     agreements: Vec<AgreementView>,
+    /// Links to the next page of each list, when there is one.
+    posts_more: Option<String>,
+    agreements_more: Option<String>,
+}
+
+/// `?posts=&agreements=`: where each list's page starts (the `next_cursor` the API gives).
+#[derive(serde::Deserialize)]
+struct HomeQuery {
+    posts: Option<String>,
+    agreements: Option<String>,
+}
+
+/// Rows per page on these pages.
+const PAGE_ROWS: i64 = 50;
+
+fn page_at(cursor: Option<&String>) -> PageRequest {
+    PageRequest { limit: PAGE_ROWS, cursor: crate::web::page_cursor(cursor.map(String::as_str)) }
 }
 
 impl HomePage<'_> {
@@ -105,19 +123,28 @@ impl HomePage<'_> {
     }
 }
 
-async fn home(state: &AppState, ctx: &PageCtx, base: &'static str) -> Result<HttpResponse, ApiError> {
+async fn home(state: &AppState, ctx: &PageCtx, base: &'static str, q: Option<web::Query<HomeQuery>>) -> Result<HttpResponse, ApiError> {
     let user = ctx.require_user()?;
-    let posts = svc::list_posts(state, user).await?;
-    let agreements = svc::list_agreements(state, user).await?;
-    ctx.render(&HomePage { ctx, base, staff: base == CONSOLE, posts, agreements })
+    let q = q.map(|q| q.into_inner()).unwrap_or(HomeQuery { posts: None, agreements: None });
+    let posts = svc::list_posts(state, user, page_at(q.posts.as_ref())).await?;
+    let agreements = svc::list_agreements(state, user, page_at(q.agreements.as_ref())).await?;
+    ctx.render(&HomePage {
+        ctx,
+        base,
+        staff: base == CONSOLE,
+        posts: posts.items,
+        agreements: agreements.items,
+        posts_more: posts.next_cursor.map(|c| format!("{base}?posts={c}#sharing-posts")),
+        agreements_more: agreements.next_cursor.map(|c| format!("{base}?agreements={c}#sharing-agreements")),
+    })
 }
 
-async fn employer_home(state: web::Data<AppState>, ctx: PageCtx) -> Result<HttpResponse, ApiError> {
-    home(&state, &ctx, EMPLOYER).await
+async fn employer_home(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<HomeQuery>>) -> Result<HttpResponse, ApiError> {
+    home(&state, &ctx, EMPLOYER, q).await
 }
 
-async fn console_home(state: web::Data<AppState>, ctx: PageCtx) -> Result<HttpResponse, ApiError> {
-    home(&state, &ctx, CONSOLE).await
+async fn console_home(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<HomeQuery>>) -> Result<HttpResponse, ApiError> {
+    home(&state, &ctx, CONSOLE, q).await
 }
 
 // ---------------------------------------------------------------------------------------------

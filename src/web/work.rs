@@ -76,7 +76,7 @@ pub struct ListQuery {
 
 async fn list(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<ListQuery>>) -> Result<HttpResponse, ApiError> {
     let user = ctx.require_user()?;
-    let cursor = q.and_then(|q| q.cursor.clone()).and_then(|c| c.parse::<i64>().ok()).filter(|c| *c > 0);
+    let cursor = crate::web::page_cursor(q.as_ref().and_then(|q| q.cursor.as_deref()));
     let page = engagements::list_mine(&state, user, None, None, PageRequest { limit: 100, cursor }).await?;
     let mut groups = vec![
         Group { id: "group-upcoming", title: ctx.t("即将开工", "Coming up"), items: Vec::new() },

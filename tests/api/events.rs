@@ -493,7 +493,7 @@ async fn bad_fields_are_named_in_both_languages_and_leave_no_row() {
     bad["categories"] = json!(["no_such_job"]);
     app.put(&format!("/api/v1/events/{id}"), Some(&staff), bad).await.assert(422);
     assert_eq!(app.get(&format!("/api/v1/events/{id}"), None).await.body["title"], "朝阳区高校毕业生专场招聘会");
-    for (k, v) in [("when", "soon"), ("group", "students"), ("limit", "0"), ("adcode", "x1")] {
+    for (k, v) in [("when", "soon"), ("group", "students"), ("limit", "0"), ("adcode", "x1"), ("cursor", "x"), ("cursor", "0")] {
         assert_eq!(app.get(&format!("/api/v1/events?{k}={v}"), None).await.fields(), [k], "{k}={v}");
     }
 }
@@ -630,4 +630,57 @@ async fn concurrent_repeats_of_join_interest_and_check_in_make_one_row_each() {
     let mut actions: Vec<&str> = audit.body["items"].as_array().unwrap().iter().map(|i| i["action"].as_str().unwrap()).collect();
     actions.sort();
     assert_eq!(actions, ["event.check_in", "event.create", "event.interest", "event.join"], "{}", audit.text);
+}
+
+#[tokio::test]
+async fn the_event_list_pages_through_what_each_viewer_may_see_soonest_first() {
+    let app = spawn_app().await;
+    let station = app.station().await;
+    // Six published events on days 2..7, and a draft between each pair; the far ones are for
+    // migrant workers only.
+    let (mut published, mut drafts) = (Vec::new(), Vec::new());
+    for d in 0..6 {
+        let mut body = event_body();
+        body["starts_at"] = json!(at(2 + d, 9));
+        body["ends_at"] = json!(at(2 + d, 12));
+        if d % 2 == 1 {
+            body["target_groups"] = json!(["migrant_worker"]);
+        }
+        published.push((create_event(&app, &station.staff, body.clone()).await["id"].as_i64().unwrap(), d % 2 == 1));
+        body["status"] = json!("draft");
+        body["starts_at"] = json!(at(2 + d, 14));
+        body["ends_at"] = json!(at(2 + d, 15));
+        drafts.push(create_event(&app, &station.staff, body).await["id"].as_i64().unwrap());
+    }
+    let walk = |query: &'static str, token: Option<String>, limit: usize| {
+        let app = &app;
+        async move {
+            let (mut ids, mut cursor) = (Vec::new(), String::new());
+            loop {
+                let r = app.get(&format!("/api/v1/events?{query}&limit={limit}&cursor={cursor}"), token.as_deref()).await;
+                r.assert(200);
+                let items = r.body["items"].as_array().unwrap();
+                assert!(items.len() <= limit, "{}", r.text);
+                ids.extend(items.iter().map(|i| i["id"].as_i64().unwrap()));
+                match r.body["next_cursor"].as_str() {
+                    Some(c) => cursor = c.to_string(),
+                    None => return ids,
+                }
+                assert!(ids.len() < 100, "paging does not end");
+            }
+        }
+    };
+    let public: Vec<i64> = published.iter().map(|p| p.0).collect();
+    let migrant: Vec<i64> = published.iter().filter(|p| p.1).map(|p| p.0).collect();
+    let mut staff_sees = Vec::new();
+    for (p, d) in published.iter().zip(&drafts) {
+        staff_sees.extend([p.0, *d]);
+    }
+    let (worker, _) = app.worker().await;
+    for limit in [1, 2, 5, 100] {
+        assert_eq!(walk("when=upcoming", None, limit).await, public, "anonymous, limit {limit}");
+        assert_eq!(walk("when=upcoming", Some(worker.clone()), limit).await, public, "worker, limit {limit}");
+        assert_eq!(walk("group=migrant_worker", None, limit).await, migrant, "group, limit {limit}");
+        assert_eq!(walk("when=upcoming", Some(station.staff.clone()), limit).await, staff_sees, "staff, limit {limit}");
+    }
 }

@@ -669,3 +669,86 @@ async fn the_pages_post_match_broker_and_agree_without_javascript() {
     assert!(r.text.contains("error-summary"));
     assert_eq!(app.get(&format!("/api/v1/sharing/agreements/{id}"), Some(&p.lender)).await.body["lender_agreed"], true);
 }
+
+/// Every id a list gives, walking its pages `limit` at a time; checks each page's size on the way.
+async fn walk(app: &TestApp, path: &str, token: &str, limit: usize) -> Vec<i64> {
+    let (mut ids, mut cursor) = (Vec::new(), String::new());
+    loop {
+        let r = app.get(&format!("{path}?limit={limit}&cursor={cursor}"), Some(token)).await;
+        r.assert(200);
+        let items = r.body["items"].as_array().unwrap();
+        assert!(items.len() <= limit, "{}", r.text);
+        ids.extend(items.iter().map(|i| i["id"].as_i64().unwrap()));
+        match r.body["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => return ids,
+        }
+        assert!(ids.len() < 1000, "paging does not end");
+    }
+}
+
+#[tokio::test]
+async fn lists_page_through_each_viewers_posts_and_agreements_once_newest_first() {
+    let app = spawn_app().await;
+    let p = pair(&app, 5).await;
+    let (other, _) = firm(&app, "enterprise", true, "丙餐饮管理有限公司").await;
+    // The lender's posts alternate between 朝阳 (near the station) and 海淀 (far from it); a
+    // third enterprise posts in 朝阳 too.
+    let mut haidian = post_body("surplus", &["cleaning"], 2, 1, 9, 0.0);
+    haidian["address"] = json!("北京市海淀区上地十街1号");
+    haidian["lat"] = json!(40.0300);
+    haidian["lng"] = json!(116.2700);
+    let (mut lender_ids, mut near, mut far) = (vec![p.surplus], vec![p.surplus, p.shortage], vec![]);
+    for i in 0..7 {
+        let id = post(&app, &p.lender, if i % 2 == 0 { haidian.clone() } else { post_body("surplus", &["cleaning"], 2, 1, 9, 0.5) }).await;
+        lender_ids.push(id);
+        if i % 2 == 0 {
+            far.push(id)
+        } else {
+            near.push(id)
+        }
+        let id = post(&app, &other, post_body("shortage", &["cleaning"], 1, 1, 5, 1.0)).await;
+        near.push(id);
+    }
+    let newest_first = |mut v: Vec<i64>| {
+        v.sort_unstable_by(|a, b| b.cmp(a));
+        v
+    };
+    let mut all = [near.clone(), far.clone()].concat();
+    all = newest_first(all);
+    let admin = app.staff("admin").await;
+    let haidian_staff = app.staff("moderator").await;
+    let hid = me_id(&app, &haidian_staff).await;
+    app.put(&format!("/api/v1/staff/{hid}/scope"), Some(&admin), json!({"adcodes": ["110108"]})).await.assert(204);
+    let station = app.station().await;
+    let national = app.staff("moderator").await;
+    for limit in [1, 2, 3, 100] {
+        assert_eq!(walk(&app, "/api/v1/sharing/posts", &p.lender, limit).await, newest_first(lender_ids.clone()), "lender, limit {limit}");
+        assert_eq!(walk(&app, "/api/v1/sharing/posts", &station.staff, limit).await, newest_first(near.clone()), "station, limit {limit}");
+        assert_eq!(walk(&app, "/api/v1/sharing/posts", &haidian_staff, limit).await, newest_first(far.clone()), "海淀, limit {limit}");
+        assert_eq!(walk(&app, "/api/v1/sharing/posts", &national, limit).await, all, "national, limit {limit}");
+    }
+    // Agreements: three brokered from the pair, seen by both enterprises and the station, by
+    // neither the third enterprise nor 海淀's staff.
+    let mut agreements = Vec::new();
+    for _ in 0..3 {
+        let r = app.post("/api/v1/sharing/agreements", Some(&station.staff), propose_body(p.surplus, p.shortage, 1)).await;
+        r.assert(201);
+        agreements.push(r.body["id"].as_i64().unwrap());
+    }
+    let agreements = newest_first(agreements);
+    for limit in [1, 2, 100] {
+        for token in [&p.lender, &p.borrower, &station.staff, &national] {
+            assert_eq!(walk(&app, "/api/v1/sharing/agreements", token, limit).await, agreements, "limit {limit}");
+        }
+        for token in [&other, &haidian_staff] {
+            assert_eq!(walk(&app, "/api/v1/sharing/agreements", token, limit).await, Vec::<i64>::new());
+        }
+    }
+    // A page request the server cannot honour names its field.
+    for (query, field) in [("limit=0", "limit"), ("limit=101", "limit"), ("cursor=abc", "cursor"), ("cursor=-3", "cursor"), ("lmit=3", "lmit")] {
+        for path in ["/api/v1/sharing/posts", "/api/v1/sharing/agreements"] {
+            assert_eq!(app.get(&format!("{path}?{query}"), Some(&p.lender)).await.fields(), [field], "{path}?{query}");
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! confirm pay, dispute; and what a closed shift or a freed place sets off.
 
 use super::*;
+use crate::domain::{EngagementId, UserId};
 
 /// The optional body of `POST /api/v1/engagements/{id}/{action}`; which fields count depends on
 /// the action.
@@ -22,7 +23,16 @@ pub struct ActionRequest {
 }
 
 /// A person's action on an engagement, with everything it implies, in the caller's transaction.
-pub fn act(tx: &mut Tx, ctx: &Ctx, user_id: i64, role: Role, id: i64, action: Action, req: &ActionRequest) -> Result<(EngagementRow, Actor), Error> {
+pub fn act(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    user_id: UserId,
+    role: Role,
+    id: EngagementId,
+    action: Action,
+    req: &ActionRequest,
+) -> Result<(EngagementRow, Actor), Error> {
+    let (user_id, id) = (user_id.get(), id.get());
     let now = ctx.now;
     let first = by_id(tx, id)?;
     let actor = actor_for(tx, &first, user_id, role)?;
@@ -219,7 +229,7 @@ pub async fn perform(svc: &Services, user: &AuthUser, id: i64, action: Action, r
         .tx(move |tx| {
             let now = tx.now();
             let ctx = Ctx { cfg: &cfg, now, max_weekly_hours };
-            let (row, actor) = act(tx, &ctx, user_id, role, id, action, &req)?;
+            let (row, actor) = act(tx, &ctx, UserId(user_id), role, EngagementId(id), action, &req)?;
             view(tx, row, viewer_of(actor), false, now)
         })
         .await

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::db::schema::attendance;
+use crate::domain::{EngagementId, SlotId};
 
 /// The body of `PUT /api/v1/engagements/{id}/attendance/{slot_id}`: the employer confirms the
 /// record as it is (empty body) or corrects the times.
@@ -293,7 +294,14 @@ pub fn correct_attendance(
 }
 
 /// The employer confirms a slot's attendance record or corrects its times.
-pub async fn confirm_attendance(svc: &Services, user: &AuthUser, id: i64, slot_id: i64, req: AttendanceCorrection) -> Result<EngagementView, Error> {
+pub async fn confirm_attendance(
+    svc: &Services,
+    user: &AuthUser,
+    id: EngagementId,
+    slot_id: SlotId,
+    req: AttendanceCorrection,
+) -> Result<EngagementView, Error> {
+    let (id, slot_id) = (id.get(), slot_id.get());
     user.require(&[Role::Employer])?;
     let user_id = user.id;
     svc.db

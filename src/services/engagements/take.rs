@@ -1,6 +1,7 @@
 //! Taking a shift: a worker applies or claims a place, an employer invites a worker.
 
 use super::*;
+use crate::domain::{ShiftId, UserId, WorkerId};
 use crate::ratelimit::Budget;
 use crate::search::load;
 
@@ -36,10 +37,10 @@ pub(super) fn shift_open_for_taking(conn: &mut DbConn, shift: &ShiftRow) -> Resu
     if shift.standing_now(conn)?.open_to_applications() { Ok(()) } else { Err(Error::Conflict(Conflict::ShiftNotOpen { status: Some(shift.status()) })) }
 }
 
-fn refuse_existing(conn: &mut DbConn, shift_id: i64, worker_id: i64) -> Result<(), Error> {
+fn refuse_existing(conn: &mut DbConn, shift_id: ShiftId, worker_id: WorkerId) -> Result<(), Error> {
     let existing: Option<String> = engagements::table
-        .filter(engagements::shift_id.eq(shift_id))
-        .filter(engagements::worker_id.eq(worker_id))
+        .filter(engagements::shift_id.eq(shift_id.get()))
+        .filter(engagements::worker_id.eq(worker_id.get()))
         .select(engagements::state)
         .first(conn)
         .optional()?;
@@ -97,7 +98,8 @@ fn has_worked_for(conn: &mut DbConn, worker_id: i64, employer_id: i64) -> Result
 }
 
 /// Applies to an `apply` shift or claims a place on an `instant` one.
-pub fn apply(tx: &mut Tx, user_id: i64, shift_id: i64, req: &ApplyRequest, now: NaiveDateTime, max_weekly_hours: f64) -> Result<EngagementRow, Error> {
+pub fn apply(tx: &mut Tx, user_id: UserId, shift_id: ShiftId, req: &ApplyRequest, now: NaiveDateTime, max_weekly_hours: f64) -> Result<EngagementRow, Error> {
+    let (user_id, shift_id) = (user_id.get(), shift_id.get());
     let worker = workers_svc::by_user(tx, user_id)?.ok_or(Error::Conflict(Conflict::WorkerProfileRequired))?;
     let shift = lock_shift(tx, shift_id)?;
     shift_open_for_taking(tx, &shift)?;
@@ -129,7 +131,7 @@ pub fn apply(tx: &mut Tx, user_id: i64, shift_id: i64, req: &ApplyRequest, now: 
     if slot_ids.is_empty() {
         return Err(Error::Conflict(Conflict::ShiftNotOpen { status: None }));
     }
-    refuse_existing(tx, shift_id, worker.id)?;
+    refuse_existing(tx, ShiftId(shift_id), WorkerId(worker.id))?;
     let employer_user = user_of_employer(tx, shift.employer_id)?;
     let full = shift.status() == ShiftStatus::Filled || places_held(tx, shift_id)? >= shift.headcount as i64;
     let slots: Vec<SlotRow> = upcoming.into_iter().filter(|s| slot_ids.contains(&s.id)).collect();
@@ -204,8 +206,9 @@ pub fn apply(tx: &mut Tx, user_id: i64, shift_id: i64, req: &ApplyRequest, now: 
 /// The employer invites a worker (found through matching) to a shift; the worker accepts or declines.
 /// `matched`: whether the worker is among the shift's matches (the engine's answer, taken before
 /// the transaction). Otherwise only a worker who has worked for this employer may be invited.
-pub fn invite(tx: &mut Tx, user_id: i64, shift_id: i64, req: &InviteRequest, now: NaiveDateTime, matched: bool) -> Result<EngagementRow, Error> {
-    let (employer, _) = employers_svc::owned(tx, user_id, shift_id)?;
+pub fn invite(tx: &mut Tx, user_id: UserId, shift_id: ShiftId, req: &InviteRequest, now: NaiveDateTime, matched: bool) -> Result<EngagementRow, Error> {
+    let (user_id, shift_id) = (user_id.get(), shift_id.get());
+    let (employer, _) = employers_svc::owned(tx, UserId(user_id), ShiftId(shift_id))?;
     employers_svc::refuse_if_blocked(&employer)?;
     let shift = lock_shift(tx, shift_id)?;
     shift_open_for_taking(tx, &shift)?;
@@ -216,7 +219,7 @@ pub fn invite(tx: &mut Tx, user_id: i64, shift_id: i64, req: &InviteRequest, now
     let note = note(&mut errs, req.note.as_deref());
     errs.into_result()?;
     let worker = workers_svc::by_id(tx, req.worker_id).map_err(|_| Error::field("worker_id", Invalid::new("not_found", "没有这个求职者", "no such worker")))?;
-    refuse_existing(tx, shift_id, worker.id)?;
+    refuse_existing(tx, ShiftId(shift_id), WorkerId(worker.id))?;
     if !matched && !has_worked_for(tx, worker.id, employer.id)? {
         return Err(Error::Conflict(Conflict::InviteeNotMatched));
     }
@@ -260,7 +263,7 @@ pub async fn apply_to_shift(svc: &Services, user: &AuthUser, shift_id: i64, req:
     svc.db
         .tx(move |tx| {
             let now = tx.now();
-            let row = apply(tx, user_id, shift_id, &req, now, max_weekly_hours)?;
+            let row = apply(tx, UserId(user_id), ShiftId(shift_id), &req, now, max_weekly_hours)?;
             view(tx, row, Viewer::Worker, false, now)
         })
         .await
@@ -278,7 +281,7 @@ pub async fn invite_worker(svc: &Services, user: &AuthUser, shift_id: i64, req: 
     let doc = svc
         .db
         .run(move |conn| {
-            let (employer, _) = employers_svc::owned(conn, user_id, shift_id)?;
+            let (employer, _) = employers_svc::owned(conn, UserId(user_id), ShiftId(shift_id))?;
             employers_svc::refuse_if_blocked(&employer)?;
             load::shift_doc(conn, shift_id)
         })
@@ -291,7 +294,7 @@ pub async fn invite_worker(svc: &Services, user: &AuthUser, shift_id: i64, req: 
     svc.db
         .tx(move |tx| {
             let now = tx.now();
-            let row = invite(tx, user_id, shift_id, &req, now, matched)?;
+            let row = invite(tx, UserId(user_id), ShiftId(shift_id), &req, now, matched)?;
             view(tx, row, Viewer::Employer, false, now)
         })
         .await

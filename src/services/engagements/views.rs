@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::db::schema::attendance;
+use crate::domain::{UserId, WorkerId};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ShiftBrief {
@@ -331,7 +332,13 @@ pub async fn get_for_staff(svc: &Services, user: &AuthUser, id: i64) -> Result<E
             let shift = ShiftRow::find(tx, row.shift_id)?;
             let point = GeoPoint { lat: shift.lat, lng: shift.lng };
             scope.check(crate::services::scope::Place { adcode: shift.adcode.as_deref(), point: Some(point) })?;
-            crate::services::audit::private_read(tx, scope.user_id, row.worker_id, &[crate::services::audit::fields::PHONE], "engagements.get")?;
+            crate::services::audit::private_read(
+                tx,
+                UserId(scope.user_id),
+                WorkerId(row.worker_id),
+                &[crate::services::audit::fields::PHONE],
+                "engagements.get",
+            )?;
             let now = tx.now();
             view(tx, row, Viewer::Staff, true, now)
         })

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::domain::engagement::{Action, Actor, transition};
+use crate::domain::{EngagementId, SlotId};
 use crate::error::{Error, FieldError, Msg};
 use crate::routes::error::ApiError;
 use crate::services::engagements::{self, ActionRequest, AttendanceCorrection, AttendanceView, EngagementView};
@@ -154,7 +155,7 @@ async fn act(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>, form:
                 } else {
                     AttendanceCorrection { check_in: None, check_out: None }
                 };
-                engagements::confirm_attendance(&state, user, id, slot_id, body).await
+                engagements::confirm_attendance(&state, user, EngagementId(id), SlotId(slot_id), body).await
             }
         },
         other => {

@@ -19,7 +19,7 @@ use crate::services::employers;
 use crate::services::shifts::{self, ShiftRequest, SlotBody};
 use crate::services::views::PayBody;
 use crate::web::employer::shifts::finding_lines;
-use crate::web::{Fields, PageCtx, PageForm, form_errors, not_an_amount, parse_yuan, yuan};
+use crate::web::{Fields, PageCtx, PageForm, form_errors, not_an_amount, parse_whole, parse_yuan, yuan};
 
 pub fn configure(_cfg: &mut web::ServiceConfig) {
     // Registered with the shift routes (`shifts::configure`), ahead of `/employer/shifts/{id}`.
@@ -169,16 +169,7 @@ impl PostForm {
         let mut errs = Vec::new();
         let text = |s: &str| Some(s.trim().to_string());
         let code = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-        let headcount = match self.headcount.trim() {
-            "" => None,
-            h => match h.parse::<i64>() {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    errs.push(invalid("headcount", "招聘人数请填写整数", "headcount must be a whole number"));
-                    None
-                }
-            },
-        };
+        let headcount = parse_whole(&mut errs, "headcount", &self.headcount, ("招聘人数请填写整数", "headcount must be a whole number"));
         let mut coord = |field: &str, v: &str| match v.trim() {
             "" => None,
             v => match v.parse::<f64>() {
@@ -191,16 +182,12 @@ impl PostForm {
         };
         let lat = coord("lat", &self.lat);
         let lng = coord("lng", &self.lng);
-        let minutes_per_piece = match self.minutes_per_piece.trim() {
-            "" => None,
-            m => match m.parse::<i64>() {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    errs.push(invalid("minutes_per_piece", "每件所需时间请填写整数分钟", "give the minutes a piece takes as a whole number"));
-                    None
-                }
-            },
-        };
+        let minutes_per_piece = parse_whole(
+            &mut errs,
+            "minutes_per_piece",
+            &self.minutes_per_piece,
+            ("每件所需时间请填写整数分钟", "give the minutes a piece takes as a whole number"),
+        );
         let pay = match (self.pay_yuan.trim(), PayUnit::parse(self.pay_unit.trim())) {
             ("", _) => None,
             (a, unit) => match (parse_yuan(a), unit) {
