@@ -251,6 +251,25 @@ impl TestApp {
     }
 
     /// A community station at 建国路 in 朝阳区 (5 km) with one staff member, made by an admin.
+    /// Every id a list gives, walking its pages `limit` at a time from the first (`path` may
+    /// carry other query parameters); checks each page's size on the way.
+    pub async fn walk(&self, path: &str, token: Option<&str>, limit: usize) -> Vec<i64> {
+        let (mut ids, mut cursor) = (Vec::new(), String::new());
+        let sep = if path.contains('?') { '&' } else { '?' };
+        loop {
+            let r = self.get(&format!("{path}{sep}limit={limit}&cursor={cursor}"), token).await;
+            r.assert(200);
+            let items = r.body["items"].as_array().unwrap();
+            assert!(items.len() <= limit, "{}", r.text);
+            ids.extend(items.iter().map(|i| i["id"].as_i64().unwrap()));
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = c.to_string(),
+                None => return ids,
+            }
+            assert!(ids.len() < 10_000, "paging does not end");
+        }
+    }
+
     pub async fn station(&self) -> TestStation {
         let admin = self.staff("admin").await;
         let r = self

@@ -670,23 +670,6 @@ async fn the_pages_post_match_broker_and_agree_without_javascript() {
     assert_eq!(app.get(&format!("/api/v1/sharing/agreements/{id}"), Some(&p.lender)).await.body["lender_agreed"], true);
 }
 
-/// Every id a list gives, walking its pages `limit` at a time; checks each page's size on the way.
-async fn walk(app: &TestApp, path: &str, token: &str, limit: usize) -> Vec<i64> {
-    let (mut ids, mut cursor) = (Vec::new(), String::new());
-    loop {
-        let r = app.get(&format!("{path}?limit={limit}&cursor={cursor}"), Some(token)).await;
-        r.assert(200);
-        let items = r.body["items"].as_array().unwrap();
-        assert!(items.len() <= limit, "{}", r.text);
-        ids.extend(items.iter().map(|i| i["id"].as_i64().unwrap()));
-        match r.body["next_cursor"].as_str() {
-            Some(c) => cursor = c.to_string(),
-            None => return ids,
-        }
-        assert!(ids.len() < 1000, "paging does not end");
-    }
-}
-
 #[tokio::test]
 async fn lists_page_through_each_viewers_posts_and_agreements_once_newest_first() {
     let app = spawn_app().await;
@@ -723,10 +706,10 @@ async fn lists_page_through_each_viewers_posts_and_agreements_once_newest_first(
     let station = app.station().await;
     let national = app.staff("moderator").await;
     for limit in [1, 2, 3, 100] {
-        assert_eq!(walk(&app, "/api/v1/sharing/posts", &p.lender, limit).await, newest_first(lender_ids.clone()), "lender, limit {limit}");
-        assert_eq!(walk(&app, "/api/v1/sharing/posts", &station.staff, limit).await, newest_first(near.clone()), "station, limit {limit}");
-        assert_eq!(walk(&app, "/api/v1/sharing/posts", &haidian_staff, limit).await, newest_first(far.clone()), "海淀, limit {limit}");
-        assert_eq!(walk(&app, "/api/v1/sharing/posts", &national, limit).await, all, "national, limit {limit}");
+        assert_eq!(app.walk("/api/v1/sharing/posts", Some(&p.lender), limit).await, newest_first(lender_ids.clone()), "lender, limit {limit}");
+        assert_eq!(app.walk("/api/v1/sharing/posts", Some(&station.staff), limit).await, newest_first(near.clone()), "station, limit {limit}");
+        assert_eq!(app.walk("/api/v1/sharing/posts", Some(&haidian_staff), limit).await, newest_first(far.clone()), "海淀, limit {limit}");
+        assert_eq!(app.walk("/api/v1/sharing/posts", Some(&national), limit).await, all, "national, limit {limit}");
     }
     // Agreements: three brokered from the pair, seen by both enterprises and the station, by
     // neither the third enterprise nor 海淀's staff.
@@ -739,10 +722,10 @@ async fn lists_page_through_each_viewers_posts_and_agreements_once_newest_first(
     let agreements = newest_first(agreements);
     for limit in [1, 2, 100] {
         for token in [&p.lender, &p.borrower, &station.staff, &national] {
-            assert_eq!(walk(&app, "/api/v1/sharing/agreements", token, limit).await, agreements, "limit {limit}");
+            assert_eq!(app.walk("/api/v1/sharing/agreements", Some(token), limit).await, agreements, "limit {limit}");
         }
         for token in [&other, &haidian_staff] {
-            assert_eq!(walk(&app, "/api/v1/sharing/agreements", token, limit).await, Vec::<i64>::new());
+            assert_eq!(app.walk("/api/v1/sharing/agreements", Some(token), limit).await, Vec::<i64>::new());
         }
     }
     // A page request the server cannot honour names its field.
