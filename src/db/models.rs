@@ -187,6 +187,17 @@ impl ShiftRow {
         Ok(self.standing(blocked))
     }
 
+    /// The SQL form of [`Standing::searchable`], for lists too long to judge row by row (an
+    /// event's shifts, the sitemaps): published, not hidden by reports, employer not blocked.
+    /// `tests/api/events.rs` checks it against the rule for each way a shift leaves search.
+    pub fn searchable_query() -> shifts::BoxedQuery<'static, super::MultiBackend> {
+        shifts::table
+            .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
+            .filter(shifts::hidden_by_reports.eq(false))
+            .filter(shifts::employer_id.eq_any(employers::table.filter(employers::blocked.eq(false)).select(employers::id)))
+            .into_boxed()
+    }
+
     /// The shift with this id.
     pub fn find(conn: &mut DbConn, id: i64) -> Result<ShiftRow, Error> {
         shifts::table.find(id).first(conn).optional()?.ok_or(Error::NotFound(Thing::Shift))

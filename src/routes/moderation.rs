@@ -117,7 +117,7 @@ impl ToSchema for AdcodePrefix {}
     responses((status = 204, description = "scope set"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "the account is not a staff account (`not_staff`)", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_scope(state: web::Data<AppState>, user: AuthUser, user_id: web::Path<i64>, body: ValidJson<ScopeRequest>) -> Result<HttpResponse, ApiError> {
-    crate::services::accounts::set_staff_scope(&state, &user, user_id.into_inner(), body.value.adcodes).await?;
+    crate::services::accounts::set_staff_scope(&state, &user, crate::domain::UserId(user_id.into_inner()), body.value.adcodes).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -14,3 +14,4 @@ pub mod synonyms;
 pub mod text;
 pub mod timefit;
 pub mod understand;
+pub mod union;

@@ -12,6 +12,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
 
 use crate::search::analyze::{Alternative, BIGRAM, CHAR, DocTokenizer, LOW, QueryGroup, TITLE};
+use crate::search::union::SumUnion;
 
 /// What a word in a title or category line adds on top of its plain match (see `analyze::TITLE`).
 const TITLE_WEIGHT: f32 = 0.6;
@@ -235,41 +236,43 @@ impl TextIndex {
         if present.is_empty() {
             return Ok(None);
         }
+        // Unions here are `SumUnion`s: the cells filter seeks through them (see `union`).
         let term_query = |places: &[(String, f32)]| -> Box<dyn Query> {
-            let qs: Vec<(Occur, Box<dyn Query>)> = places
-                .iter()
-                .map(|(t, w)| {
-                    let q: Box<dyn Query> = Box::new(TermQuery::new(Term::from_field_text(self.text, t), IndexRecordOption::WithFreqs));
-                    (Occur::Should, if *w == 1.0 { q } else { Box::new(BoostQuery::new(q, *w)) as Box<dyn Query> })
-                })
-                .collect();
-            if qs.len() == 1 { qs.into_iter().next().expect("one").1 } else { Box::new(BooleanQuery::new(qs)) }
+            SumUnion::of(
+                places
+                    .iter()
+                    .map(|(t, w)| {
+                        let q: Box<dyn Query> = Box::new(TermQuery::new(Term::from_field_text(self.text, t), IndexRecordOption::WithFreqs));
+                        if *w == 1.0 { q } else { Box::new(BoostQuery::new(q, *w)) as Box<dyn Query> }
+                    })
+                    .collect(),
+            )
         };
-        let alts: Vec<(Occur, Box<dyn Query>)> = present
+        let alts: Vec<Box<dyn Query>> = present
             .iter()
             .map(|(a, terms)| {
                 let musts: Vec<(Occur, Box<dyn Query>)> = terms.iter().map(|p| (Occur::Must, term_query(p))).collect();
                 let q: Box<dyn Query> = if musts.len() == 1 { musts.into_iter().next().expect("one").1 } else { Box::new(BooleanQuery::new(musts)) };
-                (Occur::Should, Box::new(BoostQuery::new(q, a.boost)) as Box<dyn Query>)
+                Box::new(BoostQuery::new(q, a.boost)) as Box<dyn Query>
             })
             .collect();
-        Ok(Some(if alts.len() == 1 { alts.into_iter().next().expect("one").1 } else { Box::new(BooleanQuery::new(alts)) }))
+        Ok(Some(SumUnion::of(alts)))
     }
 
     /// The documents matching any of `groups` (an extra to rank by, never a requirement), with
     /// their scores; limited to `cells` when given.
     pub fn search_any(&self, groups: &[QueryGroup], cells: Option<&[String]>) -> tantivy::Result<Vec<(i64, f32)>> {
         let searcher = self.reader.searcher();
-        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut any: Vec<Box<dyn Query>> = Vec::new();
         for g in groups {
             if let Some(q) = self.group_query(&searcher, g)? {
-                any.push((Occur::Should, q));
+                any.push(q);
             }
         }
         if any.is_empty() {
             return Ok(Vec::new());
         }
-        let mut musts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(any)))];
+        let mut musts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, SumUnion::of(any))];
         if let Some(cells) = cells {
             musts.push((Occur::Must, self.cells_filter(cells)));
         }

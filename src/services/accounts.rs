@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::auth::{AuthUser, password, token};
 use crate::db::schema::{auth_tokens, users};
 use crate::db::{DbConn, Tx};
-use crate::domain::{BoundedText, Phone, Role};
+use crate::domain::{BoundedText, Phone, Role, UserId};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::ratelimit::Budget;
 use crate::services::Services;
@@ -180,7 +180,8 @@ fn credentials_by_id(conn: &mut DbConn, user_id: i64) -> Result<(String, String)
 }
 
 /// Limits a staff member to districts (adcode prefixes; empty means everywhere), audited.
-pub fn set_scope(tx: &mut Tx, admin_id: i64, user_id: i64, adcodes: &[String]) -> Result<(), Error> {
+fn set_scope(tx: &mut Tx, admin_id: UserId, user_id: UserId, adcodes: &[String]) -> Result<(), Error> {
+    let (admin_id, user_id) = (admin_id.get(), user_id.get());
     let (role, old): (String, String) =
         users::table.find(user_id).select((users::role, users::scope_adcodes)).first(tx.conn()).optional()?.ok_or(Error::NotFound(Thing::User))?;
     if !Role::parse(&role).is_ok_and(|r| r.is_staff()) {
@@ -351,7 +352,7 @@ pub async fn change_password(svc: &Services, user: &AuthUser, current: String, n
 }
 
 /// Limit a staff member to districts by adcode prefix (empty: everywhere). Admins only; audited.
-pub async fn set_staff_scope(svc: &Services, user: &AuthUser, target: i64, codes: Vec<String>) -> Result<(), Error> {
+pub async fn set_staff_scope(svc: &Services, user: &AuthUser, target: UserId, codes: Vec<String>) -> Result<(), Error> {
     user.require(&[Role::Admin])?;
     let mut errs = FieldErrors::new();
     for (i, c) in codes.iter().enumerate() {
@@ -360,7 +361,7 @@ pub async fn set_staff_scope(svc: &Services, user: &AuthUser, target: i64, codes
         }
     }
     errs.into_result()?;
-    let admin_id = user.id;
+    let admin_id = UserId(user.id);
     svc.db.tx(move |tx| set_scope(tx, admin_id, target, &codes)).await
 }
 

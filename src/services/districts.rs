@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::domain::GeoPoint;
 pub use crate::domain::geo::ServiceArea;
-use crate::error::Invalid;
+use crate::error::{FieldErrors, Invalid};
 
 const CSV: &str = include_str!("../../assets/adcodes.csv");
 /// `code,name`: the 9-digit township code and its name. The source's `areaCode`, `cityCode` and
@@ -431,7 +431,7 @@ impl Districts {
         let district = match given.map(str::trim).filter(|s| !s.is_empty()) {
             None => nearest,
             Some(code) => {
-                let d = self.normalize(code).ok_or_else(|| Invalid::new("unknown_adcode", "未知的行政区划代码", "unknown district code (adcode)"))?;
+                let d = self.normalize(code).ok_or_else(unknown_adcode)?;
                 // Places are kept at county level: a township code stands for its county (or city).
                 let d = if d.level == "township" { self.parent(d) } else { d };
                 let agrees = match d.level {
@@ -455,6 +455,53 @@ impl Districts {
         }
         Ok(district)
     }
+
+    /// A venue (a community station, a job fair): the county it is in, given as `adcode`, and,
+    /// when it has one, its point. The county must be a county in the service area and the
+    /// point must agree with it by [`Districts::place`]; a point outside the service area is
+    /// named on `lat` and `lng`. `not_a_county` says, in the venue's words, what code to give.
+    pub fn venue(
+        &'static self,
+        errs: &mut FieldErrors,
+        adcode: Option<&str>,
+        point: Option<GeoPoint>,
+        area: &ServiceArea,
+        not_a_county: Invalid,
+    ) -> Option<&'static District> {
+        let county = match adcode.map(str::trim).filter(|s| !s.is_empty()) {
+            None => errs.check("adcode", Err(Invalid::required())),
+            Some(code) => match self.normalize(code) {
+                None => errs.check("adcode", Err(unknown_adcode())),
+                Some(d) if d.level != "county" => errs.check("adcode", Err(not_a_county)),
+                Some(d) if !area.contains(&d.adcode) => errs.check("adcode", Err(outside_service_area())),
+                Some(d) => Some(d),
+            },
+        };
+        if let Some(p) = point {
+            match self.place(None, p, area) {
+                Err(e) => {
+                    errs.add("lat", e.clone());
+                    errs.add("lng", e);
+                }
+                Ok(_) => {
+                    if let Some(c) = county
+                        && let Err(e) = self.place(Some(&c.adcode), p, area)
+                    {
+                        errs.add("adcode", e);
+                    }
+                }
+            }
+        }
+        county
+    }
+}
+
+pub fn unknown_adcode() -> Invalid {
+    Invalid::new("unknown_adcode", "未知的行政区划代码", "unknown district code (adcode)")
+}
+
+pub fn outside_service_area() -> Invalid {
+    Invalid::new("outside_service_area", "该地区不在本平台服务范围内", "this district is outside the service area")
 }
 
 /// How many nearest county points a given county adcode may be among: points near a border are

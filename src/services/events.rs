@@ -16,11 +16,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
+use crate::db::models::{EmployerRow, ShiftRow};
 use crate::db::schema::{employers, engagements, event_checkins, event_employers, event_interests, event_shifts, events, shifts, workers};
 use crate::db::{DbConn, Tx};
 use crate::domain::engagement::State;
 use crate::domain::time::{parse_instant, to_display};
-use crate::domain::{BoundedText, EventKind, EventStatus, GeoPoint, KeyGroup, Role, ShiftStatus};
+use crate::domain::{BoundedText, EventKind, EventStatus, GeoPoint, KeyGroup, Role};
 use crate::domain::{EventId, ShiftId};
 use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::services::Services;
@@ -35,10 +36,6 @@ pub const CHECK_IN_OPENS_MINUTES_BEFORE: i64 = 60;
 /// An event is a day or a few, not a season: longer ones are several events.
 pub const MAX_DAYS: i64 = 7;
 pub const MAX_CATEGORIES: usize = 20;
-
-fn unknown_adcode() -> Invalid {
-    Invalid::new("unknown_adcode", "未知的行政区划代码", "unknown district code (adcode)")
-}
 
 fn invalid_token() -> Invalid {
     Invalid::new("invalid_token", "签到码无效，请重新扫描现场的二维码", "the check-in code is not valid; scan the QR code at the venue again")
@@ -151,41 +148,12 @@ impl NewEvent {
                 errs.add("ends_at", Invalid::out_of_range(format!("招聘会最长 {MAX_DAYS} 天"), format!("an event lasts at most {MAX_DAYS} days")));
             }
         }
-        let county = match r.adcode.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => errs.check("adcode", Err(Invalid::required())),
-            Some(code) => match districts.normalize(code) {
-                None => errs.check("adcode", Err(unknown_adcode())),
-                Some(d) if d.level != "county" => {
-                    errs.check("adcode", Err(Invalid::new("not_a_county", "请填写举办地所在的区县代码", "give the code of the county holding the event")))
-                }
-                Some(d) if !area.contains(&d.adcode) => {
-                    errs.check("adcode", Err(Invalid::new("outside_service_area", "该地区不在本平台服务范围内", "this district is outside the service area")))
-                }
-                Some(d) => Some(d),
-            },
-        };
         let on_site = kind.is_some_and(|k| k != EventKind::Online);
         let online = kind.is_some_and(|k| k != EventKind::OnSite);
         let (mut address, mut point) = (None, None);
         if on_site {
             address = errs.check("address", BoundedText::parse(r.address.as_deref().unwrap_or(""), 1, 200)).map(BoundedText::into_string);
             point = GeoPoint::check(&mut errs, "", r.lat, r.lng);
-            // The same place rule as shifts and stations: the point in the service area, in the county.
-            if let Some(p) = point {
-                match districts.place(None, p, area) {
-                    Err(e) => {
-                        errs.add("lat", e.clone());
-                        errs.add("lng", e);
-                    }
-                    Ok(_) => {
-                        if let Some(c) = county
-                            && let Err(e) = districts.place(Some(&c.adcode), p, area)
-                        {
-                            errs.add("adcode", e);
-                        }
-                    }
-                }
-            }
         } else if r.address.as_deref().is_some_and(|a| !a.trim().is_empty()) || r.lat.is_some() || r.lng.is_some() {
             let e = Invalid::new(
                 "not_for_online",
@@ -210,6 +178,9 @@ impl NewEvent {
                 ),
             );
         }
+        // The same place rule as stations: a county in the service area that agrees with the venue's point.
+        let not_a_county = Invalid::new("not_a_county", "请填写举办地所在的区县代码", "give the code of the county holding the event");
+        let county = districts.venue(&mut errs, r.adcode.as_deref(), point, area, not_a_county);
         let mut target_groups = Vec::new();
         for (i, g) in r.target_groups.iter().flatten().enumerate() {
             if let Some(g) = errs.check(format!("target_groups[{i}]"), KeyGroup::parse(g))
@@ -444,19 +415,11 @@ fn view(conn: &mut DbConn, row: &EventRow, now: NaiveDateTime) -> Result<EventVi
     })
 }
 
-/// Attached shifts that are published and visible now (a shift hidden by reports or of a blocked
+/// Attached shifts that search would show now (a shift hidden by reports or of a blocked
 /// employer is no more the event's to show than it is search's).
 fn open_shift_ids(conn: &mut DbConn, event_id: i64) -> Result<Vec<i64>, Error> {
-    Ok(event_shifts::table
-        .inner_join(shifts::table.on(shifts::id.eq(event_shifts::shift_id)))
-        .inner_join(employers::table.on(employers::id.eq(shifts::employer_id)))
-        .filter(event_shifts::event_id.eq(event_id))
-        .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
-        .filter(shifts::hidden_by_reports.eq(false))
-        .filter(employers::blocked.eq(false))
-        .order(shifts::id.asc())
-        .select(shifts::id)
-        .load(conn)?)
+    let attached = event_shifts::table.filter(event_shifts::event_id.eq(event_id)).select(event_shifts::shift_id);
+    Ok(ShiftRow::searchable_query().filter(shifts::id.eq_any(attached)).order(shifts::id.asc()).select(shifts::id).load(conn)?)
 }
 
 fn detail(
@@ -723,7 +686,15 @@ pub async fn list(svc: &Services, viewer: Option<&AuthUser>, p: EventListParams)
             if scope.is_none() {
                 q = q.filter(events::status.ne(EventStatus::Draft.as_str()));
             }
-            // Filters on the JSON lists and a draft's area are applied here, so the cursor is the
+            // The lists are JSON text of plain codes: a LIKE on the quoted code narrows what is
+            // loaded (`_` in a code matches any character, so the exact test below stays).
+            if let Some(g) = group {
+                q = q.filter(events::target_groups.like(format!("%\"{}\"%", g.as_str())));
+            }
+            if let Some(c) = &category {
+                q = q.filter(events::categories.like(format!("%\"{c}\"%")));
+            }
+            // The exact list tests and a draft's area are applied here, so the cursor is the
             // position among the events that pass (events are few: tens a month per city).
             let rows: Vec<EventRow> = q.load(conn)?;
             let passing = rows.into_iter().filter(|r| {
@@ -741,40 +712,43 @@ pub async fn list(svc: &Services, viewer: Option<&AuthUser>, p: EventListParams)
         .await
 }
 
+/// The employer acting on an open event: not blocked, the event readable to them and open.
+fn employer_at_open_event(tx: &mut Tx, user: &AuthUser, id: i64) -> Result<(EmployerRow, EventRow), Error> {
+    let employer = crate::services::employers::require_employer(tx, user.id)?;
+    crate::services::employers::refuse_if_blocked(&employer)?;
+    let (row, _) = readable(tx, Some(user), id)?;
+    row.require_open(tx.now())?;
+    Ok((employer, row))
+}
+
 /// The employer joins an open event (idempotent); audited the first time.
 pub async fn join(svc: &Services, user: &AuthUser, id: i64) -> Result<EventDetail, Error> {
     user.require(&[Role::Employer])?;
     let (user, public_url) = (user.clone(), svc.config.server.public_url.clone());
     svc.db
         .tx(move |tx| {
-            let now = tx.now();
-            let employer = crate::services::employers::require_employer(tx, user.id)?;
-            crate::services::employers::refuse_if_blocked(&employer)?;
-            let (row, _) = readable(tx, Some(&user), id)?;
-            row.require_open(now)?;
-            let row_values = (event_employers::event_id.eq(id), event_employers::employer_id.eq(employer.id), event_employers::joined_at.eq(now));
+            let (employer, row) = employer_at_open_event(tx, &user, id)?;
+            let row_values = (event_employers::event_id.eq(id), event_employers::employer_id.eq(employer.id), event_employers::joined_at.eq(tx.now()));
             if crate::db::insert_ignoring_conflict!(tx.conn(), event_employers::table, row_values) == 1 {
                 audit_entry(tx, user.id, "event.join", id, serde_json::json!({ "employer_id": employer.id }))?;
             }
+            let now = tx.now();
             detail(tx, Some(&user), &row, None, &public_url, now)
         })
         .await
 }
 
-/// Attach one of the employer's own published, visible shifts to an open event they joined
-/// (idempotent). The shift went through screening when it was posted; attaching changes nothing
-/// about it, so nothing reaches the public that review has not passed. Audited the first time.
+/// Attach one of the employer's own shifts that search shows (`Standing::searchable`) to an open
+/// event they joined (idempotent). The shift went through screening when it was posted;
+/// attaching changes nothing about it, so nothing reaches the public that review has not
+/// passed. Audited the first time.
 pub async fn attach_shift(svc: &Services, user: &AuthUser, id: EventId, shift_id: ShiftId) -> Result<EventDetail, Error> {
     let (id, shift_id) = (id.get(), shift_id.get());
     user.require(&[Role::Employer])?;
     let (user, public_url) = (user.clone(), svc.config.server.public_url.clone());
     svc.db
         .tx(move |tx| {
-            let now = tx.now();
-            let employer = crate::services::employers::require_employer(tx, user.id)?;
-            crate::services::employers::refuse_if_blocked(&employer)?;
-            let (row, _) = readable(tx, Some(&user), id)?;
-            row.require_open(now)?;
+            let (employer, row) = employer_at_open_event(tx, &user, id)?;
             let joined: i64 = event_employers::table
                 .filter(event_employers::event_id.eq(id))
                 .filter(event_employers::employer_id.eq(employer.id))
@@ -784,30 +758,26 @@ pub async fn attach_shift(svc: &Services, user: &AuthUser, id: EventId, shift_id
                 return Err(Error::Conflict(Conflict::EventNotJoined));
             }
             // Someone else's shift reads as no shift at all: its drafts are not ours to learn of.
-            let (owner, status, hidden): (i64, String, bool) = shifts::table
+            let shift = shifts::table
                 .find(shift_id)
-                .select((shifts::employer_id, shifts::status, shifts::hidden_by_reports))
-                .first(tx.conn())
+                .first::<ShiftRow>(tx.conn())
                 .optional()?
-                .filter(|(owner, _, _)| *owner == employer.id)
+                .filter(|s| s.employer_id == employer.id)
                 .ok_or(Error::NotFound(Thing::Shift))?;
-            let status = ShiftStatus::parse(&status).map_err(|_| Error::internal("stored shift status"))?;
-            if status != ShiftStatus::Published || hidden {
-                return Err(Error::Conflict(Conflict::ShiftNotOpen { status: Some(status) }));
+            if !shift.standing(employer.blocked).searchable() {
+                return Err(Error::Conflict(Conflict::ShiftNotOpen { status: Some(shift.status()) }));
             }
-            let there: i64 =
-                event_shifts::table.filter(event_shifts::event_id.eq(id)).filter(event_shifts::shift_id.eq(shift_id)).count().get_result(tx.conn())?;
-            if there == 0 {
-                diesel::insert_into(event_shifts::table)
-                    .values((
-                        event_shifts::event_id.eq(id),
-                        event_shifts::shift_id.eq(shift_id),
-                        event_shifts::employer_id.eq(owner),
-                        event_shifts::attached_at.eq(now),
-                    ))
-                    .execute(tx.conn())?;
+            let row_values = (
+                event_shifts::event_id.eq(id),
+                event_shifts::shift_id.eq(shift_id),
+                event_shifts::employer_id.eq(employer.id),
+                event_shifts::attached_at.eq(tx.now()),
+            );
+            // Concurrent repeats meet the primary key: one row, one audit entry.
+            if crate::db::insert_ignoring_conflict!(tx.conn(), event_shifts::table, row_values) == 1 {
                 audit_entry(tx, user.id, "event.attach_shift", id, serde_json::json!({ "shift_id": shift_id }))?;
             }
+            let now = tx.now();
             detail(tx, Some(&user), &row, None, &public_url, now)
         })
         .await

@@ -17,7 +17,7 @@ use crate::error::{Conflict, Error, FieldErrors, Invalid, Thing};
 use crate::services::Services;
 use crate::services::accounts::UserView;
 use crate::services::audit;
-use crate::services::districts::{District, Districts, ServiceArea};
+use crate::services::districts::{District, Districts, ServiceArea, outside_service_area, unknown_adcode};
 use crate::services::{json_list, to_json};
 
 /// The radius a station reaches when none is given, km.
@@ -63,10 +63,6 @@ fn prefix(d: &District) -> String {
     d.shift_prefix().to_string()
 }
 
-fn unknown_adcode() -> Invalid {
-    Invalid::new("unknown_adcode", "未知的行政区划代码", "unknown district code (adcode)")
-}
-
 impl NewStation {
     pub fn parse(r: &StationRequest, area: &ServiceArea) -> Result<NewStation, Error> {
         let districts = Districts::get();
@@ -74,32 +70,9 @@ impl NewStation {
         let name = errs.check("name", BoundedText::parse(r.name.as_deref().unwrap_or(""), 2, 40));
         let address = errs.check("address", BoundedText::parse(r.address.as_deref().unwrap_or(""), 1, 200));
         let point = GeoPoint::check(&mut errs, "", r.lat, r.lng);
-        let county = match r.adcode.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => errs.check("adcode", Err(Invalid::required())),
-            Some(code) => match districts.normalize(code) {
-                None => errs.check("adcode", Err(unknown_adcode())),
-                Some(d) if d.level != "county" => errs
-                    .check("adcode", Err(Invalid::new("not_a_county", "请填写服务站所在的区县代码", "give the code of the county (区/县) the station is in"))),
-                Some(d) => Some(d),
-            },
-        };
-        // The same place rule as shifts and employers: a point outside the service area is refused
-        // (named on the point), and the county must agree with the point.
-        if let Some(p) = point {
-            match districts.place(None, p, area) {
-                Err(e) => {
-                    errs.add("lat", e.clone());
-                    errs.add("lng", e);
-                }
-                Ok(_) => {
-                    if let Some(c) = county
-                        && let Err(e) = districts.place(Some(&c.adcode), p, area)
-                    {
-                        errs.add("adcode", e);
-                    }
-                }
-            }
-        }
+        // The same place rule as events: a county in the service area that agrees with the point.
+        let not_a_county = Invalid::new("not_a_county", "请填写服务站所在的区县代码", "give the code of the county (区/县) the station is in");
+        let county = districts.venue(&mut errs, r.adcode.as_deref(), point, area, not_a_county);
         let mut counties = Vec::new();
         match &r.counties {
             Some(list) if list.len() > MAX_COUNTIES => {
@@ -110,10 +83,7 @@ impl NewStation {
                 for (i, code) in list.iter().enumerate() {
                     match districts.normalize(code) {
                         None => errs.add(format!("counties[{i}]"), unknown_adcode()),
-                        Some(d) if !area.contains(&d.adcode) => errs.add(
-                            format!("counties[{i}]"),
-                            Invalid::new("outside_service_area", "该地区不在本平台服务范围内", "this district is outside the service area"),
-                        ),
+                        Some(d) if !area.contains(&d.adcode) => errs.add(format!("counties[{i}]"), outside_service_area()),
                         Some(d) => {
                             let p = prefix(d);
                             if !counties.contains(&p) {

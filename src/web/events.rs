@@ -371,23 +371,33 @@ impl EventForm {
 struct ConsoleList<'a> {
     ctx: &'a PageCtx,
     items: Vec<EventView>,
+    /// The next page, when there is one.
+    more: Option<String>,
     form: EventForm,
     errors: Fields,
     groups: &'static [KeyGroup],
 }
 
-async fn render_console_list(state: &AppState, ctx: &PageCtx, form: EventForm, errors: Fields) -> Result<HttpResponse, ApiError> {
+#[derive(Deserialize, Default)]
+pub struct ConsoleQuery {
+    cursor: Option<String>,
+}
+
+async fn render_console_list(state: &AppState, ctx: &PageCtx, cursor: Option<String>, form: EventForm, errors: Fields) -> Result<HttpResponse, ApiError> {
     let user = ctx.require_user()?;
     if !user.role.is_staff() {
         return Err(Error::forbidden().into());
     }
-    let items = events::list(state, Some(user), EventListParams { when: Some("all".into()), limit: Some(100), ..Default::default() }).await?.items;
+    let params = EventListParams { when: Some("all".into()), limit: Some(50), cursor, ..Default::default() };
+    let page = events::list(state, Some(user), params).await?;
+    let more = page.next_cursor.map(|c| format!("/console/events?cursor={c}"));
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    ctx.render_status(status, &ConsoleList { ctx, items, form, errors, groups: KeyGroup::ALL })
+    ctx.render_status(status, &ConsoleList { ctx, items: page.items, more, form, errors, groups: KeyGroup::ALL })
 }
 
-async fn console_list(state: web::Data<AppState>, ctx: PageCtx) -> Result<HttpResponse, ApiError> {
-    render_console_list(&state, &ctx, EventForm { kind: "on_site".into(), ..Default::default() }, Fields::default()).await
+async fn console_list(state: web::Data<AppState>, ctx: PageCtx, q: Option<web::Query<ConsoleQuery>>) -> Result<HttpResponse, ApiError> {
+    let cursor = q.and_then(|q| crate::web::page_cursor(q.cursor.as_deref()).map(|c| c.to_string()));
+    render_console_list(&state, &ctx, cursor, EventForm { kind: "on_site".into(), ..Default::default() }, Fields::default()).await
 }
 
 async fn console_create(state: web::Data<AppState>, ctx: PageCtx, form: PageForm<Vec<(String, String)>>) -> Result<HttpResponse, ApiError> {
@@ -397,7 +407,7 @@ async fn console_create(state: web::Data<AppState>, ctx: PageCtx, form: PageForm
         Ok(d) => Ok(ctx.redirect(&format!("/console/events/{}", d.event.id))),
         Err(e) => {
             let errors = form_errors(e)?;
-            render_console_list(&state, &ctx, f, errors).await
+            render_console_list(&state, &ctx, None, f, errors).await
         }
     }
 }

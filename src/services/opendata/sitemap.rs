@@ -6,8 +6,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{employers, shifts};
-use crate::domain::ShiftStatus;
+use crate::db::models::ShiftRow;
+use crate::db::schema::shifts;
 use crate::domain::time::to_display;
 use crate::error::{Error, Thing};
 use crate::services::Services;
@@ -44,12 +44,7 @@ fn w3c(t: NaiveDateTime) -> String {
 /// The shifts a sitemap lists: those search shows (published, not hidden by reports, employer not
 /// blocked; `Standing::searchable`) and still open (valid through a time not yet passed).
 fn listed(now: NaiveDateTime) -> shifts::BoxedQuery<'static, crate::db::MultiBackend> {
-    shifts::table
-        .filter(shifts::status.eq(ShiftStatus::Published.as_str()))
-        .filter(shifts::hidden_by_reports.eq(false))
-        .filter(shifts::valid_through.gt(now))
-        .filter(shifts::employer_id.eq_any(employers::table.filter(employers::blocked.eq(false)).select(employers::id)))
-        .into_boxed()
+    ShiftRow::searchable_query().filter(shifts::valid_through.gt(now))
 }
 
 fn count_listed(conn: &mut DbConn, now: NaiveDateTime) -> Result<(usize, Option<NaiveDateTime>), Error> {

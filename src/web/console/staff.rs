@@ -8,7 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::domain::Role;
+use crate::domain::{Role, UserId};
 use crate::error::FieldError;
 use crate::routes::error::ApiError;
 use crate::services::accounts::{self, StaffView};
@@ -88,7 +88,7 @@ async fn set_scope(state: web::Data<AppState>, ctx: PageCtx, id: web::Path<i64>,
     let user = ctx.require_user()?;
     let id = id.into_inner();
     let typed = form.0.adcodes;
-    match accounts::set_staff_scope(&state, user, id, codes(&typed)).await {
+    match accounts::set_staff_scope(&state, user, UserId(id), codes(&typed)).await {
         Ok(()) => Ok(ctx.redirect(&format!("/console/staff?saved={id}"))),
         Err(e) => {
             // The service names the codes `adcodes[i]`; on the page they belong to this row's
