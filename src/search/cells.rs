@@ -27,6 +27,21 @@ fn coarse(x: i64, y: i64) -> String {
     format!("C{x}_{y}")
 }
 
+/// A point's place on a Z-curve (16 bits of longitude and latitude, interleaved): points near
+/// each other are mostly near each other on the curve. The engine keeps its records in this
+/// order, and the text index its documents, so a search near a point reads a few runs of each.
+pub fn z_key(p: GeoPoint) -> u32 {
+    let x = (((p.lng + 180.0) / 360.0) * 65535.0) as u32;
+    let y = (((p.lat + 90.0) / 180.0) * 65535.0) as u32;
+    let spread = |mut v: u32| {
+        v = (v | (v << 8)) & 0x00FF_00FF;
+        v = (v | (v << 4)) & 0x0F0F_0F0F;
+        v = (v | (v << 2)) & 0x3333_3333;
+        (v | (v << 1)) & 0x5555_5555
+    };
+    spread(x) | (spread(y) << 1)
+}
+
 /// The cell terms of a shift at `p`.
 pub fn doc_cells(p: GeoPoint) -> Vec<String> {
     vec![fine(index(FINE_DEG, p.lng), index(FINE_DEG, p.lat)), coarse(index(COARSE_DEG, p.lng), index(COARSE_DEG, p.lat))]

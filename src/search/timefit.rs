@@ -67,6 +67,25 @@ pub fn expand_weekly(weekly: &[WeeklyWindow], slot: Interval) -> Vec<Interval> {
 
 /// How well one slot fits the dated and weekly windows.
 pub fn slot_fit(slot: Interval, dated: &[Interval], weekly: &[WeeklyWindow]) -> Fit {
+    // A search's window alone (the case run for every candidate of a search) needs no list.
+    if let ([w], []) = (dated, weekly) {
+        return one_window_fit(slot, *w);
+    }
+    slot_fit_merged(slot, dated, weekly)
+}
+
+fn one_window_fit(slot: Interval, w: Interval) -> Fit {
+    if !(w.end > slot.start && w.start < slot.end) {
+        return Fit::None;
+    }
+    if w.start <= slot.start && w.end >= slot.end {
+        return Fit::Full;
+    }
+    let covered = (w.end.min(slot.end) - w.start.max(slot.start)).num_seconds();
+    if covered > 0 { Fit::Partial(covered as f64 / (slot.end - slot.start).num_seconds() as f64) } else { Fit::None }
+}
+
+fn slot_fit_merged(slot: Interval, dated: &[Interval], weekly: &[WeeklyWindow]) -> Fit {
     let mut windows: Vec<Interval> = dated.iter().copied().filter(|w| w.end > slot.start && w.start < slot.end).collect();
     windows.extend(expand_weekly(weekly, slot).into_iter().filter(|w| w.end > slot.start && w.start < slot.end));
     if windows.is_empty() {
@@ -110,6 +129,19 @@ mod tests {
 
     fn weekly(day: u8, a: &str, b: &str) -> WeeklyWindow {
         WeeklyWindow::new(day, WeeklyWindow::clock(a).unwrap(), WeeklyWindow::clock(b).unwrap()).unwrap()
+    }
+
+    /// One window alone takes the short way; it must agree with the general one everywhere.
+    #[test]
+    fn one_window_fits_as_the_general_rule_says() {
+        let base = parse_instant("2026-12-01T00:00:00+08:00").unwrap();
+        let at = |m: i64| base + Duration::minutes(m * 30);
+        for (a, b) in (0..12).flat_map(|a| (a + 1..13).map(move |b| (a, b))) {
+            for (c, d) in (0..12).flat_map(|c| (c + 1..13).map(move |d| (c, d))) {
+                let (slot, w) = (Interval { start: at(a), end: at(b) }, Interval { start: at(c), end: at(d) });
+                assert_eq!(slot_fit(slot, &[w], &[]), slot_fit_merged(slot, &[w], &[]), "{slot:?} in {w:?}");
+            }
+        }
     }
 
     // 2026-11-28 is a Saturday.

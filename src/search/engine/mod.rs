@@ -156,7 +156,7 @@ impl Engine {
         let mut pending = self.pending.lock().expect("lock");
         for (doc, text) in docs {
             let replace = !pending.fresh || !pending.added.insert(doc.id);
-            self.shift_text.add(doc.id, &text, &cells::doc_cells(doc.point), replace)?;
+            self.shift_text.add(doc.id, &text, &cells::doc_cells(doc.point), cells::z_key(doc.point), replace)?;
             pending.ops.push(Op::PutShift(doc));
         }
         Ok(())
@@ -172,7 +172,7 @@ impl Engine {
     pub fn put_availability(&self, docs: Vec<(AvailDoc, String)>) -> anyhow::Result<()> {
         let mut pending = self.pending.lock().expect("lock");
         for (doc, text) in docs {
-            self.avail_text.add(doc.id, &text, &[], true)?;
+            self.avail_text.add(doc.id, &text, &[], 0, true)?;
             pending.ops.push(Op::PutAvailability(doc));
         }
         Ok(())

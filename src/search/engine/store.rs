@@ -273,19 +273,8 @@ impl Shifts {
     /// neighbours are neighbours in memory too: a search near a point then reads a few stretches
     /// of the array instead of one cache line per candidate from all over it.
     pub(super) fn order_spatially(&mut self) {
-        let key = |p: GeoPoint| {
-            let x = (((p.lng + 180.0) / 360.0) * 65535.0) as u32;
-            let y = (((p.lat + 90.0) / 180.0) * 65535.0) as u32;
-            let spread = |mut v: u32| {
-                v = (v | (v << 8)) & 0x00FF_00FF;
-                v = (v | (v << 4)) & 0x0F0F_0F0F;
-                v = (v | (v << 2)) & 0x3333_3333;
-                (v | (v << 1)) & 0x5555_5555
-            };
-            spread(x) | (spread(y) << 1)
-        };
         let mut live: Vec<Stored> = std::mem::take(&mut self.docs).into_iter().flatten().collect();
-        live.sort_by_key(|d| key(d.point));
+        live.sort_by_key(|d| crate::search::cells::z_key(d.point));
         self.by_id = IdMap::default();
         for (i, d) in live.iter().enumerate() {
             self.by_id.insert(d.id, i as u32);
