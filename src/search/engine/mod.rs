@@ -88,11 +88,11 @@ fn thread_cpu_nanos() -> u64 {
     t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
 }
 
-/// One candidate while ranking: where it is and what it scored; reasons are built for the page only.
+/// One candidate kept for the page: where it is and what its score was made of; reasons are
+/// built for the page only.
 #[derive(Clone, Copy)]
 struct Scored {
     slot: u32,
-    score: f64,
     distance_km: Option<f64>,
     text: Option<f32>,
 }
@@ -335,12 +335,12 @@ impl Engine {
 
     /// Ids near a point (exact haversine check after the envelope), with distances.
     fn near<D>(side: &Side<D>, c: GeoPoint, radius_km: f64) -> Vec<(i64, f64)> {
+        let around = Around::new(c);
         side.tree
             .locate_in_envelope(&envelope(c, radius_km))
             .filter_map(|e| {
                 let [lng, lat] = *e.geom();
-                let d = distance_km(c, GeoPoint { lat, lng });
-                (d <= radius_km).then_some((e.data, d))
+                around.within(GeoPoint { lat, lng }, radius_km).map(|d| (e.data, d))
             })
             .collect()
     }

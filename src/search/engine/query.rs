@@ -117,7 +117,6 @@ impl Engine {
             (None, None) => None,
         };
         let in_bbox = |p: GeoPoint| q.bbox.is_none_or(|[a, b, c, d]| p.lng >= a && p.lng <= c && p.lat >= b && p.lat <= d);
-        let mut candidates: Vec<(u32, Option<f64>, Option<f32>)> = Vec::new();
         let cells = area.and_then(|(min, max, circle)| cells::query_cells(min, max, circle));
         let extra: HashMap<i64, f32> =
             if extra_groups.is_empty() { HashMap::new() } else { self.shift_text.search_any(&extra_groups, cells.as_deref())?.into_iter().collect() };
@@ -125,58 +124,7 @@ impl Engine {
         for g in &perk_groups {
             perk_sets.push(self.shift_text.search_any(std::slice::from_ref(g), cells.as_deref())?.into_iter().map(|(id, _)| id).collect());
         }
-        if !groups.is_empty() {
-            for (id, text) in self.shift_text.search(&groups, cells.as_deref())? {
-                if q.ids.as_ref().is_some_and(|ids| ids.binary_search(&id).is_err()) {
-                    continue;
-                }
-                let text = text + extra.get(&id).copied().unwrap_or(0.0);
-                let Some(slot) = shifts.by_id.get(id) else { continue };
-                let p = shifts.get(slot).point;
-                let dist = match q.near {
-                    Some((c, r)) => match distance_km(c, p) {
-                        d if d <= r => Some(d),
-                        _ => continue,
-                    },
-                    None => None,
-                };
-                if in_bbox(p) {
-                    candidates.push((slot, dist, Some(text)));
-                }
-            }
-        } else if let Some(ids) = &q.ids {
-            // A given set of ids (a few dozen at most) is looked up directly, not found by walking
-            // the area: the place filters are then checked on each.
-            for id in ids {
-                let Some(slot) = shifts.by_id.get(*id) else { continue };
-                let p = shifts.get(slot).point;
-                let dist = match q.near {
-                    Some((c, r)) => match distance_km(c, p) {
-                        d if d <= r => Some(d),
-                        _ => continue,
-                    },
-                    None => None,
-                };
-                if in_bbox(p) {
-                    candidates.push((slot, dist, extra.get(id).copied()));
-                }
-            }
-        } else {
-            match (q.near, q.bbox) {
-                (Some((c, r)), _) => {
-                    candidates.extend(shifts.near(c, r).filter(|(slot, _)| in_bbox(shifts.get(*slot).point)).map(|(slot, d)| (slot, Some(d), None)))
-                }
-                (None, Some([min_lng, min_lat, max_lng, max_lat])) => {
-                    candidates.extend(shifts.tree.locate_in_envelope(&AABB::from_corners([min_lng, min_lat], [max_lng, max_lat])).map(|e| (e.data, None, None)))
-                }
-                (None, None) => candidates.extend(shifts.docs.iter().enumerate().filter(|(_, d)| d.is_some()).map(|(slot, _)| (slot as u32, None, None))),
-            }
-            if !extra.is_empty() {
-                for c in &mut candidates {
-                    c.2 = extra.get(&shifts.get(c.0).id).copied();
-                }
-            }
-        }
+        let text_hits = if groups.is_empty() { None } else { Some(self.shift_text.search(&groups, cells.as_deref())?) };
         // The share of the understood attributes a shift has; interned values are looked up once.
         let understood_n = u.count();
         let (u_settlement, u_kind) = (u.settlement.map(|s| shifts.settlement.get(s)), u.employment_type.map(|k| shifts.employment_type.get(k)));
@@ -235,8 +183,10 @@ impl Engine {
         let mut category_counts = vec![0usize; shifts.category.names.len()];
         let mut adcode_counts = vec![0usize; shifts.adcode.names.len()];
         let mut settlement_counts = vec![0usize; shifts.settlement.names.len()];
-        let mut scored: Vec<Scored> = Vec::with_capacity(candidates.len());
-        for (slot, dist, text) in candidates {
+        // Only the requested page needs ordering: the best `offset + limit` are kept as they come.
+        let mut best = Best::new(q.offset + q.limit);
+        let mut total = 0usize;
+        let mut consider = |slot: u32, dist: Option<f64>, text: Option<f32>| {
             let d = shifts.get(slot);
             if !d.is_live(q.now)
                 || !wanted(want_category, d.category)
@@ -247,35 +197,77 @@ impl Engine {
                 || (has_window && !timefit::overlaps_range(&d.slots, from, q.to))
                 || q.days.is_some_and(|mask| !starts_on_days(&d.slots, mask, q.now))
             {
-                continue;
+                return;
             }
-            let Some(pay) = pay_ok(d) else { continue };
-            let s = score_value(&signals(d, dist, text, pay), &self.weights);
+            let Some(pay) = pay_ok(d) else { return };
+            let score = score_value(&signals(d, dist, text, pay), &self.weights);
             category_counts[d.category as usize] += 1;
             adcode_counts[d.adcode as usize] += 1;
             settlement_counts[d.settlement as usize] += 1;
-            scored.push(Scored { slot, score: s, distance_km: dist, text });
-        }
-        let by_score = |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then(shifts.get(b.slot).id.cmp(&shifts.get(a.slot).id));
-        let order = |a: &Scored, b: &Scored| match q.sort {
-            Sort::Relevance => by_score(a, b),
-            Sort::Distance => a.distance_km.unwrap_or(f64::MAX).total_cmp(&b.distance_km.unwrap_or(f64::MAX)).then_with(|| by_score(a, b)),
-            // Per hour across units; shifts without a per-hour figure (piece rates) come last.
-            Sort::Pay => {
-                let hourly = |s: &Scored| shifts.get(s.slot).hourly_fen.unwrap_or(f32::NEG_INFINITY);
-                hourly(b).total_cmp(&hourly(a)).then_with(|| by_score(a, b))
-            }
-            Sort::Start => shifts.get(a.slot).next_start(q.now).cmp(&shifts.get(b.slot).next_start(q.now)).then_with(|| by_score(a, b)),
+            total += 1;
+            let first = match q.sort {
+                Sort::Relevance => 0.0,
+                Sort::Distance => dist.unwrap_or(f64::MAX),
+                // Per hour across units, highest first; shifts without a per-hour figure (piece
+                // rates) come last.
+                Sort::Pay => -(d.hourly_fen.unwrap_or(f32::NEG_INFINITY) as f64),
+                Sort::Start => d.next_start(q.now).map_or(f64::NEG_INFINITY, |t| t.and_utc().timestamp_micros() as f64),
+            };
+            best.offer(Rank { first, score, id: d.id }, Scored { slot, distance_km: dist, text });
         };
-        let total = scored.len();
-        // Only the requested page needs ordering: select it, then sort just that prefix.
-        let wanted_len = (q.offset + q.limit).min(total);
-        if wanted_len > 0 && wanted_len < total {
-            scored.select_nth_unstable_by(wanted_len - 1, order);
-            scored.truncate(wanted_len);
+
+        // The candidates: the text index's matches, a given set of ids, or the area's points.
+        let near = q.near.map(|(c, r)| (Around::new(c), r));
+        let place = |p: GeoPoint| -> Option<Option<f64>> {
+            let dist = match near {
+                Some((around, r)) => Some(around.within(p, r)?),
+                None => None,
+            };
+            in_bbox(p).then_some(dist)
+        };
+        if let Some(text_hits) = text_hits {
+            for (id, text) in text_hits {
+                if q.ids.as_ref().is_some_and(|ids| ids.binary_search(&id).is_err()) {
+                    continue;
+                }
+                let Some(slot) = shifts.by_id.get(id) else { continue };
+                if let Some(dist) = place(shifts.get(slot).point) {
+                    consider(slot, dist, Some(text + extra.get(&id).copied().unwrap_or(0.0)));
+                }
+            }
+        } else if let Some(ids) = &q.ids {
+            // A given set of ids (a few dozen at most) is looked up directly, not found by walking
+            // the area: the place filters are then checked on each.
+            for id in ids {
+                let Some(slot) = shifts.by_id.get(*id) else { continue };
+                if let Some(dist) = place(shifts.get(slot).point) {
+                    consider(slot, dist, extra.get(id).copied());
+                }
+            }
+        } else {
+            let extra_of = |slot: u32| if extra.is_empty() { None } else { extra.get(&shifts.get(slot).id).copied() };
+            match (q.near, q.bbox) {
+                (Some((c, r)), _) => {
+                    for (slot, d) in shifts.near(c, r) {
+                        if q.bbox.is_none() || in_bbox(shifts.get(slot).point) {
+                            consider(slot, Some(d), extra_of(slot));
+                        }
+                    }
+                }
+                (None, Some([min_lng, min_lat, max_lng, max_lat])) => {
+                    for e in shifts.tree.locate_in_envelope(&AABB::from_corners([min_lng, min_lat], [max_lng, max_lat])) {
+                        consider(e.data, None, extra_of(e.data));
+                    }
+                }
+                (None, None) => {
+                    for slot in (0..shifts.docs.len() as u32).filter(|slot| shifts.docs[*slot as usize].is_some()) {
+                        consider(slot, None, extra_of(slot));
+                    }
+                }
+            }
         }
-        scored.sort_by(order);
-        let hits = scored
+        let hits = best
+            .into_sorted()
             .into_iter()
             .skip(q.offset)
             .take(q.limit)
@@ -350,4 +342,106 @@ impl Engine {
 fn starts_on_days(slots: &[Interval], mask: u8, now: NaiveDateTime) -> bool {
     use chrono::Datelike;
     slots.iter().any(|s| s.end > now && mask & (1 << crate::domain::time::local_date(s.start).weekday().num_days_from_monday()) != 0)
+}
+
+/// Where a candidate stands in the requested order, less being better: the sort's own key, then
+/// the score (higher first), then the id (newer first), so equal keys keep one order every time.
+#[derive(Clone, Copy)]
+struct Rank {
+    first: f64,
+    score: f64,
+    id: i64,
+}
+
+struct Ranked(Rank, Scored);
+
+impl Ord for Ranked {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        let (a, b) = (&self.0, &o.0);
+        a.first.total_cmp(&b.first).then(b.score.total_cmp(&a.score)).then(b.id.cmp(&a.id))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o).is_eq()
+    }
+}
+
+impl Eq for Ranked {}
+
+/// The best `k` candidates of a stream, kept in a heap whose top is the worst of them: most of a
+/// large area's candidates are turned away by one comparison, and nothing else is stored.
+struct Best {
+    k: usize,
+    heap: std::collections::BinaryHeap<Ranked>,
+}
+
+impl Best {
+    fn new(k: usize) -> Best {
+        Best { k, heap: std::collections::BinaryHeap::with_capacity(k.min(1024)) }
+    }
+
+    fn offer(&mut self, rank: Rank, c: Scored) {
+        let r = Ranked(rank, c);
+        if self.heap.len() < self.k {
+            self.heap.push(r);
+        } else if let Some(mut worst) = self.heap.peek_mut()
+            && r < *worst
+        {
+            *worst = r;
+        }
+    }
+
+    /// The kept candidates, best first.
+    fn into_sorted(self) -> Vec<Scored> {
+        self.heap.into_sorted_vec().into_iter().map(|Ranked(_, c)| c).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Best` keeps exactly what sorting everything and taking the first `k` would, ties included
+    /// (many equal keys and scores, as rounded scores and sort keys give).
+    #[test]
+    fn best_keeps_the_first_k_of_a_full_sort() {
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for round in 0..300 {
+            let n = next(400) as usize;
+            let k = [0, 1, 2, 20, 21, 100, 1000][round % 7];
+            let items: Vec<(Rank, Scored)> = (0..n)
+                .map(|i| {
+                    let rank = Rank { first: next(4) as f64, score: next(6) as f64 / 4.0, id: next(60) as i64 };
+                    (rank, Scored { slot: i as u32, distance_km: None, text: None })
+                })
+                .collect();
+            let mut best = Best::new(k);
+            for (r, c) in &items {
+                best.offer(*r, *c);
+            }
+            let mut all: Vec<Ranked> = items.iter().map(|(r, c)| Ranked(*r, *c)).collect();
+            all.sort();
+            let want: Vec<Rank> = all.iter().take(k).map(|r| r.0).collect();
+            let got: Vec<Scored> = best.into_sorted();
+            assert_eq!(got.len(), want.len());
+            // Equal ranks are interchangeable, so the kept ranks are compared, not the slots.
+            let rank_of = |slot: u32| items[slot as usize].0;
+            for (g, w) in got.iter().zip(&want) {
+                let g = rank_of(g.slot);
+                assert_eq!((g.first, g.score, g.id), (w.first, w.score, w.id), "round {round}");
+            }
+        }
+    }
 }

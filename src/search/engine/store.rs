@@ -142,6 +142,70 @@ pub fn distance_km(a: GeoPoint, b: GeoPoint) -> f64 {
     Haversine.distance(Point::new(a.lng, a.lat), Point::new(b.lng, b.lat)) / 1000.0
 }
 
+/// Distances from one centre, equal to `distance_km`'s to within a micrometre, without a call
+/// to the trigonometric library per point.
+///
+/// A search measures thousands of points from the same centre, and the haversine's sine, cosine
+/// and arcsine were a fifth of a pure radius search's time. Within a few hundred kilometres their
+/// arguments are small enough that short series are exact to double precision (the first term
+/// left out is below 1e-13 of the result); farther points take the formula itself. Near the
+/// radius the formula decides too, so a point is inside exactly when `distance_km` says so.
+#[derive(Debug, Clone, Copy)]
+pub struct Around {
+    c: GeoPoint,
+    cos0: f64,
+    sin0: f64,
+}
+
+impl Around {
+    /// Largest difference in latitude or longitude (radians, about 300 km) the series are used for.
+    const SERIES_MAX: f64 = 0.05;
+    /// Distances this close to the radius (km) are measured with the formula.
+    const EDGE_KM: f64 = 1e-6;
+
+    pub fn new(c: GeoPoint) -> Around {
+        let (sin0, cos0) = c.lat.to_radians().sin_cos();
+        Around { c, cos0, sin0 }
+    }
+
+    /// The distance in km, as the haversine formula gives it.
+    pub fn km(&self, p: GeoPoint) -> f64 {
+        let dlat = (p.lat - self.c.lat).to_radians();
+        let dlng = (p.lng - self.c.lng).to_radians();
+        if dlat.abs() > Self::SERIES_MAX || dlng.abs() > Self::SERIES_MAX {
+            return distance_km(self.c, p);
+        }
+        // Multiplications by reciprocals, not divisions: a division takes several times as long,
+        // and the last bit it would change is far below the series' precision.
+        let sin = |x: f64| {
+            let x2 = x * x;
+            x * (1.0 - x2 * (1.0 / 6.0) * (1.0 - x2 * (1.0 / 20.0) * (1.0 - x2 * (1.0 / 42.0))))
+        };
+        let cos = |x: f64| {
+            let x2 = x * x;
+            1.0 - x2 * 0.5 * (1.0 - x2 * (1.0 / 12.0) * (1.0 - x2 * (1.0 / 30.0) * (1.0 - x2 * (1.0 / 56.0))))
+        };
+        // cos(lat) of the point from the centre's by the angle-sum rule.
+        let cos_lat = self.cos0 * cos(dlat) - self.sin0 * sin(dlat);
+        let (h_lat, h_lng) = (sin(dlat * 0.5), sin(dlng * 0.5));
+        let a = h_lat * h_lat + self.cos0 * cos_lat * h_lng * h_lng;
+        let y = a.sqrt();
+        let y2 = y * y;
+        // asin y = y + y³/6 + 3y⁵/40 + 5y⁷/112 + 35y⁹/1152 …
+        let asin = y * (1.0 + y2 * (1.0 / 6.0 + y2 * (3.0 / 40.0 + y2 * (5.0 / 112.0 + y2 * (35.0 / 1152.0)))));
+        asin * (2.0 * Haversine.radius() / 1000.0)
+    }
+
+    /// The distance when `p` is within `radius_km`.
+    pub fn within(&self, p: GeoPoint, radius_km: f64) -> Option<f64> {
+        let mut d = self.km(p);
+        if (d - radius_km).abs() < Self::EDGE_KM {
+            d = distance_km(self.c, p);
+        }
+        (d <= radius_km).then_some(d)
+    }
+}
+
 /// An envelope in degrees that contains every point within `radius_km` of `c`.
 pub fn envelope(c: GeoPoint, radius_km: f64) -> AABB<[f64; 2]> {
     let dlat = radius_km / 110.574;
@@ -304,10 +368,39 @@ impl Shifts {
 
     /// Slots within `radius_km` of `c`, with distances (exact haversine after the envelope).
     pub(super) fn near(&self, c: GeoPoint, radius_km: f64) -> impl Iterator<Item = (u32, f64)> + '_ {
+        let around = Around::new(c);
         self.tree.locate_in_envelope(&envelope(c, radius_km)).filter_map(move |e| {
             let [lng, lat] = *e.geom();
-            let d = distance_km(c, GeoPoint { lat, lng });
-            (d <= radius_km).then_some((e.data, d))
+            around.within(GeoPoint { lat, lng }, radius_km).map(|d| (e.data, d))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Centres across China's latitudes, points in every direction out to beyond the series'
+    /// reach: the fast distance is the formula's, and inside/outside is decided as the formula does,
+    /// including points placed on the circle itself.
+    #[test]
+    fn around_measures_as_the_haversine_formula_does() {
+        let centres = [(18.25, 109.5), (22.54, 114.06), (31.23, 121.47), (39.9, 116.4), (45.75, 126.65), (53.3, 122.3), (0.0, 0.0)];
+        for (lat, lng) in centres {
+            let c = GeoPoint { lat, lng };
+            let around = Around::new(c);
+            for i in 0..720 {
+                let bearing = (i as f64 * 0.5).to_radians();
+                for km in [0.0, 0.001, 0.3, 2.5, 7.0, 10.0, 49.9, 120.0, 290.0, 400.0, 1500.0] {
+                    let p = GeoPoint { lat: lat + km / 110.574 * bearing.sin(), lng: lng + km / (111.32 * lat.to_radians().cos()) * bearing.cos() };
+                    let (fast, exact) = (around.km(p), distance_km(c, p));
+                    assert!((fast - exact).abs() <= 1e-9 * exact.max(1.0), "{c:?} → {p:?}: {fast} vs {exact}");
+                    // Radii just around the point's own distance: the same answer as the formula.
+                    for r in [exact, exact - 1e-12, exact + 1e-12, exact * (1.0 - 1e-9), exact * (1.0 + 1e-9), 10.0] {
+                        assert_eq!(around.within(p, r).is_some(), exact <= r, "{c:?} → {p:?} within {r}");
+                    }
+                }
+            }
+        }
     }
 }
